@@ -1,0 +1,2 @@
+"""agentspec: draft Integration Requirements specs with role-based LLM agents."""
+__version__ = "0.1.0"
