@@ -1,0 +1,1 @@
+"""The LLM gateway: every model call in agentspec goes through here."""

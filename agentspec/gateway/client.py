@@ -1,0 +1,136 @@
+"""The one place that builds model clients and makes LLM calls.
+
+It owns the client, model choice per role, retries (transport: the openai SDK's
+backoff with jitter that honours retry-after; validation: instructor re-asks),
+token counting, cost, and the per-call usage record.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from typing import Any, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import InstructorRetryException
+from pydantic import BaseModel
+
+from agentspec.errors import ConfigError, EndpointError
+from agentspec.gateway.endpoint import Endpoint
+from agentspec.gateway.pricing import cost_usd
+from agentspec.gateway.tokens import count_message_tokens, count_tokens
+from agentspec.gateway.usage import CallRecord
+from agentspec.settings import Settings
+
+T = TypeVar("T", bound=BaseModel)
+
+# Re-asks are counted through instructor's parse:error hook; a context variable
+# keeps concurrent calls (asyncio tasks) from counting each other's errors.
+_reask_counter: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("reasks", default=None)
+
+
+class StructuredCallFailed(Exception):
+    """The model never produced valid output within the re-ask budget."""
+
+    def __init__(self, message: str, record: CallRecord) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+def _count_parse_error(*_args: Any, **_kwargs: Any) -> None:
+    counter = _reask_counter.get()
+    if counter is not None:
+        counter[0] += 1
+
+
+class Gateway:
+    def __init__(self, settings: Settings, endpoint: Endpoint) -> None:
+        self.settings = settings
+        self.endpoint = endpoint
+        self._raw = openai.AsyncOpenAI(
+            api_key=endpoint.api_key,
+            base_url=endpoint.base_url,
+            timeout=settings.request_timeout_s,
+            max_retries=settings.transport_retries,
+        )
+        self._client = instructor.from_openai(self._raw, mode=endpoint.instructor_mode)
+        self._client.on("parse:error", _count_parse_error)
+
+    def model_for(self, role: str, role_default: str | None = None) -> str:
+        return self.settings.model_for(role, role_default)
+
+    async def structured(
+        self,
+        *,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        role: str,
+        section: str,
+        model: str,
+        temperature: float,
+        attempt: int = 0,
+        max_tokens: int | None = None,
+    ) -> tuple[T, CallRecord]:
+        """One structured call. Raises EndpointError (resumable) or StructuredCallFailed."""
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "response_model": response_model,
+            "temperature": temperature,
+            "max_tokens": max_tokens or self.settings.max_output_tokens,
+            "max_retries": self.settings.reask_retries,
+            "extra_headers": {"x-agentspec-section": section, "x-agentspec-role": role},
+        }
+        if self.endpoint.mode == "json_object_schema":
+            schema = response_model.model_json_schema()
+            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        record = CallRecord(
+            model=model, provider=self.endpoint.provider, role=role, section=section,
+            attempt=attempt, started_at=time.time(),
+        )
+        counter = [0]
+        token = _reask_counter.set(counter)
+        start = time.perf_counter()
+        try:
+            result, completion = await self._client.chat.completions.create_with_completion(**kwargs)
+        except InstructorRetryException as exc:
+            record.status, record.error = "failed", _short(exc)
+            _fill_usage(record, getattr(exc, "total_usage", None), messages, "")
+            record.reasks = max(counter[0], getattr(exc, "n_attempts", 1) - 1)
+            raise StructuredCallFailed(record.error, record) from exc
+        except openai.NotFoundError as exc:
+            raise ConfigError(
+                f"the endpoint does not know model {model!r}: {_short(exc)}",
+                hint="set AGENTSPEC_MODEL to a model the endpoint serves",
+            ) from exc
+        except openai.AuthenticationError as exc:
+            raise ConfigError("the endpoint rejected the API key", hint="check OPENAI_API_KEY") from exc
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
+                openai.InternalServerError) as exc:
+            raise EndpointError(
+                f"model endpoint failed for section {section!r}: {_short(exc)}",
+                hint="check the endpoint, then `agentspec resume THREAD` continues where it stopped",
+            ) from exc
+        except openai.APIStatusError as exc:
+            raise EndpointError(f"model endpoint answered HTTP {exc.status_code}: {_short(exc)}") from exc
+        finally:
+            _reask_counter.reset(token)
+            record.duration_s = round(time.perf_counter() - start, 3)
+        record.reasks = counter[0]
+        _fill_usage(record, completion.usage, messages, result.model_dump_json())
+        return result, record
+
+
+def _fill_usage(record: CallRecord, usage: Any, messages: list[dict[str, str]], output: str) -> None:
+    """Prefer the server's usage; count with tiktoken when a server reports none."""
+    prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
+    completion = getattr(usage, "completion_tokens", None) if usage is not None else None
+    record.input_tokens = prompt if prompt is not None else count_message_tokens(messages, record.model)
+    record.output_tokens = completion if completion is not None else count_tokens(output, record.model)
+    record.cost_usd = cost_usd(record.model, record.provider, record.input_tokens, record.output_tokens)
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"

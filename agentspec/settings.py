@@ -1,0 +1,109 @@
+"""One settings object. Environment variables win; secrets come only from the
+environment or the user's key file (never from the repository)."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agentspec.errors import ConfigError
+
+Provider = Literal["auto", "openai", "azure", "local"]
+InstructorMode = Literal["auto", "tools", "json", "json_schema", "md_json", "json_object_schema"]
+
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENTSPEC_", extra="ignore", populate_by_name=True)
+
+    # Standard OpenAI variables, read without our prefix so existing setups just work.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+
+    provider: Provider = "auto"
+    model: str | None = None
+    # Per-role model overrides, e.g. AGENTSPEC_ROLE_MODELS='{"security-specialist": "gpt-4o"}'.
+    role_models: dict[str, str] = Field(default_factory=dict)
+    instructor_mode: InstructorMode = "auto"
+    request_timeout_s: float = 600.0
+    transport_retries: int = 4  # 429/5xx/timeouts, with backoff + jitter, honouring retry-after
+    reask_retries: int = 2  # re-asks after a schema validation failure
+    concurrency: int = 4
+    temperature: float | None = None  # None: each role's own default
+
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("agentspec")))
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("agentspec")))
+    config_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_config_dir("agentspec")))
+    checkpoint_url: str | None = None  # postgresql://... for teams; default SQLite in data_dir
+
+    local_model: Path | None = None  # AGENTSPEC_LOCAL_MODEL=/path/to/any.gguf
+    local_n_ctx: int = 8192
+    # Output token cap per call. The local model has an 8k window, so keep room for the prompt.
+    max_output_tokens: int = 2048
+    max_description_tokens: int = 1500
+
+    @cached_property
+    def api_key(self) -> str | None:
+        if self.openai_api_key is not None:
+            return self.openai_api_key.get_secret_value()
+        return _key_from_file(self.config_dir / "keys.json", "openai")
+
+    def resolved_provider(self) -> Literal["openai", "azure", "local"]:
+        """`local` when nothing is configured: the embedded model needs no key."""
+        if self.provider != "auto":
+            return self.provider
+        if self.openai_base_url and ".openai.azure.com" in self.openai_base_url:
+            return "azure"
+        if self.api_key or self.openai_base_url:
+            return "openai"
+        return "local"
+
+    def model_for(self, role: str, role_default: str | None = None) -> str:
+        if role in self.role_models:
+            return self.role_models[role]
+        if self.model:
+            return self.model
+        if self.resolved_provider() == "local":
+            return DEFAULT_LOCAL_MODEL
+        if role_default:
+            return role_default
+        return DEFAULT_OPENAI_MODEL
+
+    @property
+    def checkpoint_db(self) -> Path:
+        return self.data_dir / "runs.sqlite"
+
+
+def _key_from_file(path: Path, name: str) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read key file {path}: {exc}", hint="fix or delete the file") from exc
+    value = keys.get(name) if isinstance(keys, dict) else None
+    return value or None
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except Exception as exc:  # pydantic ValidationError: show which variable is wrong
+        raise ConfigError(f"invalid configuration: {exc}", hint="check your AGENTSPEC_* environment variables") from exc
+
+
+def mask(secret: str | None) -> str:
+    if not secret:
+        return "(not set)"
+    return secret[:3] + "…" + secret[-4:] if len(secret) > 10 else "****"
+
+
+__all__ = ["Settings", "load_settings", "mask"]
