@@ -1,0 +1,42 @@
+"""FeatureBrief: what intake makes of the one-line description. It feeds every
+section and fills the template's AI Development Notes context."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+from pydantic import Field, computed_field
+
+from agentspec.section import SectionModel, ShortText, Text, items
+
+Complexity = Literal["Low", "Medium", "High", "Very High"]
+CodeLanguage = Literal["typescript", "python", "go", "java", "ruby", "csharp", "kotlin", "php"]
+
+
+class FeatureBrief(SectionModel):
+    name: ShortText = Field(description="feature name in Title Case, at most 8 words")
+    summary: Text = Field(description="2-3 sentences: what is built, for whom, and why")
+    complexity: Complexity = Field(description="integration complexity")
+    domains: items(ShortText, 2, 6) = Field(description="domain knowledge needed, e.g. Webhook Systems")
+    stack: items(ShortText, 2, 6) = Field(description="assumed tech stack, e.g. TypeScript, Node.js, PostgreSQL, React")
+    code_language: CodeLanguage = Field(description="language for code examples, as the feature calls for")
+    actors: items(ShortText, 1, 5) = Field(description="who uses or triggers the feature")
+    external_systems: items(ShortText, 0, 3) = Field(description="third-party systems involved, by product name")
+    assumptions: items(Text, 1, 5) = Field(description="assumptions made where the description is silent")
+    out_of_scope: items(Text, 1, 4) = Field(description="what this feature explicitly does not do")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A file-system-safe slug: ASCII letters, digits and single dashes only, so a
+    description can never steer a path out of the output directory."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "feature"

@@ -1,0 +1,84 @@
+"""Drafting one section: build its prompt from the registry entry, call the
+gateway for structured output, and hand back validated data plus the call record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from agentspec.gateway.client import Gateway
+from agentspec.gateway.usage import CallRecord
+from agentspec.prompting import render_prompt, schema_guide
+from agentspec.section import SectionSpec
+from agents.roles import role
+
+DIGEST_LIMIT = 2400  # characters per dependency: keeps prompts inside an 8k local window
+
+
+def default_digest(data: BaseModel) -> str:
+    text = json.dumps(data.model_dump(mode="json", exclude_none=True), ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= DIGEST_LIMIT else text[:DIGEST_LIMIT] + "…"
+
+
+def digest_of(spec: SectionSpec, data: Any) -> str:
+    model = spec.model
+    if model is not None and isinstance(data, dict):
+        data = model.model_validate(data)
+    return spec.digest(data) if spec.digest else default_digest(data)
+
+
+def brief_json(brief: BaseModel) -> str:
+    return json.dumps(brief.model_dump(mode="json"), ensure_ascii=False, indent=1)
+
+
+def system_message(role_name: str, repo_given: bool) -> str:
+    return render_prompt("_shared/system.md.j2", persona=role(role_name).persona.strip(), repo_given=repo_given)
+
+
+def section_messages(
+    spec: SectionSpec,
+    *,
+    description: str,
+    brief: BaseModel,
+    dependencies: list[dict[str, str]],
+    feedback: list[str],
+    repo_given: bool,
+    context: dict[str, Any] | None = None,
+) -> list[dict[str, str]]:
+    """The chat messages for one section. `dependencies` holds only the sections it
+    depends on (id + digest), never the whole draft so far."""
+    assert spec.model is not None
+    instructions = render_prompt(spec.prompt, brief=brief, repo_given=repo_given, **(context or {}))
+    user = render_prompt(
+        "_shared/section.md.j2",
+        description=description,
+        brief_json=brief_json(brief),
+        dependencies=dependencies,
+        title=spec.headings[-1].lstrip("# ") if spec.headings else spec.id,
+        instructions=instructions,
+        fields=schema_guide(spec.model),
+        feedback=feedback,
+    )
+    return [{"role": "system", "content": system_message(spec.role, repo_given)}, {"role": "user", "content": user}]
+
+
+async def draft(
+    gateway: Gateway,
+    spec: SectionSpec,
+    messages: list[dict[str, str]],
+    attempt: int,
+) -> tuple[BaseModel, CallRecord]:
+    role_def = role(spec.role)
+    temperature = gateway.settings.temperature if gateway.settings.temperature is not None else role_def.temperature
+    return await gateway.structured(
+        response_model=spec.model,  # type: ignore[arg-type]
+        messages=messages,
+        role=spec.role,
+        section=spec.id,
+        model=gateway.model_for(spec.role, role_def.model),
+        temperature=temperature,
+        attempt=attempt,
+        max_tokens=spec.max_tokens,
+    )

@@ -1,0 +1,82 @@
+"""The section registry: data (sections.yaml) joined with each section's module
+by id. Which role drafts which section and what it depends on lives in the YAML,
+not in if-chains."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from agentspec.section import SectionSpec
+
+
+@lru_cache(maxsize=1)
+def registry() -> tuple[SectionSpec, ...]:
+    entries = yaml.safe_load(resources.files("agents").joinpath("sections.yaml").read_text(encoding="utf-8"))
+    specs = tuple(_load(entry) for entry in entries)
+    _validate(specs)
+    return specs
+
+
+def _load(entry: dict) -> SectionSpec:
+    module = importlib.import_module(f"agents.sections.{entry['id']}")
+    return SectionSpec(
+        id=entry["id"],
+        headings=tuple(entry.get("headings", [])),
+        role=entry["role"],
+        model=getattr(module, "MODEL", None),
+        render=module.render,
+        depends_on=tuple(entry.get("depends_on", [])),
+        stage=entry.get("stage", "draft"),
+        digest=getattr(module, "digest", None),
+        max_tokens=getattr(module, "MAX_TOKENS", 1400),
+    )
+
+
+def _validate(specs: tuple[SectionSpec, ...]) -> None:
+    ids = [s.id for s in specs]
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate section ids in sections.yaml")
+    known = set(ids)
+    for spec in specs:
+        missing = set(spec.depends_on) - known
+        if missing:
+            raise ValueError(f"section {spec.id} depends on unknown sections {sorted(missing)}")
+        if spec.needs_llm and spec.model is None:
+            raise ValueError(f"section {spec.id} is drafted by an LLM but its module defines no MODEL")
+    waves(specs)  # raises on cycles
+
+
+def by_id() -> dict[str, SectionSpec]:
+    return {s.id: s for s in registry()}
+
+
+def waves(specs: Iterable[SectionSpec] | None = None, stage: str = "draft") -> list[list[str]]:
+    """Dependency waves: each wave holds sections whose dependencies are all in
+    earlier waves. Raises ValueError on a cycle."""
+    pool = {s.id: s for s in (specs if specs is not None else registry()) if s.stage == stage}
+    done: set[str] = set()
+    result: list[list[str]] = []
+    while len(done) < len(pool):
+        ready = [sid for sid, s in pool.items() if sid not in done and all(d in done or d not in pool for d in s.depends_on)]
+        if not ready:
+            raise ValueError(f"dependency cycle among {sorted(set(pool) - done)}")
+        result.append(ready)
+        done.update(ready)
+    return result
+
+
+def dependents(section_id: str, specs: Iterable[SectionSpec] | None = None) -> list[str]:
+    """Every section that depends on `section_id`, directly or transitively, in registry order."""
+    specs = tuple(specs if specs is not None else registry())
+    stale: set[str] = set()
+    frontier = {section_id}
+    while frontier:
+        nxt = {s.id for s in specs if set(s.depends_on) & frontier and s.id not in stale}
+        stale |= nxt
+        frontier = nxt
+    return [s.id for s in specs if s.id in stale]

@@ -1,0 +1,1 @@
+"""One module per section: its pydantic model and its renderer share the section id."""

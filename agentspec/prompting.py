@@ -1,0 +1,92 @@
+"""Prompts are files: prompts/<role or pass>/<name>.md.j2, rendered in a sandboxed
+Jinja2 environment that raises on undefined variables."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import PackageLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=PackageLoader("prompts", ""),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return env
+
+
+def render_prompt(name: str, **variables: Any) -> str:
+    return environment().get_template(name).render(**variables).strip() + "\n"
+
+
+def prompt_exists(name: str) -> bool:
+    try:
+        environment().get_template(name)
+    except Exception:
+        return False
+    return True
+
+
+def schema_guide(model: type[BaseModel]) -> str:
+    """A compact field guide (name, type, bounds, description) for the prompt.
+
+    In llama.cpp's json_object+schema mode the schema is only a grammar and the
+    model never sees the descriptions, so every mode gets this short guide instead
+    of the full JSON schema (which would cost thousands of prompt tokens)."""
+    schema = model.model_json_schema()
+    defs = schema.get("$defs", {})
+    lines: list[str] = []
+    _walk(schema, defs, lines, indent=0, seen=set())
+    return "\n".join(lines)
+
+
+def _resolve(node: dict, defs: dict) -> dict:
+    if "$ref" in node:
+        return defs[node["$ref"].split("/")[-1]]
+    for key in ("anyOf", "oneOf"):
+        if key in node:
+            options = [o for o in node[key] if o.get("type") != "null"]
+            if options:
+                return _resolve(options[0], defs)
+    return node
+
+
+def _type_name(node: dict, defs: dict) -> str:
+    node = _resolve(node, defs)
+    if "enum" in node:
+        return "one of " + "|".join(str(v) for v in node["enum"])
+    if "const" in node:
+        return f"always {node['const']!r}"
+    kind = node.get("type", "object")
+    if kind == "array":
+        inner = _resolve(node.get("items", {}), defs)
+        bounds = f"{node.get('minItems', 0)}-{node.get('maxItems', 'n')}"
+        label = inner.get("title") if inner.get("type", "object") == "object" and "properties" in inner else _type_name(inner, defs)
+        return f"list of {bounds} {label}"
+    return str(kind)
+
+
+def _walk(node: dict, defs: dict, lines: list[str], indent: int, seen: set[str]) -> None:
+    node = _resolve(node, defs)
+    required = set(node.get("required", []))
+    for name, prop in node.get("properties", {}).items():
+        desc = prop.get("description") or _resolve(prop, defs).get("description") or ""
+        opt = "" if name in required else " (optional)"
+        lines.append(f"{'  ' * indent}- {name}: {_type_name(prop, defs)}{opt}{' — ' + desc if desc else ''}")
+        target = _resolve(prop, defs)
+        if target.get("type") == "array":
+            target = _resolve(target.get("items", {}), defs)
+        title = target.get("title", "")
+        if "properties" in target and title not in seen:
+            _walk(target, defs, lines, indent + 1, seen | {title})

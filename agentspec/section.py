@@ -1,0 +1,88 @@
+"""The shape of a section: its registry entry, render context, and the field
+types every section model shares (they reject what would render badly)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+# Template placeholders such as [FEATURE_NAME] or [RATE_LIMIT_1] must never survive.
+_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
+_FILLER = re.compile(r"^(tbd|todo|n/?a|none|placeholder|lorem ipsum|\.\.\.|xxx)\.?$", re.I)
+
+
+def _no_placeholder(value: str) -> str:
+    if _PLACEHOLDER.search(value):
+        raise ValueError(f"contains a template placeholder ({_PLACEHOLDER.search(value).group(0)}); write the real value")
+    if _FILLER.match(value.strip()):
+        raise ValueError(f"{value!r} is filler; write a concrete, feature-specific value")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700), AfterValidator(_no_placeholder)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), AfterValidator(_no_placeholder)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Code = Annotated[str, StringConstraints(min_length=20, max_length=6000)]
+
+
+def items(kind: Any, lo: int = 1, hi: int = 5) -> Any:
+    """A bounded list: bounds keep local-model grammars small and output focused."""
+    return Annotated[list[kind], Field(min_length=lo, max_length=hi)]
+
+
+class SectionModel(BaseModel):
+    """Base of every section's structured output."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+def unique_names(values: list[Any], attr: str, what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        name = getattr(value, attr).lower()
+        if name in seen:
+            raise ValueError(f"duplicate {what} {name!r}; names must be unique")
+        seen.add(name)
+
+
+@dataclass
+class RenderContext:
+    """What a renderer may read besides its own section's data."""
+
+    brief: Any  # FeatureBrief
+    sections: dict[str, Any] = field(default_factory=dict)
+    analyses: dict[str, Any] = field(default_factory=dict)
+    registry: tuple["SectionSpec", ...] = ()
+    repo_given: bool = False
+    date: str = ""
+
+
+Stage = Literal["draft", "foldin", "static"]
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One registry entry. Everything about a section shares its `id`:
+    model, role, prompt file (prompts/<role>/<id>.md.j2), renderer and checks."""
+
+    id: str
+    headings: tuple[str, ...]  # the template headings this section renders, in order
+    role: str
+    model: type[BaseModel] | None
+    render: Callable[[Any, RenderContext], str]
+    depends_on: tuple[str, ...] = ()
+    stage: Stage = "draft"
+    digest: Callable[[Any], str] | None = None  # compact view handed to dependents
+    max_tokens: int = 1400
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.role}/{self.id}.md.j2"
+
+    @property
+    def needs_llm(self) -> bool:
+        return self.stage != "static" and self.model is not None
