@@ -61,7 +61,7 @@ class RenderContext:
     date: str = ""
 
 
-Stage = Literal["draft", "foldin", "static"]
+Stage = Literal["draft", "foldin", "static", "analysis"]
 
 
 @dataclass(frozen=True)

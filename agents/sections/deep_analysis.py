@@ -1,0 +1,82 @@
+"""## Deep Analysis: folds the three analyses into the spec. P1 scenarios, the
+Operations rating, conflicts and readiness come from the analyses by code; the
+integration-specialist writes the operational and data-integrity assessment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from agentspec.render.markdown import join_blocks
+from agentspec.section import RenderContext, SectionModel, Text
+
+ARTIFACTS = """- **[Stakeholder Analysis](./analysis-stakeholder.md)**: Multi-stakeholder impact assessment covering Developer, Operations, User, Security, Business, and QA perspectives
+- **[Scenario Exploration](./analysis-scenarios.md)**: Risk-prioritized scenarios across edge cases, failures, scale, security, user behavior, integration, and operational concerns
+- **[Multi-Angle Review](./analysis-multi-angle.md)**: Comprehensive review from Technical Excellence, Business Value, Risk Management, Team Collaboration, UX, and Long-term Vision angles"""
+
+
+class DeepAnalysisInsights(SectionModel):
+    deployment_complexity: Text = Field(description="what makes deploying this feature hard, concretely")
+    monitoring_requirements: Text = Field(description="metrics, alerts and dashboards it needs")
+    operational_overhead: Text = Field(description="ongoing toil: reconciliation jobs, key rotation, on-call")
+    data_integrity_rating: int = Field(ge=1, le=5, description="5 = integrity guaranteed by design")
+    cross_system_consistency: Text
+    failure_recovery: Text = Field(description="how state is recovered after a failure")
+    data_validation: Text
+
+
+MODEL = DeepAnalysisInsights
+MAX_TOKENS = 900
+
+
+def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
+    scenarios = ctx.analyses.get("scenarios")
+    stakeholder = ctx.analyses.get("stakeholder")
+    review = ctx.analyses.get("multi_angle")
+    if scenarios is not None:
+        p1 = "\n".join(
+            f"- **{s.name}**: {s.description} - {s.mitigation.prevention} {s.mitigation.degradation}"
+            for s in scenarios.p1_scenarios
+        )
+    else:
+        p1 = "- Scenario exploration did not complete; see run.json."
+    ops_rating = f"{stakeholder.rating('Operations')}/5" if stakeholder is not None else "not rated (stakeholder analysis did not complete)"
+    blocks = [
+        "## Deep Analysis",
+        "This integration specification underwent ultra-thinking protocol analysis to ensure comprehensive quality:",
+        "### Analysis Artifacts", ARTIFACTS,
+        "### Key Integration Insights from Deep Analysis",
+        "#### Critical Integration Scenarios (P1)",
+        "Based on scenario exploration, the following integration failure modes **must** be handled:\n" + p1,
+        "#### Operations Impact Assessment",
+        f"**Operations Rating**: {ops_rating} ⭐\n"
+        f"- **Deployment Complexity**: {data.deployment_complexity}\n"
+        f"- **Monitoring Requirements**: {data.monitoring_requirements}\n"
+        f"- **Operational Overhead**: {data.operational_overhead}",
+        "#### Data Integrity Considerations",
+        f"**Data Integrity Rating**: {data.data_integrity_rating}/5 ⭐\n"
+        f"- **Cross-System Consistency**: {data.cross_system_consistency}\n"
+        f"- **Failure Recovery Strategy**: {data.failure_recovery}\n"
+        f"- **Data Validation Approach**: {data.data_validation}",
+    ]
+    if stakeholder is not None:
+        blocks += ["#### Stakeholder Conflicts", "\n".join(
+            f"- **{c.first} vs {c.second}**: {c.conflict} Resolution: {c.resolution} Trade-off: {c.trade_off}"
+            for c in stakeholder.conflicts
+        )]
+    blocks += ["#### Integration Readiness", _readiness(data, ctx)]
+    if review is not None:
+        blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{review.recommendation}**, ready: **{review.ready}**.")
+    return join_blocks(*blocks)
+
+
+def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
+    """The template's readiness items, ticked only where the spec shows evidence."""
+    scenarios = ctx.analyses.get("scenarios")
+    evidence = [
+        ("Third-party dependencies are stable and supported", "external_services" in ctx.sections),
+        ("API contracts are well-defined and versioned", "api_specifications" in ctx.sections),
+        ("Failure modes are identified and handled", scenarios is not None and bool(scenarios.p1_scenarios)),
+        ("Data consistency strategies are in place", data.data_integrity_rating >= 3),
+        ("Monitoring and alerting are planned", "monitoring" in ctx.sections),
+    ]
+    return "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
