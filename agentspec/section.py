@@ -54,6 +54,7 @@ class RenderContext:
     """What a renderer may read besides its own section's data."""
 
     brief: Any  # FeatureBrief
+    description: str = ""  # the user's own words
     sections: dict[str, Any] = field(default_factory=dict)
     analyses: dict[str, Any] = field(default_factory=dict)
     registry: tuple["SectionSpec", ...] = ()

@@ -1,0 +1,251 @@
+"""Graph nodes. Each is `async def node(state, config) -> update`; routing lives
+in `schedule`, so graphs/draft.py only wires."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.config import get_stream_writer
+from langgraph.types import Send, interrupt
+
+from agentspec.assemble import render_context, render_section
+from agentspec.errors import AgentSpecError
+from agentspec.prompting import render_prompt, schema_guide
+from agentspec.quality import document_failures, section_failures
+from agents.analyses import analysis_specs
+from agents.brief import FeatureBrief
+from agents.drafting import digest_of, section_messages, system_message
+from agents.registry import by_id, registry
+from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
+from agents.tasks import call_llm, spec_for
+
+ANALYSIS_DIGEST_BUDGET = 6000  # characters of section digests an analysis sees
+
+
+class IntakeFailed(AgentSpecError):
+    exit_code = 5
+
+
+def _emit(section: str, status: str, **extra: Any) -> None:
+    try:
+        get_stream_writer()({"section": section, "status": status, **extra})
+    except Exception:  # noqa: BLE001 - progress is best effort (no writer outside streaming)
+        pass
+
+
+# ----------------------------------------------------------------------------- intake / plan
+async def intake(state: DraftState) -> dict[str, Any]:
+    if state.get("brief"):
+        return {}
+    _emit("intake", "drafting")
+    messages = [
+        {"role": "system", "content": system_message("product-analyst", bool(state["options"].get("repo_given")))},
+        {"role": "user", "content": render_prompt("product-analyst/intake.md.j2", description=state["description"],
+                                                   fields=schema_guide(FeatureBrief))},
+    ]
+    out = await call_llm("intake", messages, 0)
+    if out["error"]:
+        raise IntakeFailed(f"the model could not produce a valid feature brief: {out['error']}",
+                           hint="try a more capable model (AGENTSPEC_MODEL) or rephrase the description")
+    _emit("intake", "done")
+    return {"brief": out["data"], "calls": [out["call"]]}
+
+
+def plan(state: DraftState) -> dict[str, Any]:
+    """Queue every LLM-drafted section and analysis not already tracked (re-entry keeps progress)."""
+    sections = state.get("sections") or {}
+    analyses = state.get("analyses") or {}
+    new_sections = {s.id: SectionState(status="queued", attempts=0, failures=[], feedback=[])
+                    for s in registry() if s.needs_llm and s.id not in sections}
+    new_analyses = {}
+    if state["options"].get("analyses_enabled", True):
+        new_analyses = {s.id: SectionState(status="queued", attempts=0, failures=[], feedback=[])
+                        for s in analysis_specs() if s.id not in analyses}
+    for sid in new_sections:
+        _emit(sid, "queued")
+    return {"sections": new_sections, "analyses": new_analyses, "needs_check": True}
+
+
+# ----------------------------------------------------------------------------- routing
+def _task(state: DraftState, section_id: str) -> SectionTask:
+    return SectionTask(section_id=section_id, description=state["description"], options=state["options"],
+                       brief=state["brief"], sections=state.get("sections") or {}, analyses=state.get("analyses") or {})
+
+
+def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble"]:
+    """Dispatch the next wave: draft sections whose dependencies are done, then the
+    three analyses in parallel, then fold-in sections, then the document check."""
+    sections = state.get("sections") or {}
+    specs = by_id()
+    waiting = ("queued", "stale")
+
+    def ready(stage: str) -> list[str]:
+        return [sid for sid, st in sections.items()
+                if specs[sid].stage == stage and st["status"] in waiting
+                and all(sections.get(d, {}).get("status", "drafted") in DONE for d in specs[sid].depends_on)]
+
+    drafts = ready("draft")
+    if drafts:
+        return [Send("draft_section", _task(state, sid)) for sid in drafts]
+    if any(specs[sid].stage == "draft" and st["status"] in waiting for sid, st in sections.items()):
+        raise RuntimeError("sections are waiting on dependencies that can never finish")
+    pending = [aid for aid, st in (state.get("analyses") or {}).items() if st["status"] == "queued"]
+    if pending:
+        return [Send("analyze", _task(state, aid)) for aid in pending]
+    foldins = ready("foldin")
+    if foldins:
+        return [Send("draft_section", _task(state, sid)) for sid in foldins]
+    return "check" if state.get("needs_check", True) else "assemble"
+
+
+# ----------------------------------------------------------------------------- drafting
+def _dependencies(task: SectionTask, section_ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    specs = by_id()
+    deps = []
+    for dep in section_ids:
+        entry = task["sections"].get(dep) or {}
+        if entry.get("edited_markdown"):
+            deps.append({"id": dep, "digest": entry["edited_markdown"][:2400]})
+        elif entry.get("data") is not None:
+            deps.append({"id": dep, "digest": digest_of(specs[dep], entry["data"])})
+    return deps
+
+
+def _analysis_dependencies(task: SectionTask) -> list[dict[str, str]]:
+    specs = {s.id: s for s in analysis_specs()}
+    return [{"id": f"{aid} analysis", "digest": digest_of(specs[aid], entry["data"])}
+            for aid, entry in task["analyses"].items() if entry.get("data") is not None]
+
+
+async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[str, str]],
+                             feedback: list[str], attempts: int, max_repairs: int
+                             ) -> tuple[dict[str, Any] | None, list[str], int, list[dict[str, Any]]]:
+    """Draft, check the rendered section, and redraft with the failures as
+    feedback, at most `max_repairs` times. Returns (data, failures, attempts, calls)."""
+    spec = spec_for(spec_id)
+    brief = FeatureBrief.model_validate(task["brief"])
+    repo_given = bool(task["options"].get("repo_given"))
+    calls: list[dict[str, Any]] = []
+    data, failures = None, []
+    for _ in range(max_repairs + 1):
+        messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
+                                    feedback=feedback, repo_given=repo_given)
+        _emit(spec_id, "drafting", attempt=attempts)
+        out = await call_llm(spec_id, messages, attempts)
+        attempts += 1
+        calls.append(out["call"])
+        if out["error"]:
+            failures = [f"no valid output: {out['error']}"]
+            feedback = failures
+            continue
+        candidate = out["data"]
+        _emit(spec_id, "checking")
+        failures = _check_section(task, spec_id, candidate) if spec.stage != "analysis" else []
+        data = candidate
+        if not failures:
+            break
+        feedback = failures
+    return data, failures, attempts, calls
+
+
+def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> list[str]:
+    state = {"brief": task["brief"], "description": task["description"], "options": task["options"],
+             "sections": {**task["sections"], spec_id: {"status": "drafted", "data": data}},
+             "analyses": task["analyses"]}
+    markdown = render_section(by_id()[spec_id], state["sections"][spec_id], render_context(state))
+    return section_failures(markdown, repo_given=bool(task["options"].get("repo_given")))
+
+
+async def draft_section(task: SectionTask) -> dict[str, Any]:
+    sid = task["section_id"]
+    spec = by_id()[sid]
+    entry: SectionState = dict(task["sections"].get(sid) or {})  # type: ignore[assignment]
+    if entry.get("status") in LOCKED:
+        return {}  # approved and edited sections are never overwritten
+    deps = _dependencies(task, spec.depends_on)
+    if spec.stage == "foldin":
+        deps += _analysis_dependencies(task)
+    max_repairs = int(task["options"].get("max_repairs", 2))
+    data, failures, attempts, calls = await _draft_until_clean(
+        task, sid, deps, list(entry.get("feedback") or []), int(entry.get("attempts", 0)), max_repairs)
+    status = "drafted" if data is not None and not failures else "failed"
+    result: SectionState = {"status": status, "data": data, "attempts": attempts, "failures": failures,
+                            "feedback": [], "edited_markdown": None, "stale_because": None,
+                            "doc_repairs": int(entry.get("doc_repairs", 0))}
+    if task["options"].get("review") and data is not None:
+        result, more_calls = await _review(task, result, deps, max_repairs)
+        calls += more_calls
+    _emit(sid, result["status"])
+    return {"sections": {sid: result}, "calls": calls, "needs_check": True}
+
+
+async def _review(task: SectionTask, result: SectionState, deps: list[dict[str, str]], max_repairs: int
+                  ) -> tuple[SectionState, list[dict[str, Any]]]:
+    """Ask a human: approve, edit, revise with feedback (redraft, ask again) or skip.
+    On resume this code re-runs; the LLM calls inside are replayed from the task cache."""
+    sid = task["section_id"]
+    calls: list[dict[str, Any]] = []
+    while True:
+        state = {**task, "sections": {**task["sections"], sid: result}}
+        markdown = render_section(by_id()[sid], result, render_context(state))
+        _emit(sid, "pending_review")
+        decision = interrupt({"section": sid, "markdown": markdown, "failures": result.get("failures", [])})
+        action = (decision or {}).get("action", "skip")
+        if action == "approve":
+            return {**result, "status": "approved"}, calls
+        if action == "edit":
+            return {**result, "status": "edited", "edited_markdown": str(decision["markdown"])}, calls
+        if action == "revise":
+            data, failures, attempts, new_calls = await _draft_until_clean(
+                task, sid, deps, [f"Reviewer feedback: {decision.get('feedback', '')}"], int(result.get("attempts", 0)), max_repairs)
+            calls += new_calls
+            result = {**result, "data": data if data is not None else result.get("data"), "failures": failures,
+                      "attempts": attempts, "status": "drafted" if data is not None and not failures else "failed"}
+            continue
+        return result, calls  # skip: stays drafted, can be reviewed later
+
+
+async def analyze(task: SectionTask) -> dict[str, Any]:
+    aid = task["section_id"]
+    budget, deps = ANALYSIS_DIGEST_BUDGET, []
+    for dep in _dependencies(task, [s.id for s in registry() if s.stage == "draft"]):
+        if budget <= 0:
+            break
+        dep = {"id": dep["id"], "digest": dep["digest"][: min(600, budget)]}
+        budget -= len(dep["digest"])
+        deps.append(dep)
+    data, failures, attempts, calls = await _draft_until_clean(task, aid, deps, [], 0, 0)
+    status = "drafted" if data is not None else "failed"
+    _emit(f"analysis:{aid}", status)
+    return {"analyses": {aid: {"status": status, "data": data, "attempts": attempts, "failures": failures}},
+            "calls": calls, "needs_check": True}
+
+
+def join(_state: DraftState) -> dict[str, Any]:
+    """Fan-in point after each wave; routing happens on its outgoing edge."""
+    return {}
+
+
+# ----------------------------------------------------------------------------- check / assemble
+def check(state: DraftState) -> dict[str, Any]:
+    """Whole-document checks. Failing, unlocked sections with attempts left are
+    queued again with the failures as feedback; the rest are marked failed."""
+    scores, by_section = document_failures(state)
+    updates: dict[str, SectionState] = {}
+    for sid, failures in by_section.items():
+        entry = (state.get("sections") or {}).get(sid)
+        if entry is None or entry.get("status") in LOCKED:
+            continue
+        # One document-level redraft per section on top of its own repair loop keeps cost bounded.
+        if int(entry.get("doc_repairs", 0)) < 1:
+            updates[sid] = {**entry, "status": "queued", "feedback": failures, "failures": failures,
+                            "doc_repairs": int(entry.get("doc_repairs", 0)) + 1}
+        else:
+            updates[sid] = {**entry, "status": "failed", "failures": failures}
+    requeued = any(u["status"] == "queued" for u in updates.values())
+    return {"sections": updates, "document_checks": [s.to_dict() for s in scores], "needs_check": requeued}
+
+
+def assemble(state: DraftState) -> dict[str, Any]:
+    _emit("assemble", "done")
+    return {}

@@ -1,0 +1,61 @@
+"""Graph state. Everything in it is plain JSON data so any checkpointer
+(SQLite, Postgres, LangGraph Server) can store it."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, TypedDict
+
+# queued: waiting for its wave · drafted: done, unreviewed · pending_review: waiting for a human
+# approved / edited: locked, no later pass may overwrite · stale: a dependency changed
+# failed: retries or checks exhausted (kept, visible in the output and run.json)
+SectionStatus = Literal["queued", "drafted", "pending_review", "approved", "edited", "stale", "failed"]
+LOCKED = ("approved", "edited")
+DONE = ("drafted", "approved", "edited", "failed")
+
+
+class SectionState(TypedDict, total=False):
+    status: SectionStatus
+    data: dict[str, Any] | None  # the validated model, dumped
+    edited_markdown: str | None  # a human's edit replaces the rendered section verbatim
+    attempts: int  # drafting attempts so far (first draft, repairs, revisions)
+    failures: list[str]  # latest check failures or the error that failed it
+    feedback: list[str]  # what the next draft must address (repair or human feedback)
+    stale_because: str | None
+    doc_repairs: int  # redrafts requested by the whole-document check
+
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Per-key replace, so parallel branches each update their own section."""
+    return {**(left or {}), **(right or {})}
+
+
+class RunOptions(TypedDict, total=False):
+    review: bool  # pause after each section for approval
+    repo_given: bool
+    max_repairs: int
+    date: str
+    analyses_enabled: bool
+
+
+class DraftState(TypedDict, total=False):
+    description: str
+    options: RunOptions
+    brief: dict[str, Any] | None
+    sections: Annotated[dict[str, SectionState], merge_dicts]
+    analyses: Annotated[dict[str, SectionState], merge_dicts]
+    calls: Annotated[list[dict[str, Any]], operator.add]
+    document_checks: list[dict[str, Any]]
+    needs_check: bool  # something changed since the last document check
+    document: dict[str, str] | None  # file name -> content, written by the CLI
+
+
+class SectionTask(TypedDict):
+    """Payload of one Send: which section (or analysis) to draft, and the state it needs."""
+
+    section_id: str
+    description: str
+    options: RunOptions
+    brief: dict[str, Any]
+    sections: dict[str, SectionState]
+    analyses: dict[str, SectionState]

@@ -1,0 +1,42 @@
+"""LLM calls as LangGraph tasks. A task's result is checkpointed, so when a node
+re-runs on resume (LangGraph re-executes node code up to interrupt()), finished
+calls are replayed from the checkpoint instead of being paid for twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.config import get_config
+from langgraph.func import task
+
+from agentspec.gateway.client import Gateway, StructuredCallFailed
+from agentspec.section import SectionSpec
+from agents.analyses import analysis_specs
+from agents.brief import FeatureBrief
+from agents.drafting import draft
+from agents.registry import by_id
+
+
+def gateway() -> Gateway:
+    return get_config()["configurable"]["gateway"]
+
+
+def spec_for(section_id: str) -> SectionSpec:
+    if section_id == "intake":
+        return SectionSpec(id="intake", headings=(), role="product-analyst", model=FeatureBrief,
+                           render=lambda d, c: "", stage="draft", max_tokens=900)
+    analyses = {s.id: s for s in analysis_specs()}
+    return analyses.get(section_id) or by_id()[section_id]
+
+
+@task
+async def call_llm(section_id: str, messages: list[dict[str, str]], attempt: int) -> dict[str, Any]:
+    """One structured call. Validation that never succeeds is a result (the section
+    fails visibly), not an exception; endpoint failures raise and stop the run
+    resumably."""
+    spec = spec_for(section_id)
+    try:
+        data, record = await draft(gateway(), spec, messages, attempt)
+    except StructuredCallFailed as exc:
+        return {"data": None, "call": exc.record.model_dump(), "error": str(exc)}
+    return {"data": data.model_dump(mode="json"), "call": record.model_dump(), "error": None}

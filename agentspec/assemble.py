@@ -1,0 +1,162 @@
+"""Turn graph state into the files of a spec: the markdown (section by section,
+in template order), the three analysis files, spec.json and run.json."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import metadata
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from agentspec.gateway.usage import CallRecord, totals
+from agentspec.section import RenderContext, SectionSpec
+from agents.analyses import ANALYSES, analysis_specs
+from agents.brief import FeatureBrief
+from agents.registry import registry
+
+SPEC_FILE = "integration-requirements.md"
+_PACKAGES = ("agentspec", "langgraph", "langgraph-checkpoint", "instructor", "openai", "pydantic", "tiktoken")
+
+
+@dataclass
+class Document:
+    markdown: str
+    # (first line, last line, section id), 1-based, to map check findings back to sections
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def section_at(self, line: int | None) -> str | None:
+        if line is None:
+            return None
+        return next((sid for start, end, sid in self.spans if start <= line <= end), None)
+
+
+def validated(spec: SectionSpec, entry: dict[str, Any] | None) -> BaseModel | None:
+    if not entry or entry.get("data") is None or spec.model is None:
+        return None
+    try:
+        return spec.model.model_validate(entry["data"])
+    except ValidationError:
+        return None
+
+
+def render_context(state: dict[str, Any]) -> RenderContext:
+    brief = FeatureBrief.model_validate(state["brief"])
+    specs = {s.id: s for s in registry()}
+    sections: dict[str, Any] = {}
+    for sid, entry in (state.get("sections") or {}).items():
+        data = validated(specs[sid], entry) if sid in specs else None
+        if data is not None:
+            sections[sid] = data
+    analyses: dict[str, Any] = {}
+    for spec in analysis_specs():
+        data = validated(spec, (state.get("analyses") or {}).get(spec.id))
+        if data is not None:
+            analyses[spec.id] = data
+    options = state.get("options") or {}
+    return RenderContext(
+        brief=brief, description=state.get("description", ""), sections=sections, analyses=analyses, registry=registry(),
+        repo_given=bool(options.get("repo_given")), date=options.get("date") or date.today().isoformat(),
+    )
+
+
+def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderContext) -> str:
+    """A section's markdown. A human edit wins; a failed section keeps its headings
+    and says so, so nothing disappears silently."""
+    entry = entry or {}
+    if entry.get("edited_markdown"):
+        return entry["edited_markdown"].strip("\n")
+    if spec.stage == "static":
+        return spec.render(None, ctx)
+    data = ctx.sections.get(spec.id)
+    if data is None:
+        reason = "; ".join(entry.get("failures") or []) or f"not drafted yet (status: {entry.get('status', 'queued')})"
+        heads = "\n\n".join(spec.headings) if spec.headings else ""
+        note = f"> **Section `{spec.id}` failed**: {reason}" if entry.get("status") == "failed" else f"> **Section `{spec.id}` pending**: {reason}"
+        return f"{heads}\n\n{note}".strip()
+    text = spec.render(data, ctx)
+    if entry.get("status") == "failed" and entry.get("failures"):
+        text += "\n\n> **Checks still failing for this section**: " + "; ".join(entry["failures"])
+    return text
+
+
+def render_document(state: dict[str, Any]) -> Document:
+    ctx = render_context(state)
+    lines = [f"# Integration Requirements: {ctx.brief.name}", ""]
+    spans: list[tuple[int, int, str]] = []
+    for spec in registry():
+        block = render_section(spec, (state.get("sections") or {}).get(spec.id), ctx).strip("\n")
+        if not block:
+            continue
+        start = len(lines) + 1
+        lines += block.splitlines()
+        spans.append((start, len(lines), spec.id))
+        lines.append("")
+    return Document(markdown="\n".join(lines).rstrip() + "\n", spans=spans)
+
+
+def render_analysis_files(state: dict[str, Any]) -> dict[str, str]:
+    ctx = render_context(state)
+    files = {}
+    for spec in analysis_specs():
+        entry = (state.get("analyses") or {}).get(spec.id) or {}
+        data = ctx.analyses.get(spec.id)
+        if data is not None:
+            files[ANALYSES[spec.id][1]] = spec.render(data, ctx)
+        else:
+            reason = "; ".join(entry.get("failures") or []) or entry.get("status", "not run")
+            files[ANALYSES[spec.id][1]] = f"# {spec.headings[0]}: {ctx.brief.name}\n\n> This analysis did not complete: {reason}\n"
+    return files
+
+
+def spec_json(state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": state.get("description"),
+        "brief": state.get("brief"),
+        "sections": {
+            sid: {"status": e.get("status"), "data": e.get("data"), "edited_markdown": e.get("edited_markdown"),
+                  "attempts": e.get("attempts", 0), "failures": e.get("failures", [])}
+            for sid, e in (state.get("sections") or {}).items()
+        },
+        "analyses": {aid: {"status": e.get("status"), "data": e.get("data"), "failures": e.get("failures", [])}
+                     for aid, e in (state.get("analyses") or {}).items()},
+        "document_checks": state.get("document_checks", []),
+    }
+
+
+def run_json(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: dict[str, float]) -> dict[str, Any]:
+    calls = [CallRecord.model_validate(c) for c in state.get("calls") or []]
+    failed = sorted(sid for sid, e in (state.get("sections") or {}).items() if e.get("status") == "failed")
+    failed += sorted(f"analysis:{aid}" for aid, e in (state.get("analyses") or {}).items() if e.get("status") == "failed")
+    return {
+        "thread_id": thread_id,
+        "endpoint": endpoint,
+        "models": sorted({c.model for c in calls}),
+        "repo": None if not (state.get("options") or {}).get("repo_given") else "given",
+        "totals": totals(calls),
+        "failed_sections": failed,
+        "timings": timings,
+        "calls": [c.model_dump() for c in calls],
+        "versions": _versions(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def all_files(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: dict[str, float]) -> dict[str, str]:
+    files = {SPEC_FILE: render_document(state).markdown}
+    files.update(render_analysis_files(state))
+    files["spec.json"] = json.dumps(spec_json(state), indent=2, ensure_ascii=False) + "\n"
+    files["run.json"] = json.dumps(run_json(state, thread_id=thread_id, endpoint=endpoint, timings=timings), indent=2) + "\n"
+    return files

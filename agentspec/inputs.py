@@ -1,0 +1,50 @@
+"""Validation of what a user hands to `agentspec draft`. Every problem is a
+UsageError (exit 2) raised before any model call or file write."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from agentspec.errors import UsageError
+from agentspec.gateway.tokens import count_tokens
+
+TEMPLATES = ("integration-requirements",)
+MAX_FILE_BYTES = 256 * 1024
+
+
+def read_description_file(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB; a description is a paragraph, not a document")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})",
+                         hint="save the file as UTF-8") from exc
+
+
+def clean_description(text: str, max_tokens: int) -> str:
+    if not text or not text.strip():
+        raise UsageError("the feature description is empty", hint='agentspec draft "Sync Stripe invoices into Postgres via webhooks"')
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cc" and char not in "\n\t\r":
+            raise UsageError(f"the description contains a control character ({char!r}) at position {index}",
+                             hint="remove it; descriptions are plain text")
+        if char in "\ud800\udfff" or unicodedata.category(char) == "Cs":
+            raise UsageError(f"the description contains an invalid character at position {index}")
+    text = " ".join(text.split())
+    tokens = count_tokens(text)
+    if tokens > max_tokens:
+        raise UsageError(f"the description is {tokens} tokens; the budget is {max_tokens}",
+                         hint="summarise it (one paragraph), or raise AGENTSPEC_MAX_DESCRIPTION_TOKENS")
+    return text
+
+
+def check_template(name: str) -> str:
+    if name not in TEMPLATES:
+        raise UsageError(f"unknown template {name!r}", hint=f"known templates: {', '.join(TEMPLATES)}")
+    return name

@@ -1,0 +1,64 @@
+"""Where a spec is written, checked before anything is spent, and written
+atomically (temp file, fsync, rename) so Ctrl-C never leaves a half file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from agentspec.errors import UsageError
+
+
+def check_out_dir(out: Path, *, force: bool) -> Path:
+    """Validate an output directory without creating it. Raises UsageError."""
+    if any(part == ".." for part in out.parts):
+        raise UsageError(f"--out must not contain '..': {out}", hint="give a plain or absolute path")
+    resolved = out.expanduser().resolve()
+    if resolved == Path(resolved.anchor):
+        raise UsageError("--out cannot be the filesystem root", hint="give a directory such as specs/my-feature")
+    if resolved.exists() and not resolved.is_dir():
+        raise UsageError(f"--out points to a file, not a directory: {out}")
+    for parent in resolved.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"--out goes through a file: {parent}")
+            break
+    if resolved.is_dir() and any(resolved.iterdir()) and not force:
+        raise UsageError(f"output directory is not empty: {out}", hint="pass --force to overwrite, or choose another --out")
+    probe = resolved if resolved.exists() else next(p for p in resolved.parents if p.exists())
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to {probe}", hint="choose a directory you can write to with --out")
+    return resolved
+
+
+def safe_child(directory: Path, name: str) -> Path:
+    """A file inside `directory`; refuses names that would escape it."""
+    target = (directory / name).resolve()
+    if target.parent != directory.resolve() or name in ("", ".", ".."):
+        raise UsageError(f"refusing to write outside the output directory: {name!r}")
+    return target
+
+
+def write_atomic(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in files.items():
+        target = safe_child(directory, name)
+        write_atomic(target, content)
+        written.append(target)
+    return written

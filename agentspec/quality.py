@@ -1,0 +1,47 @@
+"""The repair gate: deterministic checks (evals.checks) applied to one section
+while it is drafted, and to the whole document before assembly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentspec.assemble import render_analysis_files, render_document
+from evals.checks import run_checks
+from evals.checks.score import Score
+from evals.spec_document import SpecDocument
+
+# Checks that make sense on a section alone. Headings, length and P1 traceability
+# need the whole document.
+SECTION_CHECKS = ("placeholders", "mermaid", "sql", "code_blocks", "file_refs")
+DOCUMENT_CHECKS = ("headings", "placeholders", "mermaid", "sql", "code_blocks", "file_refs", "p1_traceability")
+
+
+def section_failures(markdown: str, *, repo_given: bool) -> list[str]:
+    doc = SpecDocument.from_markdown(markdown)
+    scores = run_checks(doc, run={"repo": "given" if repo_given else None}, names=SECTION_CHECKS)
+    return [f"{s.name}: {_strip_heading(d)}" for s in scores if not s.passed for d in s.details]
+
+
+def document_failures(state: dict[str, Any]) -> tuple[list[Score], dict[str, list[str]]]:
+    """All document checks, with each finding attributed to the section whose
+    rendered lines contain it (findings outside any section go under "_document")."""
+    document = render_document(state)
+    analyses = {name.removeprefix("analysis-").removesuffix(".md"): text
+                for name, text in render_analysis_files(state).items()}
+    doc = SpecDocument.from_markdown(document.markdown, analyses=analyses)
+    repo = "given" if (state.get("options") or {}).get("repo_given") else None
+    scores = run_checks(doc, run={"repo": repo}, names=DOCUMENT_CHECKS)
+    by_section: dict[str, list[str]] = {}
+    for score in scores:
+        if score.passed:
+            continue
+        for finding in score.findings or []:
+            sid = document.section_at(finding.line) or "_document"
+            by_section.setdefault(sid, []).append(f"{score.name}: {finding.message}")
+        if not score.findings:
+            by_section.setdefault("_document", []).extend(f"{score.name}: {d}" for d in score.details)
+    return scores, by_section
+
+
+def _strip_heading(detail: str) -> str:
+    return detail.split(": ", 1)[1] if detail.startswith("(document): ") else detail

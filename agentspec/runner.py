@@ -1,0 +1,298 @@
+"""Runs the draft graph for the CLI: start, resume, review and show. Owns the
+thread lock, progress display, exit codes and writing the spec files."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from filelock import FileLock, Timeout
+from langgraph.types import Command
+from rich.console import Console
+
+from agentspec import review_ui
+from agentspec.assemble import all_files
+from agentspec.errors import PartialResult, ReviewPending, UsageError
+from agentspec.gateway.client import Gateway
+from agentspec.gateway.endpoint import Endpoint
+from agentspec.gateway.usage import CallRecord, totals
+from agentspec.output import check_out_dir, write_files
+from agentspec.progress import Progress
+from agentspec.runlog import RunLog
+from agentspec.runtime import endpoint_session, open_checkpointer
+from agentspec.settings import Settings
+from agents.brief import slugify
+from agents.registry import by_id, dependents
+from agents.state import LOCKED
+from graphs.draft import compile_graph
+
+RECURSION_LIMIT = 400
+
+
+def _mask_url(url: str) -> str:
+    return re.sub(r"//[^/@]+@", "//***@", url)
+
+
+class Runner:
+    def __init__(self, settings: Settings, console: Console) -> None:
+        self.settings = settings
+        self.console = console
+        self.runlog = RunLog(settings.data_dir / "threads.sqlite")
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _locked(self, thread_id: str) -> Iterator[None]:
+        """One process per thread: a second `resume` of the same run is refused."""
+        locks = self.settings.data_dir / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(locks / f"{thread_id}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise UsageError(f"run {thread_id} is already running in another process",
+                             hint="wait for it to finish; `agentspec runs` shows its status") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _config(self, thread_id: str, gateway: Gateway | None) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id, "gateway": gateway},
+                "max_concurrency": self.settings.concurrency, "recursion_limit": RECURSION_LIMIT}
+
+    async def _drive(self, graph: Any, payload: Any, config: dict[str, Any], interactive: bool) -> Any:
+        while True:
+            with Progress(self.console) as progress:
+                async for mode, chunk in graph.astream(payload, config, stream_mode=["updates", "custom"], durability="sync"):
+                    if mode == "custom" and isinstance(chunk, dict):
+                        progress.update(chunk)
+            snapshot = await graph.aget_state(config)
+            if snapshot.interrupts and interactive:
+                payload = Command(resume=review_ui.ask(self.console, list(snapshot.interrupts)))
+                continue
+            return snapshot
+
+    def _known(self, thread_id: str) -> dict[str, Any]:
+        run = self.runlog.get(thread_id)
+        if run is None:
+            raise UsageError(f"unknown run {thread_id!r}", hint="`agentspec runs` lists the runs on this machine")
+        return run
+
+    # ------------------------------------------------------------------ commands
+    async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
+                    repo_given: bool = False, analyses: bool = True) -> int:
+        if out is not None:
+            check_out_dir(out, force=force)  # fail before spending anything
+        thread_id = uuid.uuid4().hex[:12]
+        options = {"review": review, "repo_given": repo_given, "max_repairs": 2,
+                   "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses}
+        self.runlog.record(thread_id, description=description[:500], out_dir=str(out) if out else None,
+                           status="running", options="review" if review else "")
+        self.console.print(f"run [bold]{thread_id}[/] (resume with `agentspec resume {thread_id}`)", highlight=False)
+        payload = {"description": description, "options": options}
+        return await self._run(thread_id, payload, interactive=interactive, force=force)
+
+    async def resume(self, thread_id: str, *, interactive: bool, force: bool = True) -> int:
+        self._known(thread_id)
+        return await self._run(thread_id, None, interactive=interactive, force=force, resuming=True)
+
+    async def _run(self, thread_id: str, payload: Any, *, interactive: bool, force: bool, resuming: bool = False) -> int:
+        started = time.monotonic()
+        with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) as endpoint:
+            gateway = Gateway(self.settings, endpoint)
+            async with open_checkpointer(self.settings) as saver:
+                graph = compile_graph(saver)
+                config = self._config(thread_id, gateway)
+                if resuming:
+                    payload = await self._resume_payload(graph, config)
+                self.runlog.record(thread_id, status="running", endpoint=_mask_url(endpoint.describe()))
+                try:
+                    snapshot = await self._drive(graph, payload, config, interactive)
+                except BaseException:
+                    self.runlog.record(thread_id, status="interrupted")
+                    raise
+                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
+                                    time.monotonic() - started, force)
+
+    async def _resume_payload(self, graph: Any, config: dict[str, Any]) -> Any:
+        snapshot = await graph.aget_state(config)
+        if snapshot.interrupts:
+            return None  # interactive review picks them up; otherwise _finish reports them
+        if snapshot.next:
+            return None  # crashed or stopped mid-run: continue the pending tasks
+        failed = {sid: e for sid, e in (snapshot.values.get("sections") or {}).items() if e.get("status") == "failed"}
+        failed_analyses = {aid: e for aid, e in (snapshot.values.get("analyses") or {}).items() if e.get("status") == "failed"}
+        if not failed and not failed_analyses:
+            return None
+        # Retry only the failed parts, with their last failures as feedback.
+        updates = {sid: {**e, "status": "queued", "feedback": e.get("failures", []), "doc_repairs": 0} for sid, e in failed.items()}
+        analysis_updates = {aid: {**e, "status": "queued"} for aid, e in failed_analyses.items()}
+        await graph.aupdate_state(config, {"sections": updates, "analyses": analysis_updates, "needs_check": True}, as_node="join")
+        self.console.print(f"retrying failed parts: {', '.join([*updates, *analysis_updates])}")
+        return None
+
+    def _status(self, message: str) -> None:
+        self.console.print(message, style="dim", highlight=False)
+
+    def _finish(self, thread_id: str, state: dict[str, Any], interrupts: Any, endpoint: Endpoint,
+                wall_s: float, force: bool) -> int:
+        if interrupts:
+            pending = [i.value["section"] for i in interrupts]
+            self.runlog.record(thread_id, status="awaiting_review")
+            raise ReviewPending(
+                f"run {thread_id} is waiting for approval of: {', '.join(pending)}",
+                hint=f"agentspec review {thread_id} --approve ID | --all | --revise ID --feedback TEXT | --edit ID --file F",
+            )
+        return self.write(thread_id, state, endpoint=_mask_url(endpoint.describe()), wall_s=wall_s, force=force)
+
+    def write(self, thread_id: str, state: dict[str, Any], *, endpoint: str, wall_s: float, force: bool,
+              out: Path | None = None) -> int:
+        run = self._known(thread_id)
+        brief = state.get("brief") or {}
+        target = out or (Path(run["out_dir"]) if run.get("out_dir") else Path("specs") / slugify(brief.get("name", "feature")))
+        # Re-writing a run's own output directory is not an overwrite of someone else's files.
+        same_run = run.get("out_dir") and Path(run["out_dir"]).resolve() == target.resolve() and run["status"] != "running-new"
+        target = check_out_dir(target, force=force or bool(same_run) or _written_by(target, thread_id))
+        files = all_files(state, thread_id=thread_id, endpoint=endpoint, timings={"wall_s": round(wall_s, 2)})
+        write_files(target, files)
+        failed = [sid for sid, e in (state.get("sections") or {}).items() if e.get("status") == "failed"]
+        failed += [f"analysis:{aid}" for aid, e in (state.get("analyses") or {}).items() if e.get("status") == "failed"]
+        summary = totals([CallRecord.model_validate(c) for c in state.get("calls") or []])
+        self.runlog.record(thread_id, status="partial" if failed else "done", out_dir=str(target))
+        self.console.print(
+            f"wrote {target} · {summary['calls']} calls · {summary['input_tokens']}+{summary['output_tokens']} tokens"
+            f" · ${summary['cost_usd']:.4f} · {wall_s:.0f}s", highlight=False)
+        if failed:
+            raise PartialResult(f"spec written, but these parts failed: {', '.join(failed)}",
+                                hint=f"`agentspec resume {thread_id}` retries only the failed parts")
+        return 0
+
+    # ------------------------------------------------------------------ review / show
+    async def review(self, thread_id: str, *, approve: list[str], approve_all: bool, revise: str | None,
+                     feedback: str | None, edit: str | None, edit_file: Path | None, interactive: bool) -> int:
+        self._known(thread_id)
+        with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) if (revise or interactive) else _no_endpoint() as endpoint:
+            gateway = Gateway(self.settings, endpoint) if endpoint is not None else None
+            async with open_checkpointer(self.settings) as saver:
+                graph = compile_graph(saver)
+                config = self._config(thread_id, gateway)
+                snapshot = await graph.aget_state(config)
+                if not snapshot.values:
+                    raise UsageError(f"run {thread_id} has no saved state yet")
+                pending = {i.value["section"]: i for i in snapshot.interrupts}
+                sections = snapshot.values.get("sections") or {}
+                if not (approve or approve_all or revise or edit):
+                    self._list(sections, pending)
+                    return 3 if pending else 0
+                decisions, updates, notes = self._decide(sections, pending, approve, approve_all, revise, feedback, edit, edit_file)
+                for note in notes:
+                    self.console.print(note, highlight=False)
+                if updates:
+                    await graph.aupdate_state(config, {"sections": updates, "needs_check": True}, as_node="join")
+                payload = Command(resume=decisions) if decisions else None
+                started = time.monotonic()
+                snapshot = await self._drive(graph, payload, config, interactive)
+                desc = _mask_url(endpoint.describe()) if endpoint is not None else "none (review only)"
+                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint or _NullEndpoint(desc),
+                                    time.monotonic() - started, force=True)
+
+    def _list(self, sections: dict[str, Any], pending: dict[str, Any]) -> None:
+        for sid, entry in sections.items():
+            mark = "pending review" if sid in pending else entry.get("status")
+            self.console.print(f"{sid:28} {mark}", highlight=False)
+
+    def _decide(self, sections: dict[str, Any], pending: dict[str, Any], approve: list[str], approve_all: bool,
+                revise: str | None, feedback: str | None, edit: str | None, edit_file: Path | None
+                ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        specs = by_id()
+        for sid in [*approve, *(x for x in (revise, edit) if x)]:
+            if sid not in specs or sid not in sections:
+                raise UsageError(f"unknown section {sid!r}", hint="`agentspec review THREAD` lists the sections")
+        decisions: dict[str, Any] = {}
+        updates: dict[str, Any] = {}
+        notes: list[str] = []
+        targets = list(pending) if approve_all else approve
+        for sid in targets:
+            if sid in pending:
+                decisions[pending[sid].id] = {"action": "approve"}
+            else:
+                updates[sid] = {**sections[sid], "status": "approved"}
+        if revise:
+            if not feedback:
+                raise UsageError("--revise needs --feedback TEXT")
+            if revise in pending:
+                decisions[pending[revise].id] = {"action": "revise", "feedback": feedback}
+            else:
+                updates[revise] = {**sections[revise], "status": "stale", "feedback": [f"Reviewer feedback: {feedback}"],
+                                   "stale_because": "revision requested"}
+                notes += self._invalidate(revise, sections, updates, "revised")
+        if edit:
+            if edit_file is None:
+                raise UsageError("--edit needs --file F")
+            try:
+                text = edit_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read {edit_file}: {exc}") from exc
+            if edit in pending:
+                decisions[pending[edit].id] = {"action": "edit", "markdown": text}
+            else:
+                updates[edit] = {**sections[edit], "status": "edited", "edited_markdown": text}
+            notes += self._invalidate(edit, sections, updates, "edited")
+        return decisions, updates, notes
+
+    @staticmethod
+    def _invalidate(section_id: str, sections: dict[str, Any], updates: dict[str, Any], verb: str) -> list[str]:
+        """Mark every dependent stale (locked ones are kept, and said so)."""
+        notes = []
+        for dep in dependents(section_id):
+            entry = sections.get(dep)
+            if entry is None:
+                continue
+            if entry.get("status") in LOCKED:
+                notes.append(f"kept {dep}: it is {entry['status']} (locked) although {section_id} was {verb}")
+                continue
+            updates[dep] = {**entry, "status": "stale", "stale_because": f"{section_id} was {verb}", "feedback": []}
+            notes.append(f"invalidated {dep}: depends on {section_id}, which was {verb}")
+        return notes
+
+    async def show(self, thread_id: str, out: Path | None) -> int:
+        run = self._known(thread_id)
+        async with open_checkpointer(self.settings) as saver:
+            graph = compile_graph(saver)
+            snapshot = await graph.aget_state(self._config(thread_id, None))
+        if not snapshot.values or not snapshot.values.get("brief"):
+            raise UsageError(f"run {thread_id} has no draft yet")
+        try:
+            return self.write(thread_id, snapshot.values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=True, out=out)
+        except PartialResult as partial:
+            self.console.print(f"[yellow]{partial.message}[/]")
+            return 0
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self.runlog.list()
+
+
+def _written_by(target: Path, thread_id: str) -> bool:
+    """True when `target` holds this very run's earlier output (its run.json names the thread)."""
+    run_json = target / "run.json"
+    try:
+        return f'"thread_id": "{thread_id}"' in run_json.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+@contextmanager
+def _no_endpoint() -> Iterator[None]:
+    yield None
+
+
+class _NullEndpoint:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def describe(self) -> str:
+        return self.text

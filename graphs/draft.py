@@ -1,0 +1,46 @@
+"""The draft graph. This module only wires nodes (agents/nodes.py) together:
+
+intake → plan → [draft waves (Send) → join]* → [analyses ∥ → join] → [fold-in → join]
+      → check → (redraft → join → check)? → assemble
+"""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agents import nodes
+from agents.state import DraftState
+
+ROUTES = ["draft_section", "analyze", "check", "assemble"]
+
+
+def build() -> StateGraph:
+    builder = StateGraph(DraftState)
+    builder.add_node("intake", nodes.intake)
+    builder.add_node("plan", nodes.plan)
+    builder.add_node("draft_section", nodes.draft_section)
+    builder.add_node("analyze", nodes.analyze)
+    builder.add_node("join", nodes.join)
+    builder.add_node("check", nodes.check)
+    builder.add_node("assemble", nodes.assemble)
+
+    builder.add_edge(START, "intake")
+    builder.add_edge("intake", "plan")
+    builder.add_conditional_edges("plan", nodes.schedule, ROUTES)
+    # Send targets join through a plain edge: a conditional edge on them would fire once per branch.
+    builder.add_edge("draft_section", "join")
+    builder.add_edge("analyze", "join")
+    builder.add_conditional_edges("join", nodes.schedule, ROUTES)
+    builder.add_conditional_edges("check", nodes.schedule, ROUTES)
+    builder.add_edge("assemble", END)
+    return builder
+
+
+def compile_graph(checkpointer=None, **kwargs) -> CompiledStateGraph:  # noqa: ANN001 - any BaseCheckpointSaver
+    return build().compile(checkpointer=checkpointer, **kwargs)
+
+
+# For `langgraph dev` / LangGraph Server (langgraph.json): compiled without a
+# checkpointer, since the server brings its own.
+graph = compile_graph()
