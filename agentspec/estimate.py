@@ -1,0 +1,60 @@
+"""`agentspec draft --estimate`: expected calls, tokens and cost before spending anything.
+
+Prompts are rendered for real (same templates, same field guides) from a
+provisional brief built from the description; dependency digests and outputs
+are estimated from each section's output cap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentspec.gateway.pricing import cost_usd, price_for
+from agentspec.gateway.tokens import count_message_tokens
+from agentspec.settings import Settings
+from agents.analyses import analysis_specs
+from agents.brief import FeatureBrief
+from agents.drafting import section_messages
+from agents.registry import registry
+
+OUTPUT_SHARE = 0.45  # typical output / output cap, measured on recorded drafts
+DIGEST_TOKENS = 250  # typical dependency digest
+REPAIR_OVERHEAD = 1.10  # re-asks and repairs
+
+
+def _provisional_brief(description: str) -> FeatureBrief:
+    words = description.split()
+    return FeatureBrief.model_construct(
+        name=" ".join(words[:6]), summary=description, complexity="High", domains=["API Design", "Data Sync"],
+        stack=["TypeScript", "Node.js", "PostgreSQL"], code_language="typescript", actors=["User"],
+        external_systems=[], assumptions=["-"], out_of_scope=["-"],
+    )
+
+
+def estimate_run(settings: Settings, description: str) -> dict[str, Any]:
+    brief = _provisional_brief(description)
+    provider = settings.resolved_provider()
+    rows = []
+    for spec in [*[s for s in registry() if s.needs_llm], *analysis_specs()]:
+        deps = [{"id": d, "digest": "x"} for d in spec.depends_on]
+        messages = section_messages(spec, description=description, brief=brief, dependencies=deps, feedback=[],
+                                    repo_given=False)
+        model = settings.model_for(spec.role)
+        n_deps = len(spec.depends_on) + (3 if spec.stage == "foldin" else 0) + (12 if spec.stage == "analysis" else 0)
+        input_tokens = count_message_tokens(messages, model) + n_deps * DIGEST_TOKENS
+        output_tokens = int(spec.max_tokens * OUTPUT_SHARE)
+        rows.append({"section": spec.id, "model": model, "input_tokens": input_tokens, "output_tokens": output_tokens})
+    intake_in, intake_out = 450, 350
+    total_in = int((sum(r["input_tokens"] for r in rows) + intake_in) * REPAIR_OVERHEAD)
+    total_out = int((sum(r["output_tokens"] for r in rows) + intake_out) * REPAIR_OVERHEAD)
+    model = settings.model_for("integration-specialist")
+    priced = price_for(model, provider) is not None
+    return {
+        "provider": provider,
+        "model": model,
+        "calls": len(rows) + 1,
+        "input_tokens": total_in,
+        "output_tokens": total_out,
+        "cost_usd": cost_usd(model, provider, total_in, total_out) if priced else None,
+        "note": "estimate; repairs and re-asks included at +10%" + ("" if priced else f"; no price known for {model}"),
+        "sections": rows,
+    }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command from the README, also what CI runs (.ci/run).
+# On a fresh machine it installs everything the tests need from the project's
+# own files: the Python env (.venv), the mermaid parser (npm, evals/node) and
+# PostgreSQL (apt, via scripts/ci_postgres.sh; skipped with AGENTSPEC_NO_PG=1).
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m slow`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d evals/node/node_modules/mermaid ]; then
+    npm ci --prefix evals/node --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo "test.sh: npm not found; mermaid checks will fail (install nodejs/npm)" >&2
+fi
+
+if [ "${AGENTSPEC_NO_PG:-0}" != "1" ]; then
+  eval "$(bash scripts/ci_postgres.sh)"
+  export AGENTSPEC_PG_URL AGENTSPEC_TEST_PG_URL
+fi
+
+set +e
+.venv/bin/python -m pytest "$@"
+code=$?
+set -e
+# pytest exits 5 when a selection ran no test; that is not a failure of the suite.
+if [ "$code" -eq 5 ]; then exit 0; fi
+exit "$code"
