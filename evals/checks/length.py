@@ -1,0 +1,69 @@
+"""Check 7: each H2 section's length is within bounds.
+
+Too short means a stub the model skipped; too long usually means it looped
+or pasted the template's examples wholesale. Words are whitespace-separated
+tokens of the section's markdown (subsections and code included, fence lines
+excluded). Bounds are per canonical H2 heading; sections not listed get the
+defaults. Pass `bounds=` (or use make_length_check) to override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from evals.checks.score import Check, Finding, Score
+from evals.checks.template import canonical_h2
+from evals.spec_document import SpecDocument
+
+NAME = "length_bounds"
+
+DEFAULT_MIN_WORDS = 25
+DEFAULT_MAX_WORDS = 2500
+
+# (min, max) words. The template's own sections run from ~20 words
+# (Overview) to ~1,600 (Code Examples); drafts fill in placeholders, so the
+# maxima leave roughly 2-3x headroom over the template.
+DEFAULT_BOUNDS: dict[str, tuple[int, int]] = {
+    "Context": (15, 800),
+    "Overview": (15, 800),
+    "AI Development Notes": (60, 1500),
+    "Data Integration": (60, 4000),
+    "Reusability Analysis": (40, 2500),
+    "Code Examples": (60, 5000),
+}
+
+
+def word_count(markdown: str) -> int:
+    return sum(len(line.split()) for line in markdown.splitlines() if not line.lstrip().startswith(("```", "~~~")))
+
+
+def check_length_bounds(
+    spec: SpecDocument,
+    run: dict[str, Any] | None = None,
+    *,
+    bounds: Mapping[str, tuple[int, int]] | None = None,
+) -> Score:
+    bounds = DEFAULT_BOUNDS if bounds is None else bounds
+    sections = spec.h2_sections()
+    if not sections:
+        return Score.from_findings(NAME, [Finding(None, "no H2 sections found")], checked=1)
+    findings = []
+    for heading, text in sections:
+        low, high = bounds.get(canonical_h2(heading.text), (DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS))
+        words = word_count(text)
+        if words < low:
+            findings.append(
+                Finding(heading.text, f"section has {words} words, fewer than the minimum {low}", heading.line)
+            )
+        elif words > high:
+            findings.append(
+                Finding(heading.text, f"section has {words} words, more than the maximum {high}", heading.line)
+            )
+    return Score.from_findings(NAME, findings, checked=len(sections))
+
+
+def make_length_check(bounds: Mapping[str, tuple[int, int]]) -> Check:
+    """A length check with custom bounds, for the registry or a caller."""
+    return partial(check_length_bounds, bounds=bounds)

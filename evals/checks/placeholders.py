@@ -1,0 +1,88 @@
+"""Check 2: no template placeholders left in the draft.
+
+Prose: any bracket token that the template uses, or that has a placeholder
+shape ([FEATURE_NAME], [Low/Medium/High], [Name]). Links never reach this
+check: markdown-it resolves them, and checkboxes/footnotes are skipped.
+
+Code (fenced blocks and inline spans): only tokens that literally occur as
+placeholders in the template, because brackets are real syntax there - a TS
+array literal [MAX_RETRIES] or a mermaid label B[Routing] is legitimate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from evals.checks.score import Finding, Score
+from evals.checks.template import (
+    BRACKET_RE,
+    LITERAL_PLACEHOLDERS,
+    is_checkbox_or_footnote,
+    looks_like_placeholder,
+    strong_placeholder_shape,
+    template_placeholders,
+)
+from evals.spec_document import SpecDocument
+
+NAME = "placeholders"
+
+# "rows[table_name]" indexes a variable; "INSERT INTO [table_name]" is a hole.
+_INDEX_BEFORE = re.compile(r"[\w)\]]$")
+
+
+def prose_placeholders(text: str) -> list[str]:
+    found = []
+    for m in BRACKET_RE.finditer(text):
+        inner = m.group(1)
+        if is_checkbox_or_footnote(inner):
+            continue
+        if m.group(0) in template_placeholders() or looks_like_placeholder(inner):
+            found.append(m.group(0))
+    found += [p for p in LITERAL_PLACEHOLDERS if p in text]
+    return found
+
+
+def code_placeholders(code: str) -> list[tuple[str, int]]:
+    """(token, 0-based line within `code`) for template placeholders in code."""
+    found = []
+    template = template_placeholders()
+    for m in BRACKET_RE.finditer(code):
+        token = m.group(0)
+        if token not in template or not strong_placeholder_shape(m.group(1)):
+            continue
+        if _INDEX_BEFORE.search(code[: m.start()]):
+            continue
+        found.append((token, code.count("\n", 0, m.start())))
+    return found
+
+
+def check_placeholders(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
+    findings: list[Finding] = []
+    for run_ in spec.inline_texts:
+        if run_.kind == "text":
+            tokens = prose_placeholders(run_.text)
+        else:
+            # A code span that is nothing but a placeholder (`[API_CLIENT_FILE_PATH]`)
+            # is a hole even if the template never used that exact token.
+            whole = run_.text.strip()
+            m = BRACKET_RE.fullmatch(whole)
+            tokens = [tok for tok, _ in code_placeholders(run_.text)]
+            if m and strong_placeholder_shape(m.group(1)) and whole not in tokens:
+                tokens.append(whole)
+            tokens += [p for p in LITERAL_PLACEHOLDERS if p == whole]
+        for token in tokens:
+            findings.append(Finding(spec.h2_at(run_.line), f"template placeholder {token} left in text", run_.line))
+    for block in spec.code_blocks:
+        for token, offset in code_placeholders(block.content):
+            line = block.content_line + offset
+            findings.append(
+                Finding(
+                    spec.h2_at(line),
+                    f"template placeholder {token} left in {block.language or 'code'} block",
+                    line,
+                )
+            )
+    sections = [h for h in spec.headings if h.level == 2]
+    failed_sections = {f.heading for f in findings}
+    return Score.from_findings(NAME, findings, checked=max(len(sections), 1), failed=len(failed_sections))

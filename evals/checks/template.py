@@ -1,0 +1,126 @@
+"""Facts taken from the Integration Requirements template itself.
+
+Checks compare drafts against the shipped template instead of hard-coded
+lists, so editing the template updates the checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from evals.spec_document import SpecDocument, normalize_heading
+
+TEMPLATE_RESOURCE = ("agentspec", "templates/integration-requirements.md")
+
+# A bracketed run without nested brackets: "[FEATURE_NAME]", "[Name]".
+BRACKET_RE = re.compile(r"\[([^\[\]\n]+)\]")
+
+# Shapes that only ever mean "fill me in", even inside code.
+_STRONG_SHAPES = [
+    re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"),  # FEATURE_NAME, RATE_LIMIT_1
+    re.compile(r"^[A-Z]{3,}[0-9]*$"),  # SUMMARY, DESCRIPTION
+    re.compile(r"^[A-Z][A-Z0-9_]*(?:/[A-Z0-9_]+)+$"),  # RATING/5
+    re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$"),  # field_1, method_name
+    re.compile(r"\be\.g\.", re.IGNORECASE),  # [Known issues to avoid - e.g., ...]
+]
+# Shapes that are placeholders in prose but ordinary syntax in code, e.g. a
+# mermaid node label "B3[Routing]" or "E[EventBus]".
+_PROSE_SHAPES = [
+    re.compile(r"^[A-Za-z][\w ]*(?:/[A-Za-z][\w ]*)+$"),  # Low/Medium/High, None/Minor/Adapt
+    re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+$"),  # EventBus, ExternalServiceClient
+    re.compile(r"^[A-Z][a-z]+$"),  # Name
+]
+
+
+def strong_placeholder_shape(token: str) -> bool:
+    return any(p.search(token) for p in _STRONG_SHAPES)
+
+
+def looks_like_placeholder(token: str) -> bool:
+    """Shape test for prose, where a bare [Bracketed] word is never intended."""
+    return strong_placeholder_shape(token) or any(p.search(token) for p in _PROSE_SHAPES)
+
+
+def is_checkbox_or_footnote(token: str) -> bool:
+    return token.strip() in ("", "x", "X") or token.startswith("^") or token.isdigit()
+
+
+@dataclass(frozen=True)
+class RequiredHeading:
+    level: int  # 2 or 3
+    text: str  # as written in the template
+    h2: str  # the H2 it belongs to (itself for an H2)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(normalised H2, normalised H3 or "")."""
+        if self.level == 2:
+            return normalize_heading(self.text), ""
+        return normalize_heading(self.h2), normalize_heading(self.text)
+
+    @property
+    def label(self) -> str:
+        return f"{'#' * self.level} {self.text}"
+
+
+@lru_cache(maxsize=1)
+def template_markdown() -> str:
+    package, name = TEMPLATE_RESOURCE
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def template_document() -> SpecDocument:
+    return SpecDocument.from_markdown(template_markdown())
+
+
+@lru_cache(maxsize=1)
+def required_headings() -> tuple[RequiredHeading, ...]:
+    """Every H2/H3 of the template, in order. H4s are per-feature placeholders."""
+    out: list[RequiredHeading] = []
+    h2 = ""
+    for h in template_document().headings:
+        if h.level == 2:
+            h2 = h.text
+            out.append(RequiredHeading(2, h.text, h.text))
+        elif h.level == 3:
+            out.append(RequiredHeading(3, h.text, h2))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def canonical_h2s() -> dict[str, str]:
+    """Normalised H2 text -> the template's spelling."""
+    return {normalize_heading(r.text): r.text for r in required_headings() if r.level == 2}
+
+
+def canonical_h2(text: str) -> str:
+    return canonical_h2s().get(normalize_heading(text), text)
+
+
+@lru_cache(maxsize=1)
+def template_placeholders() -> frozenset[str]:
+    """Bracket tokens the template uses as placeholders, e.g. "[TIMEOUT_VALUE]".
+
+    In the template's prose every bracket is a placeholder. In its code the
+    brackets are also real syntax (``pool.query(query, [id])``, mermaid
+    ``B3[Routing]``), so only strongly placeholder-shaped tokens count there.
+    """
+    doc = template_document()
+    tokens: set[str] = set()
+    for run in doc.inline_texts:
+        for m in BRACKET_RE.finditer(run.text):
+            if not is_checkbox_or_footnote(m.group(1)):
+                tokens.add(m.group(0))
+    for block in doc.code_blocks:
+        for m in BRACKET_RE.finditer(block.content):
+            if strong_placeholder_shape(m.group(1)):
+                tokens.add(m.group(0))
+    return frozenset(tokens)
+
+
+# Placeholders in the template that are not bracketed.
+LITERAL_PLACEHOLDERS = ("file:line",)

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from evals.checks import check_length_bounds, make_length_check
+from evals.checks.length import word_count
+from evals.spec_document import SpecDocument
+
+FIXTURES = Path(__file__).parent / "fixtures" / "checks"
+
+
+def test_good_spec_is_within_default_bounds():
+    score = check_length_bounds(SpecDocument.load(FIXTURES / "good_spec"), None)
+    assert score.passed, score.details
+
+
+def test_stub_section_fails_default_minimum():
+    score = check_length_bounds(SpecDocument.load(FIXTURES / "bad_length.md"), None)
+    assert score.details == ["Context: section has 2 words, fewer than the minimum 15 (line 3)"]
+    assert score.section == "Context" and score.value == 0.5
+
+
+def test_custom_bounds_flag_long_sections():
+    check = make_length_check({"Context": (1, 10), "Overview": (5, 20)})
+    score = check(SpecDocument.load(FIXTURES / "bad_length.md"), None)
+    assert score.details == ["Overview: section has 39 words, more than the maximum 20 (line 6)"]
+
+
+def test_fence_lines_do_not_count():
+    assert word_count("one two\n```sql\nSELECT 1;\n```\n") == 4
