@@ -103,6 +103,18 @@ def test_references_to_existing_tables_execute():
     )
 
 
+def test_run_can_switch_execution_off():
+    score = check_sql(load("bad_sql_exec.md"), {"sql_execute": False}, pg_url="postgresql://unused@127.0.0.1:1/x")
+    assert score.passed and score.details == ["execute: skipped (run['sql_execute'] is False)"]
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_run_dict_can_carry_the_url():
+    score = check_sql(load("bad_sql_exec.md"), {"pg_url": PG_URL})
+    assert not score.passed and 'column "status" does not exist' in score.details[0]
+
+
 @pytest.mark.postgres
 @needs_pg
 def test_rollback_runs_after_migration_even_if_written_first():

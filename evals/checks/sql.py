@@ -5,6 +5,9 @@ Parsing is not executing: sqlglot accepts things PostgreSQL rejects. Set
 AGENTSPEC_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres; see
 scripts/ci_postgres.sh) to run the blocks in a throwaway database. Without
 it the execute part is reported as skipped and `passed` reflects parsing.
+
+The run dict may override: run["pg_url"] (instead of the environment) and
+run["sql_execute"] = False (parse only, e.g. for one section on its own).
 """
 
 from __future__ import annotations
@@ -70,8 +73,13 @@ def check_sql(spec: SpecDocument, run: dict[str, Any] | None = None, *, pg_url: 
         return Score.skip(NAME, "no sql blocks")
 
     located = _parse_findings(spec, blocks)
-    pg_url = pg_url or os.environ.get(PG_URL_ENV)
-    if pg_url:
+    run = run or {}
+    pg_url = pg_url or run.get("pg_url") or os.environ.get(PG_URL_ENV)
+    if run.get("sql_execute") is False:
+        # A section checked on its own: its migration may need tables another
+        # section creates, so only the whole document is executed.
+        notes = ["execute: skipped (run['sql_execute'] is False)"]
+    elif pg_url:
         executed, notes = _execute(spec, blocks, pg_url)
         located += executed
     else:
