@@ -39,6 +39,9 @@ class ExternalServices(SectionModel):
         return value
 
 
+MODEL = ExternalServices
+
+
 def render(data: ExternalServices, ctx: RenderContext) -> str:
     blocks = ["## External Service Integration", "### Third-Party APIs"]
     for service in data.services:

@@ -1,0 +1,462 @@
+"""## API Integration Specifications: REST client, GraphQL and WebSocket
+(implementation-specialist).
+
+The model names the client, its methods (each one of backend_integration's
+endpoints), the response types, and the GraphQL operations and WebSocket
+messages when they apply. Code renders a typed fetch client class, `gql`
+documents and a reconnecting WebSocket class from that data; a transport the
+feature does not use renders as a one-line note, never as an empty client."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from agentspec.render.markdown import fence, join_blocks
+from agentspec.render.typescript import ts_value
+from agentspec.section import RenderContext, SectionModel, ShortText, items
+from agents.sections.backend_integration import ApiPath, HttpMethod
+
+CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,40}$")]
+PascalName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Za-z0-9]{1,40}$")]
+TsType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(string|number|boolean|void|[A-Z][A-Za-z0-9]{1,40})(\[\])?$")]
+GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
+BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
+WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
+MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,3}$")]
+
+# Words that cannot name a parameter, or that clash with the generated code.
+JS_RESERVED = frozenset(
+    """break case catch class const continue debugger default delete do else enum export extends false finally
+    for function if import in instanceof new null return super switch this throw true try typeof var void while
+    with yield let static implements interface package private protected public await arguments eval""".split()
+)
+_CLIENT_MEMBERS = {"constructor", "headers", "baseUrl", "getToken"}
+_LOCALS = {"response", "query"}
+_BUILTIN_TYPES = {"string", "number", "boolean", "void"}
+_GLOBAL_TYPES = {"Promise", "Record", "HeadersInit", "Response", "Request", "Error", "Date", "Array", "Object", "String",
+                 "Number", "Boolean", "Map", "Set", "WebSocket", "MessageEvent", "Event", "JSON", "URLSearchParams"}
+
+
+class InterfaceField(SectionModel):
+    name: CamelName = Field(description="camelCase field")
+    type: TsType = Field(description="string, number, boolean, a declared type name, or one of these with []")
+    optional: bool = False
+
+
+class Interface(SectionModel):
+    name: PascalName = Field(description="response or input type, e.g. Invoice")
+    fields: items(InterfaceField, 1, 8)
+
+
+class Param(SectionModel):
+    name: CamelName = Field(description="camelCase; a path param has the :name of the path")
+    type: TsType = Field(description="string, number, boolean, a declared type, or one of these with []")
+    location: Literal["path", "query", "body"] = Field(description="path for each :param in the path")
+    required: bool = True
+
+
+class RestMethod(SectionModel):
+    name: CamelName = Field(description="camelCase client method, e.g. getInvoice")
+    http_method: HttpMethod
+    path: ApiPath = Field(description="exactly one backend_integration endpoint path, e.g. /api/v1/invoices/:invoiceId")
+    params: items(Param, 0, 4) = Field(default_factory=list)
+    returns: TsType = Field(description="void, a declared type, or a declared type with []")
+
+
+class RestClient(SectionModel):
+    class_name: PascalName = Field(description="e.g. BillingApiClient")
+    base_url: BaseUrl = Field(description="origin only, e.g. https://api.acme.com (paths carry /api/v1)")
+    types: items(Interface, 0, 3) = Field(default_factory=list, description="types the methods take or return")
+    methods: items(RestMethod, 1, 5)
+
+
+class GqlArg(SectionModel):
+    name: CamelName = Field(description="camelCase argument")
+    type: GqlType = Field(description="GraphQL type, e.g. ID!, String, [ID!]!")
+
+
+class GqlOperation(SectionModel):
+    name: CamelName = Field(description="root field, e.g. invoice")
+    args: items(GqlArg, 0, 4) = Field(default_factory=list)
+    fields: items(CamelName, 1, 8) = Field(description="scalar fields selected from the result")
+
+
+class GraphQLSpec(SectionModel):
+    applicable: bool = Field(description="false unless the feature exposes or calls a GraphQL API")
+    reason: ShortText | None = Field(None, description="when not applicable: why, in one line")
+    queries: items(GqlOperation, 0, 3) = Field(default_factory=list)
+    mutations: items(GqlOperation, 0, 3) = Field(default_factory=list)
+    subscriptions: items(GqlOperation, 0, 2) = Field(default_factory=list)
+
+
+class WsMessage(SectionModel):
+    type: MessageType = Field(description="message type, e.g. invoice.updated")
+    description: ShortText = Field(description="what the client does with it")
+
+
+class WebSocketSpec(SectionModel):
+    applicable: bool = Field(description="false unless the feature pushes real-time updates over WebSocket")
+    reason: ShortText | None = Field(None, description="when not applicable: why, in one line")
+    class_name: PascalName | None = Field(None, description="e.g. InvoiceSocket")
+    url: WssUrl | None = Field(None, description="e.g. wss://api.acme.com/ws/invoices")
+    messages: items(WsMessage, 0, 5) = Field(default_factory=list)
+    max_reconnect_attempts: int = Field(5, ge=0, le=20)
+    reconnect_delay_ms: int = Field(1000, ge=100, le=60_000)
+
+
+class ApiSpecifications(SectionModel):
+    rest: RestClient
+    graphql: GraphQLSpec
+    websocket: WebSocketSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ApiSpecifications":
+        declared = _check_types(self.rest)
+        _check_methods(self.rest, declared)
+        _check_graphql(self.graphql)
+        _check_websocket(self.websocket, taken={self.rest.class_name, *declared})
+        return self
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value.lower() in seen:
+            raise ValueError(f"duplicate {what} {value!r}; names must be unique")
+        seen.add(value.lower())
+
+
+def _base(type_name: str) -> str:
+    return type_name[:-2] if type_name.endswith("[]") else type_name
+
+
+def _check_types(rest: RestClient) -> set[str]:
+    names = [t.name for t in rest.types]
+    _unique(names, "type")
+    declared = set(names)
+    for name in names:
+        if name == rest.class_name or name in _GLOBAL_TYPES:
+            raise ValueError(f"type name {name!r} clashes with the client class or a built-in type; rename it")
+    for t in rest.types:
+        _unique([f.name for f in t.fields], f"field of {t.name}")
+        for f in t.fields:
+            base = _base(f.type)
+            if base == "void":
+                raise ValueError(f"field {t.name}.{f.name} cannot be void")
+            if base not in _BUILTIN_TYPES and base not in declared:
+                raise ValueError(f"field {t.name}.{f.name} has undeclared type {f.type!r}; declare it in types or use string/number/boolean")
+    return declared
+
+
+def _check_methods(rest: RestClient, declared: set[str]) -> None:
+    _unique([m.name for m in rest.methods], "method")
+    routes: set[tuple[str, str]] = set()
+    for m in rest.methods:
+        if m.name in _CLIENT_MEMBERS:
+            raise ValueError(f"method name {m.name!r} clashes with the client's own members; rename it")
+        if (m.http_method, m.path) in routes:
+            raise ValueError(f"two methods call {m.http_method} {m.path}; each endpoint gets one method")
+        routes.add((m.http_method, m.path))
+        _unique([p.name for p in m.params], f"parameter of {m.name}")
+        for p in m.params:
+            if p.name in JS_RESERVED or p.name in _LOCALS:
+                raise ValueError(f"parameter name {p.name!r} of {m.name} is reserved or clashes with generated code; rename it")
+            base = _base(p.type)
+            if base == "void":
+                raise ValueError(f"parameter {m.name}.{p.name} cannot be void")
+            if base not in _BUILTIN_TYPES and base not in declared:
+                raise ValueError(f"parameter {m.name}.{p.name} has undeclared type {p.type!r}; declare it in types")
+        path_params = set(re.findall(r":([a-z][a-zA-Z0-9]*)", m.path))
+        declared_path = {p.name for p in m.params if p.location == "path"}
+        if path_params != declared_path:
+            missing, extra = sorted(path_params - declared_path), sorted(declared_path - path_params)
+            raise ValueError(
+                f"{m.name}: path parameters must match the path {m.path}"
+                + (f"; add params {missing} with location path" if missing else "")
+                + (f"; {extra} are not in the path (use query or body)" if extra else "")
+            )
+        for p in m.params:
+            if p.location == "path" and (not p.required or p.type not in {"string", "number"}):
+                raise ValueError(f"path parameter {m.name}.{p.name} must be required and a string or number")
+            if p.location == "body" and m.http_method in {"GET", "DELETE"}:
+                raise ValueError(f"{m.name} is {m.http_method}, which sends no body; make {p.name} a query parameter")
+        base = _base(m.returns)
+        if base not in _BUILTIN_TYPES and base not in declared:
+            raise ValueError(f"{m.name} returns undeclared type {m.returns!r}; declare it in types or return void")
+        if m.returns == "void[]":
+            raise ValueError(f"{m.name} cannot return void[]")
+
+
+def _check_graphql(spec: GraphQLSpec) -> None:
+    operations = [*spec.queries, *spec.mutations, *spec.subscriptions]
+    if not spec.applicable:
+        if not spec.reason:
+            raise ValueError("graphql is not applicable: give a one-line reason")
+        if operations:
+            raise ValueError("graphql is not applicable but lists operations; set applicable true or remove them")
+        return
+    if not (spec.queries or spec.mutations):
+        raise ValueError("graphql is applicable: list at least one query or mutation (or set applicable false with a reason)")
+    _unique([_pascal(op.name) for op in operations], "GraphQL operation")
+    for op in operations:
+        _unique([a.name for a in op.args], f"argument of {op.name}")
+        for arg in op.args:
+            if re.search(r"\[[A-Z][A-Z0-9_]{2,}\]", arg.type):
+                raise ValueError(f"argument {op.name}.{arg.name}: write the list type with a non-null element, e.g. {arg.type.replace(']', '!]')}")
+        _unique(list(op.fields), f"field of {op.name}")
+
+
+def _check_websocket(spec: WebSocketSpec, taken: set[str]) -> None:
+    if not spec.applicable:
+        if not spec.reason:
+            raise ValueError("websocket is not applicable: give a one-line reason")
+        if spec.messages:
+            raise ValueError("websocket is not applicable but lists messages; set applicable true or remove them")
+        return
+    missing = [name for name, value in (("class_name", spec.class_name), ("url", spec.url)) if not value]
+    if missing or not spec.messages:
+        raise ValueError(f"websocket is applicable: set {missing + ([] if spec.messages else ['messages'])} (or applicable false with a reason)")
+    assert spec.class_name is not None
+    for name in (spec.class_name, spec.class_name + "Message"):
+        if name in taken or name in _GLOBAL_TYPES:
+            raise ValueError(f"websocket class_name {spec.class_name!r} clashes with the REST client or a declared type; rename it")
+    _unique([m.type for m in spec.messages], "websocket message type")
+
+
+MODEL = ApiSpecifications
+MAX_TOKENS = 2000
+
+
+def _pascal(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- REST -------------------------------------------------------------------------------
+
+
+def _signature(m: RestMethod) -> str:
+    ordered = sorted(m.params, key=lambda p: (not p.required, ("path", "body", "query").index(p.location)))
+    return ", ".join(f"{p.name}{'' if p.required else '?'}: {p.type}" for p in ordered)
+
+
+def _url(m: RestMethod) -> str:
+    path = re.sub(r":([a-z][a-zA-Z0-9]*)", lambda g: "${encodeURIComponent(String(" + g.group(1) + "))}", m.path)
+    query = "?${query.toString()}" if any(p.location == "query" for p in m.params) else ""
+    return "`${this.baseUrl}" + path + query + "`"
+
+
+def _method_code(m: RestMethod) -> str:
+    lines = [f"  async {m.name}({_signature(m)}): Promise<{m.returns}> {{"]
+    query = [p for p in m.params if p.location == "query"]
+    if query:
+        lines.append("    const query = new URLSearchParams();")
+        for p in query:
+            setter = f"query.set({ts_value(p.name)}, String({p.name}));"
+            lines.append(f"    {setter}" if p.required else f"    if ({p.name} !== undefined) {setter}")
+    options = [f"      method: {ts_value(m.http_method)}", "      headers: await this.headers()"]
+    body = [p for p in m.params if p.location == "body"]
+    if len(body) == 1 and _base(body[0].type) not in _BUILTIN_TYPES:
+        options.append(f"      body: JSON.stringify({body[0].name})")
+    elif body:
+        options.append("      body: JSON.stringify({ " + ", ".join(p.name for p in body) + " })")
+    lines += [
+        f"    const response = await fetch({_url(m)}, {{",
+        ",\n".join(options),
+        "    });",
+        "",
+        "    if (!response.ok) {",
+        f"      throw new Error(`{m.name} failed: ${{response.status}} ${{response.statusText}}`);",
+        "    }",
+    ]
+    if m.returns != "void":
+        lines += ["", f"    return (await response.json()) as {m.returns};"]
+    lines.append("  }")
+    return "\n".join(lines)
+
+
+def rest_client(rest: RestClient) -> str:
+    parts = ["// REST API integration client"]
+    for t in rest.types:
+        fields = "\n".join(f"  {f.name}{'?' if f.optional else ''}: {f.type};" for f in t.fields)
+        parts.append(f"interface {t.name} {{\n{fields}\n}}\n")
+    body = [
+        f"class {rest.class_name} {{",
+        f"  private baseUrl: string = {ts_value(rest.base_url)};",
+        "",
+        "  constructor(private readonly getToken: () => Promise<string>) {}",
+        "",
+        "  private async headers(): Promise<HeadersInit> {",
+        "    return {",
+        "      'Content-Type': 'application/json',",
+        "      'Authorization': `Bearer ${await this.getToken()}`",
+        "    };",
+        "  }",
+    ]
+    for m in rest.methods:
+        body += ["", _method_code(m)]
+    body.append("}")
+    parts.append("\n".join(body))
+    return "\n".join(parts)
+
+
+# --- GraphQL ------------------------------------------------------------------------------
+
+
+def _gql_document(kind: str, op: GqlOperation) -> str:
+    variables = f"({', '.join(f'${a.name}: {a.type}' for a in op.args)})" if op.args else ""
+    call = f"({', '.join(f'{a.name}: ${a.name}' for a in op.args)})" if op.args else ""
+    selection = "\n".join(f"          {f}" for f in op.fields)
+    return "\n".join([
+        f"{op.name}: gql`",
+        f"      {kind} {_pascal(op.name)}{variables} {{",
+        f"        {op.name}{call} {{",
+        selection,
+        "        }",
+        "      }",
+        "    `",
+    ])
+
+
+def graphql_client(spec: GraphQLSpec, rest: RestClient) -> str:
+    name = rest.class_name[:1].lower() + rest.class_name[1:]
+    name = re.sub(r"(Api)?Client$", "", name) + "Graphql"
+    groups = []
+    for key, kind, ops in (("queries", "query", spec.queries), ("mutations", "mutation", spec.mutations), ("subscriptions", "subscription", spec.subscriptions)):
+        if ops:
+            docs = ",\n".join("    " + _gql_document(kind, op) for op in ops)
+            groups.append(f"  {key}: {{\n{docs}\n  }}")
+        else:
+            groups.append(f"  {key}: {{}}")
+    return "\n".join([
+        "// GraphQL integration",
+        "import { gql } from '@apollo/client';",
+        "",
+        f"const {name} = {{",
+        ",\n".join(groups),
+        "};",
+    ])
+
+
+# --- WebSocket -------------------------------------------------------------------------------
+
+
+def websocket_client(spec: WebSocketSpec) -> str:
+    assert spec.class_name and spec.url
+    message = spec.class_name + "Message"
+    union = "\n".join(f"  | {{ type: {ts_value(m.type)}; payload: Record<string, unknown> }}" for m in spec.messages)
+    cases = "\n".join(
+        f"      case {ts_value(m.type)}:\n        // {_comment(m.description)}\n        break;" for m in spec.messages
+    )
+    return "\n".join([
+        "// WebSocket integration",
+        f"type {message} =",
+        union + ";",
+        "",
+        f"class {spec.class_name} {{",
+        "  private ws: WebSocket | null = null;",
+        "  private reconnectAttempts: number = 0;",
+        f"  private maxReconnectAttempts: number = {spec.max_reconnect_attempts};",
+        f"  private reconnectDelayMs: number = {spec.reconnect_delay_ms};",
+        "",
+        "  connect(): void {",
+        f"    this.ws = new WebSocket({ts_value(spec.url)});",
+        "",
+        "    this.ws.onopen = () => {",
+        f"      console.log({ts_value(spec.class_name + ' connected')});",
+        "      this.reconnectAttempts = 0;",
+        "    };",
+        "",
+        "    this.ws.onmessage = (event: MessageEvent) => {",
+        f"      this.handleMessage(JSON.parse(event.data) as {message});",
+        "    };",
+        "",
+        "    this.ws.onclose = () => {",
+        "      this.handleReconnection();",
+        "    };",
+        "",
+        "    this.ws.onerror = (error: Event) => {",
+        f"      console.error({ts_value(spec.class_name + ' error:')}, error);",
+        "    };",
+        "  }",
+        "",
+        f"  private handleMessage(message: {message}): void {{",
+        "    switch (message.type) {",
+        cases,
+        "    }",
+        "  }",
+        "",
+        "  private handleReconnection(): void {",
+        "    if (this.reconnectAttempts < this.maxReconnectAttempts) {",
+        "      this.reconnectAttempts++;",
+        "      setTimeout(() => this.connect(), this.reconnectDelayMs * this.reconnectAttempts);",
+        "    }",
+        "  }",
+        "}",
+    ])
+
+
+def render(data: ApiSpecifications, ctx: RenderContext) -> str:
+    graphql = (
+        fence("typescript", graphql_client(data.graphql, data.rest))
+        if data.graphql.applicable
+        else f"GraphQL is not used by this feature: {_comment(data.graphql.reason or '')}"
+    )
+    websocket = (
+        fence("typescript", websocket_client(data.websocket))
+        if data.websocket.applicable
+        else f"WebSocket is not used by this feature: {_comment(data.websocket.reason or '')}"
+    )
+    return join_blocks(
+        "## API Integration Specifications",
+        "### REST API Integration",
+        fence("typescript", rest_client(data.rest)),
+        "### GraphQL Integration",
+        graphql,
+        "### WebSocket Integration",
+        websocket,
+    )
+
+
+def digest(data: ApiSpecifications) -> str:
+    rest = data.rest
+    lines = [f"REST client {rest.class_name} (base {rest.base_url}, bearer token from getToken()):"]
+    lines += [f"- {m.name}({_signature(m)}): {m.http_method} {m.path} -> {m.returns}" for m in rest.methods]
+    for t in rest.types:
+        fields = "; ".join(f.name + ("?" if f.optional else "") + ": " + f.type for f in t.fields)
+        lines.append(f"- type {t.name} {{ {fields} }}")
+    if data.graphql.applicable:
+        ops = [f"query {o.name}" for o in data.graphql.queries] + [f"mutation {o.name}" for o in data.graphql.mutations]
+        ops += [f"subscription {o.name}" for o in data.graphql.subscriptions]
+        lines.append("GraphQL: " + ", ".join(ops))
+    else:
+        lines.append(f"GraphQL: not used ({data.graphql.reason})")
+    ws = data.websocket
+    if ws.applicable:
+        lines.append(f"WebSocket {ws.class_name} at {ws.url}; messages: {', '.join(m.type for m in ws.messages)}; "
+                     f"{ws.max_reconnect_attempts} reconnects, {ws.reconnect_delay_ms} ms delay")
+    else:
+        lines.append(f"WebSocket: not used ({ws.reason})")
+    return "\n".join(lines)
+
+
+def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
+    """Every REST method calls an endpoint backend_integration defines."""
+    from agents.sections.backend_integration import routes
+
+    backend = sections.get("backend_integration")
+    if backend is None:
+        return []
+    known = routes(backend)
+    listing = ", ".join(f"{m} {p}" for m, p in sorted(known))
+    return [
+        f"api_specifications method {m.name} calls {m.http_method} {m.path}, which is not a backend_integration endpoint; use one of: {listing}"
+        for m in data.rest.methods
+        if (m.http_method, m.path) not in known
+    ]

@@ -1,0 +1,155 @@
+"""### Authentication & Authorization Integration / #### Identity Provider
+Integration / #### Role-Based Access Control (security-specialist).
+
+Identity provider settings render as the template's `authIntegration` object
+(the client id is read from the environment, never inlined); roles and their
+permissions render as the RBAC bullets. Validators keep scopes, roles and the
+refresh strategy consistent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from agentspec.render.markdown import bullets, field, fence, join_blocks
+from agentspec.render.typescript import TsExpr, ts_const
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
+
+EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
+Hostname = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", max_length=120)]
+Audience = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https://[a-z0-9.-]+(/[A-Za-z0-9._~/-]*)?|[a-z][a-z0-9+.-]*:[A-Za-z0-9._:/-]+)$", max_length=160)]
+Scope = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)?$", max_length=60)]
+Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$", max_length=60)]
+
+TokenStorage = Literal["httpOnly secure cookie", "in-memory (SPA)", "server-side session", "secure device storage"]
+RefreshStrategy = Literal["rotating refresh tokens", "silent authentication", "sliding server session", "re-authenticate on expiry"]
+PermissionModel = Literal["RBAC", "RBAC + resource ownership", "ABAC", "ReBAC"]
+
+OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+
+
+class Role(SectionModel):
+    name: Ident = Field(description="snake_case role, e.g. billing_admin")
+    description: ShortText = Field(description="who holds it")
+    permissions: items(Permission, 1, 8) = Field(description="action:resource, e.g. read:invoices")
+
+
+class AuthIntegration(SectionModel):
+    provider: ShortText = Field(description="identity provider product, e.g. Auth0, Okta, AWS Cognito, Keycloak")
+    client_id_env_var: EnvVar = Field(description="environment variable with the OAuth client id, e.g. AUTH0_CLIENT_ID")
+    client_secret_env_var: EnvVar | None = Field(None, description="environment variable with the client secret, only for confidential server-side clients")
+    domain: Hostname = Field(description="tenant or issuer host, e.g. acme.us.auth0.com")
+    audience: Audience = Field(description="API identifier the access token is issued for, e.g. https://api.acme.com/billing")
+    scopes: items(Scope, 2, 10) = Field(description="requested scopes: OIDC ones (openid, profile, offline_access) and API permissions")
+    token_storage: TokenStorage
+    refresh_strategy: RefreshStrategy
+    access_token_minutes: int = Field(ge=1, le=1440, description="access token lifetime")
+    refresh_token_days: int = Field(0, ge=0, le=90, description="refresh token or session lifetime; 0 if none")
+    permission_model: PermissionModel
+    permission_claim: ShortText = Field(description="where permissions travel and how they are checked, e.g. permissions claim in the access token, checked per route")
+    roles: items(Role, 1, 5)
+    resource_rules: items(Text, 1, 4) = Field(description="resource-level access rules, e.g. customers see only their own invoices")
+    integration_points: items(ShortText, 1, 4) = Field(description="where checks are enforced, e.g. API gateway JWT validation, service-layer guard")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "AuthIntegration":
+        _unique(self.scopes, "scope")
+        _unique([r.name for r in self.roles], "role")
+        granted: set[str] = set()
+        for role in self.roles:
+            _unique(role.permissions, f"permission of role {role.name}")
+            granted.update(role.permissions)
+        if "openid" not in self.scopes:
+            raise ValueError("scopes must include openid (OIDC sign-in)")
+        if self.refresh_strategy == "rotating refresh tokens":
+            if "offline_access" not in self.scopes:
+                raise ValueError("rotating refresh tokens need the offline_access scope; add it to scopes")
+            if self.refresh_token_days == 0:
+                raise ValueError("rotating refresh tokens need refresh_token_days > 0")
+        if self.client_secret_env_var and self.token_storage in {"in-memory (SPA)", "secure device storage"}:
+            raise ValueError("a browser or mobile app cannot keep a client secret; drop client_secret_env_var (use PKCE) or store tokens server-side")
+        if self.token_storage == "in-memory (SPA)" and self.refresh_strategy == "sliding server session":
+            raise ValueError("an in-memory SPA token has no server session to slide; use silent authentication or rotating refresh tokens")
+        api_scopes = [s for s in self.scopes if s not in OIDC_SCOPES]
+        ungranted = [s for s in api_scopes if s not in granted]
+        if ungranted:
+            raise ValueError(f"scopes {ungranted} are not granted by any role; add them to a role's permissions or drop them")
+        if not api_scopes:
+            raise ValueError("scopes must include at least one API permission (e.g. read:invoices) besides the OIDC scopes")
+        return self
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+MODEL = AuthIntegration
+MAX_TOKENS = 1200
+
+
+def _expiration(data: AuthIntegration) -> str:
+    text = f"access token {data.access_token_minutes} min"
+    if data.refresh_token_days:
+        text += f", refresh {data.refresh_token_days} days"
+    return text
+
+
+def auth_object(data: AuthIntegration) -> str:
+    value = {
+        "provider": data.provider,
+        "configuration": {
+            "clientId": TsExpr(f"process.env.{data.client_id_env_var}"),
+            **({"clientSecret": TsExpr(f"process.env.{data.client_secret_env_var}")} if data.client_secret_env_var else {}),
+            "domain": data.domain,
+            "audience": data.audience,
+            "scopes": " ".join(data.scopes),
+        },
+        "tokenManagement": {
+            "storage": data.token_storage,
+            "refreshStrategy": data.refresh_strategy,
+            "expiration": _expiration(data),
+        },
+    }
+    return ts_const("authIntegration", value, "Authentication integration")
+
+
+def _nested(label: str, values: list[str]) -> str:
+    if len(values) == 1:
+        return field(label, values[0])
+    return f"- **{label}**:\n" + bullets(values, indent=2)
+
+
+def render(data: AuthIntegration, ctx: RenderContext) -> str:
+    roles = "\n".join(
+        f"  - `{r.name}` ({' '.join(r.description.split())}): " + ", ".join(f"`{p}`" for p in r.permissions)
+        for r in data.roles
+    )
+    rbac = "\n".join([
+        field("Permission Model", f"{data.permission_model}; {data.permission_claim}"),
+        "- **Role Definitions**:",
+        roles,
+        _nested("Resource Access", data.resource_rules),
+        _nested("Integration Points", data.integration_points),
+    ])
+    return join_blocks(
+        "### Authentication & Authorization Integration",
+        "#### Identity Provider Integration",
+        fence("typescript", auth_object(data)),
+        "#### Role-Based Access Control",
+        rbac,
+    )
+
+
+def digest(data: AuthIntegration) -> str:
+    lines = [
+        f"Identity provider: {data.provider} ({data.domain}), audience {data.audience}, client id in {data.client_id_env_var}",
+        f"Scopes: {' '.join(data.scopes)}; tokens: {data.token_storage}, {data.refresh_strategy}, {_expiration(data)}",
+        f"Permission model: {data.permission_model}",
+    ]
+    lines += [f"- role {r.name}: {', '.join(r.permissions)}" for r in data.roles]
+    return "\n".join(lines)

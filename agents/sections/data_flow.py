@@ -1,0 +1,118 @@
+"""## Data Integration / ### Data Flow Architecture (integration-specialist).
+
+Sources and destinations render as the template's `dataFlow` object. Each
+source names the destinations it feeds, and validators keep that graph closed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from agentspec.render.markdown import fence, join_blocks
+from agentspec.render.typescript import ts_const, ts_identifier
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+
+SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
+DestinationType = Literal[
+    "PostgreSQL table", "Cache", "Message Queue", "Event Stream", "Data Warehouse", "Search Index", "External API", "Object Storage",
+]
+DataFormat = Literal["JSON", "CSV", "XML", "Avro", "Protobuf", "Parquet", "SQL rows", "form data"]
+
+
+class Source(SectionModel):
+    name: Ident = Field(description="snake_case source, e.g. stripe_webhooks")
+    type: SourceType
+    format: DataFormat
+    frequency: ShortText = Field(description="e.g. real-time per webhook, every 15 minutes, on user action")
+    transformation: ShortText = Field(description="what is mapped, validated or enriched on the way")
+    feeds: items(Ident, 1, 3) = Field(description="names of destinations this source feeds")
+
+
+class Destination(SectionModel):
+    name: Ident = Field(description="snake_case destination, e.g. billing_database")
+    type: DestinationType
+    format: DataFormat
+    schedule: ShortText = Field(description="when data is written or synced, e.g. immediately in the request transaction")
+    tables: items(Ident, 0, 4) = Field(default_factory=list, description="for a PostgreSQL destination: exact table names from database_schema")
+
+
+class DataFlow(SectionModel):
+    sources: items(Source, 1, 4)
+    destinations: items(Destination, 1, 3)
+
+    @model_validator(mode="after")
+    def _closed(self) -> "DataFlow":
+        keys: set[str] = set()
+        for node in [*self.sources, *self.destinations]:
+            key = ts_identifier(node.name)
+            if key in keys:
+                raise ValueError(f"duplicate source/destination name {node.name!r}; names must be unique")
+            keys.add(key)
+        destinations = {d.name for d in self.destinations}
+        for source in self.sources:
+            unknown = [f for f in source.feeds if f not in destinations]
+            if unknown:
+                raise ValueError(f"source {source.name} feeds {unknown}, which are not destinations; use one of {sorted(destinations)}")
+        fed = {f for s in self.sources for f in s.feeds}
+        unfed = [d.name for d in self.destinations if d.name not in fed]
+        if unfed:
+            raise ValueError(f"destinations {unfed} are fed by no source; add them to a source's feeds or remove them")
+        for dest in self.destinations:
+            if dest.type == "PostgreSQL table" and not dest.tables:
+                raise ValueError(f"destination {dest.name} is a PostgreSQL table; list the tables it writes (names from database_schema)")
+            if len(set(dest.tables)) != len(dest.tables):
+                raise ValueError(f"destination {dest.name} lists a table twice")
+        return self
+
+
+MODEL = DataFlow
+MAX_TOKENS = 1100
+
+
+def flow_object(data: DataFlow) -> str:
+    sources = {
+        ts_identifier(s.name): {
+            "type": s.type,
+            "format": s.format,
+            "frequency": s.frequency,
+            "transformation": s.transformation,
+            "feeds": [ts_identifier(f) for f in s.feeds],
+        }
+        for s in data.sources
+    }
+    destinations = {}
+    for d in data.destinations:
+        entry: dict[str, object] = {"type": d.type, "format": d.format, "schedule": d.schedule}
+        if d.tables:
+            entry["tables"] = list(d.tables)
+        destinations[ts_identifier(d.name)] = entry
+    return ts_const("dataFlow", {"sources": sources, "destinations": destinations}, "Data flow configuration")
+
+
+def render(data: DataFlow, ctx: RenderContext) -> str:
+    return join_blocks("## Data Integration", "### Data Flow Architecture", fence("typescript", flow_object(data)))
+
+
+def digest(data: DataFlow) -> str:
+    lines = [f"- source {s.name} ({s.type}, {s.format}, {s.frequency}) -> {', '.join(s.feeds)}" for s in data.sources]
+    lines += [
+        f"- destination {d.name} ({d.type}{'; tables ' + ', '.join(d.tables) if d.tables else ''})" for d in data.destinations
+    ]
+    return "\n".join(lines)
+
+
+def cross_checks(data: DataFlow, sections: dict) -> list[str]:
+    """Problems against other sections' validated data (database_schema)."""
+    from agents.sections.database_schema import table_columns
+
+    schema = sections.get("database_schema")
+    if schema is None:
+        return []
+    known = table_columns(schema)
+    return [
+        f"data_flow destination {d.name} writes table {t!r}, which database_schema does not define (tables: {sorted(known)})"
+        for d in data.destinations
+        for t in d.tables
+        if t not in known
+    ]

@@ -1,0 +1,623 @@
+"""### Database Integration Strategy / #### Schema Integration & ERD (data-specialist).
+
+The model describes tables, columns, keys and indexes as data; code derives the
+mermaid ERD (relationships come from the foreign keys), the Integration Tables
+table, PostgreSQL DDL in foreign-key order with separate CREATE INDEX
+statements, the Relationship Details and TypeORM entities, so all five agree."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from agentspec.render import mermaid
+from agentspec.render.markdown import fence, join_blocks, table
+from agentspec.render.sql import dependency_order, index_name, reserved_word_error
+from agentspec.render.typescript import ts_identifier, ts_value
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+
+SqlType = Literal[
+    "uuid", "text", "varchar(50)", "varchar(255)", "char(3)", "integer", "bigint", "smallint",
+    "numeric(12,2)", "double precision", "boolean", "timestamptz", "date", "jsonb", "bytea", "inet",
+]
+OnDelete = Literal["CASCADE", "SET NULL", "RESTRICT"]
+IntegrationType = Literal[
+    "Configuration", "Data Bridge", "Audit/Logging", "Application Data", "Reference Data", "Outbox/Queue", "Join Table",
+]
+DefaultExpr = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=r"^(gen_random_uuid\(\)|now\(\)|CURRENT_DATE|true|false|-?[0-9]{1,12}(\.[0-9]{1,6})?|'[A-Za-z0-9_ .:-]{0,40}'|'\{\}'|'\[\]')$",
+    ),
+]
+FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}\.[a-z][a-z0-9_]{0,62}$")]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
+
+
+class Column(SectionModel):
+    name: Ident = Field(description="snake_case column name")
+    type: SqlType = Field(description="PostgreSQL type")
+    nullable: bool = Field(False, description="true if NULL is allowed")
+    primary_key: bool = Field(False, description="exactly one per table")
+    unique: bool = False
+    default: DefaultExpr | None = Field(None, description="gen_random_uuid() | now() | CURRENT_DATE | true | false | a number | a quoted word like 'pending' | '{}' for jsonb")
+    references: FkRef | None = Field(None, description="foreign key target as table.column, e.g. customers.id")
+    on_delete: OnDelete = Field("RESTRICT", description="with references: what deleting the parent row does")
+    note: Note | None = Field(None, description="short meaning or allowed values, e.g. pending, paid, void")
+
+
+class Index(SectionModel):
+    columns: items(Ident, 1, 3) = Field(description="columns of this table, in index order")
+    unique: bool = False
+
+
+class Table(SectionModel):
+    name: Ident = Field(description="snake_case plural table name, e.g. invoices")
+    purpose: ShortText = Field(description="what one row represents and why the feature needs it")
+    integration_type: IntegrationType
+    existing: bool = Field(False, description="true for a table that already exists (e.g. users): list its primary key and only the columns this feature reads")
+    columns: items(Column, 1, 10) = Field(description="columns; created_at timestamptz is added to new tables automatically")
+    indexes: items(Index, 0, 4) = Field(default_factory=list, description="query indexes; foreign-key columns are indexed automatically")
+
+
+class DatabaseSchema(SectionModel):
+    tables: items(Table, 2, 6) = Field(description="the tables this feature adds or references, parents first")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DatabaseSchema":
+        by_name: dict[str, Table] = {}
+        for tbl in self.tables:
+            if tbl.name in by_name:
+                raise ValueError(f"duplicate table {tbl.name!r}; table names must be unique")
+            by_name[tbl.name] = tbl
+        if all(t.existing for t in self.tables):
+            raise ValueError("every table is marked existing; the feature must add at least one new table")
+        for tbl in self.tables:
+            _check_table(tbl)
+        for tbl in self.tables:
+            for col in tbl.columns:
+                if col.references:
+                    _check_reference(tbl, col, by_name)
+        creation_order(self)  # raises on a foreign-key cycle
+        return self
+
+
+def _check_table(tbl: Table) -> None:
+    where = f"table {tbl.name}"
+    problem = reserved_word_error(tbl.name, "table name")
+    if problem:
+        raise ValueError(problem)
+    names: set[str] = set()
+    for col in tbl.columns:
+        problem = reserved_word_error(col.name, f"column {tbl.name}.{col.name}: name")
+        if problem:
+            raise ValueError(problem)
+        if col.name in {"pk", "fk", "uk"}:
+            raise ValueError(f"column name {col.name!r} in {tbl.name} is a key marker in the ER diagram; rename it (e.g. {col.name}_value)")
+        if col.name in names:
+            raise ValueError(f"{where} has two columns named {col.name!r}; column names must be unique")
+        names.add(col.name)
+        _check_default(tbl.name, col)
+        if col.on_delete == "SET NULL" and col.references and not col.nullable:
+            raise ValueError(f"{tbl.name}.{col.name} uses ON DELETE SET NULL but is NOT NULL; set nullable true or use CASCADE/RESTRICT")
+    pks = [c.name for c in tbl.columns if c.primary_key]
+    if len(pks) != 1:
+        raise ValueError(
+            f"{where} has {len(pks)} primary key columns {pks}; exactly one column needs primary_key true, "
+            'e.g. {"name": "id", "type": "uuid", "primary_key": true}'
+        )
+    pk = next(c for c in tbl.columns if c.primary_key)
+    if pk.nullable:
+        raise ValueError(f"primary key {tbl.name}.{pk.name} cannot be nullable; set nullable false")
+    if pk.type in {"jsonb", "bytea", "boolean", "double precision"}:
+        raise ValueError(f"primary key {tbl.name}.{pk.name} has type {pk.type}; use uuid or bigint")
+    seen: set[tuple[str, ...]] = set()
+    for idx in tbl.indexes:
+        missing = [c for c in idx.columns if c not in names and not (c == "created_at" and not tbl.existing)]
+        if missing:
+            raise ValueError(f"an index on {tbl.name} uses unknown columns {missing}; index only columns of {tbl.name}: {sorted(names)}")
+        if len(set(idx.columns)) != len(idx.columns):
+            raise ValueError(f"an index on {tbl.name} repeats a column: {idx.columns}")
+        key = tuple(idx.columns)
+        if key in seen:
+            raise ValueError(f"{where} has two indexes on {list(key)}; remove the duplicate")
+        seen.add(key)
+    if tbl.existing and tbl.indexes:
+        raise ValueError(f"table {tbl.name} is existing; do not declare indexes on it")
+
+
+def _check_default(table_name: str, col: Column) -> None:
+    value = col.default
+    if value is None:
+        return
+    where = f"default {value} of {table_name}.{col.name} ({col.type})"
+    is_number = re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value) is not None
+    ok = {
+        "uuid": value == "gen_random_uuid()",
+        "timestamptz": value == "now()",
+        "date": value in {"CURRENT_DATE", "now()"},
+        "boolean": value in {"true", "false"},
+        "integer": is_number and "." not in value,
+        "bigint": is_number and "." not in value,
+        "smallint": is_number and "." not in value,
+        "numeric(12,2)": is_number,
+        "double precision": is_number,
+        "jsonb": value in {"'{}'", "'[]'"},
+        "bytea": False,
+        "inet": False,
+    }.get(col.type)
+    if ok is None:  # text-like
+        ok = value.startswith("'") and value not in {"'{}'", "'[]'"}
+        if ok and col.type == "varchar(50)" and len(value) - 2 > 50:
+            ok = False
+        if ok and col.type == "char(3)" and len(value) - 2 != 3:
+            raise ValueError(f"{where} must be exactly 3 characters, e.g. 'USD'")
+    if not ok:
+        hint = {
+            "uuid": "gen_random_uuid()", "timestamptz": "now()", "date": "CURRENT_DATE", "boolean": "true or false",
+            "jsonb": "'{}' or '[]'", "bytea": "no default", "inet": "no default",
+        }.get(col.type, "a number" if col.type in {"integer", "bigint", "smallint", "numeric(12,2)", "double precision"} else "a quoted word like 'pending'")
+        raise ValueError(f"{where} does not fit the column type; use {hint} or omit default")
+
+
+def _check_reference(tbl: Table, col: Column, by_name: dict[str, Table]) -> None:
+    assert col.references is not None
+    target_table, target_col = col.references.split(".")
+    where = f"{tbl.name}.{col.name} references {col.references}"
+    parent = by_name.get(target_table)
+    if parent is None:
+        raise ValueError(
+            f"{where}, but there is no table {target_table!r}; add that table "
+            f"(mark it existing if it already exists) or reference one of {sorted(by_name)}"
+        )
+    target = next((c for c in parent.columns if c.name == target_col), None)
+    if target is None:
+        raise ValueError(f"{where}, but {target_table} has no column {target_col!r}; its columns are {[c.name for c in parent.columns]}")
+    single_unique = any(i.unique and i.columns == [target_col] for i in parent.indexes)
+    if not (target.primary_key or target.unique or single_unique):
+        raise ValueError(f"{where}, but {target_table}.{target_col} is neither primary key nor unique; reference the primary key")
+    if target.type != col.type:
+        raise ValueError(f"{where}: types differ ({col.type} vs {target.type}); a foreign key column must have the type of its target")
+    if tbl.existing and not parent.existing:
+        raise ValueError(f"existing table {tbl.name} cannot reference new table {target_table}; put the foreign key on the new table")
+
+
+def _parents(tables: list[Table]) -> dict[str, list[str]]:
+    return {t.name: [c.references.split(".")[0] for c in t.columns if c.references] for t in tables}
+
+
+MODEL = DatabaseSchema
+MAX_TOKENS = 2600
+
+
+# --- derived view -----------------------------------------------------------------
+
+
+def all_columns(tbl: Table) -> list[Column]:
+    """The table's columns plus created_at, which every new table gets."""
+    cols = list(tbl.columns)
+    if not tbl.existing and not any(c.name == "created_at" for c in cols):
+        cols.append(Column(name="created_at", type="timestamptz", default="now()"))
+    return cols
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    child: str
+    column: str
+    parent: str
+    parent_column: str
+    nullable: bool
+    unique: bool
+    on_delete: str
+
+
+def foreign_keys(data: DatabaseSchema) -> list[ForeignKey]:
+    keys = []
+    for tbl in data.tables:
+        uniques = {i.columns[0] for i in tbl.indexes if i.unique and len(i.columns) == 1}
+        for col in tbl.columns:
+            if col.references:
+                parent, parent_column = col.references.split(".")
+                keys.append(ForeignKey(tbl.name, col.name, parent, parent_column, col.nullable,
+                                       col.unique or col.primary_key or col.name in uniques, col.on_delete))
+    return keys
+
+
+def all_indexes(tbl: Table, keys: list[ForeignKey]) -> list[tuple[str, list[str], bool]]:
+    """(name, columns, unique): declared indexes plus one per unindexed FK column."""
+    result = [(index_name(tbl.name, i.columns, i.unique), list(i.columns), i.unique) for i in tbl.indexes]
+    if tbl.existing:
+        return result
+    covered = {cols[0] for _, cols, _ in result} | {c.name for c in tbl.columns if c.primary_key or c.unique}
+    for fk in keys:
+        if fk.child == tbl.name and fk.column not in covered:
+            result.append((index_name(tbl.name, [fk.column]), [fk.column], False))
+            covered.add(fk.column)
+    return result
+
+
+def creation_order(data: DatabaseSchema) -> list[Table]:
+    """Existing tables first (they never reference new ones), then new tables,
+    each group parents before children."""
+    by_name = {t.name: t for t in data.tables}
+    parents = _parents(data.tables)
+    existing = dependency_order([t.name for t in data.tables if t.existing], parents)
+    new = dependency_order([t.name for t in data.tables if not t.existing], parents)
+    return [by_name[n] for n in existing + new]
+
+
+# --- SQL ----------------------------------------------------------------------------
+
+
+def _sql_type(col: Column) -> str:
+    return col.type.upper()
+
+
+def _sql_default(col: Column) -> str | None:
+    if col.default is None:
+        if col.primary_key and col.type == "uuid" and not col.references:
+            return "DEFAULT gen_random_uuid()"
+        return None
+    if col.type == "jsonb":
+        return f"DEFAULT {col.default}::jsonb"
+    return f"DEFAULT {col.default}"
+
+
+def _column_sql(col: Column) -> str:
+    parts = [col.name, _sql_type(col)]
+    if col.primary_key:
+        parts.append("PRIMARY KEY")
+        if col.default is None and col.type in {"integer", "bigint", "smallint"} and not col.references:
+            parts.append("GENERATED BY DEFAULT AS IDENTITY")
+    elif not col.nullable:
+        parts.append("NOT NULL")
+    if col.unique and not col.primary_key:
+        parts.append("UNIQUE")
+    default = _sql_default(col)
+    if default:
+        parts.append(default)
+    if col.references:
+        parent, parent_column = col.references.split(".")
+        parts.append(f"REFERENCES {parent}({parent_column}) ON DELETE {col.on_delete}")
+    return " ".join(parts)
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+def ddl(data: DatabaseSchema) -> str:
+    keys = foreign_keys(data)
+    lines = ["-- Database schema integration"]
+    for tbl in creation_order(data):
+        cols = ",\n".join("  " + _column_sql(c) for c in all_columns(tbl))
+        if tbl.existing:
+            lines += [
+                "",
+                f"-- {tbl.name}: existing table, not created by this feature. The statement lists the columns",
+                f"-- this feature relies on and does nothing where {tbl.name} already exists.",
+                f"CREATE TABLE IF NOT EXISTS {tbl.name} (\n{cols}\n);",
+            ]
+        else:
+            lines += ["", f"-- {tbl.name}: {_comment(tbl.purpose)}", f"CREATE TABLE {tbl.name} (\n{cols}\n);"]
+    index_lines = []
+    for tbl in creation_order(data):  # existing tables carry no indexes here
+        for name, cols, unique in all_indexes(tbl, keys):
+            index_lines.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {tbl.name} ({', '.join(cols)});")
+    if index_lines:
+        lines += ["", "-- Indexes for integration performance"] + index_lines
+    return "\n".join(lines)
+
+
+# --- mermaid --------------------------------------------------------------------------
+
+
+# Words mermaid's erDiagram lexer reads as keywords when they stand as an entity name.
+_ER_KEYWORDS = frozenset({
+    "ONE", "MANY", "TO", "ZERO", "ONLY", "OPTIONALLY", "U", "STYLE", "CLASS", "CLASSDEF", "END", "ERDIAGRAM",
+    "ACCTITLE", "ACCDESCR", "DIRECTION", "TITLE", "MD_PARENT", "IDENTIFYING", "NON_IDENTIFYING",
+})
+
+
+def er_entity(name: str) -> str:
+    entity = mermaid.er_entity_name(name)
+    return f'"{entity}"' if entity in _ER_KEYWORDS else entity
+
+
+def er_diagram(data: DatabaseSchema) -> str:
+    keys = foreign_keys(data)
+    lines = ["erDiagram"]
+    for fk in keys:
+        left = "|o" if fk.nullable else "||"
+        right = "o|" if fk.unique else "o{"
+        lines.append(
+            f"    {er_entity(fk.parent)} {left}--{right} {er_entity(fk.child)} : {mermaid.label(fk.column)}"
+        )
+    fk_columns = {(fk.child, fk.column) for fk in keys}
+    for tbl in data.tables:
+        lines.append(f"    {er_entity(tbl.name)} {{")
+        for col in all_columns(tbl):
+            marks = [m for m, on in (("PK", col.primary_key), ("FK", (tbl.name, col.name) in fk_columns), ("UK", col.unique and not col.primary_key)) if on]
+            attr = f"        {mermaid.er_type(col.type)} {col.name}"
+            if marks:
+                attr += " " + ", ".join(marks)
+            note = col.note or ("existing table" if tbl.existing and col.primary_key else None)
+            if note:
+                attr += " " + mermaid.label(note.replace("#quot;", "'"))
+            lines.append(attr)
+        lines.append("    }")
+    return "\n".join(lines)
+
+
+# --- relationship details -------------------------------------------------------------
+
+_ON_DELETE_TEXT = {
+    "CASCADE": "Deleting a `{parent}` row deletes the `{child}` rows that reference it",
+    "SET NULL": "`{child}` rows survive when their `{parent}` row is deleted; `{column}` becomes NULL",
+    "RESTRICT": "A `{parent}` row cannot be deleted while `{child}` rows still reference it",
+}
+
+
+def relationship_details(data: DatabaseSchema) -> str:
+    keys = foreign_keys(data)
+    if not keys:
+        return "- No foreign keys: the tables are independent."
+    out = []
+    for fk in keys:
+        kind = "One-to-one" if fk.unique else "One-to-many"
+        optional = ", optional" if fk.nullable else ""
+        out.append(f"- **{fk.parent} → {fk.child}**: {kind}{optional} ({fk.on_delete} delete)")
+        out.append(f"  - `{fk.child}.{fk.column}` references `{fk.parent}.{fk.parent_column}`")
+        out.append("  - " + _ON_DELETE_TEXT[fk.on_delete].format(parent=fk.parent, child=fk.child, column=fk.column))
+    return "\n".join(out)
+
+
+# --- TypeORM ---------------------------------------------------------------------------
+
+_TS_TYPE = {
+    "uuid": "string", "text": "string", "varchar(50)": "string", "varchar(255)": "string", "char(3)": "string",
+    "integer": "number", "smallint": "number", "bigint": "string", "numeric(12,2)": "string",
+    "double precision": "number", "boolean": "boolean", "timestamptz": "Date", "date": "string",
+    "jsonb": "Record<string, unknown>", "bytea": "Buffer", "inet": "string",
+}
+_IMPORT_ORDER = [
+    "Entity", "PrimaryGeneratedColumn", "PrimaryColumn", "Column", "CreateDateColumn", "UpdateDateColumn",
+    "ManyToOne", "OneToMany", "OneToOne", "JoinColumn", "Index",
+]
+_TAKEN_CLASS_NAMES = set(_IMPORT_ORDER) | {
+    "Date", "Buffer", "Record", "String", "Number", "Boolean", "Object", "Array", "Function", "Promise",
+    "Map", "Set", "Error", "Symbol", "Event", "Node", "Element", "Response", "Request", "Headers", "JSON", "Math",
+}
+
+
+def singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if re.search(r"(ches|shes|sses|xes|zzes)$", word):
+        return word[:-2]
+    if word.endswith("s") and not re.search(r"(ss|us|is)$", word) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def class_names(data: DatabaseSchema) -> dict[str, str]:
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for tbl in data.tables:
+        parts = tbl.name.split("_")
+        name = ts_identifier("_".join(parts[:-1] + [singular(parts[-1])]), pascal=True)
+        if name in _TAKEN_CLASS_NAMES or name in used:
+            name = ts_identifier(tbl.name, pascal=True)
+        if name in _TAKEN_CLASS_NAMES or name in used:
+            name += "Entity"
+        while name in used:
+            name += "_"
+        names[tbl.name] = name
+        used.add(name)
+    return names
+
+
+def _options(pairs: list[tuple[str, object]]) -> str:
+    return "{ " + ", ".join(f"{k}: {v if isinstance(v, _Raw) else ts_value(v)}" for k, v in pairs) + " }"
+
+
+class _Raw(str):
+    pass
+
+
+def _column_options(col: Column) -> list[tuple[str, object]]:
+    base = col.type.split("(")[0]
+    opts: list[tuple[str, object]] = [("type", base)]
+    size = re.search(r"\((\d+)(?:,(\d+))?\)", col.type)
+    if size and base in {"varchar", "char"}:
+        opts.append(("length", int(size.group(1))))
+    elif size:
+        opts += [("precision", int(size.group(1))), ("scale", int(size.group(2) or 0))]
+    if col.nullable:
+        opts.append(("nullable", True))
+    if col.unique and not col.primary_key:
+        opts.append(("unique", True))
+    if col.default is not None:
+        value = col.default
+        if value in {"true", "false"}:
+            opts.append(("default", value == "true"))
+        elif re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value):
+            opts.append(("default", _Raw(value) if col.type in {"integer", "smallint", "double precision"} else value))
+        elif value.startswith("'") and value not in {"'{}'", "'[]'"}:
+            opts.append(("default", value[1:-1]))
+        else:
+            expression = value + ("::jsonb" if col.type == "jsonb" else "")
+            opts.append(("default", _Raw("() => " + (json.dumps(expression) if "'" in expression else ts_value(expression)))))
+    return opts
+
+
+def _relation_names(data: DatabaseSchema, keys: list[ForeignKey]) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """(child, column) -> property on the child; and -> inverse property on the parent."""
+    taken = {t.name: {c.name for c in all_columns(t)} for t in data.tables}
+    forward: dict[tuple[str, str], str] = {}
+    inverse: dict[tuple[str, str], str] = {}
+    for fk in keys:
+        prop = fk.column[:-3] if fk.column.endswith("_id") and len(fk.column) > 3 else fk.column + "_ref"
+        while prop in taken[fk.child]:
+            prop += "_rel"
+        taken[fk.child].add(prop)
+        forward[(fk.child, fk.column)] = prop
+    pairs = [(fk.child, fk.parent) for fk in keys]
+    for fk in keys:
+        if fk.child == fk.parent:
+            back = "children" if not fk.unique else "child"
+        else:
+            back = singular(fk.child) if fk.unique else fk.child
+        if back in taken[fk.parent] or pairs.count((fk.child, fk.parent)) > 1:
+            back = f"{back}_by_{forward[(fk.child, fk.column)]}"
+        while back in taken[fk.parent]:
+            back += "_rel"
+        taken[fk.parent].add(back)
+        inverse[(fk.child, fk.column)] = back
+    return forward, inverse
+
+
+def typeorm_entities(data: DatabaseSchema) -> str:
+    keys = foreign_keys(data)
+    classes = class_names(data)
+    existing = {t.name for t in data.tables if t.existing}
+    forward, inverse = _relation_names(data, keys)
+    used: set[str] = {"Entity"}
+    bodies: list[str] = []
+    for tbl in data.tables:
+        if tbl.existing:
+            continue
+        cls = classes[tbl.name]
+        lines = []
+        for name, cols, unique in all_indexes(tbl, keys):
+            used.add("Index")
+            args = f"{ts_value(name)}, [{', '.join(ts_value(c) for c in cols)}]" + (", { unique: true }" if unique else "")
+            lines.append(f"@Index({args})")
+        lines += [f"@Entity({ts_value(tbl.name)})", f"export class {cls} {{"]
+        members: list[str] = []
+        for col in all_columns(tbl):
+            ts_type = ("unknown[]" if col.default == "'[]'" else _TS_TYPE[col.type]) + (" | null" if col.nullable else "")
+            if col.primary_key:
+                if col.references:
+                    deco = f"@PrimaryColumn({_options(_column_options(col))})"
+                    used.add("PrimaryColumn")
+                elif col.type == "uuid" and col.default in (None, "gen_random_uuid()"):
+                    deco = "@PrimaryGeneratedColumn('uuid')"
+                    used.add("PrimaryGeneratedColumn")
+                elif col.type in {"integer", "bigint", "smallint"} and col.default is None:
+                    deco = "@PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT' })"
+                    used.add("PrimaryGeneratedColumn")
+                else:
+                    deco = f"@PrimaryColumn({_options(_column_options(col))})"
+                    used.add("PrimaryColumn")
+            elif col.name == "created_at" and col.type == "timestamptz" and col.default == "now()":
+                deco = "@CreateDateColumn({ type: 'timestamptz' })"
+                used.add("CreateDateColumn")
+            elif col.name == "updated_at" and col.type == "timestamptz" and col.default == "now()":
+                deco = "@UpdateDateColumn({ type: 'timestamptz' })"
+                used.add("UpdateDateColumn")
+            else:
+                deco = f"@Column({_options(_column_options(col))})"
+                used.add("Column")
+            member = [f"  {deco}", f"  {col.name}!: {ts_type};"]
+            if col.references:
+                parent, _ = col.references.split(".")
+                fk = next(k for k in keys if k.child == tbl.name and k.column == col.name)
+                if parent in existing:
+                    member.insert(0, f"  // references {col.references} (existing table, mapped by its own entity)")
+                else:
+                    relation = "OneToOne" if fk.unique else "ManyToOne"
+                    used.update({relation, "JoinColumn"})
+                    opts = _options([("onDelete", fk.on_delete), ("nullable", fk.nullable)])
+                    member += [
+                        "",
+                        f"  @{relation}(() => {classes[parent]}, (parent) => parent.{inverse[(fk.child, fk.column)]}, {opts})",
+                        f"  @JoinColumn({{ name: {ts_value(col.name)} }})",
+                        f"  {forward[(fk.child, fk.column)]}!: {classes[parent]}" + (" | null;" if fk.nullable else ";"),
+                    ]
+            members.append("\n".join(member))
+        for fk in keys:
+            if fk.parent == tbl.name and fk.child not in existing:
+                child_cls = classes[fk.child]
+                prop = forward[(fk.child, fk.column)]
+                if fk.unique:
+                    used.add("OneToOne")
+                    members.append(
+                        f"  @OneToOne(() => {child_cls}, (child) => child.{prop})\n"
+                        f"  {inverse[(fk.child, fk.column)]}!: {child_cls} | null;"
+                    )
+                else:
+                    used.add("OneToMany")
+                    members.append(
+                        f"  @OneToMany(() => {child_cls}, (child) => child.{prop})\n"
+                        f"  {inverse[(fk.child, fk.column)]}!: {child_cls}[];"
+                    )
+        lines.append("\n\n".join(members))
+        lines.append("}")
+        bodies.append("\n".join(lines))
+    imports = ", ".join(n for n in _IMPORT_ORDER if n in used)
+    head = f"// TypeORM entities for the integration tables\nimport {{ {imports} }} from 'typeorm';"
+    return "\n\n".join([head, *bodies])
+
+
+# --- section ------------------------------------------------------------------------------
+
+
+def render(data: DatabaseSchema, ctx: RenderContext) -> str:
+    rows = [
+        (f"`{t.name}`", t.purpose + (" (existing table, referenced only)" if t.existing else ""), t.integration_type)
+        for t in data.tables
+    ]
+    return join_blocks(
+        "### Database Integration Strategy",
+        "#### Schema Integration & ERD",
+        "Database schema integration points for this feature, with the Entity-Relationship Diagram derived from the same table definitions as the SQL and ORM mapping:",
+        "**Entity-Relationship Diagram**:",
+        fence("mermaid", er_diagram(data)),
+        "**Integration Tables**:",
+        table(["Table", "Purpose", "Integration Type"], rows),
+        "**Schema Integration SQL**:",
+        fence("sql", ddl(data)),
+        "**Relationship Details**:",
+        relationship_details(data),
+        "**ORM Integration Mapping**:",
+        fence("typescript", typeorm_entities(data)),
+    )
+
+
+def _column_digest(col: Column) -> str:
+    parts = [col.name, col.type]
+    if col.primary_key:
+        parts.append("PK")
+    if col.references:
+        parts.append(f"FK->{col.references}")
+    if col.unique:
+        parts.append("unique")
+    if col.nullable:
+        parts.append("null")
+    if col.default is not None:
+        parts.append(f"default {col.default}")
+    return " ".join(parts)
+
+
+def digest(data: DatabaseSchema) -> str:
+    keys = foreign_keys(data)
+    lines = ["Tables (use these exact table and column names):"]
+    for tbl in data.tables:
+        tag = " [existing]" if tbl.existing else ""
+        lines.append(f"- {tbl.name}{tag}({', '.join(_column_digest(c) for c in all_columns(tbl))})")
+        idx = [("unique " if u else "") + f"{n}({', '.join(c)})" for n, c, u in all_indexes(tbl, keys)]
+        if idx:
+            lines.append(f"  indexes: {'; '.join(idx)}")
+    return "\n".join(lines)
+
+
+def table_columns(data: DatabaseSchema) -> dict[str, set[str]]:
+    """Table -> column names (created_at included), for cross-section checks."""
+    return {t.name: {c.name for c in all_columns(t)} for t in data.tables}

@@ -1,0 +1,142 @@
+"""api_specifications: a typed REST client over backend_integration's endpoints,
+GraphQL and WebSocket rendered as code when they apply and as a note when not."""
+
+from __future__ import annotations
+
+from agents.sections import api_specifications as section
+from agents.sections import backend_integration
+
+from . import _data_helpers as h
+
+MODEL = section.MODEL
+
+
+def _payload(**overrides):
+    payload = h.api_payload()
+    payload.update(overrides)
+    return payload
+
+
+def test_render_shape_rest_and_websocket():
+    md = h.render(section, MODEL.model_validate(h.api_payload()))
+    h.assert_section_shape("api_specifications", md)
+    rest, ws = h.blocks(md, "typescript")
+    h.assert_ts_parses(rest)
+    h.assert_ts_parses(ws)
+    assert "class BillingApiClient {" in rest and "interface LineItem {" in rest
+    assert "  lineItems?: LineItem[];" in rest
+    assert "async listCustomerInvoices(customerId: string, limit: number, status?: string): Promise<Invoice[]> {" in rest
+    assert "if (status !== undefined) query.set('status', String(status));" in rest
+    assert "`${this.baseUrl}/api/v1/customers/${encodeURIComponent(String(customerId))}/invoices?${query.toString()}`" in rest
+    assert "body: JSON.stringify({ lineItems, dueDate })" in rest
+    assert "'Authorization': `Bearer ${await this.getToken()}`" in rest
+    assert "GraphQL is not used by this feature: The billing API is REST-only" in md
+    assert "class InvoiceSocket {" in ws and "private maxReconnectAttempts: number = 6;" in ws
+    assert "case 'payment.failed':" in ws and "this.ws = new WebSocket('wss://api.acme.com/ws/invoices');" in ws
+
+
+def test_graphql_renders_gql_documents():
+    md = h.render(section, MODEL.model_validate(_payload(graphql=h.graphql_payload())))
+    h.assert_section_shape("api_specifications", md)
+    blocks = h.blocks(md, "typescript")
+    assert len(blocks) == 3
+    gql = blocks[1]
+    h.assert_ts_parses(gql)
+    assert "import { gql } from '@apollo/client';" in gql
+    assert "const billingGraphql = {" in gql
+    assert "query CustomerInvoices($customerId: ID!, $statuses: [String!]) {" in gql
+    assert "customerInvoices(customerId: $customerId, statuses: $statuses) {" in gql
+    assert "mutation PayInvoice($invoiceId: ID!) {" in gql and "subscription InvoiceUpdated($invoiceId: ID!) {" in gql
+
+
+def test_websocket_not_applicable_renders_note():
+    ws = {"applicable": False, "reason": "Payment status is polled; no push channel is needed"}
+    md = h.render(section, MODEL.model_validate(_payload(websocket=ws)))
+    h.assert_section_shape("api_specifications", md)
+    assert "WebSocket is not used by this feature: Payment status is polled" in md
+    assert len(h.blocks(md, "typescript")) == 1
+
+
+def test_void_return_and_single_object_body():
+    payload = h.api_payload()
+    payload["rest"]["methods"][0]["params"] = [{"name": "draft", "type": "Invoice", "location": "body"}]
+    payload["rest"]["methods"][3]["returns"] = "void"
+    rest = h.blocks(h.render(section, MODEL.model_validate(payload)), "typescript")[0]
+    h.assert_ts_parses(rest)
+    assert "body: JSON.stringify(draft)" in rest
+    assert "async payInvoice(invoiceId: string): Promise<void> {" in rest
+    pay = rest.split("async payInvoice")[1]
+    assert "response.json()" not in pay
+
+
+def test_digest_and_prompt():
+    text = section.digest(MODEL.model_validate(h.api_payload()))
+    assert "- getInvoice(invoiceId: string): GET /api/v1/invoices/:invoiceId -> Invoice" in text
+    assert "GraphQL: not used" in text and "WebSocket InvoiceSocket at wss://api.acme.com/ws/invoices" in text
+    prompt = h.prompt_text("api_specifications")
+    assert "### backend_integration" in prompt and "POST /api/v1/invoices/:invoiceId/pay" in prompt
+
+
+def test_cross_check_paths_are_backend_endpoints():
+    backend = backend_integration.MODEL.model_validate(h.backend_payload())
+    data = MODEL.model_validate(h.api_payload())
+    assert section.cross_checks(data, {"backend_integration": backend}) == []
+    payload = h.api_payload()
+    payload["rest"]["methods"][1]["path"] = "/api/v1/invoice/:invoiceId"
+    problems = section.cross_checks(MODEL.model_validate(payload), {"backend_integration": backend})
+    assert len(problems) == 1 and "getInvoice calls GET /api/v1/invoice/:invoiceId" in problems[0]
+
+
+def test_rejects_path_params_that_do_not_match():
+    payload = h.api_payload()
+    payload["rest"]["methods"][1]["params"] = []
+    h.rejects(MODEL, payload, "add params ['invoiceId'] with location path")
+    payload = h.api_payload()
+    payload["rest"]["methods"][0]["params"].append({"name": "invoiceId", "type": "string", "location": "path"})
+    h.rejects(MODEL, payload, "['invoiceId'] are not in the path")
+
+
+def test_rejects_undeclared_types_and_get_with_body():
+    payload = h.api_payload()
+    payload["rest"]["methods"][1]["returns"] = "InvoiceDto"
+    h.rejects(MODEL, payload, "returns undeclared type 'InvoiceDto'")
+    payload = h.api_payload()
+    payload["rest"]["types"][0]["fields"][3]["type"] = "Line[]"
+    h.rejects(MODEL, payload, "undeclared type 'Line[]'")
+    payload = h.api_payload()
+    payload["rest"]["methods"][2]["params"][2]["location"] = "body"
+    h.rejects(MODEL, payload, "sends no body")
+
+
+def test_rejects_duplicates_and_reserved_names():
+    payload = h.api_payload()
+    payload["rest"]["methods"].append(dict(payload["rest"]["methods"][1], name="fetchInvoice"))
+    h.rejects(MODEL, payload, "two methods call GET /api/v1/invoices/:invoiceId")
+    payload = h.api_payload()
+    payload["rest"]["methods"][2]["params"][0]["name"] = "query"
+    h.rejects(MODEL, payload, "'query'")
+    payload = h.api_payload()
+    payload["rest"]["methods"][2]["params"][0]["name"] = "delete"
+    h.rejects(MODEL, payload, "reserved")
+    payload = h.api_payload()
+    payload["rest"]["methods"][0]["name"] = "headers"
+    h.rejects(MODEL, payload, "clashes with the client")
+
+
+def test_rejects_inconsistent_applicability():
+    h.rejects(MODEL, _payload(graphql={"applicable": False}), "one-line reason")
+    bad = dict(h.graphql_payload(), applicable=False, reason="not used")
+    h.rejects(MODEL, _payload(graphql=bad), "set applicable true or remove them")
+    h.rejects(MODEL, _payload(graphql={"applicable": True, "subscriptions": h.graphql_payload()["subscriptions"]}), "at least one query or mutation")
+    h.rejects(MODEL, _payload(websocket={"applicable": True, "class_name": "InvoiceSocket"}), "url", "messages")
+    ws = dict(h.api_payload()["websocket"], class_name="BillingApiClient")
+    h.rejects(MODEL, _payload(websocket=ws), "clashes with the REST client")
+    gql = h.graphql_payload()
+    gql["mutations"].append(dict(gql["queries"][0]))
+    h.rejects(MODEL, _payload(graphql=gql), "duplicate GraphQL operation 'Invoice'")
+
+
+def test_rejects_graphql_list_type_that_looks_like_a_placeholder():
+    gql = h.graphql_payload()
+    gql["queries"][1]["args"][1]["type"] = "[UUID]"
+    h.rejects(MODEL, _payload(graphql=gql), "[UUID!]")

@@ -1,0 +1,85 @@
+"""auth_integration: identity provider object with secrets from the environment,
+and RBAC bullets whose roles cover every requested API scope."""
+
+from __future__ import annotations
+
+from agents.sections import auth_integration as section
+
+from . import _data_helpers as h
+
+MODEL = section.MODEL
+
+
+def test_render_shape_and_typescript():
+    md = h.render(section, MODEL.model_validate(h.auth_payload()))
+    h.assert_section_shape("auth_integration", md)
+    (code,) = h.blocks(md, "typescript")
+    h.assert_ts_parses(code)
+    assert "clientId: process.env.AUTH0_CLIENT_ID," in code
+    assert "clientSecret: process.env.AUTH0_CLIENT_SECRET," in code
+    assert "scopes: 'openid profile offline_access read:invoices pay:invoices manage:billing'" in code
+    assert "refreshStrategy: 'rotating refresh tokens'" in code
+    assert "expiration: 'access token 15 min, refresh 7 days'" in code
+
+
+def test_rbac_bullets():
+    md = h.render(section, MODEL.model_validate(h.auth_payload()))
+    rbac = md.split("#### Role-Based Access Control")[1]
+    assert "- **Permission Model**: RBAC + resource ownership; permissions claim" in rbac
+    assert "  - `billing_admin` (finance staff): `read:invoices`, `manage:billing`" in rbac
+    assert "- **Resource Access**:\n  - Customers read and pay only invoices" in rbac
+    assert "- **Integration Points**:\n  - API gateway validates" in rbac
+
+
+def test_public_client_has_no_secret_line():
+    payload = h.auth_payload()
+    del payload["client_secret_env_var"]
+    payload["token_storage"] = "in-memory (SPA)"
+    code = h.blocks(h.render(section, MODEL.model_validate(payload)), "typescript")[0]
+    h.assert_ts_parses(code)
+    assert "clientSecret" not in code
+
+
+def test_digest_and_prompt():
+    text = section.digest(MODEL.model_validate(h.auth_payload()))
+    assert "role billing_admin: read:invoices, manage:billing" in text and "AUTH0_CLIENT_ID" in text
+    assert "action:resource" in h.prompt_text("auth_integration")
+
+
+def test_rejects_scope_no_role_grants():
+    payload = h.auth_payload()
+    payload["scopes"].append("refund:invoices")
+    h.rejects(MODEL, payload, "['refund:invoices'] are not granted by any role")
+
+
+def test_rejects_refresh_rotation_without_offline_access():
+    payload = h.auth_payload()
+    payload["scopes"].remove("offline_access")
+    h.rejects(MODEL, payload, "offline_access")
+    payload = h.auth_payload()
+    payload["refresh_token_days"] = 0
+    h.rejects(MODEL, payload, "refresh_token_days > 0")
+
+
+def test_rejects_secret_in_browser_and_missing_openid():
+    payload = h.auth_payload()
+    payload["token_storage"] = "in-memory (SPA)"
+    h.rejects(MODEL, payload, "cannot keep a client secret")
+    payload = h.auth_payload()
+    payload["scopes"].remove("openid")
+    h.rejects(MODEL, payload, "openid")
+
+
+def test_rejects_bad_formats_and_duplicates():
+    payload = h.auth_payload()
+    payload["client_id_env_var"] = "[CLIENT_ID]"
+    h.rejects(MODEL, payload, "client_id_env_var")
+    payload = h.auth_payload()
+    payload["token_storage"] = "localStorage"
+    h.rejects(MODEL, payload, "token_storage")
+    payload = h.auth_payload()
+    payload["roles"].append(dict(payload["roles"][0]))
+    h.rejects(MODEL, payload, "duplicate role 'customer'")
+    payload = h.auth_payload()
+    payload["roles"][0]["permissions"] = ["invoices"]
+    h.rejects(MODEL, payload, "permissions")

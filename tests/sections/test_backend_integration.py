@@ -1,0 +1,79 @@
+"""backend_integration: endpoints as the apiIntegration object, plus the
+Database and Service Layer bullets."""
+
+from __future__ import annotations
+
+from agents.sections import backend_integration as section
+from agents.sections import event_integration
+
+from . import _data_helpers as h
+
+MODEL = section.MODEL
+
+
+def test_render_shape_and_typescript():
+    md = h.render(section, MODEL.model_validate(h.backend_payload()))
+    h.assert_section_shape("backend_integration", md)
+    (code,) = h.blocks(md, "typescript")
+    h.assert_ts_parses(code)
+    assert code.startswith("// API integration points\nconst apiIntegration = {\n  endpoints: {")
+    assert "payInvoice: {\n      method: 'POST',\n      path: '/api/v1/invoices/:invoiceId/pay'," in code
+    assert "purpose: 'Create a draft invoice for the caller\\'s billing customer'" in code
+    for label in ["1. **API Endpoints**", "2. **Database Integration**", "   - **Schema Changes**: New tables",
+                  "   - **Index Requirements**:", "3. **Service Layer Integration**", "   - **Transaction Management**:",
+                  "   - **Cache Integration**: getInvoice reads"]:
+        assert label in md
+    assert "   ```typescript" in md  # the code block sits inside list item 1
+
+
+def test_digest_and_routes():
+    data = MODEL.model_validate(h.backend_payload())
+    assert "- POST /api/v1/invoices/:invoiceId/pay (payInvoice)" in section.digest(data)
+    assert ("GET", "/api/v1/customers/:customerId/invoices") in section.routes(data)
+
+
+def test_prompt_includes_schema_and_events():
+    prompt = h.prompt_text("backend_integration")
+    assert "### database_schema" in prompt and "### event_integration" in prompt
+    assert "invoice.paid on billing.invoices" in prompt
+
+
+def test_cross_check_event_dependencies():
+    events = event_integration.MODEL.model_validate(h.events_payload())
+    data = MODEL.model_validate(h.backend_payload())
+    assert section.cross_checks(data, {"event_integration": events}) == []
+    payload = h.backend_payload()
+    payload["endpoints"][0]["dependencies"].append("invoice.finalized")
+    problems = section.cross_checks(MODEL.model_validate(payload), {"event_integration": events})
+    assert len(problems) == 1 and "invoice.finalized" in problems[0]
+
+
+def test_rejects_duplicate_endpoint():
+    payload = h.backend_payload()
+    payload["endpoints"].append(dict(payload["endpoints"][1], id="fetchInvoice", path="/api/v1/invoices/:id"))
+    h.rejects(MODEL, payload, "duplicate endpoint GET /api/v1/invoices/:id", "same route as GET /api/v1/invoices/:invoiceId")
+    payload = h.backend_payload()
+    payload["endpoints"].append(dict(payload["endpoints"][1], method="DELETE", id="getInvoice"))
+    h.rejects(MODEL, payload, "duplicate endpoint id 'getInvoice'")
+
+
+def test_rejects_bad_paths():
+    for path in ["/invoices/:invoiceId", "/api/v1/invoices/{invoiceId}", "/api/v1/Invoices", "/api/v1/invoices/"]:
+        payload = h.backend_payload()
+        payload["endpoints"][0]["path"] = path
+        h.rejects(MODEL, payload, "path")
+    payload = h.backend_payload()
+    payload["endpoints"][0]["path"] = "/api/v1/invoices/:id/lines/:id"
+    h.rejects(MODEL, payload, "repeats a :param name")
+
+
+def test_rejects_inconsistent_integration_types():
+    payload = h.backend_payload()
+    payload["endpoints"][4]["method"] = "PUT"
+    h.rejects(MODEL, payload, "webhook receiver receiveStripeWebhook must use POST")
+    payload = h.backend_payload()
+    payload["endpoints"][1]["integration"] = "asynchronous (202 + job)"
+    h.rejects(MODEL, payload, "start jobs with POST")
+    payload = h.backend_payload()
+    payload["endpoints"][1]["method"] = "FETCH"
+    h.rejects(MODEL, payload, "method")
