@@ -25,6 +25,11 @@ class SectionState(TypedDict, total=False):
     doc_repairs: int  # redrafts requested by the whole-document check
 
 
+def latest(_left: bool | None, right: bool | None) -> bool:
+    """Parallel branches may all report a change in one step; any write wins."""
+    return bool(right)
+
+
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
     """Per-key replace, so parallel branches each update their own section."""
     return {**(left or {}), **(right or {})}
@@ -46,7 +51,7 @@ class DraftState(TypedDict, total=False):
     analyses: Annotated[dict[str, SectionState], merge_dicts]
     calls: Annotated[list[dict[str, Any]], operator.add]
     document_checks: list[dict[str, Any]]
-    needs_check: bool  # something changed since the last document check
+    needs_check: Annotated[bool, latest]  # something changed since the last document check
     document: dict[str, str] | None  # file name -> content, written by the CLI
 
 

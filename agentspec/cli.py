@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -39,6 +40,8 @@ def _runner():
 def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
           version: Annotated[bool, typer.Option("--version", help="print the version")] = False) -> None:
     _state["debug"] = debug
+    # instructor logs every exhausted re-ask at ERROR; the pipeline reports failures itself.
+    logging.getLogger("instructor").setLevel(logging.DEBUG if debug else logging.CRITICAL)
     if version:
         console.print(f"agentspec {__version__}")
         raise typer.Exit(0)

@@ -61,8 +61,7 @@ class Runner:
             lock.release()
 
     def _config(self, thread_id: str, gateway: Gateway | None) -> dict[str, Any]:
-        return {"configurable": {"thread_id": thread_id, "gateway": gateway},
-                "max_concurrency": self.settings.concurrency, "recursion_limit": RECURSION_LIMIT}
+        return {"configurable": {"thread_id": thread_id, "gateway": gateway}, "recursion_limit": RECURSION_LIMIT}
 
     async def _drive(self, graph: Any, payload: Any, config: dict[str, Any], interactive: bool) -> Any:
         while True:

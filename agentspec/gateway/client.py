@@ -7,6 +7,7 @@ token counting, cost, and the per-call usage record.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import time
 from typing import Any, TypeVar
@@ -56,6 +57,9 @@ class Gateway:
         )
         self._client = instructor.from_openai(self._raw, mode=endpoint.instructor_mode)
         self._client.on("parse:error", _count_parse_error)
+        # The concurrency cap lives here, around the HTTP call, not in LangGraph's
+        # max_concurrency: that also counts the node awaiting its @task and deadlocks.
+        self._slots = asyncio.Semaphore(settings.concurrency)
 
     def model_for(self, role: str, role_default: str | None = None) -> str:
         return self.settings.model_for(role, role_default)
@@ -93,7 +97,10 @@ class Gateway:
         token = _reask_counter.set(counter)
         start = time.perf_counter()
         try:
-            result, completion = await self._client.chat.completions.create_with_completion(**kwargs)
+            async with self._slots:
+                record.started_at = time.time()
+                start = time.perf_counter()
+                result, completion = await self._client.chat.completions.create_with_completion(**kwargs)
         except InstructorRetryException as exc:
             record.status, record.error = "failed", _short(exc)
             _fill_usage(record, getattr(exc, "total_usage", None), messages, "")
