@@ -1,0 +1,189 @@
+"""Pieces shared by several section modules (not a section itself: the registry
+only loads the ids listed in sections.yaml).
+
+- reading another section's data from a RenderContext,
+- checks that reject invented `file:line` locations and secrets in config,
+- the code-example model and renderer used by the six example sections."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+
+from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, language_of_path, syntax_error
+from agentspec.render.markdown import bullets, fence, join_blocks
+from agentspec.section import Code, RenderContext, SectionModel, ShortText, items
+
+# --- other sections' data -------------------------------------------------------------
+
+
+def section_data(ctx: RenderContext, section_id: str) -> Any | None:
+    """The validated data of another section, or None when it was not drafted.
+    Accepts raw dicts too (e.g. read back from a checkpoint)."""
+    data = ctx.sections.get(section_id)
+    if data is None or isinstance(data, BaseModel):
+        return data
+    if isinstance(data, dict):
+        module = importlib.import_module(f"agents.sections.{section_id}")
+        model = getattr(module, "MODEL", None)
+        if model is not None:
+            try:
+                return model.model_validate(data)
+            except Exception:  # a stale or foreign dict: treat the section as absent
+                return None
+    return data
+
+
+def attr(obj: Any, name: str, default: Any = None) -> Any:
+    """getattr that also reads dicts, for analyses passed as objects or plain data."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def label_of(section_id: str) -> str:
+    """A readable name for a section id: example_api_client -> example API client."""
+    words = section_id.split("_")
+    return " ".join(w.upper() if w in ("api", "ai", "ci", "cd") else w for w in words)
+
+
+# --- locations and secrets ---------------------------------------------------------------
+
+# src/middleware/auth.ts:15, user_service.rb:45-120, auth.ts#L15, the literal file:line.
+# Source-ish extensions only, so host:port (api.example.com:443) is not a location.
+_SOURCE_EXT = (
+    "ts tsx js jsx mjs cjs py rb go rs java kt kts scala swift c h cc cpp hpp cs php vue svelte sql "
+    "prisma graphql gql proto sh yaml yml json toml ini cfg conf env md mdx html css scss ex exs dart lua tf xml gradle"
+).split()
+FILE_LINE = re.compile(
+    r"(?<![\w/.:@-])/?(?:[\w.@-]+/)*[\w@-][\w.@-]*\.(?:" + "|".join(_SOURCE_EXT) + r")(?::\d+|#L\d+)(?!\w)|\bfile:line\b"
+)
+
+
+def check_file_line(value: object) -> object:
+    """Reject `path/file.ext:NN` locations in a string or a list of strings."""
+    for text in value if isinstance(value, list) else [value]:
+        match = FILE_LINE.search(text) if isinstance(text, str) else None
+        if match:
+            raise ValueError(
+                f"{match.group(0)!r} claims an existing line of code, but no codebase was given; "
+                'write where to look instead, e.g. a search such as grep -rn "webhook" src/ or a kind of module'
+            )
+    return value
+
+
+def no_file_line(value: str) -> str:
+    """A location hint: no `file:line` claims, no backticks (the renderer adds them)."""
+    check_file_line(value)
+    return value.replace("`", "").strip()
+
+
+_SECRET_PATTERNS = [
+    (re.compile(r"://[^/\s:@]+:(?![$%{])[^/\s@]+@"), "a URL with a user and password"),
+    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{6,}"), "a Stripe-style API key"),
+    (re.compile(r"\bAKIA[0-9A-Z]{12,}"), "an AWS access key id"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "a GitHub token"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\."), "a JWT"),
+    (
+        re.compile(
+            r"(?i)\b(?:password|passwd|secret|api[_-]?key|token)\s*[:=]\s*['\"]?"
+            r"(?![$%{]|process\.env|env\(|os\.environ|(?-i:[A-Z][A-Z0-9_]{2,}\b))"
+            r"(?=[^\s'\",;]*\d)(?=[^\s'\",;]*[A-Za-z])[^\s'\",;]{8,}"
+        ),
+        "an inline credential",
+    ),
+]
+
+
+def no_secret(value: str) -> str:
+    for pattern, what in _SECRET_PATTERNS:
+        if pattern.search(value):
+            raise ValueError(f"contains {what}; never put secrets in config, reference an environment variable name such as DATABASE_URL")
+    return value
+
+
+# --- code examples ---------------------------------------------------------------------------
+
+MIN_LINES, MAX_LINES = 10, 120
+_LANGUAGES = ", ".join(f"{lang} ({'/'.join(exts)})" for lang, exts in EXTENSIONS.items())
+
+
+class CodeExample(SectionModel):
+    purpose: ShortText = Field(description="one sentence: what this example demonstrates for this feature")
+    file_path: ShortText = Field(
+        description="a NEW file this feature would add, relative path with the language extension, e.g. src/integrations/stripe/client.ts or app/billing/cache.py"
+    )
+    code: Code = Field(description="complete, compilable code, 30-80 lines, real names from the sections you depend on")
+    key_points: items(ShortText, 2, 5) = Field(description="what the code gets right, one short phrase each")
+
+    @field_validator("purpose", "key_points")
+    @classmethod
+    def _no_refs(cls, value: object) -> object:
+        return check_file_line(value)
+
+    @field_validator("file_path")
+    @classmethod
+    def _path(cls, value: str, info: ValidationInfo) -> str:
+        path = value.strip().strip("`").replace("\\", "/")
+        if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path) or ".." in path.split("/"):
+            raise ValueError(f"{value!r}: use a relative path inside the project, e.g. src/integrations/stripe/client.ts")
+        if re.search(r"(?::\d+|#L\d+)$", path):
+            raise ValueError(f"{value!r}: give a file path without a line number")
+        if not re.fullmatch(r"[A-Za-z0-9_.@()\[\]-]+(?:/[A-Za-z0-9_.@()\[\]-]+)*", path):
+            raise ValueError(f"{value!r}: a file path has no spaces or special characters, e.g. src/cache/session_cache.py")
+        language = language_of_path(path)
+        if language is None:
+            raise ValueError(f"{value!r}: the file needs a source extension: {_LANGUAGES}")
+        wanted = (info.context or {}).get("code_language") if isinstance(info.context, dict) else None
+        if wanted and language != wanted:
+            raise ValueError(f"{value!r} is a {language} file; the examples are in {wanted}, use {'/'.join(EXTENSIONS[wanted])}")
+        return path
+
+    @field_validator("code")
+    @classmethod
+    def _code_text(cls, value: str) -> str:
+        code = value.strip("\n").rstrip()
+        problem = code_placeholder(code)
+        if problem:
+            raise ValueError(problem)
+        ref = FILE_LINE.search(code)
+        if ref:
+            raise ValueError(f"the code cites {ref.group(0)!r}, a line of a file that does not exist; remove the reference")
+        count = len(code.splitlines())
+        if count < MIN_LINES:
+            raise ValueError(f"the code has {count} lines; write a complete example of 30-80 lines")
+        if count > MAX_LINES:
+            raise ValueError(f"the code has {count} lines; keep the example focused, 30-80 lines")
+        return code
+
+    @model_validator(mode="after")
+    def _parses(self) -> "CodeExample":
+        problem = syntax_error(self.code, self.language, path=self.file_path)
+        if problem:
+            raise ValueError(f"code does not parse as {self.language} ({self.file_path}): {problem}")
+        return self
+
+    @property
+    def language(self) -> str:
+        return language_of_path(self.file_path) or "typescript"
+
+
+def render_example(data: CodeExample, headings: list[str] | tuple[str, ...], intro: str | None = None) -> str:
+    return join_blocks(
+        *headings[:-1],
+        intro,
+        headings[-1],
+        f"**Purpose**: {' '.join(data.purpose.split())}",
+        f"**File**: `{data.file_path}` (proposed new file)",
+        fence(fence_tag(data.language), data.code),
+        "**Key Points**:\n" + bullets(data.key_points),
+    )
+
+
+def example_digest(data: CodeExample) -> str:
+    return f"- {data.file_path} ({data.language}): {data.purpose}"

@@ -1,0 +1,127 @@
+"""## AI Development Notes (implementation-specialist).
+
+Complexity and domain knowledge come from the brief, Agent Collaboration from
+the registry (who drafts what, how many LLM calls, the dependency waves); the
+model writes only the guidance a human expert would: patterns, pitfalls,
+approach, testing, constraints and numeric performance requirements."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from pydantic import Field, field_validator
+
+from agentspec.render.markdown import field, join_blocks
+from agentspec.section import RenderContext, SectionModel, SectionSpec, ShortText, items
+from agents.sections._general import label_of
+
+_NUMBER = re.compile(r"\d")
+
+
+class AiDevelopmentNotes(SectionModel):
+    similar_patterns: items(ShortText, 1, 3) = Field(description="established integration patterns to follow, e.g. Transactional outbox for webhook events")
+    common_pitfalls: items(ShortText, 2, 4) = Field(description="concrete mistakes specific to this integration")
+    recommended_approach: items(ShortText, 1, 3) = Field(description="implementation strategy, e.g. Verify signature, persist, ack within 2s, process async")
+    code_patterns: items(ShortText, 1, 3) = Field(description="patterns for the code, e.g. Adapter per external service behind an interface")
+    testing_strategy: items(ShortText, 1, 3) = Field(description="how to test it, e.g. Contract tests against recorded provider payloads")
+    must_not: items(ShortText, 1, 3) = Field(description="hard constraints, e.g. Must not log card data")
+    should_avoid: items(ShortText, 1, 3) = Field(description="soft constraints")
+    performance_requirements: items(ShortText, 1, 3) = Field(description="each with a number and unit, e.g. Provider calls time out at 5s")
+
+    @field_validator("performance_requirements")
+    @classmethod
+    def _numbers(cls, value: list[str]) -> list[str]:
+        vague = [v for v in value if not _NUMBER.search(v)]
+        if vague:
+            raise ValueError(f"performance requirements need numbers and units (ms, s, req/s, MB); no number in {vague[0]!r}")
+        return value
+
+
+MODEL = AiDevelopmentNotes
+MAX_TOKENS = 900
+
+
+def render(data: AiDevelopmentNotes, ctx: RenderContext) -> str:
+    brief = ctx.brief
+    return join_blocks(
+        "## AI Development Notes",
+        "### Context for AI Agents",
+        "Information to help AI agents understand this integration:\n" + "\n".join([
+            field("Complexity Level", brief.complexity),
+            field("Domain Knowledge Required", ", ".join(brief.domains)),
+            field("Similar Patterns", data.similar_patterns),
+            field("Common Pitfalls", data.common_pitfalls),
+        ]),
+        "### Implementation Guidance",
+        "\n".join([
+            field("Recommended Approach", data.recommended_approach),
+            field("Code Patterns to Follow", data.code_patterns),
+            field("Testing Strategy", data.testing_strategy),
+        ]),
+        "### Constraints",
+        "\n".join([
+            field("Must Not", data.must_not),
+            field("Should Avoid", data.should_avoid),
+            field("Performance Requirements", data.performance_requirements),
+        ]),
+        "### Agent Collaboration",
+        agent_collaboration(ctx.registry, brief.complexity),
+    )
+
+
+def agent_collaboration(specs: tuple[SectionSpec, ...], complexity: str) -> str:
+    """Best agent, token estimate and parallelism, computed from the registry."""
+    drafted = [s for s in specs if s.needs_llm]
+    if not drafted:
+        return "\n".join([
+            field("Best Agent for Task", "implementation-specialist for the service clients and integration code"),
+            field("Estimated Token Usage", f"{_level(0)} - no LLM-drafted sections registered"),
+            field("Parallel Execution", "No - no sections are registered for drafting"),
+        ])
+    by_role: dict[str, list[str]] = defaultdict(list)
+    for spec in drafted:
+        by_role[spec.role].append(label_of(spec.id))
+    owners = sorted(by_role.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    best = "; ".join(f"{role} for {', '.join(ids)}" for role, ids in owners)
+
+    budget = sum(s.max_tokens for s in drafted)
+    usage = (
+        f"{_level(len(drafted))} - {len(drafted)} LLM-drafted sections (output capped at ~{budget // 1000}k tokens in total) "
+        f"for a {complexity}-complexity integration"
+    )
+    return "\n".join([
+        field("Best Agent for Task", best),
+        field("Estimated Token Usage", usage),
+        field("Parallel Execution", _parallel(specs)),
+    ])
+
+
+def _level(count: int) -> str:
+    return "Low" if count <= 8 else "Medium" if count <= 16 else "High"
+
+
+def _parallel(specs: tuple[SectionSpec, ...]) -> str:
+    from agents.registry import waves
+
+    draft_waves = waves(specs, stage="draft")
+    drafted = sum(len(w) for w in draft_waves)
+    foldin = [s for s in specs if s.stage == "foldin" and s.needs_llm]
+    tail = f"; {len(foldin)} more after the deep analyses" if foldin else ""
+    if not draft_waves or max(len(w) for w in draft_waves) == 1:
+        return f"No - the {drafted} sections depend on each other and are drafted one after another{tail}"
+    widest = max(draft_waves, key=len)
+    later = [sid for wave in draft_waves[1:] for sid in wave]
+    waits = f"; {', '.join(label_of(s) for s in later[:4])}{' and others' if len(later) > 4 else ''} wait for the sections they depend on" if later else ""
+    return (
+        f"Yes - {drafted} sections drafted in {len(draft_waves)} dependency "
+        f"wave{'s' if len(draft_waves) != 1 else ''}, up to {len(widest)} at once{waits}{tail}"
+    )
+
+
+def digest(data: AiDevelopmentNotes) -> str:
+    return "\n".join([
+        "- patterns: " + "; ".join(data.similar_patterns + data.code_patterns),
+        "- pitfalls: " + "; ".join(data.common_pitfalls),
+        "- performance: " + "; ".join(data.performance_requirements),
+    ])

@@ -1,0 +1,127 @@
+"""## Compatibility Requirements (frontend-specialist): browser minimums as
+integers, polyfills tied to the feature they support, platform checklists and
+the technology compatibility matrix as a TypeScript object."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from agentspec.render.markdown import checklist, fence, join_blocks
+from agentspec.render.typescript import ts_const
+from agentspec.section import RenderContext, SectionModel, ShortText, items
+
+VersionRange = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\^~<>=v0-9 .x*|+-]*[0-9][\^~<>=v0-9 .x*|+-]*$"),
+]
+PackageKey = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z@][a-z0-9_./@-]{0,39}$")]
+Layer = Literal["framework", "database", "runtime", "library", "tooling"]
+
+
+class Polyfill(SectionModel):
+    package: ShortText = Field(description="npm package or module, e.g. core-js/actual/structured-clone")
+    feature: ShortText = Field(description="the browser feature it supplies, e.g. structuredClone")
+
+
+class StackEntry(SectionModel):
+    layer: Layer
+    name: PackageKey = Field(description="lowercase package or product, e.g. react, nextjs, postgresql")
+    versions: VersionRange = Field(description="supported range, e.g. >=18.2 <20, ^5.4, 16.x")
+
+
+class Compatibility(SectionModel):
+    chrome: int = Field(ge=60, le=200, description="minimum Chrome major version")
+    firefox: int = Field(ge=60, le=200, description="minimum Firefox major version")
+    safari: int = Field(ge=12, le=30, description="minimum Safari major version")
+    edge: int = Field(ge=79, le=200, description="minimum Edge (Chromium) major version")
+    polyfills: items(Polyfill, 0, 3) = Field(description="only polyfills this feature needs at those minimums; may be empty")
+    no_polyfills_reason: ShortText | None = Field(default=None, description="when polyfills is empty: why none are needed")
+    windows: ShortText = Field(description="supported versions, e.g. 10 and 11")
+    macos: ShortText = Field(description="e.g. 13 Ventura and later")
+    linux: ShortText = Field(description="distributions, e.g. Ubuntu 22.04+, Debian 12+")
+    ios: ShortText = Field(description="e.g. 16+ (Safari and WKWebView)")
+    android: ShortText = Field(description="e.g. 10+ (Chrome 110+)")
+    stack: items(StackEntry, 3, 8) = Field(description="framework, database and runtime versions the feature is tested against")
+
+    @field_validator("stack")
+    @classmethod
+    def _stack(cls, value: list[StackEntry]) -> list[StackEntry]:
+        seen: set[tuple[str, str]] = set()
+        for entry in value:
+            key = (entry.layer, entry.name)
+            if key in seen:
+                raise ValueError(f"{entry.layer}.{entry.name} is listed twice; one range per package")
+            seen.add(key)
+        if "runtime" not in {e.layer for e in value}:
+            raise ValueError("add at least one runtime entry (e.g. nodejs, python) with its version range")
+        return value
+
+    @field_validator("windows", "macos", "linux", "ios", "android")
+    @classmethod
+    def _versioned(cls, value: str) -> str:
+        if not re.search(r"\d", value) and not re.search(r"(?i)not supported|unsupported", value):
+            raise ValueError(f"{value!r}: name versions (e.g. 10 and 11), or say 'not supported' and why")
+        return value
+
+    @model_validator(mode="after")
+    def _polyfill_reason(self) -> "Compatibility":
+        if not self.polyfills and not self.no_polyfills_reason:
+            raise ValueError("polyfills is empty: set no_polyfills_reason (e.g. every API used is native from Chrome 110 / Safari 16)")
+        names = [p.package.lower() for p in self.polyfills]
+        if len(set(names)) != len(names):
+            raise ValueError("a polyfill is listed twice")
+        return self
+
+
+MODEL = Compatibility
+MAX_TOKENS = 900
+
+_LAYER_ORDER = ("framework", "library", "database", "runtime", "tooling")
+_OS_PREFIX = {"Windows": "windows", "macOS": "macos", "Linux": "linux", "iOS": "ios", "Android": "android"}
+
+
+def _platform(label: str, value: str) -> str:
+    text = " ".join(value.split())
+    if text.lower().startswith(label.lower()):
+        text = text[len(label):].lstrip(" :-")
+    return f"{label} {text}"
+
+
+def render(data: Compatibility, ctx: RenderContext) -> str:
+    browsers = "\n".join([
+        "- **Minimum Supported Versions**:",
+        f"  - Chrome: {data.chrome}+",
+        f"  - Firefox: {data.firefox}+",
+        f"  - Safari: {data.safari}+",
+        f"  - Edge: {data.edge}+",
+    ])
+    if data.polyfills:
+        polyfills = "- **Polyfills Required**:\n" + checklist((f"{p.package}: For {p.feature} support" for p in data.polyfills), indent=2)
+    else:
+        polyfills = f"- **Polyfills Required**: None - {' '.join(str(data.no_polyfills_reason).split())}"
+    platforms = "\n\n".join([
+        "- **Operating Systems**:\n" + checklist([_platform(n, getattr(data, _OS_PREFIX[n])) for n in ("Windows", "macOS", "Linux")], indent=2),
+        "- **Mobile Platforms**:\n" + checklist([_platform(n, getattr(data, _OS_PREFIX[n])) for n in ("iOS", "Android")], indent=2),
+    ])
+    matrix: dict[str, dict[str, str]] = {}
+    for layer in _LAYER_ORDER:
+        entries = {e.name: e.versions for e in data.stack if e.layer == layer}
+        if entries:
+            matrix[layer] = entries
+    return join_blocks(
+        "## Compatibility Requirements",
+        "### Browser Compatibility",
+        browsers + "\n\n" + polyfills,
+        "### Platform Compatibility",
+        platforms,
+        "### Technology Stack Compatibility",
+        fence("typescript", ts_const("compatibilityMatrix", matrix, "Technology compatibility matrix")),
+    )
+
+
+def digest(data: Compatibility) -> str:
+    stack = ", ".join(f"{e.name} {e.versions}" for e in data.stack)
+    return f"- browsers: Chrome {data.chrome}+, Firefox {data.firefox}+, Safari {data.safari}+, Edge {data.edge}+\n- stack: {stack}"

@@ -1,0 +1,116 @@
+"""## Deployment Integration (devops-specialist): the CI/CD pipeline YAML (dumped
+from data by PyYAML, so it always parses) and the `environmentConfig` object.
+Config names environment variables; secrets never appear."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from agentspec.render.markdown import fence, join_blocks
+from agentspec.render.typescript import TsExpr, ts_const
+from agentspec.render.yaml_block import yaml_block
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+from agents.sections._general import no_secret
+
+EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]
+
+ENVIRONMENTS = ("development", "staging", "production")
+
+
+class PipelineStage(SectionModel):
+    name: Ident = Field(description="snake_case stage name, e.g. build, integration_tests, deployment")
+    steps: items(ShortText, 2, 5) = Field(description="what the stage runs, e.g. Run contract tests against the Stripe test mode")
+
+    @field_validator("steps")
+    @classmethod
+    def _no_secrets(cls, value: list[str]) -> list[str]:
+        return [no_secret(v) for v in value]
+
+
+class Environment(SectionModel):
+    api_url: Url = Field(description="the API base URL in this environment")
+    database: ShortText = Field(description="database setup, e.g. PostgreSQL 16 on RDS, Multi-AZ, migrations by CI")
+    services: ShortText = Field(description="external services in this environment, e.g. Stripe live mode")
+    monitoring: ShortText = Field(description="monitoring setup, e.g. full tracing at 10% sampling, PagerDuty on")
+
+    @field_validator("database", "services", "monitoring")
+    @classmethod
+    def _no_secrets(cls, value: str) -> str:
+        return no_secret(value)
+
+
+class Deployment(SectionModel):
+    stages: items(PipelineStage, 3, 4) = Field(description="pipeline stages in order: build, integration tests, deployment")
+    database_url_env: EnvVar = Field(description="env var with the database URL, e.g. DATABASE_URL")
+    cache_url_env: EnvVar | None = Field(default=None, description="env var with the cache URL, e.g. REDIS_URL; null if no cache")
+    development: Environment
+    staging: Environment
+    production: Environment
+
+    @field_validator("stages")
+    @classmethod
+    def _unique(cls, value: list[PipelineStage]) -> list[PipelineStage]:
+        names = [s.name for s in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must be unique: {names}")
+        return value
+
+    @model_validator(mode="after")
+    def _environments(self) -> "Deployment":
+        prod = self.production.api_url
+        if not prod.startswith("https://"):
+            raise ValueError(f"production api_url {prod!r} must use https")
+        if re.search(r"//(localhost|127\.|0\.0\.0\.0)", prod) or re.search(r"//(localhost|127\.)", self.staging.api_url):
+            raise ValueError("staging and production api_url must not point at localhost")
+        urls = [getattr(self, e).api_url for e in ENVIRONMENTS]
+        if len(set(urls)) != len(urls):
+            raise ValueError("each environment needs its own api_url")
+        return self
+
+
+MODEL = Deployment
+MAX_TOKENS = 1000
+
+
+def pipeline(data: Deployment) -> dict:
+    return {
+        "deployment_integration": {
+            "stages": [{s.name: list(s.steps)} for s in data.stages],
+            "environments": {
+                name: {
+                    "database": getattr(data, name).database,
+                    "services": getattr(data, name).services,
+                    "monitoring": getattr(data, name).monitoring,
+                }
+                for name in ENVIRONMENTS
+            },
+        }
+    }
+
+
+def render(data: Deployment, ctx: RenderContext) -> str:
+    env_config = {
+        name: {
+            "apiUrl": getattr(data, name).api_url,
+            "database": TsExpr(f"process.env.{data.database_url_env}"),
+            "cache": TsExpr(f"process.env.{data.cache_url_env}") if data.cache_url_env else None,
+            "monitoring": getattr(data, name).monitoring,
+        }
+        for name in ENVIRONMENTS
+    }
+    return join_blocks(
+        "## Deployment Integration",
+        "### CI/CD Pipeline Integration",
+        fence("yaml", yaml_block(pipeline(data), "Deployment integration pipeline")),
+        "### Environment Configuration",
+        fence("typescript", ts_const("environmentConfig", env_config, "Environment-specific integration")),
+    )
+
+
+def digest(data: Deployment) -> str:
+    stages = " -> ".join(s.name for s in data.stages)
+    return f"- pipeline: {stages}\n- env vars: {data.database_url_env}{', ' + data.cache_url_env if data.cache_url_env else ''}\n- production: {data.production.api_url}"

@@ -1,0 +1,24 @@
+"""Example 2: Database Integration with Transaction Support (implementation-specialist): database access with transaction support.
+The model writes the code; it must parse before it is rendered."""
+
+from __future__ import annotations
+
+from agentspec.section import RenderContext
+from agents.sections._general import CodeExample, example_digest, render_example
+
+HEADINGS = ["### Example 2: Database Integration with Transaction Support"]
+
+
+class DatabaseExample(CodeExample):
+    """Database access with transaction support."""
+
+
+MODEL = DatabaseExample
+MAX_TOKENS = 1800
+
+
+def render(data: DatabaseExample, ctx: RenderContext) -> str:
+    return render_example(data, HEADINGS, None)
+
+
+digest = example_digest

@@ -1,0 +1,24 @@
+"""Example 4: WebSocket Integration (implementation-specialist): a real-time WebSocket client with reconnection.
+The model writes the code; it must parse before it is rendered."""
+
+from __future__ import annotations
+
+from agentspec.section import RenderContext
+from agents.sections._general import CodeExample, example_digest, render_example
+
+HEADINGS = ["### Example 4: WebSocket Integration"]
+
+
+class WebSocketExample(CodeExample):
+    """A real-time WebSocket client with reconnection."""
+
+
+MODEL = WebSocketExample
+MAX_TOKENS = 1800
+
+
+def render(data: WebSocketExample, ctx: RenderContext) -> str:
+    return render_example(data, HEADINGS, None)
+
+
+digest = example_digest

@@ -1,0 +1,87 @@
+"""## Performance Integration (devops-specialist): numeric response-time and
+throughput targets, and the `performanceConfig` object."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from agentspec.render.markdown import fence, join_blocks
+from agentspec.render.typescript import ts_const
+from agentspec.section import RenderContext, SectionModel, ShortText
+
+
+class PerformanceConfig(SectionModel):
+    browser_cache: ShortText = Field(description="e.g. Cache-Control: private, max-age=60 for status reads")
+    cdn: ShortText = Field(description="what the CDN caches and for how long, or why nothing")
+    application_cache: ShortText = Field(description="e.g. Redis, provider lookups cached 15 min")
+    bundling: ShortText = Field(description="e.g. route-level code splitting, settings page < 150 KB gzip")
+    compression: ShortText = Field(description="e.g. Brotli for text responses > 1 KB")
+    minification: ShortText = Field(description="e.g. esbuild minify in production builds")
+    metrics: ShortText = Field(description="the metrics that prove the targets, e.g. p95 latency per endpoint")
+    alerts: ShortText = Field(description="alert with its threshold, e.g. p95 > 500ms for 5 min")
+    dashboards: ShortText = Field(description="e.g. Grafana: webhook latency, queue depth, provider errors")
+
+
+class Performance(SectionModel):
+    api_response_ms: int = Field(ge=10, le=10_000, description="p95 API endpoint latency target")
+    db_query_ms: int = Field(ge=1, le=5_000, description="p95 database query time target")
+    page_load_ms: int = Field(ge=200, le=20_000, description="page load target for the feature's UI")
+    time_to_interactive_ms: int = Field(ge=200, le=30_000)
+    concurrent_users: int = Field(ge=1, le=10_000_000)
+    requests_per_second: int = Field(ge=1, le=1_000_000, description="peak sustained rps the feature must serve")
+    db_connections: int = Field(ge=1, le=10_000, description="connection pool size across instances")
+    config: PerformanceConfig
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Performance":
+        if self.db_query_ms >= self.api_response_ms:
+            raise ValueError(
+                f"db_query_ms ({self.db_query_ms}) must be below api_response_ms ({self.api_response_ms}): a request includes its queries"
+            )
+        if self.db_connections > 2_000:
+            raise ValueError(f"db_connections: {self.db_connections} is beyond what one PostgreSQL serves; use a pool (e.g. 20-200) behind PgBouncer")
+        if self.requests_per_second > self.concurrent_users * 100:
+            raise ValueError(
+                f"requests_per_second: {self.requests_per_second} rps from {self.concurrent_users} concurrent users is over 100 requests per user per second; check both numbers"
+            )
+        return self
+
+
+MODEL = Performance
+MAX_TOKENS = 800
+
+
+def render(data: Performance, ctx: RenderContext) -> str:
+    c = data.config
+    config = {
+        "caching": {"browser": c.browser_cache, "cdn": c.cdn, "application": c.application_cache},
+        "optimization": {"bundling": c.bundling, "compression": c.compression, "minification": c.minification},
+        "monitoring": {"metrics": c.metrics, "alerts": c.alerts, "dashboards": c.dashboards},
+    }
+    requirements = "\n".join([
+        "- **Response Time Targets**:",
+        f"  - API endpoints: < {data.api_response_ms}ms (p95)",
+        f"  - Database queries: < {data.db_query_ms}ms (p95)",
+        f"  - Page load time: < {data.page_load_ms}ms",
+        f"  - Time to interactive: < {data.time_to_interactive_ms}ms",
+        "",
+        "- **Throughput Targets**:",
+        f"  - Concurrent users: {data.concurrent_users:,}",
+        f"  - Requests per second: {data.requests_per_second:,}",
+        f"  - Database connections: {data.db_connections:,}",
+    ])
+    return join_blocks(
+        "## Performance Integration",
+        "### Performance Requirements",
+        requirements,
+        "### Performance Optimization Integration",
+        fence("typescript", ts_const("performanceConfig", config, "Performance optimization configuration")),
+    )
+
+
+def digest(data: Performance) -> str:
+    return (
+        f"- API p95 < {data.api_response_ms}ms, DB p95 < {data.db_query_ms}ms, page load < {data.page_load_ms}ms\n"
+        f"- {data.concurrent_users} concurrent users, {data.requests_per_second} rps, {data.db_connections} DB connections\n"
+        f"- alerts: {data.config.alerts}"
+    )

@@ -1,0 +1,150 @@
+"""## Reusability Analysis (implementation-specialist).
+
+Usually no codebase is given, so "Existing Patterns to Reuse" and "Refactoring
+Opportunities" never claim a `path/file.ext:NN` location: the model gives where
+to look (a search or a kind of module) and the renderer prints it as such."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from agentspec.render.markdown import join_blocks
+from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
+from agents.sections._general import check_file_line, no_file_line
+
+Hint = Annotated[ShortText, AfterValidator(no_file_line)]
+Factor = Literal["Low", "Medium", "High", "Very High"]
+Priority = Literal["High", "Medium", "Low"]
+
+
+class _NoLocations(SectionModel):
+    """No field may claim a `file:line` location (the codebase is usually not given)."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_file_line(cls, value: object) -> object:
+        return check_file_line(value)
+
+
+class ExistingPattern(_NoLocations):
+    name: ShortText = Field(description="pattern or component likely to exist, e.g. Shared HTTP client with retries")
+    where_to_look: Hint = Field(description='how to find it, e.g. grep -rn "axios.create" src/ (never file:line)')
+    how_to_reuse: ShortText
+    modifications: Literal["None", "Minor", "Adapt"]
+    modification_detail: ShortText = Field(description="what changes, or why none, e.g. add idempotency-key header")
+
+
+class NewComponent(_NoLocations):
+    name: ShortText = Field(description="component name and purpose, e.g. WebhookVerifier: signature + replay checks")
+    abstraction: Literal["Utility", "Service", "Module", "Library"]
+    future_use_cases: items(ShortText, 1, 3)
+    documentation: ShortText = Field(description="what to document, e.g. API docs, retry semantics, examples")
+
+
+class Knowledge(_NoLocations):
+    name: ShortText = Field(description="e.g. Idempotent webhook consumption")
+    kind: Literal["Pattern", "Anti-pattern"]
+    description: ShortText = Field(description="what was learned")
+    documentation_location: Hint = Field(description="doc to add it to, e.g. docs/patterns/idempotent-webhooks.md")
+    example_code: Hint | None = Field(default=None, description="e.g. See Example 3: Event-Driven Integration")
+
+
+class Refactoring(_NoLocations):
+    where_to_look: Hint = Field(description='how to find the code, e.g. grep -rn "fetch(" src/services/ (never file:line)')
+    current_issue: ShortText = Field(description="what makes it hard to reuse")
+    proposed_refactor: ShortText
+    impact: ShortText = Field(description="benefit of the refactor")
+    priority: Priority
+    priority_reason: ShortText = Field(description="e.g. blocks the retry logic of this feature")
+
+
+class Reusability(_NoLocations):
+    existing_patterns: items(ExistingPattern, 1, 2) = Field(description="existing patterns/components to reuse")
+    new_components: items(NewComponent, 1, 2) = Field(description="components to extract for future reuse")
+    knowledge: items(Knowledge, 1, 2) = Field(description="learnings to document")
+    immediate_value: ShortText = Field(description="direct benefit of this feature")
+    future_value: ShortText = Field(description="how it makes future features easier")
+    compound_factor: Factor
+    compound_reason: ShortText = Field(description="why, e.g. webhook pipeline is the base for 3 more provider integrations")
+    refactorings: items(Refactoring, 1, 2) = Field(description="code to refactor to improve reusability")
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Reusability":
+        unique_names(self.existing_patterns, "name", "existing pattern")
+        unique_names(self.new_components, "name", "component")
+        unique_names(self.knowledge, "name", "knowledge item")
+        return self
+
+
+MODEL = Reusability
+MAX_TOKENS = 1100
+
+
+def _location(hint: str, repo_given: bool) -> str:
+    return f"`{hint}`" if repo_given else f"to locate: `{hint}`"
+
+
+def render(data: Reusability, ctx: RenderContext) -> str:
+    existing = "\n".join(
+        f"- **Pattern/Component**: {p.name}\n"
+        f"  - **Location**: {_location(p.where_to_look, ctx.repo_given)}\n"
+        f"  - **How to reuse**: {p.how_to_reuse}\n"
+        f"  - **Modifications needed**: {p.modifications} - {p.modification_detail}"
+        for p in data.existing_patterns
+    )
+    components = "\n".join(
+        f"- **Component**: {c.name}\n"
+        f"  - **Abstraction level**: {c.abstraction}\n"
+        f"  - **Future use cases**: {'; '.join(c.future_use_cases)}\n"
+        f"  - **Documentation needed**: {c.documentation}"
+        for c in data.new_components
+    )
+    knowledge = "\n".join(
+        f"- **{k.kind}**: {k.name}\n"
+        f"  - **Description**: {k.description}\n"
+        f"  - **Documentation location**: `{k.documentation_location}`\n"
+        f"  - **Example code**: {k.example_code or 'See the Code Examples section below'}"
+        for k in data.knowledge
+    )
+    compound = "\n".join([
+        f"- **Immediate value**: {data.immediate_value}",
+        f"- **Future value**: {data.future_value}",
+        f"- **Compound factor**: {data.compound_factor} - {data.compound_reason}",
+    ])
+    refactorings = "\n".join(
+        f"- **Location**: {_location(r.where_to_look, ctx.repo_given)}\n"
+        f"  - **Current issue**: {r.current_issue}\n"
+        f"  - **Proposed refactor**: {r.proposed_refactor}\n"
+        f"  - **Impact**: {r.impact}\n"
+        f"  - **Priority**: {r.priority} - {r.priority_reason}"
+        for r in data.refactorings
+    )
+    return join_blocks(
+        "## Reusability Analysis",
+        "Identify opportunities to extract reusable components following compounding engineering principles.",
+        "### Existing Patterns to Reuse",
+        "What existing code/patterns can be leveraged?",
+        existing,
+        "### New Reusable Components",
+        "What components should be extracted for future reuse?",
+        components,
+        "### Knowledge to Capture",
+        "What learnings should be documented for next time?",
+        knowledge,
+        "### Compound Value Assessment",
+        "How does this feature increase system compounding value?",
+        compound,
+        "### Refactoring Opportunities",
+        "What existing code should be refactored to improve reusability?",
+        refactorings,
+    )
+
+
+def digest(data: Reusability) -> str:
+    return "\n".join(
+        [f"- reuse: {p.name}" for p in data.existing_patterns]
+        + [f"- new {c.abstraction.lower()}: {c.name}" for c in data.new_components]
+        + [f"- {k.kind.lower()}: {k.name} -> {k.documentation_location}" for k in data.knowledge]
+    )

@@ -1,0 +1,112 @@
+"""## Security Integration (security-specialist): the template's three checklist
+groups, where the model selects the standard items that apply and adds
+feature-specific ones, plus the `securityMiddleware` object."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from agentspec.render.markdown import checklist, fence, join_blocks
+from agentspec.render.typescript import ts_const
+from agentspec.section import RenderContext, SectionModel, ShortText, items
+from agents.sections._general import no_secret
+
+AUTHENTICATION = ("JWT token validation", "Session management", "Multi-factor authentication support", "Single sign-on integration")
+AUTHORIZATION = ("Role-based access control", "Resource-level permissions", "API endpoint protection", "Data access restrictions")
+DATA_SECURITY = ("Encryption in transit (TLS 1.3)", "Encryption at rest", "PII data protection", "Audit logging")
+
+AuthnItem = Literal["JWT token validation", "Session management", "Multi-factor authentication support", "Single sign-on integration"]
+AuthzItem = Literal["Role-based access control", "Resource-level permissions", "API endpoint protection", "Data access restrictions"]
+DataItem = Literal["Encryption in transit (TLS 1.3)", "Encryption at rest", "PII data protection", "Audit logging"]
+
+GROUPS = (
+    ("Authentication Security", "authentication", "authentication_specific", AUTHENTICATION),
+    ("Authorization Security", "authorization", "authorization_specific", AUTHORIZATION),
+    ("Data Security", "data_security", "data_security_specific", DATA_SECURITY),
+)
+
+
+class SecurityMiddleware(SectionModel):
+    auth_provider: ShortText = Field(description="identity provider and token type, e.g. Auth0 (OIDC), RS256 access tokens")
+    token_validation: ShortText = Field(description="e.g. verify signature via JWKS, check iss/aud/exp, 60s clock skew")
+    token_refresh: ShortText = Field(description="e.g. rotating refresh tokens, 15 min access token lifetime")
+    rbac: ShortText = Field(description="roles and where they are enforced")
+    permission_check: ShortText = Field(description="how a request's permission is checked")
+    resource_protection: ShortText = Field(description="e.g. tenant_id scoping on every query")
+    tls: ShortText = Field(description="e.g. TLS 1.3 only, HSTS max-age=31536000")
+    encryption_at_rest: ShortText = Field(description="e.g. AES-256 column encryption for tokens via KMS")
+    key_management: ShortText = Field(description="where keys live and rotation period; env var names only")
+
+    @field_validator("*")
+    @classmethod
+    def _no_secrets(cls, value: str) -> str:
+        return no_secret(value)
+
+
+class SecurityIntegration(SectionModel):
+    authentication: items(AuthnItem, 1, 4) = Field(description="standard authentication items that apply")
+    authentication_specific: items(ShortText, 1, 3) = Field(description="authentication requirements specific to this feature")
+    authorization: items(AuthzItem, 1, 4) = Field(description="standard authorization items that apply")
+    authorization_specific: items(ShortText, 1, 3) = Field(description="authorization requirements specific to this feature")
+    data_security: items(DataItem, 1, 4) = Field(description="standard data security items that apply")
+    data_security_specific: items(ShortText, 1, 3) = Field(description="data protection requirements specific to this feature")
+    middleware: SecurityMiddleware
+
+    @field_validator("authentication", "authorization", "data_security")
+    @classmethod
+    def _dedupe(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("authentication_specific", "authorization_specific", "data_security_specific")
+    @classmethod
+    def _specific(cls, value: list[str]) -> list[str]:
+        for item in value:
+            no_secret(item)
+        lowered = [v.lower().rstrip(".") for v in value]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("a feature-specific requirement is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _not_restated(self) -> "SecurityIntegration":
+        for _title, standard, specific, options in GROUPS:
+            known = {o.lower() for o in options}
+            for item in getattr(self, specific):
+                if item.lower().rstrip(".") in known:
+                    raise ValueError(
+                        f"{specific}: {item!r} is a standard item; select it in {standard} and write a requirement specific to this feature instead"
+                    )
+        return self
+
+
+MODEL = SecurityIntegration
+MAX_TOKENS = 1000
+
+
+def render(data: SecurityIntegration, ctx: RenderContext) -> str:
+    groups = []
+    for number, (title, standard, specific, options) in enumerate(GROUPS, start=1):
+        chosen = set(getattr(data, standard))
+        lines = [o for o in options if o in chosen] + list(getattr(data, specific))
+        groups.append(f"{number}. **{title}**\n" + checklist(lines, indent=3))
+    m = data.middleware
+    middleware = {
+        "authentication": {"provider": m.auth_provider, "validation": m.token_validation, "refresh": m.token_refresh},
+        "authorization": {"rbac": m.rbac, "permissions": m.permission_check, "resources": m.resource_protection},
+        "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": m.key_management},
+    }
+    return join_blocks(
+        "## Security Integration",
+        "### Security Requirements",
+        "\n\n".join(groups),
+        "### Security Integration Points",
+        fence("typescript", ts_const("securityMiddleware", middleware, "Security middleware integration")),
+    )
+
+
+def digest(data: SecurityIntegration) -> str:
+    m = data.middleware
+    specific = data.authentication_specific + data.authorization_specific + data.data_security_specific
+    return f"- auth: {m.auth_provider}; {m.token_validation}\n- authz: {m.rbac}\n- data: {m.encryption_at_rest}; keys {m.key_management}\n- specific: " + "; ".join(specific)
