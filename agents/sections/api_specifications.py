@@ -25,7 +25,7 @@ TsType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(str
 GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
 WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
-MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,3}$")]
+MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){0,3}$")]
 
 # Words that cannot name a parameter, or that clash with the generated code.
 JS_RESERVED = frozenset(

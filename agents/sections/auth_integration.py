@@ -17,7 +17,7 @@ from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
 
 EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
-Hostname = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", max_length=120)]
+Hostname = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?([.][a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", max_length=120)]
 Audience = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https://[a-z0-9.-]+(/[A-Za-z0-9._~/-]*)?|[a-z][a-z0-9+.-]*:[A-Za-z0-9._:/-]+)$", max_length=160)]
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)?$", max_length=60)]
 Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$", max_length=60)]

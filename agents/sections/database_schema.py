@@ -32,10 +32,10 @@ DefaultExpr = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
-        pattern=r"^(gen_random_uuid\(\)|now\(\)|CURRENT_DATE|true|false|-?[0-9]{1,12}(\.[0-9]{1,6})?|'[A-Za-z0-9_ .:-]{0,40}'|'\{\}'|'\[\]')$",
+        pattern=r"^(gen_random_uuid\(\)|now\(\)|CURRENT_DATE|true|false|-?[0-9]{1,12}([.][0-9]{1,6})?|'[A-Za-z0-9_ .:-]{0,40}'|'\{\}'|'\[\]')$",
     ),
 ]
-FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}\.[a-z][a-z0-9_]{0,62}$")]
+FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}[.][a-z][a-z0-9_]{0,62}$")]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
 
 

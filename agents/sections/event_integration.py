@@ -16,7 +16,7 @@ from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$")]
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]{1,62}$")]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9_]{0,40}$")]
 PayloadType = Literal["string", "integer", "number", "boolean", "uuid", "datetime", "object", "string[]"]

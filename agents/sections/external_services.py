@@ -11,7 +11,7 @@ from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
 
 EnvVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
-HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s\[\]]+$", max_length=200)]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$", max_length=200)]
 
 
 class ExternalService(SectionModel):

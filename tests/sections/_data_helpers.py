@@ -691,3 +691,34 @@ def prompt_text(section_id: str) -> str:
     messages = section_messages(spec, description="Let customers pay invoices with Stripe", brief=brief(),
                                 dependencies=deps, feedback=[], repo_given=False)
     return messages[-1]["content"]
+
+
+# --- local model grammar ------------------------------------------------------------------------
+
+_GBNF_ESCAPES = set('xuUtrn\\"[]')  # what llama.cpp's grammar parser accepts after a backslash
+
+
+def gbnf_problems(model: type[BaseModel]) -> list[str]:
+    """Escapes in the llama.cpp grammar built from the model's JSON schema that
+    llama.cpp cannot parse. The server segfaults on such a grammar (a regex `\\.`
+    in a pattern becomes the literal "\\." — write `[.]` instead)."""
+    converter = pytest.importorskip("llama_cpp.llama_grammar")
+    grammar = converter.json_schema_to_gbnf(json.dumps(model.model_json_schema()))
+    problems, state, i = [], None, 0
+    while i < len(grammar):
+        ch = grammar[i]
+        if state is None:
+            if ch in '"[':
+                state = ch
+            elif ch == "#":
+                i = grammar.find("\n", i) if "\n" in grammar[i:] else len(grammar)
+                continue
+        elif ch == "\\":
+            if grammar[i + 1] not in _GBNF_ESCAPES:
+                problems.append(grammar[max(0, i - 30): i + 10])
+            i += 2
+            continue
+        elif (state == '"' and ch == '"') or (state == "[" and ch == "]"):
+            state = None
+        i += 1
+    return problems

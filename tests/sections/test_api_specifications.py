@@ -140,3 +140,7 @@ def test_rejects_graphql_list_type_that_looks_like_a_placeholder():
     gql = h.graphql_payload()
     gql["queries"][1]["args"][1]["type"] = "[UUID]"
     h.rejects(MODEL, _payload(graphql=gql), "[UUID!]")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

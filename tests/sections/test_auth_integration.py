@@ -83,3 +83,7 @@ def test_rejects_bad_formats_and_duplicates():
     payload = h.auth_payload()
     payload["roles"][0]["permissions"] = ["invoices"]
     h.rejects(MODEL, payload, "permissions")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

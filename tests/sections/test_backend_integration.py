@@ -77,3 +77,7 @@ def test_rejects_inconsistent_integration_types():
     payload = h.backend_payload()
     payload["endpoints"][1]["method"] = "FETCH"
     h.rejects(MODEL, payload, "method")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

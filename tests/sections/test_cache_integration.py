@@ -68,3 +68,7 @@ def test_rejects_bad_key_pattern_and_ttl():
     payload = h.cache_payload()
     payload["keys"].append(payload["keys"][0])
     h.rejects(MODEL, payload, "duplicate key pattern")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

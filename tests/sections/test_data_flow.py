@@ -58,3 +58,7 @@ def test_rejects_database_destination_without_tables_and_duplicates():
     payload = h.flow_payload()
     payload["sources"][0]["format"] = "YAML"
     h.rejects(MODEL, payload, "format")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

@@ -151,3 +151,7 @@ def test_whole_section_sql_runs_on_an_empty_database():
         for script in (database_schema.ddl(schema), section.migration_script(data), section.rollback_script(data)):
             h.run_script(conn, script)
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

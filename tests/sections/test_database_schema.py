@@ -323,3 +323,7 @@ def test_two_foreign_keys_to_the_same_parent_get_distinct_relations():
     assert "(parent) => parent.transfers_by_to_account" in code
     (diagram,) = h.blocks(md, "mermaid")
     assert 'ACCOUNTS ||--o{ TRANSFERS : "from_account_id"' in diagram and 'ACCOUNTS ||--o{ TRANSFERS : "to_account_id"' in diagram
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []

@@ -96,3 +96,7 @@ def test_rejects_duplicates_and_bad_names():
     payload = h.events_payload()
     payload["events"][0]["fields"].append({"name": "eventId", "type": "string"})
     h.rejects(MODEL, payload, "duplicate payload field of invoice.created 'eventId'")
+
+
+def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
+    assert h.gbnf_problems(MODEL) == []
