@@ -411,3 +411,30 @@ def test_orphan_guard_exits_when_parent_pipe_closes(tmp_path: Path) -> None:
     assert proc.stdin is not None
     proc.stdin.close()  # what the kernel does when we die
     assert proc.wait(10) == 0
+
+
+def test_concurrent_servers_do_not_share_a_log(tmp_path: Path) -> None:
+    """Two servers at once (two agentspec runs): the second logs beside the first."""
+    script = textwrap.dedent(
+        """
+        import http.server, sys
+        print("server on", sys.argv[1], flush=True)
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200); self.end_headers()
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        """
+    )
+
+    def make() -> ls.LocalServer:
+        return ls.LocalServer(command=lambda port: [sys.executable, "-c", script, str(port)],
+                              cache_dir=tmp_path, startup_timeout=20)
+
+    with make() as first, make() as second:
+        assert first.log_path == ls.log_path_for(tmp_path)
+        assert second.log_path != first.log_path
+        assert second.log_path.parent == first.log_path.parent
+    assert f"server on {first.port}" in first.log_tail()
+    assert f"server on {second.port}" in second.log_tail()
+    with make() as third:  # the well-known name is free again
+        assert third.log_path == ls.log_path_for(tmp_path)

@@ -8,6 +8,7 @@ exit, on exceptions, on Ctrl-C, and (via a finalizer) at interpreter exit.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import signal
 import socket
@@ -19,6 +20,8 @@ import urllib.request
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from agentspec.errors import LocalModelError
 from agentspec.local.model import cache_root, ensure_model
@@ -50,6 +53,8 @@ _SERVER_SETTING_NAMES = frozenset(
 )
 _BIND_ERRORS = ("address already in use", "error while attempting to bind", "errno 98")
 _PORT_ATTEMPTS = 3
+_LOG_KEEP_S = 7 * 24 * 3600  # side logs of concurrent servers are pruned after a week
+_log_seq = itertools.count(1)
 
 CommandBuilder = Callable[[int], Sequence[str]]
 
@@ -72,7 +77,8 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 
 def log_path_for(cache_dir: Path | None = None) -> Path:
-    """Where the server's stdout/stderr go (overwritten on each start)."""
+    """Where the server's stdout/stderr go (overwritten on each start). A second
+    server running at the same time logs to `llama-server-<pid>-<n>.log` instead."""
     return cache_root(cache_dir) / "logs" / LOG_NAME
 
 
@@ -133,7 +139,9 @@ class LocalServer:
         self._n_threads = n_threads or cpu_count()
         self._startup_timeout = startup_timeout
         self._cache_dir = cache_dir
+        self._log_explicit = log_path is not None
         self._log_path = Path(log_path) if log_path else log_path_for(cache_dir)
+        self._log_lock: FileLock | None = None
         self._command = command
         self._extra_args = list(extra_args)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -197,7 +205,7 @@ class LocalServer:
                 )
             if self._model_path is None:
                 self._model_path = ensure_model(self._cache_dir)
-        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._claim_log()
 
         started = time.monotonic()
         try:
@@ -225,8 +233,28 @@ class LocalServer:
         if self._proc is not None:
             _terminate(self._proc, timeout)
             self._proc = None
+        if self._log_lock is not None:
+            self._log_lock.release()
+            self._log_lock = None
 
     # -------------------------------------------------------------- internals
+
+    def _claim_log(self) -> None:
+        """Take the well-known log name, unless a concurrent server (another agentspec
+        run) holds it: then log beside it, so neither truncates the other's tail."""
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._log_explicit or self._log_lock is not None:
+            return
+        default = log_path_for(self._cache_dir)
+        lock = FileLock(str(default) + ".lock", thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            self._log_path = default.with_name(f"llama-server-{os.getpid()}-{next(_log_seq)}.log")
+            _prune_side_logs(default.parent)
+        else:
+            self._log_lock = lock
+            self._log_path = default
 
     def _argv(self) -> list[str]:
         if self._command is not None:
@@ -309,6 +337,16 @@ class LocalServer:
             hint="Check the log above; set AGENTSPEC_LOCAL_MODEL to another GGUF, or "
             "set OPENAI_API_KEY / OPENAI_BASE_URL to use a remote endpoint.",
         )
+
+
+def _prune_side_logs(directory: Path) -> None:
+    cutoff = time.time() - _LOG_KEEP_S
+    for old in directory.glob("llama-server-*.log"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def _terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
