@@ -438,3 +438,58 @@ def test_concurrent_servers_do_not_share_a_log(tmp_path: Path) -> None:
     assert f"server on {second.port}" in second.log_tail()
     with make() as third:  # the well-known name is free again
         assert third.log_path == ls.log_path_for(tmp_path)
+
+
+_PARENT = textwrap.dedent(
+    """
+    import sys, time
+    from agentspec.local import server as ls
+    # Python's http.server stands in for llama_cpp.server, run through the same
+    # _BOOT wrapper (orphan guard) the real launch line uses; a file at
+    # <root>/v1/models makes the readiness probe answer 200.
+    boot = ls._BOOT.replace('"llama_cpp.server"', '"http.server"')
+    root = sys.argv[2]
+    cmd = lambda p: [sys.executable, "-c", boot, str(p), "--bind", "127.0.0.1", "--directory", root]
+    with ls.LocalServer(command=cmd, log_path=sys.argv[1], startup_timeout=20) as srv:
+        print(srv.pid, flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def _pid_gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # A zombie still answers kill(0); it is gone for our purposes once reaped by init.
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGKILL"])
+def test_server_does_not_outlive_its_parent(tmp_path: Path, sig: str) -> None:
+    """Ctrl-C unwinds the with-block; SIGKILL skips it, and the stdin guard exits the child."""
+    import signal
+    import subprocess
+
+    (tmp_path / "www" / "v1").mkdir(parents=True)
+    (tmp_path / "www" / "v1" / "models").write_text('{"data": []}')
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, str(tmp_path / "s.log"), str(tmp_path / "www")],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
+    assert not _pid_gone(child_pid, within=0.3)
+    parent.send_signal(getattr(signal, sig))
+    parent.wait(15)
+    assert _pid_gone(child_pid), f"server {child_pid} outlived its parent after {sig}"
