@@ -17,8 +17,23 @@ from agents.drafting import draft
 from agents.registry import by_id
 
 
+_server_gateway: Gateway | None = None
+
+
 def gateway() -> Gateway:
-    return get_config()["configurable"]["gateway"]
+    """The CLI passes its gateway in the run config. Under LangGraph Server
+    (langgraph.json) there is none, so one is built once from the environment."""
+    global _server_gateway
+    configured = get_config().get("configurable", {}).get("gateway")
+    if configured is not None:
+        return configured
+    if _server_gateway is None:
+        from agentspec.gateway.endpoint import remote_endpoint
+        from agentspec.settings import load_settings
+
+        settings = load_settings()
+        _server_gateway = Gateway(settings, remote_endpoint(settings))
+    return _server_gateway
 
 
 def spec_for(section_id: str) -> SectionSpec:

@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.core.exceptions import InstructorRetryException
+from instructor.core.exceptions import InstructorError, InstructorRetryException
 from pydantic import BaseModel
 
 from agentspec.errors import ConfigError, EndpointError
 from agentspec.gateway.endpoint import Endpoint
+from agentspec.gateway.grammar import grammar_schema
 from agentspec.gateway.pricing import cost_usd
 from agentspec.gateway.tokens import count_message_tokens, count_tokens
 from agentspec.gateway.usage import CallRecord
@@ -87,7 +88,7 @@ class Gateway:
             "extra_headers": {"x-agentspec-section": section, "x-agentspec-role": role},
         }
         if self.endpoint.mode == "json_object_schema":
-            schema = response_model.model_json_schema()
+            schema = grammar_schema(response_model.model_json_schema())
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         record = CallRecord(
             model=model, provider=self.endpoint.provider, role=role, section=section,
@@ -102,31 +103,58 @@ class Gateway:
                 start = time.perf_counter()
                 result, completion = await self._client.chat.completions.create_with_completion(**kwargs)
         except InstructorRetryException as exc:
+            cause = _api_error_in(exc)
+            if cause is not None:
+                raise _endpoint_failure(cause, section, model) from exc
             record.status, record.error = "failed", _short(exc)
             _fill_usage(record, getattr(exc, "total_usage", None), messages, "")
             record.reasks = max(counter[0], getattr(exc, "n_attempts", 1) - 1)
             raise StructuredCallFailed(record.error, record) from exc
-        except openai.NotFoundError as exc:
-            raise ConfigError(
-                f"the endpoint does not know model {model!r}: {_short(exc)}",
-                hint="set AGENTSPEC_MODEL to a model the endpoint serves",
-            ) from exc
-        except openai.AuthenticationError as exc:
-            raise ConfigError("the endpoint rejected the API key", hint="check OPENAI_API_KEY") from exc
-        except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError,
-                openai.InternalServerError) as exc:
-            raise EndpointError(
-                f"model endpoint failed for section {section!r}: {_short(exc)}",
-                hint="check the endpoint, then `agentspec resume THREAD` continues where it stopped",
-            ) from exc
-        except openai.APIStatusError as exc:
-            raise EndpointError(f"model endpoint answered HTTP {exc.status_code}: {_short(exc)}") from exc
+        except openai.APIError as exc:
+            raise _endpoint_failure(exc, section, model) from exc
+        except InstructorError as exc:  # e.g. output cut at max_tokens: the section fails, the run goes on
+            record.status, record.error = "failed", _short(exc)
+            _fill_usage(record, getattr(getattr(exc, "last_completion", None), "usage", None), messages, "")
+            raise StructuredCallFailed(record.error, record) from exc
         finally:
             _reask_counter.reset(token)
             record.duration_s = round(time.perf_counter() - start, 3)
         record.reasks = counter[0]
         _fill_usage(record, completion.usage, messages, result.model_dump_json())
         return result, record
+
+
+def _api_error_in(exc: BaseException) -> openai.APIError | None:
+    """instructor wraps transport errors in its retry exception; find the original."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    for attempt in getattr(exc, "failed_attempts", None) or []:
+        stack.append(getattr(attempt, "exception", None))
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, openai.APIError):
+            return current
+        stack += [current.__cause__, current.__context__]
+    return None
+
+
+def _endpoint_failure(exc: openai.APIError, section: str, model: str) -> Exception:
+    """Map an openai error to what the user can do about it."""
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigError(f"the endpoint does not know model {model!r}: {_short(exc)}",
+                           hint="set AGENTSPEC_MODEL to a model the endpoint serves")
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return ConfigError("the endpoint rejected the API key", hint="check OPENAI_API_KEY")
+    if isinstance(exc, openai.BadRequestError):
+        return EndpointError(f"the endpoint refused the request for section {section!r}: {_short(exc)}",
+                             hint="check AGENTSPEC_INSTRUCTOR_MODE for this provider; then `agentspec resume THREAD`")
+    status = getattr(exc, "status_code", None)
+    what = f"HTTP {status}" if status else type(exc).__name__
+    return EndpointError(f"model endpoint failed for section {section!r} ({what}): {_short(exc)}",
+                         hint="check the endpoint, then `agentspec resume THREAD` continues where it stopped")
 
 
 def _fill_usage(record: CallRecord, usage: Any, messages: list[dict[str, str]], output: str) -> None:

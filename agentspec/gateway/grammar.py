@@ -1,0 +1,31 @@
+"""The schema sent to llama.cpp as a grammar.
+
+llama.cpp compiles the JSON schema into a GBNF grammar. String length bounds
+(`maxLength: 700` becomes a 700-fold repetition), regex patterns and integer
+ranges blow that grammar up and make sampling crawl (minutes for a few hundred
+tokens on 2 cores). The grammar therefore keeps only the structure — types,
+required keys, enums, array bounds — and pydantic still validates every bound,
+with instructor re-asking on a violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DROP = {"minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+         "exclusiveMaximum", "multipleOf", "title", "description", "default", "examples"}
+_NAME_MAPS = {"properties", "$defs", "definitions", "patternProperties"}
+
+
+def grammar_schema(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [grammar_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NAME_MAPS and isinstance(value, dict):
+            # Keys here are property / definition names, not schema keywords.
+            out[key] = {name: grammar_schema(sub) for name, sub in value.items()}
+        elif key not in _DROP:
+            out[key] = grammar_schema(value)
+    return out
