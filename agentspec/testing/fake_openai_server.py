@@ -112,6 +112,7 @@ class FakeOpenAIServer:
         latency: Latency | None = None,
         seed: int = 0,
         models: Sequence[str] = ("fake-model",),
+        strict_models: bool = False,
         require_auth: bool = False,
         on_call: Callable[[CallRecord], None] | None = None,
         verbose: bool = False,
@@ -121,6 +122,7 @@ class FakeOpenAIServer:
         self.latency = latency or Latency()
         self.seed = seed
         self.models = list(models)
+        self.strict_models = strict_models  # answer 404 to models not in `models`
         self.require_auth = require_auth
         self.on_call = on_call
         self.verbose = verbose
@@ -351,6 +353,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         req = parse_request(body if isinstance(body, dict) else {}, headers)
         req.call_index, req.section_call_index = record.index, section_index
+        if fake.strict_models and req.model not in fake.models:
+            # Like OpenAI: an unknown model is a 404 model_not_found.
+            fake._close_record(record, status=404)
+            fake._after_send(record, self._send_json(404, _error_body(
+                f"The model `{req.model}` does not exist", "invalid_request_error", "model_not_found")))
+            return
         fault = fake.faults.choose(record.index, req.section, section_index)
         with fake._lock:
             record.mode, record.model = req.mode, req.model
