@@ -238,6 +238,11 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
+def _sentence(text: str) -> str:
+    text = _comment(text)
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 # --- REST -------------------------------------------------------------------------------
 
 
@@ -406,12 +411,12 @@ def render(data: ApiSpecifications, ctx: RenderContext) -> str:
     graphql = (
         fence("typescript", graphql_client(data.graphql, data.rest))
         if data.graphql.applicable
-        else f"GraphQL is not used by this feature: {_comment(data.graphql.reason or '')}"
+        else f"GraphQL is not used by this feature: {_sentence(data.graphql.reason or '')}"
     )
     websocket = (
         fence("typescript", websocket_client(data.websocket))
         if data.websocket.applicable
-        else f"WebSocket is not used by this feature: {_comment(data.websocket.reason or '')}"
+        else f"WebSocket is not used by this feature: {_sentence(data.websocket.reason or '')}"
     )
     return join_blocks(
         "## API Integration Specifications",
