@@ -1,0 +1,36 @@
+"""Test-only helpers around the fake OpenAI server (a TEST DOUBLE).
+
+`RecordedResponder` answers each section's call with that section's data from a
+spec.json written by a real draft from a real model (tests/fixtures/recorded/),
+so fast pipeline tests run on realistic, valid data without a cassette."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RECORDED = Path(__file__).parent / "fixtures" / "recorded" / "spec.json"
+DESCRIPTION = "Sync Stripe invoices into our Postgres billing DB via webhooks, with an admin sync-status page"
+
+
+class RecordedResponder:
+    def __init__(self, spec_json: Path = RECORDED) -> None:
+        spec = json.loads(spec_json.read_text(encoding="utf-8"))
+        self.data: dict[str, Any] = {"intake": spec["brief"]}
+        for sid, entry in spec["sections"].items():
+            if entry.get("data") is not None:
+                self.data[sid] = entry["data"]
+        for aid, entry in spec["analyses"].items():
+            if entry.get("data") is not None:
+                self.data[aid] = entry["data"]
+        self.overrides: dict[str, Any] = {}
+
+    def __call__(self, request: Any) -> Any:
+        section = request.section
+        if section in self.overrides:
+            value = self.overrides[section]
+            return value(request) if callable(value) else value
+        if section not in self.data:
+            raise KeyError(f"no recorded data for section {section!r}")
+        return self.data[section]

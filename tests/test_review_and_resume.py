@@ -1,0 +1,124 @@
+"""Per-section approval, targeted regeneration and durable resume, counted in LLM
+calls against the fake OpenAI server (a test double) answering with data recorded
+from a real draft."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from agentspec.errors import ReviewPending
+from agentspec.runner import Runner
+from agentspec.settings import load_settings
+from agentspec.testing import FakeOpenAIServer
+from agents.analyses import ANALYSES
+from agents.registry import dependents, registry
+from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
+
+pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
+LLM_SECTIONS = [s.id for s in registry() if s.needs_llm]
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    responder = RecordedResponder()
+    with FakeOpenAIServer(responder=responder) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+        srv.responder_data = responder
+        yield srv
+
+
+def runner() -> Runner:
+    return Runner(load_settings(), Console(file=io.StringIO(), width=200))
+
+
+def counts(srv) -> Counter:
+    return Counter(c.section for c in srv.calls)
+
+
+def approve_until_done(thread: str) -> int:
+    for _ in range(20):
+        try:
+            return asyncio.run(runner().review(thread, approve=[], approve_all=True, revise=None, feedback=None,
+                                               edit=None, edit_file=None, interactive=False))
+        except ReviewPending:
+            continue
+    raise AssertionError("review never finished")
+
+
+def start_review(out: Path) -> str:
+    r = runner()
+    with pytest.raises(ReviewPending) as info:
+        asyncio.run(r.draft(DESCRIPTION, out=out, force=False, review=True, interactive=False))
+    return info.value.message.split()[1]
+
+
+def test_full_draft_requests_each_section_once(fake, tmp_path):
+    assert asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False)) == 0
+    assert counts(fake) == Counter({"intake": 1, **{s: 1 for s in LLM_SECTIONS}, **{a: 1 for a in ANALYSES}})
+    run = json.loads((tmp_path / "spec" / "run.json").read_text())
+    assert run["totals"]["calls"] == len(run["calls"]) == sum(counts(fake).values())
+    assert run["totals"]["input_tokens"] == sum(c["input_tokens"] for c in run["calls"])
+
+
+def test_approvals_cost_no_llm_calls(fake, tmp_path):
+    thread = start_review(tmp_path / "spec")
+    assert approve_until_done(thread) == 0
+    assert set(counts(fake).values()) == {1}, counts(fake)
+    assert "sk-test-not-a-real-key" not in (tmp_path / "spec" / "run.json").read_text()
+
+
+def test_revision_costs_exactly_the_section_and_its_dependents(fake, tmp_path):
+    asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False))
+    thread = runner().runs()[0]["thread_id"]
+    before = counts(fake)
+    code = asyncio.run(runner().review(thread, approve=[], approve_all=False, revise="database_schema",
+                                       feedback="add a table for webhook delivery attempts", edit=None,
+                                       edit_file=None, interactive=False))
+    assert code == 0
+    new = counts(fake) - before
+    assert set(new) == {"database_schema", *dependents("database_schema")}
+    assert set(new.values()) == {1}
+    feedback_prompt = [c for c in fake.calls if c.section == "database_schema"][-1]
+    assert feedback_prompt is not None
+
+
+def test_edits_survive_later_passes(fake, tmp_path):
+    thread = start_review(tmp_path / "spec")
+    edited = tmp_path / "edit.md"
+    edited.write_text("## External Service Integration\n\n### Third-Party APIs\n\n#### Stripe\n\nHUMAN-EDIT-MARKER: we only use Stripe's Invoices API v2024-06-20.\n")
+    with pytest.raises(ReviewPending):
+        asyncio.run(runner().review(thread, approve=[], approve_all=False, revise=None, feedback=None,
+                                    edit="external_services", edit_file=edited, interactive=False))
+    approve_until_done(thread)
+    # A later revision of something else (and its fold-in) must not touch the edit.
+    try:
+        asyncio.run(runner().review(thread, approve=[], approve_all=False, revise="monitoring", feedback="add SLOs",
+                                    edit=None, edit_file=None, interactive=False))
+    except ReviewPending:
+        approve_until_done(thread)  # revised sections come back for approval in a review run
+    assert counts(fake)["monitoring"] == 2
+    spec = (tmp_path / "spec" / "integration-requirements.md").read_text()
+    assert "HUMAN-EDIT-MARKER" in spec
+    assert counts(fake)["external_services"] == 1
+
+
+def test_resume_retries_only_failed_sections(fake, tmp_path):
+    fake.responder_data.overrides["performance"] = {"api_response_ms": "not a number"}
+    from agentspec.errors import PartialResult
+
+    with pytest.raises(PartialResult):
+        asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False))
+    thread = runner().runs()[0]["thread_id"]
+    assert "Section `performance` failed" in (tmp_path / "spec" / "integration-requirements.md").read_text()
+    del fake.responder_data.overrides["performance"]
+    before = counts(fake)
+    assert asyncio.run(runner().resume(thread, interactive=False)) == 0
+    assert set(counts(fake) - before) == {"performance"}
