@@ -10,7 +10,7 @@ MODEL = None
 
 def render(_data: object, ctx: RenderContext) -> str:
     brief = ctx.brief
-    description = " ".join(str(ctx.sections.get("_description", brief.summary)).split())
+    description = " ".join((ctx.description or brief.summary).split())
     return join_blocks(
         "## Context",
         f"> {description}",
