@@ -19,6 +19,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from evals.checks.code_blocks import check_code_blocks
+from evals.checks.consistency import (
+    check_erd_ddl_orm,
+    check_event_flow,
+    check_example_endpoints,
+    check_expectations,
+)
 from evals.checks.file_refs import check_file_refs
 from evals.checks.headings import check_headings
 from evals.checks.length import check_length_bounds, make_length_check
@@ -40,6 +46,12 @@ CHECKS: dict[str, Check] = {
     "file_refs": check_file_refs,
     "length_bounds": check_length_bounds,
     "p1_traceability": check_p1_traceability,
+    # Cross-section consistency over spec.json (skip when it is absent), then
+    # the eval dataset's expectations (skip unless run["expect"] is given).
+    "erd_ddl_orm": check_erd_ddl_orm,
+    "example_endpoints": check_example_endpoints,
+    "event_flow": check_event_flow,
+    "expectations": check_expectations,
 }
 
 
@@ -104,6 +116,10 @@ __all__ = [
     "SpecDocument",
     "all_passed",
     "check_code_blocks",
+    "check_erd_ddl_orm",
+    "check_event_flow",
+    "check_example_endpoints",
+    "check_expectations",
     "check_file_refs",
     "check_headings",
     "check_length_bounds",
