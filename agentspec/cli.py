@@ -138,6 +138,27 @@ def check(spec_dir: Annotated[Path, typer.Argument(help="a spec directory writte
     raise typer.Exit(run_check(spec_dir, console, as_json=as_json))
 
 
+@app.command("eval")
+def eval_(
+    dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL cases (default evals/datasets/replay.jsonl)")] = None,
+    replay: Annotated[bool, typer.Option("--replay", help="answer model calls from evals/cassettes (default mode)")] = False,
+    live: Annotated[bool, typer.Option("--live", help="draft against the configured endpoint, no cassettes")] = False,
+    record: Annotated[bool, typer.Option("--record", help="run the embedded model and (re)write the cassettes")] = False,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="baseline.json or an earlier report dir (default evals/baseline.json)")] = None,
+    report: Annotated[Path, typer.Option("--report", "-o", help="report directory")] = Path("eval-report"),
+    concurrency: Annotated[int, typer.Option(min=1, max=16, help="parallel cases (live only)")] = 1,
+    judge: Annotated[bool, typer.Option("--judge/--no-judge", help="LLM rubric judge")] = True,
+    threshold: Annotated[float, typer.Option(min=0.0, help="allowed drop of the judge mean vs the baseline")] = 0.3,
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="write the baseline from this run")] = False,
+    upstream: Annotated[Optional[str], typer.Option(help="with --record: an OpenAI-compatible base URL instead of starting the embedded model")] = None,
+) -> None:
+    """Score drafts on a dataset and compare against a baseline (exit 1 on a regression)."""
+    from agentspec.eval_cmd import run_eval_command
+
+    raise typer.Exit(run_eval_command(dataset, replay, live, record, baseline, report, concurrency, judge,
+                                      threshold, update_baseline, console, upstream=upstream))
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

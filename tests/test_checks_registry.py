@@ -18,6 +18,10 @@ def test_registry_names_and_order():
         "file_refs",
         "length_bounds",
         "p1_traceability",
+        "erd_ddl_orm",
+        "example_endpoints",
+        "event_flow",
+        "expectations",
     ]
 
 

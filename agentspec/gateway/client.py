@@ -62,6 +62,9 @@ class Gateway:
         # max_concurrency: that also counts the node awaiting its @task and deadlocks.
         self._slots = asyncio.Semaphore(settings.concurrency)
 
+    async def aclose(self) -> None:
+        await self._raw.close()
+
     def model_for(self, role: str, role_default: str | None = None) -> str:
         return self.settings.model_for(role, role_default)
 
