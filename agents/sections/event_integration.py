@@ -29,13 +29,17 @@ class PayloadField(SectionModel):
     required: bool = True
 
 
+# Every event carries this envelope; consumers deduplicate on eventId.
+ENVELOPE = (("eventId", "uuid"), ("occurredAt", "datetime"))
+IDEMPOTENCY_KEY = "eventId"
+
+
 class EventDef(SectionModel):
     name: EventName = Field(description="dotted lowercase entity.action, e.g. invoice.paid")
     description: ShortText = Field(description="when it is emitted")
-    topic: TopicName = Field(description="one of topics")
-    fields: items(PayloadField, 1, 6) = Field(description="payload fields")
-    idempotency_key: FieldName = Field(description="payload field consumers deduplicate on, e.g. eventId")
-    ordering_key: FieldName | None = Field(None, description="payload field used as partition key for per-entity order; omit if order does not matter")
+    topic: TopicName = Field(description="topic or queue it is published to, e.g. billing.invoices")
+    fields: items(PayloadField, 1, 6) = Field(description="domain payload fields, e.g. invoiceId; eventId and occurredAt are added for you")
+    ordering_key: FieldName | None = Field(None, description="one of fields, the partition key for per-entity order (e.g. invoiceId); omit if order does not matter")
     max_retries: int = Field(5, ge=0, le=20, description="consumer retries before dead-lettering")
     dead_letter: bool = Field(True, description="failed events go to <topic>.dlq")
 
@@ -57,14 +61,12 @@ class EventIntegration(SectionModel):
     provider: ShortText = Field(description="event bus product, e.g. Apache Kafka (Amazon MSK), RabbitMQ, AWS SNS+SQS")
     configuration: ShortText = Field(description="key settings, e.g. 3 partitions, acks=all, 7-day retention")
     schema_format: SchemaFormat
-    topics: items(TopicName, 1, 4) = Field(description="topic or queue names, e.g. billing.invoices")
     events: items(EventDef, 1, 4)
     publishers: items(Publisher, 1, 3)
     subscribers: items(Subscriber, 1, 4)
 
     @model_validator(mode="after")
     def _closed(self) -> "EventIntegration":
-        _unique([t for t in self.topics], "topic")
         _unique([e.name for e in self.events], "event")
         _unique([ts_identifier(p.name) for p in self.publishers], "publisher")
         _unique([ts_identifier(s.name) for s in self.subscribers], "subscriber")
@@ -72,14 +74,11 @@ class EventIntegration(SectionModel):
         for event in self.events:
             names = [f.name for f in event.fields]
             _unique(names, f"payload field of {event.name}")
-            if event.topic not in self.topics:
-                raise ValueError(f"event {event.name} uses topic {event.topic!r}, which is not in topics {self.topics}; use one of them")
-            for key, label in ((event.idempotency_key, "idempotency_key"), (event.ordering_key, "ordering_key")):
-                if key is not None and key not in names:
-                    raise ValueError(f"{label} {key!r} of {event.name} is not one of its payload fields {names}; add the field or pick one")
-        unused = [t for t in self.topics if not any(e.topic == t for e in self.events)]
-        if unused:
-            raise ValueError(f"topics {unused} carry no event; remove them or assign an event to them")
+            if event.ordering_key is not None and event.ordering_key not in names:
+                raise ValueError(
+                    f"ordering_key {event.ordering_key!r} of {event.name} is not one of its payload fields {names}; "
+                    "add that field, pick one of them, or omit ordering_key"
+                )
         for who, kind in ((self.publishers, "publisher"), (self.subscribers, "subscriber")):
             for member in who:
                 _unique(member.events, f"event of {kind} {member.name}")
@@ -111,6 +110,11 @@ MODEL = EventIntegration
 MAX_TOKENS = 1600
 
 
+def topics(data: EventIntegration) -> list[str]:
+    """The topics the events use, in first-use order."""
+    return list(dict.fromkeys(e.topic for e in data.events))
+
+
 def _routing(data: EventIntegration, publisher: Publisher) -> dict[str, str]:
     by_name = {e.name: e for e in data.events}
     routes = {}
@@ -137,20 +141,27 @@ def event_object(data: EventIntegration) -> str:
         for s in data.subscribers
     }
     value = {
-        "eventBus": {"provider": data.provider, "configuration": data.configuration, "topics": list(data.topics)},
+        "eventBus": {"provider": data.provider, "configuration": data.configuration, "topics": topics(data)},
         "publishers": publishers,
         "subscribers": subscribers,
     }
     return ts_const("eventIntegration", value, "Event-driven integration")
 
 
+def payload_fields(event: EventDef) -> list[tuple[str, str, bool]]:
+    """(name, type, required): the envelope, then the event's own fields."""
+    own = [(f.name, f.type, f.required) for f in event.fields]
+    taken = {name for name, _, _ in own}
+    return [(n, t, True) for n, t in ENVELOPE if n not in taken] + own
+
+
 def _schema_text(data: EventIntegration, event: EventDef) -> str:
-    fields = ", ".join(f"`{f.name}{'' if f.required else '?'}: {f.type}`" for f in event.fields)
+    fields = ", ".join(f"`{n}{'' if required else '?'}: {t}`" for n, t, required in payload_fields(event))
     return f"`{event.name}` v1 ({data.schema_format}) on topic `{event.topic}`: {fields}"
 
 
 def _rules(event: EventDef) -> str:
-    rules = ["at-least-once delivery", f"consumers are idempotent on `{event.idempotency_key}`"]
+    rules = ["at-least-once delivery", f"consumers are idempotent on `{IDEMPOTENCY_KEY}`"]
     rules.append(f"ordered per `{event.ordering_key}` (partition key)" if event.ordering_key else "no ordering guarantee required")
     retry = f"up to {event.max_retries} retries with exponential backoff" if event.max_retries else "no retries"
     retry += f", then dead-letter topic `{event.topic}.dlq`" if event.dead_letter else ", then the failure is logged and dropped"
@@ -184,11 +195,11 @@ def render(data: EventIntegration, ctx: RenderContext) -> str:
 
 
 def digest(data: EventIntegration) -> str:
-    lines = [f"Event bus: {data.provider}; topics: {', '.join(data.topics)}"]
+    lines = [f"Event bus: {data.provider}; topics: {', '.join(topics(data))}"]
     for event in data.events:
         producers = [p.name for p in data.publishers if event.name in p.events]
         consumers = [s.name for s in data.subscribers if event.name in s.events]
-        fields = ", ".join(f"{f.name} {f.type}" for f in event.fields)
+        fields = ", ".join(f"{n} {t}" for n, t, _ in payload_fields(event))
         lines.append(
             f"- {event.name} on {event.topic} ({fields}); producers: {', '.join(producers)}; "
             f"consumers: {', '.join(consumers) or 'none'}"

@@ -362,19 +362,16 @@ def events_payload() -> dict[str, Any]:
         "provider": "Apache Kafka (Amazon MSK)",
         "configuration": "3 partitions per topic, acks=all, 7-day retention, idempotent producer",
         "schema_format": "JSON Schema",
-        "topics": ["billing.invoices", "billing.payments"],
         "events": [
             {
                 "name": "invoice.created",
                 "description": "A draft invoice was finalized and sent to Stripe",
                 "topic": "billing.invoices",
                 "fields": [
-                    {"name": "eventId", "type": "uuid"},
                     {"name": "invoiceId", "type": "uuid"},
                     {"name": "customerId", "type": "uuid"},
                     {"name": "amountDue", "type": "number"},
                 ],
-                "idempotency_key": "eventId",
                 "ordering_key": "invoiceId",
             },
             {
@@ -382,12 +379,10 @@ def events_payload() -> dict[str, Any]:
                 "description": "Stripe confirmed payment of an invoice",
                 "topic": "billing.invoices",
                 "fields": [
-                    {"name": "eventId", "type": "uuid"},
                     {"name": "invoiceId", "type": "uuid"},
                     {"name": "paidAt", "type": "datetime"},
                     {"name": "receiptUrl", "type": "string", "required": False},
                 ],
-                "idempotency_key": "eventId",
                 "ordering_key": "invoiceId",
                 "max_retries": 8,
             },
@@ -400,7 +395,6 @@ def events_payload() -> dict[str, Any]:
                     {"name": "invoiceId", "type": "uuid"},
                     {"name": "failureCode", "type": "string"},
                 ],
-                "idempotency_key": "eventId",
                 "dead_letter": False,
                 "max_retries": 3,
             },

@@ -43,10 +43,10 @@ def test_event_without_consumer_renders_a_sentence():
 
 def test_digest_and_prompt():
     text = section.digest(MODEL.model_validate(h.events_payload()))
-    assert "- invoice.paid on billing.invoices (eventId uuid, invoiceId uuid" in text
+    assert "- invoice.paid on billing.invoices (eventId uuid, occurredAt datetime, invoiceId uuid" in text
     assert section.event_names(MODEL.model_validate(h.events_payload())) == {"invoice.created", "invoice.paid", "payment.failed"}
     prompt = h.prompt_text("event_integration")
-    assert "external true" in prompt and "idempotency_key" in prompt
+    assert "external true" in prompt and "ordering_key" in prompt
 
 
 def test_rejects_consumed_event_that_is_not_defined():
@@ -68,16 +68,18 @@ def test_rejects_defined_event_without_publisher_or_subscriber():
     h.rejects(MODEL, payload, "['payment.failed'] are defined but no publisher publishes them")
 
 
-def test_rejects_unknown_topic_unused_topic_and_bad_keys():
+def test_topics_come_from_the_events():
+    data = MODEL.model_validate(h.events_payload())
+    assert section.topics(data) == ["billing.invoices", "billing.payments"]
+    (code,) = h.blocks(h.render(section, data), "typescript")
+    assert "topics: [\n      'billing.invoices',\n      'billing.payments'\n    ]" in code
+    assert "`eventId: uuid`, `occurredAt: datetime`, `invoiceId: uuid`" in h.render(section, data)
+
+
+def test_rejects_bad_ordering_key_and_topic_names():
     payload = h.events_payload()
-    payload["events"][0]["topic"] = "billing.other"
-    h.rejects(MODEL, payload, "topic 'billing.other'", "not in topics")
-    payload = h.events_payload()
-    payload["topics"].append("billing.audit")
-    h.rejects(MODEL, payload, "['billing.audit'] carry no event")
-    payload = h.events_payload()
-    payload["events"][1]["idempotency_key"] = "id"
-    h.rejects(MODEL, payload, "idempotency_key 'id' of invoice.paid is not one of its payload fields")
+    payload["events"][0]["topic"] = "Billing Invoices"
+    h.rejects(MODEL, payload, "events.0.topic")
     payload = h.events_payload()
     payload["events"][1]["ordering_key"] = "customerId"
     h.rejects(MODEL, payload, "ordering_key 'customerId'")
@@ -94,8 +96,8 @@ def test_rejects_duplicates_and_bad_names():
     payload["events"][0]["name"] = "InvoiceCreated"
     h.rejects(MODEL, payload, "events.0.name")
     payload = h.events_payload()
-    payload["events"][0]["fields"].append({"name": "eventId", "type": "string"})
-    h.rejects(MODEL, payload, "duplicate payload field of invoice.created 'eventId'")
+    payload["events"][0]["fields"].append({"name": "invoiceId", "type": "string"})
+    h.rejects(MODEL, payload, "duplicate payload field of invoice.created 'invoiceId'")
 
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
