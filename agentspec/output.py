@@ -27,9 +27,19 @@ def check_out_dir(out: Path, *, force: bool) -> Path:
     if resolved.is_dir() and any(resolved.iterdir()) and not force:
         raise UsageError(f"output directory is not empty: {out}", hint="pass --force to overwrite, or choose another --out")
     probe = resolved if resolved.exists() else next(p for p in resolved.parents if p.exists())
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write to {probe}", hint="choose a directory you can write to with --out")
+    _probe_writable(probe)
     return resolved
+
+
+def _probe_writable(directory: Path) -> None:
+    """Really create a file: permission bits say nothing for root or a read-only mount."""
+    try:
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".agentspec-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {directory}: {exc.strerror or exc}",
+                         hint="choose a directory you can write to with --out") from exc
 
 
 def safe_child(directory: Path, name: str) -> Path:
