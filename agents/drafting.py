@@ -39,8 +39,11 @@ def brief_json(brief: BaseModel) -> str:
     return "\n".join(lines)
 
 
-def system_message(role_name: str, repo_given: bool) -> str:
-    return render_prompt("_shared/system.md.j2", persona=role(role_name).persona.strip(), repo_given=repo_given)
+def system_message(repo_given: bool) -> str:
+    """Identical for every role, and the role's persona comes after the description
+    and brief: llama.cpp then reuses the cached prefix (system + description + brief)
+    across calls instead of re-reading it for every section."""
+    return render_prompt("_shared/system.md.j2", repo_given=repo_given)
 
 
 def section_messages(
@@ -61,13 +64,14 @@ def section_messages(
         "_shared/section.md.j2",
         description=description,
         brief_json=brief_json(brief),
+        persona=role(spec.role).persona.strip(),
         dependencies=dependencies,
         title=spec.headings[-1].lstrip("# ") if spec.headings else spec.id,
         instructions=instructions,
         fields=schema_guide(spec.model),
         feedback=feedback,
     )
-    return [{"role": "system", "content": system_message(spec.role, repo_given)}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": system_message(repo_given)}, {"role": "user", "content": user}]
 
 
 async def draft(

@@ -16,6 +16,7 @@ from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
 from agents.drafting import digest_of, section_messages, system_message
 from agents.registry import by_id, registry
+from agents.roles import role
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
 from agents.tasks import call_llm, spec_for
 
@@ -39,8 +40,9 @@ async def intake(state: DraftState) -> dict[str, Any]:
         return {}
     _emit("intake", "drafting")
     messages = [
-        {"role": "system", "content": system_message("product-analyst", bool(state["options"].get("repo_given")))},
+        {"role": "system", "content": system_message(bool(state["options"].get("repo_given")))},
         {"role": "user", "content": render_prompt("product-analyst/intake.md.j2", description=state["description"],
+                                                   persona=role("product-analyst").persona.strip(),
                                                    fields=schema_guide(FeatureBrief))},
     ]
     out = await call_llm("intake", messages, 0)
