@@ -79,6 +79,7 @@ async def draft(
     spec: SectionSpec,
     messages: list[dict[str, str]],
     attempt: int,
+    model: str | None = None,
 ) -> tuple[BaseModel, CallRecord]:
     role_def = role(spec.role)
     temperature = gateway.settings.temperature if gateway.settings.temperature is not None else role_def.temperature
@@ -87,7 +88,7 @@ async def draft(
         messages=messages,
         role=spec.role,
         section=spec.id,
-        model=gateway.model_for(spec.role, role_def.model),
+        model=model or gateway.model_for(spec.role, role_def.model),
         temperature=temperature,
         attempt=attempt,
         max_tokens=spec.max_tokens,

@@ -74,10 +74,28 @@ def _task(state: DraftState, section_id: str) -> SectionTask:
                        brief=state["brief"], sections=state.get("sections") or {}, analyses=state.get("analyses") or {})
 
 
-def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble"]:
+def over_budget(state: DraftState) -> str | None:
+    """Why the run must not start another section, or None. Checked only between
+    waves, so a budget never stops a section in the middle."""
+    options = state.get("options") or {}
+    calls = state.get("calls") or []
+    tokens = sum(c.get("input_tokens", 0) + c.get("output_tokens", 0) for c in calls)
+    cost = sum(c.get("cost_usd", 0.0) for c in calls)
+    if options.get("max_tokens") and tokens >= options["max_tokens"]:
+        return f"token budget reached ({tokens} of {options['max_tokens']})"
+    if options.get("max_cost_usd") and cost >= options["max_cost_usd"]:
+        return f"cost budget reached (${cost:.4f} of ${options['max_cost_usd']:.4f})"
+    return None
+
+
+def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble", "stop_for_budget"]:
     """Dispatch the next wave: draft sections whose dependencies are done, then the
     three analyses in parallel, then fold-in sections, then the document check."""
     sections = state.get("sections") or {}
+    waiting_any = any(st["status"] in ("queued", "stale") for st in sections.values()) or any(
+        st["status"] == "queued" for st in (state.get("analyses") or {}).values())
+    if waiting_any and over_budget(state):
+        return "stop_for_budget"
     specs = by_id()
     waiting = ("queued", "stale")
 
@@ -120,7 +138,8 @@ def _analysis_dependencies(task: SectionTask) -> list[dict[str, str]]:
 
 
 async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[str, str]],
-                             feedback: list[str], attempts: int, max_repairs: int
+                             feedback: list[str], attempts: int, max_repairs: int,
+                             model: str | None = None, context: dict[str, Any] | None = None,
                              ) -> tuple[dict[str, Any] | None, list[str], int, list[dict[str, Any]]]:
     """Draft, check the rendered section, and redraft with the failures as
     feedback, at most `max_repairs` times. Returns (data, failures, attempts, calls)."""
@@ -131,9 +150,9 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     data, failures = None, []
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
-                                    feedback=feedback, repo_given=repo_given)
+                                    feedback=feedback, repo_given=repo_given, context=context)
         _emit(spec_id, "drafting", attempt=attempts)
-        out = await call_llm(spec_id, messages, attempts)
+        out = await call_llm(spec_id, messages, attempts, model)
         attempts += 1
         calls.append(out["call"])
         if out["error"]:
@@ -216,11 +235,35 @@ async def analyze(task: SectionTask) -> dict[str, Any]:
         dep = {"id": dep["id"], "digest": dep["digest"][: min(600, budget)]}
         budget -= len(dep["digest"])
         deps.append(dep)
-    data, failures, attempts, calls = await _draft_until_clean(task, aid, deps, [], 0, 0)
+    options = task["options"]
+    lean = bool(options.get("drop_p3"))
+    data, failures, attempts, calls = await _draft_until_clean(
+        task, aid, deps, [], 0, 0, model=options.get("analysis_model"), context={"lean": lean})
+    if lean and aid == "scenarios" and data is not None:
+        # Budget degradation: P3 scenarios are dropped first.
+        data = {**data, "scenarios": [s for s in data["scenarios"] if _priority(s) != "P3"] or data["scenarios"]}
     status = "drafted" if data is not None else "failed"
     _emit(f"analysis:{aid}", status)
     return {"analyses": {aid: {"status": status, "data": data, "attempts": attempts, "failures": failures}},
             "calls": calls, "needs_check": True}
+
+
+def stop_for_budget(state: DraftState) -> dict[str, Any]:
+    """Mark what was not started as failed, with the reason; the rest is assembled."""
+    reason = over_budget(state) or "budget reached"
+    sections = {sid: {**st, "status": "failed", "failures": [f"not drafted: {reason}"]}
+                for sid, st in (state.get("sections") or {}).items() if st["status"] in ("queued", "stale")}
+    analyses = {aid: {**st, "status": "failed", "failures": [f"not run: {reason}"]}
+                for aid, st in (state.get("analyses") or {}).items() if st["status"] == "queued"}
+    for sid in sections:
+        _emit(sid, "failed")
+    return {"sections": sections, "analyses": analyses, "needs_check": True}
+
+
+def _priority(scenario: dict[str, Any]) -> str:
+    from agents.analyses.scenarios import Scenario
+
+    return Scenario.model_validate(scenario).priority
 
 
 def join(_state: DraftState) -> dict[str, Any]:

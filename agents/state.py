@@ -41,6 +41,9 @@ class RunOptions(TypedDict, total=False):
     max_repairs: int
     date: str
     analyses_enabled: bool
+    max_tokens: int | None  # stop starting new sections once spent (input + output)
+    max_cost_usd: float | None
+    drop_p3: bool  # budget degradation: the scenario analysis keeps P1/P2 only
 
 
 class DraftState(TypedDict, total=False):

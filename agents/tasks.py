@@ -45,13 +45,14 @@ def spec_for(section_id: str) -> SectionSpec:
 
 
 @task
-async def call_llm(section_id: str, messages: list[dict[str, str]], attempt: int) -> dict[str, Any]:
+async def call_llm(section_id: str, messages: list[dict[str, str]], attempt: int,
+                   model: str | None = None) -> dict[str, Any]:
     """One structured call. Validation that never succeeds is a result (the section
     fails visibly), not an exception; endpoint failures raise and stop the run
     resumably."""
     spec = spec_for(section_id)
     try:
-        data, record = await draft(gateway(), spec, messages, attempt)
+        data, record = await draft(gateway(), spec, messages, attempt, model=model)
     except StructuredCallFailed as exc:
         return {"data": None, "call": exc.record.model_dump(), "error": str(exc)}
     return {"data": data.model_dump(mode="json"), "call": record.model_dump(), "error": None}

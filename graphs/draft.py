@@ -12,7 +12,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agents import nodes
 from agents.state import DraftState
 
-ROUTES = ["draft_section", "analyze", "check", "assemble"]
+ROUTES = ["draft_section", "analyze", "check", "assemble", "stop_for_budget"]
 
 
 def build() -> StateGraph:
@@ -24,6 +24,7 @@ def build() -> StateGraph:
     builder.add_node("join", nodes.join)
     builder.add_node("check", nodes.check)
     builder.add_node("assemble", nodes.assemble)
+    builder.add_node("stop_for_budget", nodes.stop_for_budget)
 
     builder.add_edge(START, "intake")
     builder.add_edge("intake", "plan")
@@ -33,6 +34,7 @@ def build() -> StateGraph:
     builder.add_edge("analyze", "join")
     builder.add_conditional_edges("join", nodes.schedule, ROUTES)
     builder.add_conditional_edges("check", nodes.schedule, ROUTES)
+    builder.add_edge("stop_for_budget", "check")
     builder.add_edge("assemble", END)
     return builder
 

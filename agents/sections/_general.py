@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, language_of_path, syntax_error
 from agentspec.render.markdown import bullets, fence, join_blocks
-from agentspec.section import Code, RenderContext, SectionModel, ShortText, items
+from agentspec.section import RenderContext, SectionModel, ShortText, items
 
 # --- other sections' data -------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def no_secret(value: str) -> str:
 
 # --- code examples ---------------------------------------------------------------------------
 
-MIN_LINES, MAX_LINES = 10, 120
+MIN_LINES, MAX_LINES, MAX_CHARS = 10, 120, 6000
 _LANGUAGES = ", ".join(f"{lang} ({'/'.join(exts)})" for lang, exts in EXTENSIONS.items())
 
 
@@ -118,7 +118,9 @@ class CodeExample(SectionModel):
     file_path: ShortText = Field(
         description="a NEW file this feature would add, relative path with the language extension, e.g. src/integrations/stripe/client.ts or app/billing/cache.py"
     )
-    code: Code = Field(description="complete, compilable code, 30-80 lines, real names from the sections you depend on")
+    # Plain str in the schema: a max_length over 2000 (the shared Code type has 6000) makes
+    # llama.cpp reject the whole grammar, so the length is checked in the validator.
+    code: str = Field(description="complete, compilable code, 30-80 lines, real names from the sections you depend on")
     key_points: items(ShortText, 2, 5) = Field(description="what the code gets right, one short phrase each")
 
     @field_validator("purpose", "key_points")
@@ -148,6 +150,8 @@ class CodeExample(SectionModel):
     @classmethod
     def _code_text(cls, value: str) -> str:
         code = value.strip("\n").rstrip()
+        if len(code) > MAX_CHARS:
+            raise ValueError(f"the code has {len(code)} characters; keep the example focused, 30-80 lines (at most {MAX_CHARS} characters)")
         problem = code_placeholder(code)
         if problem:
             raise ValueError(problem)

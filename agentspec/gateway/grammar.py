@@ -3,15 +3,18 @@
 llama.cpp compiles the JSON schema into a GBNF grammar. String length bounds
 (`maxLength: 700` becomes a 700-fold repetition), regex patterns and integer
 ranges blow that grammar up and make sampling crawl (minutes for a few hundred
-tokens on 2 cores). The grammar therefore keeps only the structure — types,
-required keys, enums, array bounds — and pydantic still validates every bound,
-with instructor re-asking on a violation."""
+tokens on 2 cores). The grammar therefore keeps the structure — types, required
+keys, enums, array bounds — plus a capped string length: without any length
+bound a 1.5B model can loop inside one string until max_tokens. pydantic still
+validates every original bound, with instructor re-asking on a violation."""
 
 from __future__ import annotations
 
 from typing import Any
 
-_DROP = {"minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+GRAMMAR_MAX_STRING = 400  # characters; longer bounds are capped (prose) or dropped (code)
+_CODE_LENGTH = 1000
+_DROP = {"minLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
          "exclusiveMaximum", "multipleOf", "title", "description", "default", "examples"}
 _NAME_MAPS = {"properties", "$defs", "definitions", "patternProperties"}
 
@@ -26,6 +29,9 @@ def grammar_schema(schema: Any) -> Any:
         if key in _NAME_MAPS and isinstance(value, dict):
             # Keys here are property / definition names, not schema keywords.
             out[key] = {name: grammar_schema(sub) for name, sub in value.items()}
+        elif key == "maxLength" and isinstance(value, int):
+            if value <= _CODE_LENGTH:
+                out[key] = min(value, GRAMMAR_MAX_STRING)
         elif key not in _DROP:
             out[key] = grammar_schema(value)
     return out

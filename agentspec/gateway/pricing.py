@@ -31,3 +31,12 @@ def cost_usd(model: str, provider: str, input_tokens: int, output_tokens: int) -
     if price is None:
         return 0.0
     return round((input_tokens * price[0] + output_tokens * price[1]) / 1_000_000, 6)
+
+
+# One step down in price within a family, for budget degradation of the analyses.
+CHEAPER = {"gpt-4o": "gpt-4o-mini", "gpt-4.1": "gpt-4.1-mini", "gpt-4.1-mini": "gpt-4.1-nano",
+           "gpt-5": "gpt-5-mini", "gpt-5-mini": "gpt-5-nano"}
+
+
+def cheaper_model(model: str) -> str | None:
+    return CHEAPER.get(model)
