@@ -58,6 +58,8 @@ def draft(
     concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel section drafts (default 4)")] = None,
     template: Annotated[str, typer.Option(help="spec template")] = "integration-requirements",
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
+    max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD budget: degrade analyses, then stop between waves")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token budget (input + output), same rules")] = None,
 ) -> None:
     """Draft a spec from a one-line feature description."""
     from agentspec.inputs import check_template, clean_description, read_description_file
@@ -76,7 +78,8 @@ def draft(
     from agentspec.runner import Runner
 
     runner = Runner(settings, console)
-    code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait)))
+    code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
+                                    max_cost=max_cost, max_tokens=max_tokens))
     raise typer.Exit(code)
 
 

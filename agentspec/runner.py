@@ -83,17 +83,44 @@ class Runner:
 
     # ------------------------------------------------------------------ commands
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
-                    repo_given: bool = False, analyses: bool = True) -> int:
+                    repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
+                    max_tokens: int | None = None) -> int:
         if out is not None:
             check_out_dir(out, force=force)  # fail before spending anything
         thread_id = uuid.uuid4().hex[:12]
         options = {"review": review, "repo_given": repo_given, "max_repairs": 2,
-                   "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses}
+                   "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
+                   "max_cost_usd": max_cost, "max_tokens": max_tokens}
+        options.update(self._degrade_for_budget(description, max_cost, max_tokens))
         self.runlog.record(thread_id, description=description[:500], out_dir=str(out) if out else None,
                            status="running", options="review" if review else "")
         self.console.print(f"run [bold]{thread_id}[/] (resume with `agentspec resume {thread_id}`)", highlight=False)
         payload = {"description": description, "options": options}
         return await self._run(thread_id, payload, interactive=interactive, force=force)
+
+    def _degrade_for_budget(self, description: str, max_cost: float | None, max_tokens: int | None) -> dict[str, Any]:
+        """When the estimate exceeds the budget, degrade before spending: drop P3
+        scenarios first, then run the analyses on a cheaper model of the same family."""
+        if max_cost is None and max_tokens is None:
+            return {}
+        from agentspec.estimate import estimate_run
+        from agentspec.gateway.pricing import cheaper_model
+
+        estimate = estimate_run(self.settings, description)
+        tokens = estimate["input_tokens"] + estimate["output_tokens"]
+        over = (max_tokens is not None and tokens > max_tokens) or (
+            max_cost is not None and estimate["cost_usd"] is not None and estimate["cost_usd"] > max_cost)
+        if not over:
+            return {}
+        changes: dict[str, Any] = {"drop_p3": True}
+        cheaper = cheaper_model(self.settings.model_for("scenario-analyst"))
+        if cheaper:
+            changes["analysis_model"] = cheaper
+        self.console.print(
+            f"estimate {tokens} tokens / ${estimate['cost_usd'] or 0:.4f} exceeds the budget: P3 scenarios dropped"
+            + (f", analyses on {cheaper}" if cheaper else "") + "; drafting stops between waves if the budget runs out",
+            style="yellow", highlight=False)
+        return changes
 
     async def resume(self, thread_id: str, *, interactive: bool, force: bool = True) -> int:
         self._known(thread_id)
