@@ -3,6 +3,7 @@ in `schedule`, so graphs/draft.py only wires."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
@@ -161,7 +162,9 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
             continue
         candidate = out["data"]
         _emit(spec_id, "checking")
-        failures = _check_section(task, spec_id, candidate) if spec.stage != "analysis" else []
+        # Checks spawn node (mermaid) and parse SQL/TS: off the event loop, so the
+        # other sections' LLM calls keep flowing meanwhile.
+        failures = await asyncio.to_thread(_check_section, task, spec_id, candidate) if spec.stage != "analysis" else []
         data = candidate
         if not failures:
             break
