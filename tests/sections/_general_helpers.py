@@ -146,3 +146,32 @@ def check_rendered(module: Any, data: BaseModel, ctx: RenderContext | None = Non
     assert_no_placeholders(markdown)
     assert_blocks_parse(markdown)
     return markdown
+
+
+def schema_bounds(model: type[BaseModel]) -> list[tuple[str, str, int]]:
+    """(path, keyword, value) of every maxLength / maxItems in the model's JSON schema."""
+    found: list[tuple[str, str, int]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key in ("maxLength", "maxItems"):
+                if key in node:
+                    found.append((path, key, node[key]))
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}[{index}]")
+
+    walk(model.model_json_schema(), "")
+    return found
+
+
+# llama.cpp refuses a grammar whose repetition bound exceeds 2000 ("number of rules
+# that are going to be repeated ... exceeds sane defaults") and the local server dies.
+LLAMA_MAX_REPETITION = 2000
+
+
+def assert_grammar_friendly(model: type[BaseModel]) -> None:
+    too_big = [b for b in schema_bounds(model) if b[2] > LLAMA_MAX_REPETITION]
+    assert not too_big, f"bounds too large for a llama.cpp grammar: {too_big}"

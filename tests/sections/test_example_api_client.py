@@ -137,3 +137,19 @@ export function UpgradeButton({ workspaceId, priceId }: Props) {
     data = ApiClientExample.model_validate(DATA | {"file_path": "src/components/billing/UpgradeButton.tsx", "code": tsx})
     md = section.render(data, context())
     assert "```typescript\nimport { useState }" in md
+
+
+def test_all_general_models_are_grammar_friendly() -> None:
+    """The local model is grammar-constrained: a maxLength over 2000 (e.g. the code
+    field) makes llama.cpp reject the schema, so long fields are checked in Python."""
+    import importlib
+
+    from ._general_helpers import assert_grammar_friendly
+
+    ids = ("ai_development_notes", "compatibility", "security_integration", "performance", "monitoring", "deployment",
+           "reusability", "example_api_client", "example_database", "example_events", "example_websocket",
+           "example_cache", "example_integration_test", "testing_validation")
+    for sid in ids:
+        assert_grammar_friendly(importlib.import_module(f"agents.sections.{sid}").MODEL)
+    assert "maxLength" not in ApiClientExample.model_json_schema()["properties"]["code"]
+    assert_rejects(ApiClientExample, dict(DATA, code=CODE + ("// padding line to exceed the character budget\n" * 130)), "characters")
