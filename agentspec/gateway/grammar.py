@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-GRAMMAR_MAX_STRING = 400  # characters; longer bounds are capped (prose) or dropped (code)
+GRAMMAR_MAX_STRING = 300  # characters; longer bounds are capped (prose) or dropped (code)
 _CODE_LENGTH = 1000
 _DROP = {"minLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
          "exclusiveMaximum", "multipleOf", "title", "description", "default", "examples"}
