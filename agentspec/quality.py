@@ -30,7 +30,10 @@ def document_failures(state: dict[str, Any]) -> tuple[list[Score], dict[str, lis
                 for name, text in render_analysis_files(state).items()}
     doc = SpecDocument.from_markdown(document.markdown, analyses=analyses)
     repo = "given" if (state.get("options") or {}).get("repo_given") else None
-    scores = run_checks(doc, run={"repo": repo}, names=DOCUMENT_CHECKS)
+    # The gate parses and lints SQL but does not execute it: what a draft asks the
+    # model must not depend on whether a PostgreSQL happens to be reachable (that
+    # would also break cassette replay). `agentspec check` and `eval` execute it.
+    scores = run_checks(doc, run={"repo": repo, "sql_execute": False}, names=DOCUMENT_CHECKS)
     by_section: dict[str, list[str]] = {}
     for score in scores:
         if score.passed:
