@@ -1,0 +1,63 @@
+"""Replay a complete `agentspec draft` of a real feature description from a cassette
+recorded on the embedded local model (never hand-written), and check what a user
+gets: every template heading, no placeholders, the three analyses, honest totals."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from evals.checks import run_checks
+from evals.spec_document import SpecDocument
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTE = ROOT / "evals" / "cassettes" / "stripe-invoice-sync.yaml"
+pytestmark = pytest.mark.skipif(not CASSETTE.is_file(), reason="no recorded cassette yet (agentspec eval --record)")
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory):
+    from evals.harness import load_dataset, run_eval
+
+    case = next(c for c in load_dataset(ROOT / "evals" / "datasets" / "replay.jsonl") if c.id == "stripe-invoice-sync")
+    report_dir = tmp_path_factory.mktemp("replay")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("AGENTSPEC_PG_URL", raising=False)
+        report = run_eval([case], "replay", None, report_dir, console=Console(file=io.StringIO()),
+                          calibration_dir=None, judge=False)
+    return report["cases"][0], report_dir / "cases" / case.id
+
+
+def test_replay_uses_every_recorded_call_and_no_other(replayed):
+    result, _ = replayed
+    assert result["error"] is None and result["status"] in ("ok", "partial")
+    assert result["cassette"]["unused"] == []
+
+
+def test_spec_has_every_heading_and_no_placeholder(replayed):
+    _, spec_dir = replayed
+    scores = {s.name: s for s in run_checks(SpecDocument.load(spec_dir), names=["headings", "placeholders"])}
+    assert scores["headings"].passed, scores["headings"].details
+    assert scores["placeholders"].passed, scores["placeholders"].details
+
+
+def test_three_analysis_files_are_written(replayed):
+    _, spec_dir = replayed
+    for name in ("analysis-stakeholder.md", "analysis-scenarios.md", "analysis-multi-angle.md"):
+        text = (spec_dir / name).read_text()
+        assert len(text.split()) > 80 and "did not complete" not in text, name
+    assert "](./analysis-scenarios.md)" in (spec_dir / "integration-requirements.md").read_text()
+
+
+def test_run_json_totals_equal_the_sum_of_its_calls(replayed):
+    _, spec_dir = replayed
+    run = json.loads((spec_dir / "run.json").read_text())
+    calls = run["calls"]
+    assert run["totals"]["calls"] == len(calls) > 25
+    for key in ("input_tokens", "output_tokens"):
+        assert run["totals"][key] == sum(c[key] for c in calls)
+    assert {c["role"] for c in calls} >= {"integration-specialist", "implementation-specialist", "data-specialist"}
