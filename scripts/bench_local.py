@@ -124,6 +124,10 @@ def time_to_first_token(client: OpenAI, model: str, prompt: str, **extra) -> flo
     return first if first is not None else float("nan")
 
 
+def note(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 
@@ -144,13 +148,18 @@ def main() -> int:
         # Warm-up: first request pays one-off allocations; not what a run feels after that.
         timed_completion(client, srv.model, "Say hi.", 8)
 
+        note(f"server up in {srv.startup_seconds:.1f}s (pid {srv.pid}, log {srv.log_path})")
         ttft = [time_to_first_token(client, srv.model, FREE_PROMPT) for _ in range(args.runs)]
+        note(f"ttft free: {ttft}")
         ttft_schema = [time_to_first_token(client, srv.model, SCHEMA_PROMPT, **schema_fmt) for _ in range(args.runs)]
+        note(f"ttft schema: {ttft_schema}")
         free = [timed_completion(client, srv.model, FREE_PROMPT, args.max_tokens) for _ in range(args.runs)]
+        note(f"free (tokens, s): {free}")
         grammar = [
             timed_completion(client, srv.model, SCHEMA_PROMPT, args.max_tokens, **schema_fmt)
             for _ in range(args.runs)
         ]
+        note(f"grammar (tokens, s): {grammar}")
         assert srv.pid is not None
         rss = peak_rss_mib(srv.pid)
         startup = srv.startup_seconds or float("nan")
