@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -163,6 +164,9 @@ def eval_(
 
 
 def main() -> None:
+    # A plain SIGTERM skips `finally`/`__exit__`: turn it into SystemExit so the local
+    # model server is stopped and the run index says "interrupted".
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         app(standalone_mode=False)
     except typer.Exit as exc:
