@@ -4,6 +4,7 @@ calls are replayed from the checkpoint instead of being paid for twice."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from langgraph.config import get_config
@@ -17,23 +18,24 @@ from agents.drafting import draft
 from agents.registry import by_id
 
 
-_server_gateway: Gateway | None = None
+_server_gateways: dict[int, Gateway] = {}
 
 
 def gateway() -> Gateway:
     """The CLI passes its gateway in the run config. Under LangGraph Server
-    (langgraph.json) there is none, so one is built once from the environment."""
-    global _server_gateway
+    (langgraph.json) there is none, so one is built from the environment, once per
+    event loop (an async HTTP client must not outlive the loop it was made in)."""
     configured = get_config().get("configurable", {}).get("gateway")
     if configured is not None:
         return configured
-    if _server_gateway is None:
+    loop = id(asyncio.get_running_loop())
+    if loop not in _server_gateways:
         from agentspec.gateway.endpoint import remote_endpoint
         from agentspec.settings import load_settings
 
         settings = load_settings()
-        _server_gateway = Gateway(settings, remote_endpoint(settings))
-    return _server_gateway
+        _server_gateways[loop] = Gateway(settings, remote_endpoint(settings))
+    return _server_gateways[loop]
 
 
 def spec_for(section_id: str) -> SectionSpec:

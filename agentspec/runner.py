@@ -201,8 +201,9 @@ class Runner:
     async def review(self, thread_id: str, *, approve: list[str], approve_all: bool, revise: str | None,
                      feedback: str | None, edit: str | None, edit_file: Path | None, interactive: bool) -> int:
         self._known(thread_id)
-        with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) if (revise or interactive) else _no_endpoint() as endpoint:
-            gateway = Gateway(self.settings, endpoint) if endpoint is not None else None
+        # Approving continues the run, which drafts the next wave: always open the endpoint.
+        with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) as endpoint:
+            gateway = Gateway(self.settings, endpoint)
             async with open_checkpointer(self.settings) as saver:
                 graph = compile_graph(saver)
                 config = self._config(thread_id, gateway)
@@ -222,8 +223,7 @@ class Runner:
                 payload = Command(resume=decisions) if decisions else None
                 started = time.monotonic()
                 snapshot = await self._drive(graph, payload, config, interactive)
-                desc = _mask_url(endpoint.describe()) if endpoint is not None else "none (review only)"
-                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint or _NullEndpoint(desc),
+                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
                                     time.monotonic() - started, force=True)
 
     def _list(self, sections: dict[str, Any], pending: dict[str, Any]) -> None:
@@ -264,10 +264,14 @@ class Runner:
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read {edit_file}: {exc}") from exc
             if edit in pending:
+                # Its dependents are in later waves: they will be drafted from the edit.
                 decisions[pending[edit].id] = {"action": "edit", "markdown": text}
             else:
                 updates[edit] = {**sections[edit], "status": "edited", "edited_markdown": text}
-            notes += self._invalidate(edit, sections, updates, "edited")
+                notes += self._invalidate(edit, sections, updates, "edited")
+        if decisions and updates:
+            raise UsageError("answer the pending sections first, then revise or edit finished ones",
+                             hint="`agentspec review THREAD` lists what is pending")
         return decisions, updates, notes
 
     @staticmethod
@@ -310,15 +314,3 @@ def _written_by(target: Path, thread_id: str) -> bool:
     except OSError:
         return False
 
-
-@contextmanager
-def _no_endpoint() -> Iterator[None]:
-    yield None
-
-
-class _NullEndpoint:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def describe(self) -> str:
-        return self.text

@@ -94,7 +94,7 @@ def test_exported_graph_runs_with_a_server_supplied_checkpointer(monkeypatch):
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
         import agents.tasks
 
-        monkeypatch.setattr(agents.tasks, "_server_gateway", None)
+        monkeypatch.setattr(agents.tasks, "_server_gateways", {})
         served = graph.copy(update={"checkpointer": InMemorySaver()}) if hasattr(graph, "copy") else graph
         state = asyncio.run(served.ainvoke({"description": DESCRIPTION, "options": {"max_repairs": 1}},
                                            {"configurable": {"thread_id": "server-1"}}))
