@@ -323,6 +323,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --------------------------------------------------------------- POST
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        if self.fake._stop.is_set():
+            # Stopped: behave like a dead endpoint even on kept-alive connections.
+            self.close_connection = True
+            return
         path = self.path.split("?", 1)[0].rstrip("/")
         if path != "/v1/chat/completions":
             self._read_json_quietly()
