@@ -38,7 +38,7 @@ def ask(console: Console, interrupts: list[Any]) -> dict[str, dict[str, Any]]:
         console.print(Markdown(value["markdown"]))
         if value.get("failures"):
             console.print("[red]checks failing:[/] " + "; ".join(value["failures"]))
-        key = Prompt.ask("[a]pprove / [e]dit / [r]evise with feedback / [s]kip for now", choices=list(CHOICES), default="a", console=console)
+        key = Prompt.ask("(a)pprove / (e)dit / (r)evise with feedback / (s)kip for now", choices=list(CHOICES), default="a", console=console)
         action = CHOICES[key]
         if action == "edit":
             decisions[pending.id] = {"action": "edit", "markdown": edit_in_editor(value["markdown"])}
