@@ -56,8 +56,11 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
     path = settings.checkpoint_db
     path.parent.mkdir(parents=True, exist_ok=True)
     _ensure_sqlite_healthy(path)
-    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
-        yield saver
+    import aiosqlite
+
+    # A generous busy timeout: a second process (resume, show) may wait on a write.
+    async with aiosqlite.connect(str(path), timeout=30) as conn:
+        yield AsyncSqliteSaver(conn)
 
 
 def _ensure_sqlite_healthy(path: Path) -> None:
