@@ -157,7 +157,8 @@ def token_scaling(recorded_output_tokens: float) -> list[dict]:
         total_in = 0
         for i in range(n):
             deps = [f"s{j}" for j in (i - 1, i - 2) if j >= 0]
-            spec = SectionSpec(id=f"s{i}", headings=template.headings, role=template.role, model=template.model,
+            # Same prompt file as a real section; only the dependency list varies.
+            spec = SectionSpec(id=template.id, headings=template.headings, role=template.role, model=template.model,
                                render=template.render, depends_on=tuple(deps))
             messages = section_messages(spec, description=DESCRIPTION, brief=brief,
                                         dependencies=[{"id": d, "digest": digest} for d in deps], feedback=[], repo_given=False)
