@@ -150,8 +150,9 @@ def event_object(data: EventIntegration) -> str:
 
 def payload_fields(event: EventDef) -> list[tuple[str, str, bool]]:
     """(name, type, required): the envelope, then the event's own fields."""
-    envelope = {name for name, _ in ENVELOPE}
-    return [(n, t, True) for n, t in ENVELOPE] + [(f.name, f.type, f.required) for f in event.fields if f.name not in envelope]
+    own = [(f.name, f.type, f.required) for f in event.fields]
+    taken = {name for name, _, _ in own}
+    return [(n, t, True) for n, t in ENVELOPE if n not in taken] + own
 
 
 def _schema_text(data: EventIntegration, event: EventDef) -> str:
