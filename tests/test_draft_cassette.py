@@ -34,7 +34,9 @@ def replayed(tmp_path_factory):
 
 def test_replay_uses_every_recorded_call_and_no_other(replayed):
     result, _ = replayed
-    assert result["error"] is None and result["status"] in ("ok", "partial")
+    # The 1.5B model fails some sections; the run is then "partial" and says which.
+    assert result["status"] in ("ok", "partial"), result["error"]
+    assert result["error"] is None or result["error"].startswith("spec written, but these parts failed")
     assert result["cassette"]["unused"] == []
 
 
