@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
 from langgraph.types import Send, interrupt
+from pydantic import ValidationError
 
 from agentspec.assemble import render_context, render_section
 from agentspec.errors import AgentSpecError
@@ -177,7 +178,25 @@ def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> lis
              "sections": {**task["sections"], spec_id: {"status": "drafted", "data": data}},
              "analyses": task["analyses"]}
     markdown = render_section(by_id()[spec_id], state["sections"][spec_id], render_context(state))
-    return section_failures(markdown, repo_given=bool(task["options"].get("repo_given")))
+    failures = section_failures(markdown, repo_given=bool(task["options"].get("repo_given")))
+    return failures + _cross_failures(task, spec_id, data)
+
+
+def _cross_failures(task: SectionTask, spec_id: str, data: dict[str, Any]) -> list[str]:
+    """Names this section uses that its dependencies do not define."""
+    spec = by_id()[spec_id]
+    if spec.cross_checks is None or spec.model is None:
+        return []
+    dependencies = {}
+    for dep in spec.depends_on:
+        entry = task["sections"].get(dep) or {}
+        if entry.get("data") is None:
+            continue
+        try:
+            dependencies[dep] = by_id()[dep].model.model_validate(entry["data"])
+        except ValidationError:
+            continue  # an invalid (failed) dependency is reported on its own
+    return spec.cross_checks(spec.model.model_validate(data), dependencies)
 
 
 async def draft_section(task: SectionTask) -> dict[str, Any]:

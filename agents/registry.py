@@ -34,6 +34,7 @@ def _load(entry: dict) -> SectionSpec:
         stage=entry.get("stage", "draft"),
         digest=getattr(module, "digest", None),
         max_tokens=getattr(module, "MAX_TOKENS", 1400),
+        cross_checks=getattr(module, "cross_checks", None),
     )
 
 

@@ -56,7 +56,7 @@ def draft(
     force: Annotated[bool, typer.Option(help="overwrite a non-empty output directory")] = False,
     review: Annotated[bool, typer.Option(help="approve, edit or revise each section as it is drafted")] = False,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="with --review: stop at the first approvals (exit 3)")] = False,
-    concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel section drafts (default 4)")] = None,
+    concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel LLM calls (default 4; 1 on the embedded model, which answers one at a time)")] = None,
     template: Annotated[str, typer.Option(help="spec template")] = "integration-requirements",
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
     max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD budget: degrade analyses, then stop between waves")] = None,

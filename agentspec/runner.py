@@ -88,7 +88,7 @@ class Runner:
         if out is not None:
             check_out_dir(out, force=force)  # fail before spending anything
         thread_id = uuid.uuid4().hex[:12]
-        options = {"review": review, "repo_given": repo_given, "max_repairs": 2,
+        options = {"review": review, "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
         options.update(self._degrade_for_budget(description, max_cost, max_tokens))

@@ -3,12 +3,13 @@ types every section model shares (they reject what would render badly)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 # Template placeholders such as [FEATURE_NAME] or [RATE_LIMIT_1] must never survive.
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
@@ -38,6 +39,25 @@ class SectionModel(BaseModel):
     """Base of every section's structured output."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Strict JSON first; then JSON whose strings hold raw newlines or tabs.
+
+        Small local models often write a code sample's newlines literally
+        inside a JSON string. The content is what was meant, so it is accepted
+        (Python's non-strict JSON) rather than paid for again with a re-ask.
+        instructor parses every answer through this method."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as exc:
+            if not any(error["type"] == "json_invalid" for error in exc.errors()):
+                raise
+            try:
+                data = json.loads(json_data, strict=False)
+            except ValueError:
+                raise exc from None
+            return cls.model_validate(data, **kwargs)
 
 
 def unique_names(values: list[Any], attr: str, what: str) -> None:
@@ -79,6 +99,9 @@ class SectionSpec:
     stage: Stage = "draft"
     digest: Callable[[Any], str] | None = None  # compact view handed to dependents
     max_tokens: int = 1400
+    # (data, {dependency id: validated data}) -> problems with names the
+    # dependencies define; part of the draft gate, so they come back as feedback.
+    cross_checks: Callable[[Any, dict[str, Any]], list[str]] | None = None
 
     @property
     def prompt(self) -> str:

@@ -35,8 +35,13 @@ class Settings(BaseSettings):
     instructor_mode: InstructorMode = "auto"
     request_timeout_s: float = 600.0
     transport_retries: int = 4  # 429/5xx/timeouts, with backoff + jitter, honouring retry-after
-    reask_retries: int = 2  # re-asks after a schema validation failure
-    concurrency: int = 4
+    # Re-asks after a schema validation failure, and redrafts after a failed
+    # section check. None: by provider (see retry_budget).
+    reask_retries: int | None = Field(default=None, ge=0, le=5)
+    max_repairs: int | None = Field(default=None, ge=0, le=5)
+    # Parallel LLM calls. None: 4 for hosted endpoints, 1 for the embedded
+    # server (see parallel_calls).
+    concurrency: int | None = Field(default=None, ge=1, le=32)
     temperature: float | None = None  # None: each role's own default
 
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("agentspec")))
@@ -55,6 +60,25 @@ class Settings(BaseSettings):
         if self.openai_api_key is not None:
             return self.openai_api_key.get_secret_value()
         return _key_from_file(self.config_dir / "keys.json", "openai")
+
+    def parallel_calls(self, provider: str) -> int:
+        """The embedded llama.cpp server answers one request at a time, so more
+        in flight only queue; one at a time keeps each re-ask right after its
+        own request, where llama.cpp reuses the whole prompt from its cache."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if provider == "local" else 4
+
+    def retry_budget(self) -> tuple[int, int]:
+        """(re-asks per call, redrafts per section).
+
+        On the embedded model every request costs a minute or more of CPU, and a
+        1.5B model that failed a rule twice repeats the same answer (measured on
+        the recorded drafts: of 52 re-asks, none after the first fixed a section
+        that the first did not), so it gets one of each; hosted models get two."""
+        default = 1 if self.resolved_provider() == "local" else 2
+        reask = default if self.reask_retries is None else self.reask_retries
+        return reask, default if self.max_repairs is None else self.max_repairs
 
     def resolved_provider(self) -> Literal["openai", "azure", "local"]:
         """`local` when nothing is configured: the embedded model needs no key."""

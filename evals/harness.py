@@ -66,7 +66,9 @@ PINNED_MODE = "json_object_schema"
 CALIBRATION_CASSETTE = "_calibration"
 _DEFAULT: Any = object()  # "use the module default", resolved at call time so tests can redirect it
 # Settings that change what a request looks like; record and replay pin them.
-_PINNED_DEFAULTS = ("reask_retries", "max_output_tokens", "max_description_tokens")
+_PINNED_DEFAULTS = ("max_output_tokens", "max_description_tokens")
+# Cassettes come from the embedded model, so its retry budget (Settings.retry_budget) is pinned.
+PINNED_REASKS = PINNED_REPAIRS = 1
 
 
 # ------------------------------------------------------------------ dataset
@@ -115,7 +117,9 @@ def pinned_settings(base: Settings, base_url: str, data_dir: Path, *, replay: bo
         # A replayed request that is not in the cassette must fail at once, not after backoff.
         transport_retries=0 if replay else Settings.model_fields["transport_retries"].default,
         checkpoint_url=None, data_dir=data_dir, cache_dir=base.cache_dir, config_dir=base.config_dir,
-        concurrency=base.concurrency, local_n_ctx=base.local_n_ctx, **defaults,
+        # Recording from the one-request-at-a-time local server: one call at a time.
+        concurrency=base.concurrency or (4 if replay else 1), local_n_ctx=base.local_n_ctx, reask_retries=PINNED_REASKS,
+        max_repairs=PINNED_REPAIRS, **defaults,
     )
 
 

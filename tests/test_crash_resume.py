@@ -32,31 +32,42 @@ def _finished_sections(srv, before: float) -> set[str]:
     return {c.section for c in srv.calls if c.status == 200 and c.end is not None and c.end < before}
 
 
-# Kill points: after this many answered LLM calls (intake is call 1; 30 calls in a full draft).
-@pytest.mark.parametrize("kill_after", [1, 4, 11, 19, 27])
-def test_kill_9_then_resume_requests_no_finished_section_again(tmp_path, kill_after):
+# Kill points: after this many answered LLM calls (intake is call 1; ~30 calls in a full draft).
+KILL_POINTS = (1, 4, 11, 19, 27)
+
+
+def test_kill_9_at_five_points_then_resume_requests_no_finished_section_again(tmp_path):
+    """One draft, killed with SIGKILL five times (the draft, then each resume),
+    resumed after every kill: each resume requests no section that had finished
+    before any earlier kill, and the last resume completes the spec."""
     with FakeOpenAIServer(responder=RecordedResponder(), latency=Latency(ttft_s=0.15, tokens_per_s=2000)) as srv:
-        proc = _cli(["draft", DESCRIPTION, "--out", str(tmp_path / "spec"), "--concurrency", "3"], srv.base_url)
-        deadline = time.monotonic() + 60
-        while sum(1 for c in srv.calls if c.status == 200) < kill_after:
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-        time.sleep(0.05 * kill_after % 0.2)  # vary the point inside the wave
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        killed_at = time.monotonic()
-        # An answer still in the client's hands at the kill may be lost; one that
-        # arrived 300 ms earlier has been checkpointed and must never be paid again.
-        finished = _finished_sections(srv, killed_at - 0.3)
+        args = ["draft", DESCRIPTION, "--out", str(tmp_path / "spec"), "--concurrency", "3"]
+        finished: set[str] = set()
+        for kill_after in KILL_POINTS:
+            before = Counter(c.section for c in srv.calls)
+            proc = _cli(args, srv.base_url)
+            deadline = time.monotonic() + 60
+            while sum(1 for c in srv.calls if c.status == 200) < kill_after:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            time.sleep(0.05 * kill_after % 0.2)  # vary the point inside the wave
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            killed_at = time.monotonic()
+            requested = set(Counter(c.section for c in srv.calls) - before)
+            again = finished & requested
+            assert not again, f"finished sections requested again after a kill at {kill_after} calls: {sorted(again)}"
+            # An answer still in the client's hands at the kill may be lost; one that
+            # arrived 300 ms earlier has been checkpointed and must never be paid again.
+            finished |= _finished_sections(srv, killed_at - 0.3)
+            args = ["resume", _thread_id()]
         before = Counter(c.section for c in srv.calls)
-        thread = _thread_id()
-        resume = _cli(["resume", thread], srv.base_url)
+        resume = _cli(args, srv.base_url)
         out, _ = resume.communicate(timeout=120)
         assert resume.returncode == 0, out
-        after = Counter(c.section for c in srv.calls) - before
-    again = finished & set(after)
-    assert not again, f"finished sections requested again after resume: {sorted(again)}"
+        again = finished & set(Counter(c.section for c in srv.calls) - before)
+    assert not again, f"finished sections requested again after the last resume: {sorted(again)}"
     spec = (tmp_path / "spec" / "integration-requirements.md").read_text()
     assert "## Testing & Validation" in spec and "failed**" not in spec
     run = json.loads((tmp_path / "spec" / "run.json").read_text())

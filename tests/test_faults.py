@@ -75,36 +75,35 @@ def test_endpoint_down_at_start_is_a_clear_resumable_error(tmp_path, monkeypatch
     assert runner().runs()[0]["status"] == "interrupted"
 
 
-def test_endpoint_dies_mid_run_then_resume_finishes(tmp_path, monkeypatch):
-    import threading
+def test_endpoint_dies_mid_run_then_resume_finishes(tmp_path):
+    """The draft runs in its own process, as a user's does: the endpoint dies
+    under it, it exits 4, and `resume` in another process finishes the spec."""
+    import subprocess
+    import sys
 
     from agentspec.testing import Latency
 
     responder = RecordedResponder()
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("AGENTSPEC_TRANSPORT_RETRIES", "1")
-    outcome: dict[str, BaseException | int] = {}
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "AGENTSPEC_TRANSPORT_RETRIES": "1"}
     srv = FakeOpenAIServer(responder=responder, latency=Latency(ttft_s=0.05, tokens_per_s=5000)).start()
     port = srv.port
-    monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
-
-    def run() -> None:
-        try:
-            outcome["code"] = draft(tmp_path / "spec")
-        except BaseException as exc:  # noqa: BLE001 - inspected below
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run)
-    worker.start()
+    proc = subprocess.Popen([sys.executable, "-m", "agentspec.cli", "draft", DESCRIPTION, "--out", str(tmp_path / "spec")],
+                            env={**env, "OPENAI_BASE_URL": srv.base_url}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
     while sum(1 for c in srv.calls if c.status == 200) < 8:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() is not None else "slow"
         time.sleep(0.01)
     srv.stop()  # the endpoint dies: connections are refused from now on
     finished = {c.section for c in srv.calls if c.status == 200}
-    worker.join(60)
-    assert isinstance(outcome.get("error"), EndpointError), outcome
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 4, out
+    assert "resume" in out and "Traceback" not in out, out
     thread = runner().runs()[0]["thread_id"]
     with FakeOpenAIServer(responder=responder, port=port) as srv2:
-        assert asyncio.run(runner().resume(thread, interactive=False)) == 0
+        resume = subprocess.run([sys.executable, "-m", "agentspec.cli", "resume", thread],
+                                env={**env, "OPENAI_BASE_URL": srv2.base_url}, capture_output=True, text=True, timeout=120)
+        assert resume.returncode == 0, resume.stdout + resume.stderr
         again = {c.section for c in srv2.calls} & finished
     assert not again, f"finished sections requested again: {again}"
     assert (tmp_path / "spec" / "integration-requirements.md").is_file()

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, language_of_path, syntax_error
 from agentspec.render.markdown import bullets, fence, join_blocks
+from agentspec.render.reflow import reflow_typescript
 from agentspec.section import RenderContext, SectionModel, ShortText, items
 
 # --- other sections' data -------------------------------------------------------------
@@ -148,8 +149,12 @@ class CodeExample(SectionModel):
 
     @field_validator("code")
     @classmethod
-    def _code_text(cls, value: str) -> str:
+    def _code_text(cls, value: str, info: ValidationInfo) -> str:
         code = value.strip("\n").rstrip()
+        path = str(info.data.get("file_path") or "")
+        if len(code.splitlines()) < MIN_LINES and (language_of_path(path) or "typescript") == "typescript":
+            # A small model's one-line program: a layout problem, fixed by code.
+            code = reflow_typescript(code, tsx=path.lower().endswith(".tsx"))
         if len(code) > MAX_CHARS:
             raise ValueError(f"the code has {len(code)} characters; keep the example focused, 30-80 lines (at most {MAX_CHARS} characters)")
         problem = code_placeholder(code)

@@ -72,6 +72,25 @@ class RestClient(SectionModel):
     types: items(Interface, 0, 3) = Field(default_factory=list, description="types the methods take or return")
     methods: items(RestMethod, 1, 5)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _origin_and_prefix(cls, data: object) -> object:
+        """`https://api.acme.com/api/v1` with `/invoices` means the origin plus
+        `/api/v1/invoices`: the same API, split where this schema splits it."""
+        if not isinstance(data, dict) or not isinstance(data.get("base_url"), str):
+            return data
+        match = re.fullmatch(r"(https?://[^/\s?#]+)(/[^\s?#]*)?", data["base_url"].strip())
+        if not match or not (match.group(2) or "").strip("/"):
+            return data
+        prefix = "/" + match.group(2).strip("/")
+        methods = [
+            {**m, "path": prefix + m["path"]}
+            if isinstance(m, dict) and isinstance(m.get("path"), str) and m["path"].startswith("/")
+            and not (m["path"] + "/").startswith(prefix + "/") else m
+            for m in data.get("methods") or []
+        ]
+        return {**data, "base_url": match.group(1).lower(), "methods": methods}
+
 
 class GqlArg(SectionModel):
     name: CamelName = Field(description="camelCase argument")

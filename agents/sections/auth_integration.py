@@ -60,11 +60,12 @@ class AuthIntegration(SectionModel):
         for role in self.roles:
             _unique(role.permissions, f"permission of role {role.name}")
             granted.update(role.permissions)
+        # OIDC fixes these scopes for these choices: implied by the answer, so added, not re-asked.
         if "openid" not in self.scopes:
-            raise ValueError("scopes must include openid (OIDC sign-in)")
+            self.scopes.insert(0, "openid")
         if self.refresh_strategy == "rotating refresh tokens":
             if "offline_access" not in self.scopes:
-                raise ValueError("rotating refresh tokens need the offline_access scope; add it to scopes")
+                self.scopes.append("offline_access")
             if self.refresh_token_days == 0:
                 raise ValueError("rotating refresh tokens need refresh_token_days > 0")
         if self.client_secret_env_var and self.token_storage in {"in-memory (SPA)", "secure device storage"}:

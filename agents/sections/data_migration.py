@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from agentspec.render.markdown import checklist, fence, join_blocks
-from agentspec.render.sql import check_boolean_query, check_statement, literal
+from agentspec.render.sql import check_boolean_query, check_statement, literal, referenced_tables
 from agentspec.section import RenderContext, SectionModel, ShortText, items
 
 _CHANGE_KINDS = ("insert", "update", "delete", "create", "alter", "drop", "comment", "merge")
@@ -25,7 +25,7 @@ CheckSql = Annotated[_Sql, AfterValidator(check_boolean_query)]
 
 class Check(SectionModel):
     description: ShortText = Field(description="what must hold, e.g. every invoice has a billing customer")
-    sql: CheckSql = Field(description="one SELECT returning a single boolean, true when the check passes, e.g. SELECT count(*) = 0 FROM invoices WHERE customer_id IS NULL")
+    sql: CheckSql = Field(description="one SELECT returning a single boolean, true when the check passes, e.g. SELECT count(*) = 0 FROM orders WHERE customer_id IS NULL; only tables that database_schema defines")
 
 
 class DataMigration(SectionModel):
@@ -123,3 +123,17 @@ def digest(data: DataMigration) -> str:
     lines += [f"- {_one_line(s)[:140]}" for s in data.transformation]
     lines += [f"- post-check: {c.description}" for c in data.post_checks]
     return "\n".join(lines)
+
+
+def cross_checks(data: DataMigration, sections: dict) -> list[str]:
+    """Every table the migration's SQL reads or writes is one database_schema defines."""
+    from agents.sections.database_schema import table_columns
+
+    schema = sections.get("database_schema")
+    if schema is None:
+        return []
+    known = set(table_columns(schema))
+    statements = [c.sql for c in [*data.pre_checks, *data.post_checks]] + [*data.transformation, *data.rollback]
+    unknown = sorted({t for sql in statements for t in referenced_tables(sql)} - known)
+    return [f"data_migration uses table {t!r}, which database_schema does not define (tables: {sorted(known)})"
+            for t in unknown]

@@ -181,6 +181,10 @@ def _check_reference(tbl: Table, col: Column, by_name: dict[str, Table]) -> None
     single_unique = any(i.unique and i.columns == [target_col] for i in parent.indexes)
     if not (target.primary_key or target.unique or single_unique):
         raise ValueError(f"{where}, but {target_table}.{target_col} is neither primary key nor unique; reference the primary key")
+    if target.type != col.type and col.default is None:
+        # A foreign key column has its target's type by definition: align it
+        # rather than re-ask (small models write varchar ids next to uuid keys).
+        col.type = target.type
     if target.type != col.type:
         raise ValueError(f"{where}: types differ ({col.type} vs {target.type}); a foreign key column must have the type of its target")
     if tbl.existing and not parent.existing:

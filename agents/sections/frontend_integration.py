@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from agentspec.render.markdown import field, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
@@ -26,7 +26,15 @@ class FrontendIntegration(SectionModel):
     store_structure: Text = Field(description="slices/stores and their shape")
     actions: items(ShortText, 1, 8) = Field(description="action or mutation names")
     reducer_integration: Text
-    middleware: Text = Field(description="middleware/effects used, e.g. RTK Query polling")
+    middleware: Text | None = Field(description="middleware/effects used, e.g. RTK Query polling; null if none")
+
+    @field_validator("middleware", mode="before")
+    @classmethod
+    def _none_is_an_answer(cls, value: object) -> object:
+        # "None" is a valid answer here (no middleware), not filler to re-ask for.
+        if isinstance(value, str) and value.strip().lower().rstrip(".") in {"none", "n/a", ""}:
+            return None
+        return value
 
 
 MODEL = FrontendIntegration
@@ -56,7 +64,7 @@ def render(data: FrontendIntegration, ctx: RenderContext) -> str:
             field("Store Structure", data.store_structure, 3),
             field("Action Definitions", ", ".join(f"`{a}`" for a in data.actions), 3),
             field("Reducer Integration", data.reducer_integration, 3),
-            field("Middleware Usage", data.middleware, 3),
+            field("Middleware Usage", data.middleware or "none: plain data fetching, no middleware", 3),
         ]),
     )
 

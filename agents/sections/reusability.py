@@ -30,10 +30,16 @@ class _NoLocations(SectionModel):
 
 class ExistingPattern(_NoLocations):
     name: ShortText = Field(description="pattern or component likely to exist, e.g. Shared HTTP client with retries")
-    where_to_look: Hint = Field(description='how to find it, e.g. grep -rn "axios.create" src/ (never file:line)')
+    where_to_look: Hint = Field(description='how to find it, e.g. grep -rn "axios.create" src/')
     how_to_reuse: ShortText
     modifications: Literal["None", "Minor", "Adapt"]
-    modification_detail: ShortText = Field(description="what changes, or why none, e.g. add idempotency-key header")
+    modification_detail: str = Field("", max_length=160, description="what changes, e.g. add idempotency-key header; empty when None")
+
+    @model_validator(mode="after")
+    def _detail_when_changed(self) -> "ExistingPattern":
+        if self.modifications != "None" and not self.modification_detail.strip():
+            raise ValueError(f"modifications is {self.modifications}: say what changes in modification_detail")
+        return self
 
 
 class NewComponent(_NoLocations):
@@ -52,7 +58,7 @@ class Knowledge(_NoLocations):
 
 
 class Refactoring(_NoLocations):
-    where_to_look: Hint = Field(description='how to find the code, e.g. grep -rn "fetch(" src/services/ (never file:line)')
+    where_to_look: Hint = Field(description='how to find the code, e.g. grep -rn "fetch(" src/services/')
     current_issue: ShortText = Field(description="what makes it hard to reuse")
     proposed_refactor: ShortText
     impact: ShortText = Field(description="benefit of the refactor")
@@ -91,7 +97,7 @@ def render(data: Reusability, ctx: RenderContext) -> str:
         f"- **Pattern/Component**: {p.name}\n"
         f"  - **Location**: {_location(p.where_to_look, ctx.repo_given)}\n"
         f"  - **How to reuse**: {p.how_to_reuse}\n"
-        f"  - **Modifications needed**: {p.modifications} - {p.modification_detail}"
+        f"  - **Modifications needed**: {p.modifications} - {p.modification_detail.strip() or 'reuse as is'}"
         for p in data.existing_patterns
     )
     components = "\n".join(

@@ -60,7 +60,7 @@ class Gateway:
         self._client.on("parse:error", _count_parse_error)
         # The concurrency cap lives here, around the HTTP call, not in LangGraph's
         # max_concurrency: that also counts the node awaiting its @task and deadlocks.
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = asyncio.Semaphore(settings.parallel_calls(endpoint.provider))
 
     async def aclose(self) -> None:
         await self._raw.close()
@@ -87,7 +87,7 @@ class Gateway:
             "response_model": response_model,
             "temperature": temperature,
             "max_tokens": max_tokens or self.settings.max_output_tokens,
-            "max_retries": self.settings.reask_retries,
+            "max_retries": self.settings.retry_budget()[0],
             "extra_headers": {"x-agentspec-section": section, "x-agentspec-role": role},
         }
         if self.endpoint.mode == "json_object_schema":

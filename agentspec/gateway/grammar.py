@@ -6,7 +6,12 @@ ranges blow that grammar up and make sampling crawl (minutes for a few hundred
 tokens on 2 cores). The grammar therefore keeps the structure — types, required
 keys, enums, array bounds — plus a capped string length: without any length
 bound a 1.5B model can loop inside one string until max_tokens. pydantic still
-validates every original bound, with instructor re-asking on a violation."""
+validates every original bound, with instructor re-asking on a violation.
+
+Every property is required in the grammar, optional ones included (they may
+still be null or empty): a small model skips optional keys, and then misses
+the rules that tie them to other fields (a reason when a list is empty, a
+lifetime for refresh tokens)."""
 
 from __future__ import annotations
 
@@ -34,4 +39,6 @@ def grammar_schema(schema: Any) -> Any:
                 out[key] = min(value, GRAMMAR_MAX_STRING)
         elif key not in _DROP:
             out[key] = grammar_schema(value)
+    if isinstance(out.get("properties"), dict):
+        out["required"] = list(out["properties"])
     return out

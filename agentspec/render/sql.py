@@ -202,3 +202,18 @@ def check_boolean_query(sql: str) -> str:
     if statement.find(exp.Table) is None:
         raise ValueError(f"a check must read the data it verifies (SELECT ... FROM table ...), {example}")
     return text
+
+
+def referenced_tables(sql: str) -> set[str]:
+    """Names of the tables a statement reads or writes (CTE names excluded);
+    empty when it does not parse (the statement checks report that)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except SqlglotError:
+        return set()
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    return {t.name.lower() for t in tree.find_all(exp.Table) if t.name and t.name.lower() not in ctes}

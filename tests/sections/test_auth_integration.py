@@ -52,10 +52,15 @@ def test_rejects_scope_no_role_grants():
     h.rejects(MODEL, payload, "['refund:invoices'] are not granted by any role")
 
 
-def test_rejects_refresh_rotation_without_offline_access():
+def test_scopes_that_oidc_requires_are_added():
     payload = h.auth_payload()
     payload["scopes"].remove("offline_access")
-    h.rejects(MODEL, payload, "offline_access")
+    payload["scopes"].remove("openid")
+    scopes = MODEL.model_validate(payload).scopes
+    assert scopes[0] == "openid" and "offline_access" in scopes
+
+
+def test_rejects_refresh_rotation_without_a_lifetime():
     payload = h.auth_payload()
     payload["refresh_token_days"] = 0
     h.rejects(MODEL, payload, "refresh_token_days > 0")
@@ -65,9 +70,6 @@ def test_rejects_secret_in_browser_and_missing_openid():
     payload = h.auth_payload()
     payload["token_storage"] = "in-memory (SPA)"
     h.rejects(MODEL, payload, "cannot keep a client secret")
-    payload = h.auth_payload()
-    payload["scopes"].remove("openid")
-    h.rejects(MODEL, payload, "openid")
 
 
 def test_rejects_bad_formats_and_duplicates():

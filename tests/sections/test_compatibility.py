@@ -54,8 +54,13 @@ def test_no_polyfills_renders_the_reason() -> None:
     assert "- **Polyfills Required**: None - every API used is native from Chrome 110 and Safari 16" in md
 
 
+def test_no_polyfills_without_a_reason_states_the_minimums() -> None:
+    data = Compatibility.model_validate(dict(DATA, polyfills=[], no_polyfills_reason=None))
+    md = check_rendered(section, data)
+    assert "- **Polyfills Required**: None - every browser API the feature uses is native from Chrome 110, Firefox 115" in md
+
+
 def test_validators() -> None:
-    assert_rejects(Compatibility, dict(DATA, polyfills=[]), "no_polyfills_reason")
     assert_rejects(Compatibility, dict(DATA, safari=9), "safari")
     assert_rejects(Compatibility, dict(DATA, chrome="latest"), "chrome")
     assert_rejects(Compatibility, dict(DATA, stack=DATA["stack"] + [{"layer": "runtime", "name": "nodejs", "versions": "20"}]), "listed twice")

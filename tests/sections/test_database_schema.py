@@ -165,12 +165,27 @@ def test_rejects_fk_to_missing_table():
     h.rejects(MODEL, payload, "no table 'customers'", "mark it existing")
 
 
-def test_rejects_fk_to_missing_column_and_type_mismatch():
+def test_rejects_fk_to_missing_column():
     payload = h.schema_payload()
     _table(payload, "invoices")["columns"][1]["references"] = "billing_customers.uuid"
     h.rejects(MODEL, payload, "has no column 'uuid'")
+
+
+def test_fk_column_takes_its_targets_type():
     payload = h.schema_payload()
-    _table(payload, "invoice_line_items")["columns"][1]["type"] = "bigint"
+    column = _table(payload, "invoice_line_items")["columns"][1]
+    target_table, target_column = column["references"].split(".")
+    wanted = next(c["type"] for c in _table(payload, target_table)["columns"] if c["name"] == target_column)
+    column["type"] = "bigint" if wanted != "bigint" else "uuid"
+    data = MODEL.model_validate(payload)
+    fixed = next(c for t in data.tables if t.name == "invoice_line_items" for c in t.columns if c.name == column["name"])
+    assert fixed.type == wanted
+
+
+def test_fk_column_with_a_default_of_another_type_is_rejected():
+    payload = h.schema_payload()
+    column = _table(payload, "invoice_line_items")["columns"][1]
+    column["type"], column["default"] = "bigint", "0"
     h.rejects(MODEL, payload, "types differ")
 
 

@@ -1,0 +1,141 @@
+"""What a 1.5B local model gets wrong that code can put right without a re-ask
+(each case was a re-ask in the recorded real drafts), and the rules that must
+still be enforced after the fix."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from agentspec.gateway.grammar import grammar_schema
+from agentspec.render.code import typescript_error
+from agentspec.render.reflow import reflow_typescript
+from agentspec.settings import load_settings
+from agents.nodes import _cross_failures
+from agents.sections import api_specifications, data_migration, frontend_integration, reusability
+from agents.sections._general import CodeExample
+
+from tests.fakes import RECORDED
+from tests.sections import _data_helpers as h
+from tests.sections.test_reusability import DATA as REUSABILITY
+
+ONE_LINE_TS = (
+    "import { Pool } from 'pg'; const pool = new Pool({ connectionString: process.env.DATABASE_URL }); "
+    "export async function upsertInvoice(id: string, amount: number): Promise<void> { const client = await pool.connect(); "
+    "try { await client.query('BEGIN'); await client.query('INSERT INTO stripe_invoices (id, amount) VALUES ($1, $2) "
+    "ON CONFLICT (id) DO UPDATE SET amount = EXCLUDED.amount', [id, amount]); if (amount < 0) { throw new Error('negative; amount'); } "
+    "else { console.log(`stored {${id}}`); } await client.query('COMMIT'); } catch (err) { await client.query('ROLLBACK'); throw err; } "
+    "finally { client.release(); } } for (let i = 0; i < 3; i++) { setTimeout(() => { void upsertInvoice(`in_${i}`, i); }, 100); }"
+)
+
+
+def test_one_line_typescript_is_laid_out_and_still_parses():
+    out = reflow_typescript(ONE_LINE_TS)
+    assert typescript_error(out) is None
+    lines = out.splitlines()
+    assert len(lines) >= 20
+    assert "    await client.query('BEGIN');" in lines  # statement per line, blocks indented
+    stripped = [line.strip() for line in lines]
+    assert "} else {" in stripped and "} finally {" in stripped  # continuations stay on the brace's line
+    assert "for (let i = 0; i < 3; i++) {" in lines  # a for header is not split at its semicolons
+    assert "throw new Error('negative; amount');" in out  # strings are never split
+    # Same tokens, only whitespace changed.
+    assert "".join(out.split()) == "".join(ONE_LINE_TS.split())
+
+
+def test_code_that_does_not_parse_is_left_for_the_syntax_gate():
+    broken = "const a = ; function ("
+    assert reflow_typescript(broken) == broken
+
+
+def test_code_example_accepts_a_one_line_program_and_stores_it_laid_out():
+    example = CodeExample.model_validate({
+        "purpose": "Store a Stripe invoice idempotently", "file_path": "src/billing/upsert_invoice.ts",
+        "code": ONE_LINE_TS, "key_points": ["one transaction", "idempotent upsert"],
+    })
+    assert len(example.code.splitlines()) >= 20
+
+
+def test_raw_newlines_inside_json_strings_are_accepted_other_bad_json_is_not():
+    raw = '{"purpose": "Store an invoice", "file_path": "src/a.ts", "code": "' + reflow_typescript(ONE_LINE_TS) + '", "key_points": ["a b", "c d"]}'
+    assert "\n" in raw
+    example = CodeExample.model_validate_json(raw)
+    assert example.code.count("\n") >= 20
+    with pytest.raises(ValidationError, match="json_invalid"):
+        CodeExample.model_validate_json('{"purpose": "x", "code": "unterminated')
+
+
+def test_base_url_with_a_path_becomes_origin_plus_path_prefix():
+    payload = h.api_payload()
+    payload["rest"]["base_url"] = "https://API.acme.com/api/v1"
+    for method in payload["rest"]["methods"]:
+        method["path"] = method["path"].removeprefix("/api/v1")
+    data = api_specifications.MODEL.model_validate(payload)
+    assert data.rest.base_url == "https://api.acme.com"
+    assert all(m.path.startswith("/api/v1/") for m in data.rest.methods)
+
+
+def test_base_url_with_a_non_version_path_is_still_rejected():
+    payload = h.api_payload()
+    payload["rest"]["base_url"] = "https://api.acme.com/billing"
+    h.rejects(api_specifications.MODEL, payload, "path")
+
+
+def test_no_middleware_is_an_answer_not_filler():
+    payload = json.loads(RECORDED.read_text())["sections"]["frontend_integration"]["data"]
+    data = frontend_integration.MODEL.model_validate({**payload, "middleware": "None"})
+    assert data.middleware is None
+    assert "none: plain data fetching" in frontend_integration.render(data, h.context())
+
+
+def test_reuse_as_is_needs_no_detail_but_a_change_does():
+    data = copy.deepcopy(REUSABILITY)
+    data["existing_patterns"][1]["modification_detail"] = ""
+    model = reusability.Reusability.model_validate(data)
+    assert "None - reuse as is" in reusability.render(model, h.context())
+    data["existing_patterns"][0]["modification_detail"] = ""
+    h.rejects(reusability.Reusability, data, "say what changes")
+
+
+def test_where_to_look_with_a_real_location_is_still_rejected():
+    data = copy.deepcopy(REUSABILITY)
+    data["existing_patterns"][0]["where_to_look"] = "src/http/client.ts:42"
+    h.rejects(reusability.Reusability, data, "claims an existing line")
+
+
+def test_grammar_requires_every_property_and_keeps_nullability():
+    schema = grammar_schema(frontend_integration.MODEL.model_json_schema())
+    assert set(schema["required"]) == set(schema["properties"])
+    assert {"type": "null"} in schema["properties"]["middleware"]["anyOf"]
+
+
+def test_retry_budget_is_smaller_on_the_embedded_model(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert load_settings(provider="local").retry_budget() == (1, 1)
+    assert load_settings(provider="openai", openai_api_key="sk-test").retry_budget() == (2, 2)
+    assert load_settings(provider="local", reask_retries=3, max_repairs=0).retry_budget() == (3, 0)
+
+
+def test_migration_tables_must_exist_in_the_schema_and_the_gate_says_so():
+    migration = h.migration_payload()
+    schema = h.schema_payload()
+    task = {"sections": {"database_schema": {"status": "drafted", "data": schema}}}
+    assert _cross_failures(task, "data_migration", migration) == []
+    bad = copy.deepcopy(migration)
+    bad["pre_checks"][0]["sql"] = "SELECT count(*) = 0 FROM invoices_legacy WHERE customer_id IS NULL"
+    failures = _cross_failures(task, "data_migration", bad)
+    assert len(failures) == 1 and "'invoices_legacy'" in failures[0] and "database_schema does not define" in failures[0]
+    # Without the schema (failed or not drafted) there is nothing to check against.
+    assert _cross_failures({"sections": {}}, "data_migration", bad) == []
+    assert data_migration.cross_checks is not None
+
+
+def test_embedded_model_gets_one_call_at_a_time_unless_asked(monkeypatch):
+    monkeypatch.delenv("AGENTSPEC_CONCURRENCY", raising=False)
+    assert load_settings().parallel_calls("local") == 1
+    assert load_settings().parallel_calls("openai") == 4
+    assert load_settings(concurrency=3).parallel_calls("local") == 3
