@@ -97,10 +97,11 @@ def run_and_watch(command: list[str], env: dict[str, str]) -> tuple[int, float, 
 # ------------------------------------------------------------------ analysis
 
 
-def server_counters(log: Path, offset: int) -> dict[str, list[float]]:
+def server_counters(log: Path) -> dict[str, list[float]]:
     out: dict[str, list[float]] = defaultdict(list)
+    if not log.exists():
+        return out
     with log.open(encoding="utf-8", errors="replace") as handle:
-        handle.seek(offset)
         for line in handle:
             match = _EVAL.match(line)
             if match:
@@ -162,17 +163,22 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-local.md")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--runs-under", type=Path, help="where the command writes run.json (searched recursively)")
+    ap.add_argument("--analyse", type=Path, metavar="RUN_JSON",
+                    help="no run: analyse this run.json with the server log as it is now (peak RSS not measured)")
     ap.add_argument("command", nargs=argparse.REMAINDER, help="after --: the agentspec command to measure")
     args = ap.parse_args()
 
+    if args.analyse:
+        rows = analyse(json.loads(args.analyse.read_text()), server_counters(log_path_for()), 0.0, {})
+        print(table(rows))
+        return 0
     env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL"}}
     command = [c for c in args.command if c != "--"]
     workdir = Path(tempfile.mkdtemp(prefix="bench-draft-"))
     if not command:
         command = [str(Path(sys.executable).parent / "agentspec"), "draft", README_EXAMPLE, "--out", str(workdir / "spec")]
     runs_under = args.runs_under or workdir
-    log = log_path_for()
-    offset = log.stat().st_size if log.exists() else 0
+    log = log_path_for()  # the server rewrites it when it starts: all of it is this run's
     load_before = os.getloadavg()[0]
     code, wall_s, peaks = run_and_watch(command, env)
     load_after = os.getloadavg()[0]
@@ -181,7 +187,7 @@ def main() -> int:
         print(f"no run.json under {runs_under} (exit code {code})", file=sys.stderr)
         return 1
     run = json.loads(run_files[-1].read_text())
-    rows = analyse(run, server_counters(log, offset), wall_s, peaks)
+    rows = analyse(run, server_counters(log), wall_s, peaks)
     header = (
         f"## {dt.date.today().isoformat()} — full draft on the embedded model ({cpu_count()} CPUs usable; "
         f"{platform.processor() or platform.machine()})\n\n"

@@ -13,34 +13,19 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlglot
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlglot import exp
 
 from agentspec.section import RenderContext
 
-ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]{2,}\]")
-FENCE = re.compile(r"^(?P<indent> *)(?P<ticks>`{3,})(?P<lang>[a-z]*)\n(?P<body>.*?)\n(?P=indent)(?P=ticks)$", re.M | re.S)
-
+from tests.sections._general_helpers import FENCE, PLACEHOLDER, ROOT, _ts, assert_rejects, headings
 
 # --- registry / rendering ---------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _entries() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load((ROOT / "agents" / "sections.yaml").read_text(encoding="utf-8"))
-    return {e["id"]: e for e in data}
-
-
-def headings(section_id: str) -> list[str]:
-    return list(_entries()[section_id]["headings"])
 
 
 def context() -> RenderContext:
@@ -92,25 +77,10 @@ def blocks(markdown: str, lang: str) -> list[str]:
     return found
 
 
-def rejects(model: type[BaseModel], payload: dict[str, Any], *fragments: str) -> str:
-    """Validation fails and the message contains every fragment (case-insensitive)."""
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(payload)
-    message = str(info.value)
-    for fragment in fragments:
-        assert fragment.lower() in message.lower(), f"{fragment!r} not in: {message}"
-    return message
+rejects = assert_rejects
 
 
 # --- TypeScript -----------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _ts_parser():  # type: ignore[no-untyped-def]
-    import tree_sitter_typescript as tst
-    from tree_sitter import Language, Parser
-
-    return Parser(Language(tst.language_typescript()))
 
 
 def _first_error(node):  # type: ignore[no-untyped-def]
@@ -125,7 +95,7 @@ def _first_error(node):  # type: ignore[no-untyped-def]
 
 
 def assert_ts_parses(code: str) -> None:
-    tree = _ts_parser().parse(code.encode())
+    tree = _ts().parse(code.encode())
     if tree.root_node.has_error:
         bad = _first_error(tree.root_node)
         row = bad.start_point[0] if bad is not None else 0

@@ -128,12 +128,13 @@ def assert_blocks_parse(markdown: str, expect: dict[str, int] | None = None) -> 
 
 
 def assert_rejects(model: type[BaseModel], data: dict[str, Any], *fragments: str) -> str:
-    """Validation fails and the message (which goes back to the model) names the problem."""
+    """Validation fails and the message (which goes back to the model) names the
+    problem: it contains every fragment (case-insensitive)."""
     with pytest.raises(ValidationError) as info:
         model.model_validate(data)
     message = str(info.value)
     for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in:\n{message}"
+        assert fragment.lower() in message.lower(), f"{fragment!r} not in:\n{message}"
     return message
 
 
