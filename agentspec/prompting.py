@@ -44,7 +44,8 @@ def schema_guide(model: type[BaseModel]) -> str:
     In llama.cpp's json_object+schema mode the schema is only a grammar and the
     model never sees the descriptions, so every mode gets this short guide instead
     of the full JSON schema (which would cost thousands of prompt tokens)."""
-    schema = model.model_json_schema()
+    documented = getattr(model, "documented_schema", None)
+    schema = documented() if documented else model.model_json_schema()
     defs = schema.get("$defs", {})
     lines: list[str] = []
     _walk(schema, defs, lines, indent=0, seen=set())
