@@ -3,6 +3,8 @@ types every section model shares (they reject what would render badly)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -46,6 +48,19 @@ def _without_annotations(schema: Any) -> Any:
     return schema
 
 
+def _wire(documented: dict[str, Any]) -> dict[str, Any]:
+    lean = _without_annotations(documented)
+    lean["title"] = documented["title"]  # instructor names the tool after it
+    return lean
+
+
+@functools.cache
+def _schemas(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(documented, wire) schemas of a model class."""
+    documented = BaseModel.model_json_schema.__func__(model)  # type: ignore[attr-defined]
+    return documented, _wire(documented)
+
+
 class SectionModel(BaseModel):
     """Base of every section's structured output."""
 
@@ -57,15 +72,16 @@ class SectionModel(BaseModel):
         no titles or descriptions. The prompt's field guide (documented_schema)
         already tells the model what each field means; sending it twice would
         bill every call for ~7k tokens per draft again (measured over the 27 models)."""
-        documented = super().model_json_schema(*args, **kwargs)
-        lean = _without_annotations(documented)
-        lean["title"] = documented["title"]  # instructor names the tool after it
-        return lean
+        if args or kwargs:
+            return _wire(super().model_json_schema(*args, **kwargs))
+        # Generating a schema costs ~15 ms and happens on every call (instructor,
+        # the field guide): cached per class, handed out as copies.
+        return copy.deepcopy(_schemas(cls)[1])
 
     @classmethod
     def documented_schema(cls) -> dict[str, Any]:
         """The full JSON schema, descriptions included, for the prompt's field guide."""
-        return super().model_json_schema()
+        return copy.deepcopy(_schemas(cls)[0])
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:  # type: ignore[override]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import time
 from typing import Any, TypeVar
 
@@ -84,7 +85,7 @@ class Gateway:
         kwargs: dict[str, Any] = {
             "model": model,
             "messages": messages,
-            "response_model": response_model,
+            "response_model": _wrapped(response_model),
             "temperature": temperature,
             "max_tokens": max_tokens or self.settings.max_output_tokens,
             "max_retries": self.settings.retry_budget()[0],
@@ -125,6 +126,16 @@ class Gateway:
         record.reasks = counter[0]
         _fill_usage(record, completion.usage, messages, result.model_dump_json())
         return result, record
+
+
+@functools.cache
+def _wrapped(response_model: type[T]) -> type[T]:
+    """instructor's response-schema subclass of a model, made once per model.
+
+    instructor otherwise builds a new pydantic class on every call (~10 ms of
+    CPU each, and every schema cache misses on the new class); it skips that for
+    a model that already is one."""
+    return instructor.openai_schema(response_model)
 
 
 def _api_error_in(exc: BaseException) -> openai.APIError | None:
