@@ -91,8 +91,9 @@ def over_budget(state: DraftState) -> str | None:
 
 
 def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble", "stop_for_budget"]:
-    """Dispatch the next wave: draft sections whose dependencies are done, then the
-    three analyses in parallel, then fold-in sections, then the document check."""
+    """Dispatch the next wave: every draft section whose dependencies are done,
+    the analyses once the sections they read are done, and the fold-in sections
+    once the analyses and their own dependencies are; then the document check."""
     sections = state.get("sections") or {}
     waiting_any = any(st["status"] in ("queued", "stale") for st in sections.values()) or any(
         st["status"] == "queued" for st in (state.get("analyses") or {}).values())
@@ -106,17 +107,20 @@ def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble", "st
                 if specs[sid].stage == stage and st["status"] in waiting
                 and all(sections.get(d, {}).get("status", "drafted") in DONE for d in specs[sid].depends_on)]
 
-    drafts = ready("draft")
-    if drafts:
-        return [Send("draft_section", _task(state, sid)) for sid in drafts]
-    if any(specs[sid].stage == "draft" and st["status"] in waiting for sid, st in sections.items()):
+    analyses = state.get("analyses") or {}
+    inputs = {s.id: s.depends_on for s in analysis_specs()}
+    pending = [aid for aid, st in analyses.items() if st["status"] == "queued"]
+    # A failed input does not hold the analyses back: they read what there is.
+    analyses_ready = [aid for aid in pending
+                      if all(sections.get(d, {}).get("status", "drafted") in DONE for d in inputs[aid])]
+    foldins = ready("foldin") if not pending else []
+    sends = ([Send("draft_section", _task(state, sid)) for sid in ready("draft")]
+             + [Send("analyze", _task(state, aid)) for aid in analyses_ready]
+             + [Send("draft_section", _task(state, sid)) for sid in foldins])
+    if sends:
+        return sends
+    if any(st["status"] in waiting for st in sections.values()) or pending:
         raise RuntimeError("sections are waiting on dependencies that can never finish")
-    pending = [aid for aid, st in (state.get("analyses") or {}).items() if st["status"] == "queued"]
-    if pending:
-        return [Send("analyze", _task(state, aid)) for aid in pending]
-    foldins = ready("foldin")
-    if foldins:
-        return [Send("draft_section", _task(state, sid)) for sid in foldins]
     return "check" if state.get("needs_check", True) else "assemble"
 
 
@@ -251,7 +255,8 @@ async def _review(task: SectionTask, result: SectionState, deps: list[dict[str, 
 async def analyze(task: SectionTask) -> dict[str, Any]:
     aid = task["section_id"]
     budget, deps = ANALYSIS_DIGEST_BUDGET, []
-    for dep in _dependencies(task, [s.id for s in registry() if s.stage == "draft"]):
+    inputs = set(next(s.depends_on for s in analysis_specs() if s.id == task["section_id"]))
+    for dep in _dependencies(task, [s.id for s in registry() if s.id in inputs]):
         if budget <= 0:
             break
         dep = {"id": dep["id"], "digest": dep["digest"][: min(600, budget)]}
