@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 # Template placeholders such as [FEATURE_NAME] or [RATE_LIMIT_1] must never survive.
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
@@ -48,6 +48,12 @@ def _without_annotations(schema: Any) -> Any:
     return schema
 
 
+@functools.cache
+def _optional_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields that default to None (may be absent)."""
+    return frozenset(name for name, info in model.model_fields.items() if not info.is_required() and info.default is None)
+
+
 def _wire(documented: dict[str, Any]) -> dict[str, Any]:
     lean = _without_annotations(documented)
     lean["title"] = documented["title"]  # instructor names the tool after it
@@ -65,6 +71,20 @@ class SectionModel(BaseModel):
     """Base of every section's structured output."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_absent(cls, data: Any) -> Any:
+        """An optional field answered with "" is absent (None).
+
+        The local grammar makes every key required, so a small model writes ""
+        where it means "none" (`references: ""` on a column with no foreign
+        key); validating "" against the field's pattern would re-ask for nothing."""
+        if not isinstance(data, dict):
+            return data
+        optional = _optional_fields(cls)
+        return {key: None if key in optional and isinstance(value, str) and not value.strip() else value
+                for key, value in data.items()}
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]

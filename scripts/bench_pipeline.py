@@ -38,7 +38,7 @@ from agentspec.gateway.tokens import count_message_tokens  # noqa: E402
 from agentspec.runner import Runner  # noqa: E402
 from agentspec.settings import load_settings  # noqa: E402
 from agentspec.testing import FakeOpenAIServer, Latency  # noqa: E402
-from agents.analyses import ANALYSES  # noqa: E402
+from agents.analyses import analysis_specs  # noqa: E402
 from agents.registry import by_id, dependents, registry  # noqa: E402
 from tests.fakes import DESCRIPTION, RecordedResponder  # noqa: E402
 
@@ -98,7 +98,8 @@ def draft_once(latency: Latency | None, concurrency: int) -> dict:
 
 def critical_path(calls) -> float:
     """Longest chain of dependent calls: intake → draft sections along depends_on →
-    the three analyses (after every draft) → fold-in sections."""
+    the analyses (after the sections they read) → fold-in sections (after the
+    analyses and their own dependencies)."""
     latency = {}
     for c in calls:
         latency[c.section] = latency.get(c.section, 0.0) + (c.end - c.start)
@@ -117,8 +118,8 @@ def critical_path(calls) -> float:
         return finish[sid]
 
     def analyses_done() -> float:
-        drafts = max(done(s.id) for s in registry() if s.stage == "draft")
-        return drafts + max(latency.get(a, 0.0) for a in ANALYSES)
+        return max(max([finish["intake"], *[done(d) for d in spec.depends_on]]) + latency.get(spec.id, 0.0)
+                   for spec in analysis_specs())
 
     return max(done(s.id) for s in registry() if s.needs_llm)
 

@@ -139,3 +139,17 @@ def test_embedded_model_gets_one_call_at_a_time_unless_asked(monkeypatch):
     assert load_settings().parallel_calls("local") == 1
     assert load_settings().parallel_calls("openai") == 4
     assert load_settings(concurrency=3).parallel_calls("local") == 3
+
+
+def test_empty_string_in_an_optional_field_means_absent():
+    from agents.sections import database_schema
+
+    payload = h.schema_payload()
+    column = next(c for t in payload["tables"] for c in t["columns"] if not c.get("references"))
+    column["references"] = ""
+    data = database_schema.MODEL.model_validate(payload)
+    assert all(c.references is None or c.references for t in data.tables for c in t.columns)
+    # A required field stays required: "" is still rejected there.
+    payload = h.schema_payload()
+    payload["tables"][0]["name"] = ""
+    h.rejects(database_schema.MODEL, payload, "name")
