@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 # Template placeholders such as [FEATURE_NAME] or [RATE_LIMIT_1] must never survive.
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
@@ -28,7 +28,16 @@ def _no_placeholder(value: str) -> str:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700), AfterValidator(_no_placeholder)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), AfterValidator(_no_placeholder)]
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+def _snake_case(value: Any) -> Any:
+    """`third-party_processor`, `Sync Status`, `invoiceLines` -> snake_case: the same
+    identifier in another spelling, so fixed by code rather than re-asked."""
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value.strip())
+    return re.sub(r"[-\s]+", "_", text).lower()
+
+
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}$"), BeforeValidator(_snake_case)]
 Code = Annotated[str, StringConstraints(min_length=20, max_length=6000)]
 
 

@@ -153,3 +153,86 @@ def test_empty_string_in_an_optional_field_means_absent():
     payload = h.schema_payload()
     payload["tables"][0]["name"] = ""
     h.rejects(database_schema.MODEL, payload, "name")
+
+
+def test_a_line_comment_on_a_one_line_program_is_closed_at_the_block_end():
+    # From the recorded stripe draft: `// ...` swallowed the rest of the program.
+    code = ("async function handlePaid(id: string) { // mark the invoice paid } "
+            "const url = 'https://api.example.com//x'; void handlePaid(url);")
+    out = reflow_typescript(code)
+    assert typescript_error(out) is None
+    assert out.splitlines() == [
+        "async function handlePaid(id: string) {",
+        "  /* mark the invoice paid */",
+        "}",
+        "const url = 'https://api.example.com//x';",
+        "void handlePaid(url);",
+    ]
+
+
+def test_a_line_comment_that_cannot_be_closed_leaves_the_code_unchanged():
+    code = "const a = 1; // the rest ) is ( broken"
+    assert reflow_typescript(code) in {code, "const a = 1;\n/* the rest ) is ( broken */"}
+    assert typescript_error(reflow_typescript(code)) is None or reflow_typescript(code) == code
+
+
+def test_url_path_slips_with_one_meaning_are_tidied_and_the_rest_rejected():
+    from pydantic import TypeAdapter
+
+    from agents.sections.backend_integration import ApiPath
+
+    path = TypeAdapter(ApiPath)
+    assert path.validate_python("/api/v1/webhooks/billing.invoices/invoice.paid") == "/api/v1/webhooks/billing-invoices/invoice-paid"
+    assert path.validate_python("/api/v1/Sync_Status/{invoiceId}") == "/api/v1/sync-status/:invoiceId"
+    for bad in ("/v1/invoices", "/api/invoices", "/api/v1/invoices/:id/:id", "/api/v1/invoices/"):
+        with pytest.raises(ValidationError):
+            path.validate_python(bad)
+
+
+def test_update_from_on_is_rewritten_to_where_and_sql_errors_carry_no_terminal_codes():
+    from agentspec.render.sql import check_statement
+
+    fixed = check_statement("UPDATE stripe_invoices SET customer_id = customers.id FROM customers "
+                            "ON stripe_invoices.customer_id = customers.stripe_id;", ["update"])
+    assert fixed.endswith("FROM customers WHERE stripe_invoices.customer_id = customers.stripe_id")
+    with pytest.raises(ValueError) as info:
+        check_statement("UPDATE a SET x = b.y FROM b ON a.id = b.id WHERE (", ["update"])
+    assert "\x1b" not in str(info.value) and "does not parse" in str(info.value)
+
+
+def test_cache_key_may_name_the_entity_of_a_prefixed_table():
+    # From the recorded stripe draft: {invoice_id} for rows of stripe_invoices.
+    recorded = json.loads(RECORDED.read_text())["sections"]
+    task = {"sections": {"database_schema": recorded["database_schema"]}}
+    cache = copy.deepcopy(recorded["cache_integration"]["data"])
+    cache["cached_tables"] = ["stripe_invoices"]
+    cache["keys"] = ["billing:invoice:{invoice_id}"]
+    cache["invalidation"] = [{"trigger": "invoice.paid event", "keys": ["billing:invoice:{invoice_id}"]}]
+    assert _cross_failures(task, "cache_integration", cache) == []
+    cache["keys"] = cache["invalidation"][0]["keys"] = ["billing:invoice:{colour_id}"]
+    failures = _cross_failures(task, "cache_integration", cache)
+    assert len(failures) == 1 and "{colour_id}" in failures[0]
+
+
+def test_identifiers_in_another_spelling_are_snake_cased():
+    from pydantic import TypeAdapter
+
+    from agentspec.section import Ident
+
+    ident = TypeAdapter(Ident)
+    assert ident.validate_python("third-party_processor") == "third_party_processor"
+    assert ident.validate_python("invoiceLines") == "invoice_lines"
+    assert ident.validate_python("Sync Status") == "sync_status"
+    for bad in ("billing:invoice", "2fa_codes", "invoices.id"):
+        with pytest.raises(ValidationError):
+            ident.validate_python(bad)
+
+
+def test_a_bare_word_default_on_a_text_column_is_the_quoted_literal():
+    from agents.sections.database_schema import Column
+
+    assert Column.model_validate({"name": "status", "type": "text", "default": "pending"}).default == "'pending'"
+    assert Column.model_validate({"name": "status", "type": "text", "default": "'pending'"}).default == "'pending'"
+    assert Column.model_validate({"name": "paid", "type": "boolean", "default": "false"}).default == "false"
+    with pytest.raises(ValidationError):
+        Column.model_validate({"name": "amount", "type": "integer", "default": "pending"})

@@ -26,6 +26,7 @@ TokenStorage = Literal["httpOnly secure cookie", "in-memory (SPA)", "server-side
 RefreshStrategy = Literal["rotating refresh tokens", "silent authentication", "sliding server session", "re-authenticate on expiry"]
 PermissionModel = Literal["RBAC", "RBAC + resource ownership", "ABAC", "ReBAC"]
 
+DEFAULT_ROTATING_REFRESH_DAYS = 30  # Auth0's default absolute refresh-token lifetime
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
 
@@ -67,7 +68,8 @@ class AuthIntegration(SectionModel):
             if "offline_access" not in self.scopes:
                 self.scopes.append("offline_access")
             if self.refresh_token_days == 0:
-                raise ValueError("rotating refresh tokens need refresh_token_days > 0")
+                # 0 means "none", which rotation contradicts; the common absolute lifetime applies.
+                self.refresh_token_days = DEFAULT_ROTATING_REFRESH_DAYS
         if self.client_secret_env_var and self.token_storage in {"in-memory (SPA)", "secure device storage"}:
             raise ValueError("a browser or mobile app cannot keep a client secret; drop client_secret_env_var (use PKCE) or store tokens server-side")
         if self.token_storage == "in-memory (SPA)" and self.refresh_strategy == "sliding server session":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const
@@ -19,6 +19,30 @@ HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
 EndpointId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{2,40}$")]
 _PARAM = re.compile(r":([a-z][a-zA-Z0-9]*)")
+
+
+_LITERAL_SEGMENT_SEPARATORS = re.compile(r"[._\s]+")
+
+
+def _tidy_path(path: object) -> object:
+    """`/api/v1/webhooks/invoice.paid` or `/api/v1/Sync_Status/{invoiceId}` ->
+    `/api/v1/webhooks/invoice-paid`, `/api/v1/sync-status/:invoiceId`.
+
+    Dots, underscores and capitals in a literal segment, and `{param}`, have one
+    meaning in a URL path; a small model writes them often, so code fixes them
+    instead of a re-ask. Anything else is left to the pattern."""
+    if not isinstance(path, str):
+        return path
+    segments = path.strip().split("/")
+    tidy: list[str] = []
+    for segment in segments:
+        braced = re.fullmatch(r"\{([a-z][a-zA-Z0-9]*)\}", segment)
+        if braced:
+            segment = ":" + braced.group(1)
+        elif not segment.startswith(":"):
+            segment = _LITERAL_SEGMENT_SEPARATORS.sub("-", segment).strip("-").lower()
+        tidy.append(segment)
+    return "/".join(tidy)
 
 
 def _check_path(path: str) -> str:
@@ -33,6 +57,7 @@ def _check_path(path: str) -> str:
 ApiPath = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^/api/v[0-9]+(/([a-z0-9][a-z0-9-]*|:[a-z][a-zA-Z0-9]*))+$"),
+    BeforeValidator(_tidy_path),
     AfterValidator(_check_path),
 ]
 

@@ -113,7 +113,8 @@ def digest(data: CacheIntegration) -> str:
 
 def cross_checks(data: CacheIntegration, sections: dict) -> list[str]:
     """Problems against database_schema: cached tables exist, and every {param}
-    in a key pattern is a column of a cached table or <singular table>_id."""
+    in a key pattern is a column of a cached table, <singular table>_id or
+    <singular last word of the table>_id."""
     from agents.sections.database_schema import singular, table_columns
 
     schema = sections.get("database_schema")
@@ -126,9 +127,10 @@ def cross_checks(data: CacheIntegration, sections: dict) -> list[str]:
         if t not in known
     ]
     columns = set().union(*(known.get(t, set()) for t in data.cached_tables))
-    for t in data.cached_tables:  # {invoice_id} names invoices.id
-        key_name = singular(t) + "_id"
-        columns |= {key_name, ts_identifier(key_name)}
+    for t in data.cached_tables:
+        # {invoice_id} names invoices.id, and stripe_invoices.id too (the key names the entity, not the table)
+        for key_name in {singular(t) + "_id", singular(t.rsplit("_", 1)[-1]) + "_id"}:
+            columns |= {key_name, ts_identifier(key_name)}
     for key in data.keys:
         for param in _PARAM.findall(key):
             if param not in columns:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -39,6 +39,10 @@ FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
 
 
+_TEXT_TYPES = {"text", "varchar(50)", "varchar(255)", "char(3)"}
+_BARE_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .:-]{0,40}$")
+
+
 class Column(SectionModel):
     name: Ident = Field(description="snake_case column name")
     type: SqlType = Field(description="PostgreSQL type")
@@ -49,6 +53,16 @@ class Column(SectionModel):
     references: FkRef | None = Field(None, description="foreign key target as table.column, e.g. customers.id")
     on_delete: OnDelete = Field("RESTRICT", description="with references: what deleting the parent row does")
     note: Note | None = Field(None, description="short meaning or allowed values, e.g. pending, paid, void")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _quote_word_default(cls, data: Any) -> Any:
+        """`default: pending` on a text column can only mean the literal 'pending'."""
+        if isinstance(data, dict) and data.get("type") in _TEXT_TYPES and isinstance(data.get("default"), str):
+            word = data["default"].strip()
+            if _BARE_WORD.match(word) and word.lower() not in {"true", "false", "current_date", "null"}:
+                data = {**data, "default": f"'{word}'"}
+        return data
 
 
 class Index(SectionModel):

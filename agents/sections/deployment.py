@@ -62,8 +62,9 @@ class Deployment(SectionModel):
     @model_validator(mode="after")
     def _environments(self) -> "Deployment":
         prod = self.production.api_url
-        if not prod.startswith("https://"):
-            raise ValueError(f"production api_url {prod!r} must use https")
+        if prod.startswith("http://"):
+            # Production is served over TLS; the host and path the model chose stand.
+            prod = self.production.api_url = "https://" + prod[len("http://"):]
         if re.search(r"//(localhost|127\.|0\.0\.0\.0)", prod) or re.search(r"//(localhost|127\.)", self.staging.api_url):
             raise ValueError("staging and production api_url must not point at localhost")
         urls = [getattr(self, e).api_url for e in ENVIRONMENTS]

@@ -7,7 +7,11 @@ re-ask) puts it back on lines: one statement per line, blocks indented.
 
 The layout follows the tree-sitter syntax tree, so strings, template literals,
 regexes and comments are never split, and code that does not parse is
-returned unchanged for the syntax gate to report."""
+returned unchanged for the syntax gate to report.
+
+On one line, a `// comment` swallows every statement after it. Such a comment
+is closed at the next `}` (the model meant "comment, then end the block"), and
+kept as `/* ... */` only if the program then parses."""
 
 from __future__ import annotations
 
@@ -65,10 +69,48 @@ def _empty_block(leaves: list[Any], index: int) -> bool:
             and leaves[index + 1].parent == leaf.parent)
 
 
+def _close_line_comments(code: str) -> str:
+    """`a(); // note } b();` on one line -> `a(); /* note */ } b();`.
+
+    Quotes are tracked so `//` inside a string or URL is left alone."""
+    out: list[str] = []
+    quote: str | None = None
+    index = 0
+    while index < len(code):
+        char = code[index]
+        if quote:
+            out.append(char)
+            if char == "\\" and index + 1 < len(code):
+                out.append(code[index + 1])
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "'\"`":
+            quote = char
+            out.append(char)
+        elif code.startswith("//", index):
+            end = code.find("}", index)
+            end = len(code) if end == -1 else end
+            text = code[index + 2:end].strip().replace("*/", "* /")
+            out.append(f"/* {text} */ ")
+            index = end
+            continue
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out).rstrip()
+
+
 def reflow_typescript(code: str, *, tsx: bool = False) -> str:
     """One statement per line for code that parses; anything else unchanged."""
+    parser = _tsx_parser() if tsx else _ts_parser()
     source = code.encode("utf-8")
-    tree = (_tsx_parser() if tsx else _ts_parser()).parse(source)
+    tree = parser.parse(source)
+    if "\n" not in code.strip() and "//" in code:
+        closed = _close_line_comments(code)
+        closed_tree = parser.parse(closed.encode("utf-8"))
+        if not closed_tree.root_node.has_error:
+            code, source, tree = closed, closed.encode("utf-8"), closed_tree
     if tree.root_node.has_error:
         return code
     leaves = _leaves(tree.root_node)

@@ -116,6 +116,18 @@ def _kind(expression) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # sqlglot underlines the bad token for terminals
+_UPDATE_FROM_ON = re.compile(r"^(UPDATE\s.+?\sFROM\s+[A-Za-z_][\w.]*(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?)\s+ON\s+", re.I | re.S)
+
+
+def _update_from_on_to_where(text: str) -> str:
+    """`UPDATE a SET ... FROM b ON a.x = b.y` is a JOIN written into an UPDATE;
+    PostgreSQL's form is `FROM b WHERE a.x = b.y` — one meaning, so rewritten."""
+    if re.search(r"\bWHERE\b", text, re.I):
+        return text
+    return _UPDATE_FROM_ON.sub(r"\1 WHERE ", text, count=1)
+
+
 def check_statement(sql: str, allowed: Iterable[str]) -> str:
     """Validate one model-written PostgreSQL statement and return it normalised
     (trimmed, no trailing semicolon). `allowed` names kinds from STATEMENT_KINDS."""
@@ -134,6 +146,7 @@ def check_statement(sql: str, allowed: Iterable[str]) -> str:
         raise ValueError(f"SQL contains a placeholder {hole.group(0)!r}; write real table and column names")
     if "--" in text or "/*" in text:
         raise ValueError("no SQL comments (-- or /* */) inside statements; put the explanation in the description")
+    text = _update_from_on_to_where(text)
     head = text.split(None, 2)
     first = head[0].upper()
     if first in {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT"}:
@@ -151,7 +164,7 @@ def check_statement(sql: str, allowed: Iterable[str]) -> str:
     try:
         statements = [s for s in sqlglot.parse(text, read="postgres") if s is not None]
     except SqlglotError as exc:
-        detail = " ".join(str(exc).split())[:200]
+        detail = " ".join(_ANSI.sub("", str(exc)).split())[:200]
         raise ValueError(f"SQL does not parse as PostgreSQL: {detail}; statement: {text[:120]}") from None
     finally:
         logger.setLevel(previous)

@@ -60,10 +60,13 @@ def test_scopes_that_oidc_requires_are_added():
     assert scopes[0] == "openid" and "offline_access" in scopes
 
 
-def test_rejects_refresh_rotation_without_a_lifetime():
+def test_refresh_rotation_without_a_lifetime_gets_the_default_lifetime():
     payload = h.auth_payload()
+    payload["refresh_strategy"] = "rotating refresh tokens"
     payload["refresh_token_days"] = 0
-    h.rejects(MODEL, payload, "refresh_token_days > 0")
+    assert MODEL.model_validate(payload).refresh_token_days == 30
+    payload["refresh_strategy"] = "re-authenticate on expiry"
+    assert MODEL.model_validate(payload).refresh_token_days == 0
 
 
 def test_rejects_secret_in_browser_and_missing_openid():
