@@ -20,7 +20,7 @@ from agents.drafting import digest_of, section_messages, system_message
 from agents.registry import by_id, registry
 from agents.roles import role
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
-from agents.tasks import call_llm, spec_for
+from agents.tasks import call_llm, request_llm, spec_for
 
 ANALYSIS_DIGEST_BUDGET = 6000  # characters of section digests an analysis sees
 
@@ -90,36 +90,46 @@ def over_budget(state: DraftState) -> str | None:
     return None
 
 
-def schedule(state: DraftState) -> list[Send] | Literal["check", "assemble", "stop_for_budget"]:
-    """Dispatch the next wave: every draft section whose dependencies are done,
-    the analyses once the sections they read are done, and the fold-in sections
-    once the analyses and their own dependencies are; then the document check."""
+def ready_work(state: DraftState, started: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(node, id) for everything that may start now: draft sections whose
+    dependencies are done, analyses once the sections they read are done, and
+    fold-in sections once the analyses and their own dependencies are."""
     sections = state.get("sections") or {}
-    waiting_any = any(st["status"] in ("queued", "stale") for st in sections.values()) or any(
-        st["status"] == "queued" for st in (state.get("analyses") or {}).values())
-    if waiting_any and over_budget(state):
-        return "stop_for_budget"
     specs = by_id()
     waiting = ("queued", "stale")
 
     def ready(stage: str) -> list[str]:
         return [sid for sid, st in sections.items()
-                if specs[sid].stage == stage and st["status"] in waiting
+                if sid not in started and specs[sid].stage == stage and st["status"] in waiting
                 and all(sections.get(d, {}).get("status", "drafted") in DONE for d in specs[sid].depends_on)]
 
     analyses = state.get("analyses") or {}
     inputs = {s.id: s.depends_on for s in analysis_specs()}
     pending = [aid for aid, st in analyses.items() if st["status"] == "queued"]
     # A failed input does not hold the analyses back: they read what there is.
-    analyses_ready = [aid for aid in pending
-                      if all(sections.get(d, {}).get("status", "drafted") in DONE for d in inputs[aid])]
+    analyses_ready = [aid for aid in pending if aid not in started
+                      and all(sections.get(d, {}).get("status", "drafted") in DONE for d in inputs[aid])]
     foldins = ready("foldin") if not pending else []
-    sends = ([Send("draft_section", _task(state, sid)) for sid in ready("draft")]
-             + [Send("analyze", _task(state, aid)) for aid in analyses_ready]
-             + [Send("draft_section", _task(state, sid)) for sid in foldins])
-    if sends:
-        return sends
-    if any(st["status"] in waiting for st in sections.values()) or pending:
+    return ([("draft_section", sid) for sid in ready("draft")] + [("analyze", aid) for aid in analyses_ready]
+            + [("draft_section", sid) for sid in foldins])
+
+
+def _waiting(state: DraftState) -> bool:
+    return any(st["status"] in ("queued", "stale") for st in (state.get("sections") or {}).values()) or any(
+        st["status"] == "queued" for st in (state.get("analyses") or {}).values())
+
+
+def schedule(state: DraftState) -> list[Send] | Literal["draft_all", "check", "assemble", "stop_for_budget"]:
+    """Dispatch what is ready: one dataflow node for a run without review
+    (agents/dataflow.py), else the next wave of Sends; then the document check."""
+    if _waiting(state) and over_budget(state):
+        return "stop_for_budget"
+    work = ready_work(state)
+    if work and state["options"].get("dataflow") and not state["options"].get("review"):
+        return "draft_all"
+    if work:
+        return [Send(node, _task(state, sid)) for node, sid in work]
+    if _waiting(state):
         raise RuntimeError("sections are waiting on dependencies that can never finish")
     return "check" if state.get("needs_check", True) else "assemble"
 
@@ -158,7 +168,7 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
                                     feedback=feedback, repo_given=repo_given, context=context)
         _emit(spec_id, "drafting", attempt=attempts)
-        out = await call_llm(spec_id, messages, attempts, model)
+        out = await request_llm(spec_id, messages, attempts, model)
         attempts += 1
         calls.append(out["call"])
         if out["error"]:

@@ -37,6 +37,7 @@ def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> di
 
 class RunOptions(TypedDict, total=False):
     review: bool  # pause after each section for approval
+    dataflow: bool  # draft in one dataflow node (agents/dataflow.py) instead of waves
     repo_given: bool
     max_repairs: int
     date: str

@@ -14,6 +14,7 @@ from agentspec.gateway.client import Gateway, StructuredCallFailed
 from agentspec.section import SectionSpec
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
+from agentspec.gateway.memo import memo_active
 from agents.drafting import draft
 from agents.registry import by_id
 
@@ -46,9 +47,8 @@ def spec_for(section_id: str) -> SectionSpec:
     return analyses.get(section_id) or by_id()[section_id]
 
 
-@task
-async def call_llm(section_id: str, messages: list[dict[str, str]], attempt: int,
-                   model: str | None = None) -> dict[str, Any]:
+async def _structured_call(section_id: str, messages: list[dict[str, str]], attempt: int,
+                           model: str | None = None) -> dict[str, Any]:
     """One structured call. Validation that never succeeds is a result (the section
     fails visibly), not an exception; endpoint failures raise and stop the run
     resumably."""
@@ -58,3 +58,15 @@ async def call_llm(section_id: str, messages: list[dict[str, str]], attempt: int
     except StructuredCallFailed as exc:
         return {"data": None, "call": exc.record.model_dump(), "error": str(exc)}
     return {"data": data.model_dump(mode="json"), "call": record.model_dump(), "error": None}
+
+
+call_llm = task(_structured_call, name="call_llm")
+
+
+async def request_llm(section_id: str, messages: list[dict[str, str]], attempt: int,
+                      model: str | None = None) -> dict[str, Any]:
+    """A structured call that is replayed on resume: by content inside the dataflow
+    node (agentspec/gateway/memo.py says why), else by LangGraph's task cache."""
+    if memo_active():
+        return await _structured_call(section_id, messages, attempt, model)
+    return await call_llm(section_id, messages, attempt, model)

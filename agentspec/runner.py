@@ -24,6 +24,7 @@ from agentspec.output import check_out_dir, write_files
 from agentspec.progress import Progress
 from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
+from agentspec.gateway.memo import CallMemo
 from agentspec.settings import Settings
 from agents.brief import slugify
 from agents.registry import by_id, dependents
@@ -42,6 +43,7 @@ class Runner:
         self.settings = settings
         self.console = console
         self.runlog = RunLog(settings.data_dir / "threads.sqlite")
+        self._memo: CallMemo | None = None
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -61,7 +63,13 @@ class Runner:
             lock.release()
 
     def _config(self, thread_id: str, gateway: Gateway | None) -> dict[str, Any]:
-        return {"configurable": {"thread_id": thread_id, "gateway": gateway}, "recursion_limit": RECURSION_LIMIT}
+        return {"configurable": {"thread_id": thread_id, "gateway": gateway, "call_memo": self._call_memo()},
+                "recursion_limit": RECURSION_LIMIT}
+
+    def _call_memo(self) -> CallMemo:
+        if self._memo is None:
+            self._memo = CallMemo(self.settings.data_dir / "llm-calls.sqlite")
+        return self._memo
 
     async def _drive(self, graph: Any, payload: Any, config: dict[str, Any], interactive: bool) -> Any:
         while True:
@@ -88,7 +96,7 @@ class Runner:
         if out is not None:
             check_out_dir(out, force=force)  # fail before spending anything
         thread_id = uuid.uuid4().hex[:12]
-        options = {"review": review, "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
+        options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow", "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
         options.update(self._degrade_for_budget(description, max_cost, max_tokens))

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Parallel LLM calls. None: 4 for hosted endpoints, 1 for the embedded
     # server (see parallel_calls).
     concurrency: int | None = Field(default=None, ge=1, le=32)
+    # dataflow: each section starts when its inputs are done (agents/dataflow.py);
+    # waves: LangGraph supersteps, one Send per section (what review mode uses).
+    scheduler: Literal["dataflow", "waves"] = "dataflow"
     temperature: float | None = None  # None: each role's own default
 
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("agentspec")))

@@ -2,6 +2,9 @@
 
 intake → plan → [draft waves (Send) → join]* → [analyses ∥ → join] → [fold-in → join]
       → check → (redraft → join → check)? → assemble
+
+Without review, one `draft_all` node replaces the waves: it starts each section the
+moment its inputs are done (agents/dataflow.py).
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agents import nodes
+from agents.dataflow import draft_all
 from agents.state import DraftState
 
-ROUTES = ["draft_section", "analyze", "check", "assemble", "stop_for_budget"]
+ROUTES = ["draft_section", "analyze", "draft_all", "check", "assemble", "stop_for_budget"]
 
 
 def build() -> StateGraph:
@@ -21,6 +25,7 @@ def build() -> StateGraph:
     builder.add_node("plan", nodes.plan)
     builder.add_node("draft_section", nodes.draft_section)
     builder.add_node("analyze", nodes.analyze)
+    builder.add_node("draft_all", draft_all)
     builder.add_node("join", nodes.join)
     builder.add_node("check", nodes.check)
     builder.add_node("assemble", nodes.assemble)
@@ -33,6 +38,7 @@ def build() -> StateGraph:
     builder.add_edge("draft_section", "join")
     builder.add_edge("analyze", "join")
     builder.add_conditional_edges("join", nodes.schedule, ROUTES)
+    builder.add_conditional_edges("draft_all", nodes.schedule, ROUTES)
     builder.add_conditional_edges("check", nodes.schedule, ROUTES)
     builder.add_edge("stop_for_budget", "check")
     builder.add_edge("assemble", END)

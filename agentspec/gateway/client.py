@@ -13,6 +13,7 @@ import functools
 import time
 from typing import Any, TypeVar
 
+import httpx2
 import instructor
 import openai
 from instructor.core.exceptions import InstructorError, InstructorRetryException
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from agentspec.errors import ConfigError, EndpointError
 from agentspec.gateway.endpoint import Endpoint
 from agentspec.gateway.grammar import grammar_schema
+from agentspec.gateway.memo import MemoTransport
 from agentspec.gateway.pricing import cost_usd
 from agentspec.gateway.tokens import count_message_tokens, count_tokens
 from agentspec.gateway.usage import CallRecord
@@ -47,6 +49,9 @@ def _count_parse_error(*_args: Any, **_kwargs: Any) -> None:
         counter[0] += 1
 
 
+_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)  # the openai SDK's defaults
+
+
 class Gateway:
     def __init__(self, settings: Settings, endpoint: Endpoint) -> None:
         self.settings = settings
@@ -56,6 +61,8 @@ class Gateway:
             base_url=endpoint.base_url,
             timeout=settings.request_timeout_s,
             max_retries=settings.transport_retries,
+            # Inside a dataflow run, answers are kept by content for resume (memo.py).
+            http_client=openai.DefaultAsyncHttpxClient(transport=MemoTransport(httpx2.AsyncHTTPTransport(limits=_LIMITS))),
         )
         self._client = instructor.from_openai(self._raw, mode=endpoint.instructor_mode)
         self._client.on("parse:error", _count_parse_error)
