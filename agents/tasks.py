@@ -14,7 +14,7 @@ from agentspec.gateway.client import Gateway, StructuredCallFailed
 from agentspec.section import SectionSpec
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
-from agentspec.gateway.memo import memo_active
+from agentspec.gateway.memo import memo_active, memo_attempt
 from agents.drafting import draft
 from agents.registry import by_id
 
@@ -68,5 +68,6 @@ async def request_llm(section_id: str, messages: list[dict[str, str]], attempt: 
     """A structured call that is replayed on resume: by content inside the dataflow
     node (agentspec/gateway/memo.py says why), else by LangGraph's task cache."""
     if memo_active():
-        return await _structured_call(section_id, messages, attempt, model)
+        with memo_attempt(section_id, attempt):
+            return await _structured_call(section_id, messages, attempt, model)
     return await call_llm(section_id, messages, attempt, model)

@@ -5,8 +5,12 @@ LangGraph replays a node's @task results on resume by the order of the calls
 inside that node. The dataflow node (agents/dataflow.py) starts each section the
 moment its inputs are done, so the order of its calls depends on timing, and an
 order-keyed replay could hand one section another section's answer. This memo is
-keyed by content instead: the run's thread id plus the exact request body
-(model, messages, schema; a re-ask's body carries the answer it corrects).
+keyed by content instead: the run's thread id, the section and its drafting
+attempt, and the exact request body (model, messages, schema; a re-ask's body
+carries the answer it corrects). The attempt number is part of the key because a
+redraft (a revision, a repair, a retry of a failed section on resume) must ask
+anew even when its prompt happens to be the same; a resume after a crash repeats
+the attempt numbers of the unfinished calls, so it finds them.
 
 It sits in the HTTP transport (`MemoTransport`), so an answer is stored the moment
 its last byte arrives, before any parsing or checking: a kill -9 after that loses
@@ -53,9 +57,9 @@ class CallMemo:
             self._db.execute(_SCHEMA)
 
     @staticmethod
-    def key(thread_id: str, url_path: str, body: bytes) -> str:
+    def key(thread_id: str, attempt_id: str, url_path: str, body: bytes) -> str:
         digest = hashlib.sha256()
-        for part in (thread_id.encode(), b"\0", url_path.encode(), b"\0", body):
+        for part in (thread_id.encode(), b"\0", attempt_id.encode(), b"\0", url_path.encode(), b"\0", body):
             digest.update(part)
         return digest.hexdigest()
 
@@ -84,6 +88,8 @@ class CallMemo:
 
 # (memo, thread id) while a dataflow node drafts; None elsewhere (the memo is then bypassed).
 _scope: contextvars.ContextVar[tuple[CallMemo, str] | None] = contextvars.ContextVar("agentspec_call_memo", default=None)
+# "<section>#<attempt>" of the call being made.
+_attempt: contextvars.ContextVar[str] = contextvars.ContextVar("agentspec_call_attempt", default="")
 
 
 @contextmanager
@@ -93,6 +99,15 @@ def memo_scope(memo: CallMemo, thread_id: str) -> Iterator[None]:
         yield
     finally:
         _scope.reset(token)
+
+
+@contextmanager
+def memo_attempt(section_id: str, attempt: int) -> Iterator[None]:
+    token = _attempt.set(f"{section_id}#{attempt}")
+    try:
+        yield
+    finally:
+        _attempt.reset(token)
 
 
 def memo_active() -> bool:
@@ -112,7 +127,7 @@ class MemoTransport(httpx2.AsyncBaseTransport):
             return await self._inner.handle_async_request(request)
         memo, thread_id = scope
         body = await request.aread()
-        key = CallMemo.key(thread_id, request.url.path, body)
+        key = CallMemo.key(thread_id, _attempt.get(), request.url.path, body)
         found = memo.get(key)
         if found is not None:
             return httpx2.Response(200, headers={"content-type": found[0], "x-agentspec-memo": "hit"},
