@@ -9,7 +9,7 @@ the HTTP concurrency capped by the gateway as before.
 
 What a wave run guarantees still holds:
 - Resume never pays twice: calls here go through the content-keyed memo
-  (agents/call_memo.py), because their order depends on timing.
+  (agentspec/gateway/memo.py), because their order depends on timing.
 - Budgets never stop a section midway: the budget is checked before each item
   starts; what was not started is marked failed with the reason.
 - An endpoint failure stops the run resumably: the other in-flight calls are

@@ -22,6 +22,7 @@ from agents.roles import role
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
 from agents.tasks import call_llm, request_llm, spec_for
 
+WAITING = ("queued", "stale")  # section statuses that still need a draft
 ANALYSIS_DIGEST_BUDGET = 6000  # characters of section digests an analysis sees
 
 
@@ -96,11 +97,10 @@ def ready_work(state: DraftState, started: frozenset[str] = frozenset()) -> list
     fold-in sections once the analyses and their own dependencies are."""
     sections = state.get("sections") or {}
     specs = by_id()
-    waiting = ("queued", "stale")
 
     def ready(stage: str) -> list[str]:
         return [sid for sid, st in sections.items()
-                if sid not in started and specs[sid].stage == stage and st["status"] in waiting
+                if sid not in started and specs[sid].stage == stage and st["status"] in WAITING
                 and all(sections.get(d, {}).get("status", "drafted") in DONE for d in specs[sid].depends_on)]
 
     analyses = state.get("analyses") or {}
@@ -115,7 +115,7 @@ def ready_work(state: DraftState, started: frozenset[str] = frozenset()) -> list
 
 
 def _waiting(state: DraftState) -> bool:
-    return any(st["status"] in ("queued", "stale") for st in (state.get("sections") or {}).values()) or any(
+    return any(st["status"] in WAITING for st in (state.get("sections") or {}).values()) or any(
         st["status"] == "queued" for st in (state.get("analyses") or {}).values())
 
 
@@ -289,7 +289,7 @@ def stop_for_budget(state: DraftState) -> dict[str, Any]:
     """Mark what was not started as failed, with the reason; the rest is assembled."""
     reason = over_budget(state) or "budget reached"
     sections = {sid: {**st, "status": "failed", "failures": [f"not drafted: {reason}"]}
-                for sid, st in (state.get("sections") or {}).items() if st["status"] in ("queued", "stale")}
+                for sid, st in (state.get("sections") or {}).items() if st["status"] in WAITING}
     analyses = {aid: {**st, "status": "failed", "failures": [f"not run: {reason}"]}
                 for aid, st in (state.get("analyses") or {}).items() if st["status"] == "queued"}
     for sid in sections:

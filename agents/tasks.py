@@ -11,10 +11,10 @@ from langgraph.config import get_config
 from langgraph.func import task
 
 from agentspec.gateway.client import Gateway, StructuredCallFailed
+from agentspec.gateway.memo import memo_active, memo_attempt
 from agentspec.section import SectionSpec
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
-from agentspec.gateway.memo import memo_active, memo_attempt
 from agents.drafting import draft
 from agents.registry import by_id
 

@@ -19,12 +19,12 @@ from agentspec.assemble import all_files
 from agentspec.errors import PartialResult, ReviewPending, UsageError
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import Endpoint
+from agentspec.gateway.memo import CallMemo
 from agentspec.gateway.usage import CallRecord, totals
 from agentspec.output import check_out_dir, write_files
 from agentspec.progress import Progress
 from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
-from agentspec.gateway.memo import CallMemo
 from agentspec.settings import Settings
 from agents.brief import slugify
 from agents.registry import by_id, dependents
@@ -96,7 +96,8 @@ class Runner:
         if out is not None:
             check_out_dir(out, force=force)  # fail before spending anything
         thread_id = uuid.uuid4().hex[:12]
-        options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow", "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
+        options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow",
+                   "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
         options.update(self._degrade_for_budget(description, max_cost, max_tokens))

@@ -45,7 +45,6 @@ class CallMemo:
     """SQLite file (or memory) of answers. Each write is committed at once."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         target = ":memory:" if path is None else str(path)
@@ -80,11 +79,6 @@ class CallMemo:
             query, args = query + " WHERE thread_id = ?", (thread_id,)
         with self._lock:
             return self._db.execute(query, args).fetchone()[0]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
 
 # (memo, thread id) while a dataflow node drafts; None elsewhere (the memo is then bypassed).
 _scope: contextvars.ContextVar[tuple[CallMemo, str] | None] = contextvars.ContextVar("agentspec_call_memo", default=None)
