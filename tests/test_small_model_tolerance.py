@@ -236,3 +236,12 @@ def test_a_bare_word_default_on_a_text_column_is_the_quoted_literal():
     assert Column.model_validate({"name": "paid", "type": "boolean", "default": "false"}).default == "false"
     with pytest.raises(ValidationError):
         Column.model_validate({"name": "amount", "type": "integer", "default": "pending"})
+
+
+def test_an_unset_reconnect_delay_means_the_default_and_a_tiny_one_is_still_rejected():
+    payload = h.api_payload()
+    payload["websocket"]["reconnect_delay_ms"] = 0
+    data = api_specifications.MODEL.model_validate(payload)
+    assert data.websocket.reconnect_delay_ms == api_specifications.DEFAULT_RECONNECT_DELAY_MS
+    payload["websocket"]["reconnect_delay_ms"] = 50
+    h.rejects(api_specifications.MODEL, payload, "greater than or equal to 100")

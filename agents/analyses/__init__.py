@@ -15,14 +15,18 @@ ANALYSES: dict[str, tuple[str, str]] = {
     "multi_angle": ("review-analyst", "analysis-multi-angle.md"),
 }
 
-# The drafted sections the analyses read: the architecture, data, security and
-# operations sections, not the code examples. Declaring them lets the analyses
-# (and the fold-in sections after them) run while the examples are drafted,
-# instead of after every section: two fewer levels on the critical path.
+# The drafted sections the analyses read: the sections that make the primary
+# design decisions (services, data, events, auth, frontend, operations, tests),
+# none of which depends on another section. The derived ones (landscape, backend,
+# data flow, security integration, monitoring) restate those decisions and would
+# put a second drafting level in front of every analysis: the analyses, and the
+# fold-in sections after them, would wait for a chain of two sections instead of
+# one (the critical path of a draft), and every analysis prompt would carry five
+# more digests. Declaring inputs at all lets the analyses run while the examples
+# are drafted, instead of after every section.
 INPUTS: tuple[str, ...] = (
-    "system_landscape", "external_services", "frontend_integration", "backend_integration", "auth_integration",
-    "data_flow", "database_schema", "event_integration", "security_integration", "performance", "monitoring",
-    "deployment", "testing_validation",
+    "external_services", "frontend_integration", "auth_integration", "database_schema", "event_integration",
+    "performance", "deployment", "testing_validation",
 )
 
 

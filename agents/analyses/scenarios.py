@@ -46,7 +46,9 @@ class Scenario(SectionModel):
 
 
 class ScenarioExploration(SectionModel):
-    scenarios: items(Scenario, 4, 8) = Field(description="the most important scenarios, across at least 4 categories")
+    # 4-6, not more: the scenario pass is the longest answer on a draft's critical path, and
+    # the highest-risk few are what fold-in (P1 readiness, risk table) uses.
+    scenarios: items(Scenario, 4, 6) = Field(description="the highest-risk scenarios, across at least 3 categories")
 
     @field_validator("scenarios")
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_value
@@ -33,6 +33,7 @@ JS_RESERVED = frozenset(
     for function if import in instanceof new null return super switch this throw true try typeof var void while
     with yield let static implements interface package private protected public await arguments eval""".split()
 )
+DEFAULT_RECONNECT_DELAY_MS = 1000  # a common client default (socket.io starts at 1 s)
 _CLIENT_MEMBERS = {"constructor", "headers", "baseUrl", "getToken"}
 _LOCALS = {"response", "query"}
 _BUILTIN_TYPES = {"string", "number", "boolean", "void"}
@@ -64,6 +65,22 @@ class RestMethod(SectionModel):
     path: ApiPath = Field(description="exactly one backend_integration endpoint path, e.g. /api/v1/invoices/:invoiceId")
     params: items(Param, 0, 4) = Field(default_factory=list)
     returns: TsType = Field(description="void, a declared type, or a declared type with []")
+
+    @model_validator(mode="after")
+    def _declare_path_params(self) -> "RestMethod":
+        """A `:name` segment the model forgot to list has one meaning: a required
+        path parameter of that name (ids in paths are strings). One it listed under
+        the wrong location is the same parameter. Small models drop these often;
+        asking again costs a whole redraft for a fact the path already states."""
+        in_path = re.findall(r":([a-z][a-zA-Z0-9]*)", self.path)
+        by_name = {p.name: p for p in self.params}
+        for name in in_path:
+            param = by_name.get(name)
+            if param is None:
+                self.params.append(Param(name=name, type="string", location="path"))
+            elif param.location != "path":
+                param.location, param.required = "path", True
+        return self
 
 
 class RestClient(SectionModel):
@@ -123,7 +140,14 @@ class WebSocketSpec(SectionModel):
     url: WssUrl | None = Field(None, description="e.g. wss://api.acme.com/ws/invoices")
     messages: items(WsMessage, 0, 5) = Field(default_factory=list)
     max_reconnect_attempts: int = Field(5, ge=0, le=20)
-    reconnect_delay_ms: int = Field(1000, ge=100, le=60_000)
+    reconnect_delay_ms: int = Field(DEFAULT_RECONNECT_DELAY_MS, ge=100, le=60_000)
+
+    @field_validator("reconnect_delay_ms", mode="before")
+    @classmethod
+    def _unset_delay(cls, value: object) -> object:
+        """0 is how small models leave a number unset (often with applicable=false);
+        an immediate reconnect loop is never the design, so 0 means the default."""
+        return DEFAULT_RECONNECT_DELAY_MS if value in (0, None) else value
 
 
 class ApiSpecifications(SectionModel):
@@ -188,14 +212,12 @@ def _check_methods(rest: RestClient, declared: set[str]) -> None:
                 raise ValueError(f"parameter {m.name}.{p.name} cannot be void")
             if base not in _BUILTIN_TYPES and base not in declared:
                 raise ValueError(f"parameter {m.name}.{p.name} has undeclared type {p.type!r}; declare it in types")
+        # Missing ones were declared by RestMethod._declare_path_params; extras have no one fix.
         path_params = set(re.findall(r":([a-z][a-zA-Z0-9]*)", m.path))
-        declared_path = {p.name for p in m.params if p.location == "path"}
-        if path_params != declared_path:
-            missing, extra = sorted(path_params - declared_path), sorted(declared_path - path_params)
+        extra = sorted({p.name for p in m.params if p.location == "path"} - path_params)
+        if extra:
             raise ValueError(
-                f"{m.name}: path parameters must match the path {m.path}"
-                + (f"; add params {missing} with location path" if missing else "")
-                + (f"; {extra} are not in the path (use query or body)" if extra else "")
+                f"{m.name}: path parameters must match the path {m.path}; {extra} are not in the path (use query or body)"
             )
         for p in m.params:
             if p.location == "path" and (not p.required or p.type not in {"string", "number"}):

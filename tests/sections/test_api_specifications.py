@@ -87,10 +87,16 @@ def test_cross_check_paths_are_backend_endpoints():
     assert len(problems) == 1 and "getInvoice calls GET /api/v1/invoice/:invoiceId" in problems[0]
 
 
-def test_rejects_path_params_that_do_not_match():
+def test_path_params_follow_the_path():
+    # A :param the model left out, or listed under another location, is the path's parameter.
     payload = h.api_payload()
     payload["rest"]["methods"][1]["params"] = []
-    h.rejects(MODEL, payload, "add params ['invoiceId'] with location path")
+    payload["rest"]["methods"][3]["params"] = [{"name": "invoiceId", "type": "string", "location": "query", "required": False}]
+    data = MODEL.model_validate(payload)
+    for method in (data.rest.methods[1], data.rest.methods[3]):
+        assert [(p.name, p.location, p.required) for p in method.params] == [("invoiceId", "path", True)]
+    assert "async getInvoice(invoiceId: string)" in h.render(section, data)
+    # One the path does not have is not a slip with one meaning: rejected.
     payload = h.api_payload()
     payload["rest"]["methods"][0]["params"].append({"name": "invoiceId", "type": "string", "location": "path"})
     h.rejects(MODEL, payload, "['invoiceId'] are not in the path")
