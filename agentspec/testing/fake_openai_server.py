@@ -46,6 +46,7 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agentspec.gateway.tokens import count_message_tokens, count_tokens
 from agentspec.testing.fake_request import FakeRequest, parse_request
 from agentspec.testing.faults import Fault, FaultKind, FaultPlan, Latency
 from agentspec.testing.schema_faker import SchemaFaker, corrupt
@@ -420,7 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
         if req.mode == "md_json":
             fence_end = "" if kind in (FaultKind.TRUNCATED, FaultKind.LENGTH) else "\n```"
             text = f"```json\n{text}{fence_end}"
-        completion_tokens = max(1, len(text) // 4)
+        completion_tokens = max(1, count_tokens(text, req.model or ""))
         delay = fake.latency.seconds(completion_tokens)
         if kind is FaultKind.SLOW:
             delay += fault.delay_s or 0  # type: ignore[union-attr]
@@ -454,12 +455,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _prompt_tokens(body: Any) -> int:
-    """~4 characters per token over everything the model would read."""
+    """What the model reads, counted with a real BPE (o200k, bundled): the messages
+    with their per-message overhead, plus the tool or response schema, which OpenAI
+    also bills as input. A chars/4 guess over the JSON-escaped body overcounted
+    prompts (escapes, quoting) against the answers, and the benchmark's
+    input/output ratio is read off these numbers."""
     if not isinstance(body, dict):
         return 1
-    parts = [body.get("messages"), body.get("tools"), body.get("response_format")]
-    chars = sum(len(json.dumps(p, ensure_ascii=False)) for p in parts if p)
-    return max(1, chars // 4)
+    model = str(body.get("model") or "")
+    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    total = count_message_tokens([m for m in messages if isinstance(m, dict)], model)
+    schemas = [part for part in (body.get("tools"), body.get("response_format")) if part]
+    total += sum(count_tokens(json.dumps(part, ensure_ascii=False), model) for part in schemas)
+    return max(1, total)
 
 
 def _as_json_value(data: Any) -> Any:
