@@ -39,7 +39,8 @@ FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
 
 
-_TEXT_TYPES = {"text", "varchar(50)", "varchar(255)", "char(3)"}
+# The text-like SqlTypes: their defaults are quoted literals (see _check_default).
+_TEXT_TYPES = frozenset({"text", "varchar(50)", "varchar(255)", "char(3)"})
 _BARE_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .:-]{0,40}$")
 
 
@@ -165,7 +166,7 @@ def _check_default(table_name: str, col: Column) -> None:
         "bytea": False,
         "inet": False,
     }.get(col.type)
-    if ok is None:  # text-like
+    if col.type in _TEXT_TYPES:
         ok = value.startswith("'") and value not in {"'{}'", "'[]'"}
         if ok and col.type == "varchar(50)" and len(value) - 2 > 50:
             ok = False
