@@ -53,6 +53,9 @@ class CallMemo:
         with self._lock:
             if path is not None:
                 self._db.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives the process dying (kill -9, the
+                # crash this memo is for) without an fsync per answer (~1.3 ms here).
+                self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(_SCHEMA)
 
     @staticmethod
