@@ -61,7 +61,10 @@ CommandBuilder = Callable[[int], Sequence[str]]
 # `python -c _BOOT <server args>` is `python -m llama_cpp.server <server args>` plus
 # an orphan guard: we hold the write end of the child's stdin, so when this process
 # dies by any means (even SIGKILL, where atexit never runs) the child reads EOF and
-# exits instead of holding ~1.5 GB of RAM and a port forever.
+# exits instead of holding ~1.5 GB of RAM and a port forever. It also installs
+# llama.cpp's check-first grammar sampling (grammar_sampling.py; about 1.45x faster
+# decoding under a JSON-schema grammar); AGENTSPEC_GRAMMAR_SAMPLING=llama-cpp-python
+# keeps the stock sampler, for comparison.
 _BOOT = """\
 import os, sys, threading, runpy
 def _watch_parent():
@@ -71,6 +74,10 @@ def _watch_parent():
     finally:
         os._exit(0)
 threading.Thread(target=_watch_parent, daemon=True).start()
+if os.environ.get("AGENTSPEC_GRAMMAR_SAMPLING", "check-first") == "check-first":
+    from agentspec.local.grammar_sampling import install
+    install()
+    print("agentspec: grammar sampling check-first (agentspec/local/grammar_sampling.py)", flush=True)
 sys.argv[0] = "llama_cpp.server"
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
