@@ -7,7 +7,8 @@ tree (VmHWM from /proc), then reads what the run wrote and the llama.cpp
 server's own per-request counters from its log:
 
 - wall time of the draft (run.json) against the 20-minute target;
-- decode speed with the schema grammar (llama.cpp "eval time" per request);
+- decode speed with the schema grammar, sampling included (llama.cpp "total"
+  minus "prompt eval" time per request), and forward passes alone ("eval time");
 - sections valid on the first attempt: one request, no re-ask, no redraft;
 - calls, re-asks, tokens, prompt-cache reuse, peak RSS of server and client.
 
@@ -40,7 +41,7 @@ from agentspec.local.server import cpu_count, log_path_for  # noqa: E402
 
 README_EXAMPLE = "Sync Stripe invoices into our Postgres billing DB via webhooks, with an admin sync-status page"
 TARGET_WALL_S, TARGET_DECODE, TARGET_FIRST = 20 * 60, 15.0, 0.90
-_EVAL = re.compile(r"^llama_perf_context_print:\s+(prompt eval|eval) time =\s+([\d.]+) ms /\s+(\d+) (?:tokens|runs)")
+_EVAL = re.compile(r"^llama_perf_context_print:\s+(prompt eval|eval|total) time =\s+([\d.]+) ms /\s+(\d+) (?:tokens|runs)")
 _PREFIX = re.compile(r"^Llama\.generate: (\d+) prefix-match hit")
 
 
@@ -134,12 +135,19 @@ def analyse(run: dict, counters: dict[str, list[float]], wall_s: float, peaks: d
     draft_wall = float(run.get("timings", {}).get("wall_s") or wall_s)
     requests = len(counters["eval ms"])
     share = valid / total if total else 0.0
-    decode = statistics.median(eval_rates) if eval_rates else 0.0
+    # "eval time" counts only the model's forward passes; sampling (the JSON-schema
+    # grammar) happens between them, so the rate a user sees is tokens over total
+    # minus prompt-evaluation time.
+    sampled = zip(counters["eval tokens"], counters["total ms"], counters["prompt eval ms"])
+    decode_rates = [t / ((total - prompt) / 1000) for t, total, prompt in sampled if total > prompt and t >= 20]
+    decode = statistics.median(decode_rates) if decode_rates else 0.0
+    forward_only = statistics.median(eval_rates) if eval_rates else 0.0
     mark = lambda ok: "✓" if ok else "✗ not met"  # noqa: E731
     return [
         ("Wall time of the draft (run.json)", f"{draft_wall:.0f} s ({draft_wall / 60:.1f} min)", f"≤ 20 min {mark(draft_wall <= TARGET_WALL_S)}"),
-        ("Decode with the schema grammar (median over requests, llama.cpp counters)",
-         f"{decode:.1f} tok/s ({len(eval_rates)} requests of ≥ 20 tokens)", f"≥ 15 tok/s {mark(decode >= TARGET_DECODE)}"),
+        ("Decode with the schema grammar, sampling included (median over requests: tokens / (total − prompt eval))",
+         f"{decode:.1f} tok/s ({len(decode_rates)} requests of ≥ 20 tokens)", f"≥ 15 tok/s {mark(decode >= TARGET_DECODE)}"),
+        ("Model forward passes only (llama.cpp \"eval time\", what earlier runs reported)", f"{forward_only:.1f} tok/s", ""),
         ("Sections + analyses valid on the first attempt (one request, no re-ask, no redraft)",
          f"{valid} of {total} ({share:.0%})", f"≥ 90% {mark(share >= TARGET_FIRST)}"),
         ("Not clean on the first attempt", ", ".join(unclean) or "none", ""),
