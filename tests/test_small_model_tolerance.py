@@ -84,11 +84,14 @@ def test_base_url_with_a_non_version_path_is_still_rejected():
     h.rejects(api_specifications.MODEL, payload, "path")
 
 
-def test_no_middleware_is_an_answer_not_filler():
+def test_no_middleware_and_no_lazy_loading_are_answers_not_filler():
     payload = json.loads(RECORDED.read_text())["sections"]["frontend_integration"]["data"]
-    data = frontend_integration.MODEL.model_validate({**payload, "middleware": "None"})
-    assert data.middleware is None
-    assert "none: plain data fetching" in frontend_integration.render(data, h.context())
+    data = frontend_integration.MODEL.model_validate({**payload, "middleware": "None", "lazy_loading": "None."})
+    assert data.middleware is None and data.lazy_loading is None
+    md = frontend_integration.render(data, h.context())
+    assert "none: plain data fetching" in md and "none: the feature's routes load with the app shell" in md
+    # Filler is still filler where a value is required.
+    h.rejects(frontend_integration.MODEL, {**payload, "navigation_flow": "None"}, "filler")
 
 
 def test_reuse_as_is_needs_no_detail_but_a_change_does():

@@ -22,16 +22,16 @@ class FrontendIntegration(SectionModel):
     state_integration: Text = Field(description="where the feature's state lives and how it syncs with the server")
     routes: items(Route, 1, 5)
     navigation_flow: Text
-    lazy_loading: Text = Field(description="what is code-split and when it loads")
+    lazy_loading: Text | None = Field(description="what is code-split and when it loads; null if nothing is")
     store_structure: Text = Field(description="slices/stores and their shape")
     actions: items(ShortText, 1, 8) = Field(description="action or mutation names")
     reducer_integration: Text
     middleware: Text | None = Field(description="middleware/effects used, e.g. RTK Query polling; null if none")
 
-    @field_validator("middleware", mode="before")
+    @field_validator("middleware", "lazy_loading", mode="before")
     @classmethod
     def _none_is_an_answer(cls, value: object) -> object:
-        # "None" is a valid answer here (no middleware), not filler to re-ask for.
+        # "None" is a valid answer here (no middleware, nothing code-split), not filler to re-ask for.
         if isinstance(value, str) and value.strip().lower().rstrip(".") in {"none", "n/a", ""}:
             return None
         return value
@@ -58,7 +58,7 @@ def render(data: FrontendIntegration, ctx: RenderContext) -> str:
             field("Route Structure", routes, 3),
             field("Navigation Flow", data.navigation_flow, 3),
             field("Guard Conditions", guards, 3),
-            field("Lazy Loading", data.lazy_loading, 3),
+            field("Lazy Loading", data.lazy_loading or "none: the feature's routes load with the app shell", 3),
             "",
             "3. **State Management Integration**",
             field("Store Structure", data.store_structure, 3),
