@@ -13,17 +13,9 @@ import os
 import pytest
 
 from agentspec.local import LocalServer, ensure_model
-from agentspec.local.model import chunks_installed
-from agentspec.local.server import llama_cpp_available
+from tests.live_local import REQUIRES_LOCAL_MODEL
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not llama_cpp_available(), reason="llama-cpp-python not installed"),
-    pytest.mark.skipif(
-        not (chunks_installed() or os.environ.get("AGENTSPEC_LOCAL_MODEL")),
-        reason="model chunks not installed",
-    ),
-]
+pytestmark = REQUIRES_LOCAL_MODEL
 
 SCHEMA = {
     "type": "object",
