@@ -54,3 +54,15 @@ def test_missing_parser_fails_loudly(monkeypatch, tmp_path):
 def test_no_mermaid_blocks_is_skipped():
     score = check_mermaid(SpecDocument.from_markdown("## Context\nNo diagrams.\n"), None)
     assert score.passed and score.skipped
+
+
+def test_the_draft_gate_skips_a_missing_parser_instead_of_failing_sections(monkeypatch, tmp_path):
+    """A fresh install has no Node packages; a redraft could not fix that, so the
+    gate reports a skip. `agentspec check` / eval still fail (test above)."""
+    from agentspec.quality import section_failures
+
+    monkeypatch.setattr(mermaid_check, "NODE_DIR", tmp_path)
+    markdown = (FIXTURES / "bad_mermaid.md").read_text()
+    assert section_failures(markdown, repo_given=False) == []
+    score = check_mermaid(SpecDocument.from_markdown(markdown), {"parser_missing": "skip"})
+    assert score.passed and score.skipped and "not installed" in score.details[0]
