@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_value
 from agentspec.section import RenderContext, SectionModel, ShortText, items
-from agents.sections.backend_integration import ApiPath, HttpMethod
+from agents.sections.backend_integration import PATH_PARAM, ApiPath, HttpMethod
 
 CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,40}$")]
 PascalName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Za-z0-9]{1,40}$")]
@@ -72,7 +72,7 @@ class RestMethod(SectionModel):
         path parameter of that name (ids in paths are strings). One it listed under
         the wrong location is the same parameter. Small models drop these often;
         asking again costs a whole redraft for a fact the path already states."""
-        in_path = re.findall(r":([a-z][a-zA-Z0-9]*)", self.path)
+        in_path = PATH_PARAM.findall(self.path)
         by_name = {p.name: p for p in self.params}
         for name in in_path:
             param = by_name.get(name)
@@ -213,7 +213,7 @@ def _check_methods(rest: RestClient, declared: set[str]) -> None:
             if base not in _BUILTIN_TYPES and base not in declared:
                 raise ValueError(f"parameter {m.name}.{p.name} has undeclared type {p.type!r}; declare it in types")
         # Missing ones were declared by RestMethod._declare_path_params; extras have no one fix.
-        path_params = set(re.findall(r":([a-z][a-zA-Z0-9]*)", m.path))
+        path_params = set(PATH_PARAM.findall(m.path))
         extra = sorted({p.name for p in m.params if p.location == "path"} - path_params)
         if extra:
             raise ValueError(
@@ -293,7 +293,7 @@ def _signature(m: RestMethod) -> str:
 
 
 def _url(m: RestMethod) -> str:
-    path = re.sub(r":([a-z][a-zA-Z0-9]*)", lambda g: "${encodeURIComponent(String(" + g.group(1) + "))}", m.path)
+    path = PATH_PARAM.sub(lambda g: "${encodeURIComponent(String(" + g.group(1) + "))}", m.path)
     query = "?${query.toString()}" if any(p.location == "query" for p in m.params) else ""
     return "`${this.baseUrl}" + path + query + "`"
 

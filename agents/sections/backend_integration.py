@@ -18,7 +18,7 @@ from agentspec.section import RenderContext, SectionModel, ShortText, Text, item
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
 EndpointId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{2,40}$")]
-_PARAM = re.compile(r":([a-z][a-zA-Z0-9]*)")
+PATH_PARAM = re.compile(r":([a-z][a-zA-Z0-9]*)")  # a :param path segment (api_specifications too)
 
 
 _LITERAL_SEGMENT_SEPARATORS = re.compile(r"[._\s]+")
@@ -46,7 +46,7 @@ def _tidy_path(path: object) -> object:
 
 
 def _check_path(path: str) -> str:
-    params = _PARAM.findall(path)
+    params = PATH_PARAM.findall(path)
     if len(set(params)) != len(params):
         raise ValueError(f"path {path} repeats a :param name; each path parameter needs its own name")
     if path.endswith("/"):
@@ -90,7 +90,7 @@ class BackendIntegration(SectionModel):
             if ep.id.lower() in ids:
                 raise ValueError(f"duplicate endpoint id {ep.id!r}; ids must be unique")
             ids.add(ep.id.lower())
-            shape = (ep.method, _PARAM.sub(":", ep.path))
+            shape = (ep.method, PATH_PARAM.sub(":", ep.path))
             if shape in routes:
                 raise ValueError(f"duplicate endpoint {ep.method} {ep.path} (same route as {routes[shape]}); each method + path must be unique")
             routes[shape] = f"{ep.method} {ep.path}"
