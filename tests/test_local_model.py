@@ -398,10 +398,10 @@ def test_server_settings_env_vars_do_not_leak(tmp_path: Path, monkeypatch: pytes
 
 
 def test_orphan_guard_exits_when_parent_pipe_closes(tmp_path: Path) -> None:
-    """The _BOOT wrapper exits on stdin EOF even if the module it runs would block forever."""
+    """The boot_code wrapper exits on stdin EOF even if the module it runs would block forever."""
     import subprocess
 
-    boot = ls._BOOT.replace('"llama_cpp.server"', '"http.server"')
+    boot = ls.boot_code("http.server")
     proc = subprocess.Popen(
         [sys.executable, "-c", boot, "0", "--bind", "127.0.0.1"],
         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -445,9 +445,9 @@ _PARENT = textwrap.dedent(
     import sys, time
     from agentspec.local import server as ls
     # Python's http.server stands in for llama_cpp.server, run through the same
-    # _BOOT wrapper (orphan guard) the real launch line uses; a file at
+    # boot_code wrapper (orphan guard) the real launch line uses; a file at
     # <root>/v1/models makes the readiness probe answer 200.
-    boot = ls._BOOT.replace('"llama_cpp.server"', '"http.server"')
+    boot = ls.boot_code("http.server")
     root = sys.argv[2]
     cmd = lambda p: [sys.executable, "-c", boot, str(p), "--bind", "127.0.0.1", "--directory", root]
     with ls.LocalServer(command=cmd, log_path=sys.argv[1], startup_timeout=20) as srv:

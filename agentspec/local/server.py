@@ -58,14 +58,14 @@ _log_seq = itertools.count(1)
 
 CommandBuilder = Callable[[int], Sequence[str]]
 
-# `python -c _BOOT <server args>` is `python -m llama_cpp.server <server args>` plus
-# an orphan guard: we hold the write end of the child's stdin, so when this process
-# dies by any means (even SIGKILL, where atexit never runs) the child reads EOF and
-# exits instead of holding ~1.5 GB of RAM and a port forever. It also installs
-# llama.cpp's check-first grammar sampling (grammar_sampling.py; about 1.45x faster
-# decoding under a JSON-schema grammar); AGENTSPEC_GRAMMAR_SAMPLING=llama-cpp-python
-# keeps the stock sampler, for comparison.
-_BOOT = """\
+# `python -c boot_code() <server args>` is `python -m llama_cpp.server <server args>`
+# plus an orphan guard: we hold the write end of the child's stdin, so when this
+# process dies by any means (even SIGKILL, where atexit never runs) the child reads
+# EOF and exits instead of holding ~1.5 GB of RAM and a port forever. For the llama.cpp
+# server it also installs llama.cpp's check-first grammar sampling (grammar_sampling.py;
+# about 1.3x faster decoding under a JSON-schema grammar, docs/benchmarks-local.md);
+# AGENTSPEC_GRAMMAR_SAMPLING=llama-cpp-python keeps the stock sampler, for comparison.
+_ORPHAN_GUARD = """\
 import os, sys, threading, runpy
 def _watch_parent():
     try:
@@ -74,13 +74,23 @@ def _watch_parent():
     finally:
         os._exit(0)
 threading.Thread(target=_watch_parent, daemon=True).start()
+"""
+_GRAMMAR_SAMPLING = """\
 if os.environ.get("AGENTSPEC_GRAMMAR_SAMPLING", "check-first") == "check-first":
     from agentspec.local.grammar_sampling import install
     install()
     print("agentspec: grammar sampling check-first (agentspec/local/grammar_sampling.py)", flush=True)
-sys.argv[0] = "llama_cpp.server"
-runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
+LLAMA_SERVER_MODULE = "llama_cpp.server"
+
+
+def boot_code(module: str = LLAMA_SERVER_MODULE) -> str:
+    """The `python -c` program that runs `module` as __main__ behind the orphan guard.
+    Tests run Python's http.server through it, which needs neither llama_cpp nor the
+    grammar patch (nor numpy, which only the `local` extra installs)."""
+    patch = _GRAMMAR_SAMPLING if module == LLAMA_SERVER_MODULE else ""
+    return (_ORPHAN_GUARD + patch
+            + f"sys.argv[0] = {module!r}\nrunpy.run_module({module!r}, run_name=\"__main__\", alter_sys=True)\n")
 
 
 def log_path_for(cache_dir: Path | None = None) -> Path:
@@ -268,7 +278,7 @@ class LocalServer:
             return [str(a) for a in self._command(self._port or 0)]
         assert self._model_path is not None
         return [
-            sys.executable, "-c", _BOOT,
+            sys.executable, "-c", boot_code(),
             "--model", str(self._model_path),
             "--model_alias", self._alias,
             "--host", "127.0.0.1",
@@ -302,7 +312,7 @@ class LocalServer:
         with open(self._log_path, "wb") as log:
             self._proc = subprocess.Popen(  # noqa: S603 - argv is ours
                 self._argv(),
-                stdin=subprocess.PIPE,  # orphan guard, see _BOOT
+                stdin=subprocess.PIPE,  # orphan guard, see boot_code
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
