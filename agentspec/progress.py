@@ -41,7 +41,11 @@ class Progress:
             self._live.update(self._table())
         elif status not in ("queued",):
             elapsed = time.monotonic() - self.started
-            self.console.print(f"[{elapsed:6.1f}s] {section}: {status}", highlight=False)
+            # A plain line straight to the console's file: rich's print/out measure the
+            # terminal and build renderables each time, and this runs several times per
+            # LLM call (it was the largest per-call cost outside the gateway; py-spy,
+            # docs/benchmarks.md).
+            self.console.file.write(f"[{elapsed:6.1f}s] {section}: {status}\n")
 
     def _table(self) -> Table:
         table = Table(title=f"agentspec · {time.monotonic() - self.started:.0f}s", expand=False)

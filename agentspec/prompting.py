@@ -38,12 +38,14 @@ def prompt_exists(name: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=None)
 def schema_guide(model: type[BaseModel]) -> str:
     """A compact field guide (name, type, bounds, description) for the prompt.
 
     In llama.cpp's json_object+schema mode the schema is only a grammar and the
     model never sees the descriptions, so every mode gets this short guide instead
-    of the full JSON schema (which would cost thousands of prompt tokens)."""
+    of the full JSON schema (which would cost thousands of prompt tokens).
+    Cached per class: it depends on nothing else, and every call renders one."""
     documented = getattr(model, "documented_schema", None)
     schema = documented() if documented else model.model_json_schema()
     defs = schema.get("$defs", {})

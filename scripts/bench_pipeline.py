@@ -54,15 +54,21 @@ def _env(tmp: Path, base_url: str, concurrency: int, scheduler: str = "dataflow"
 
 
 class CheckTimer:
-    """Time spent in the deterministic checks (mermaid via node, SQL, TS parsing)."""
+    """Time spent in the deterministic checks (mermaid via node, SQL, TS parsing), or,
+    with run_checks=False, skip them (every section passes): the orchestration
+    overhead is measured without them, because they run in worker threads beside the
+    event loop and their thread time cannot simply be subtracted from the wall time."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_checks: bool = True) -> None:
         self.seconds = 0.0
+        self.run_checks = run_checks
         self._section, self._document = quality.section_failures, quality.document_failures
 
     def __enter__(self) -> "CheckTimer":
-        def timed(fn):
+        def timed(fn, skipped):
             def wrapper(*a, **k):
+                if not self.run_checks:
+                    return skipped
                 start = time.perf_counter()
                 try:
                     return fn(*a, **k)
@@ -71,8 +77,8 @@ class CheckTimer:
             return wrapper
         import agents.nodes as nodes
 
-        nodes.section_failures = quality.section_failures = timed(self._section)
-        nodes.document_failures = quality.document_failures = timed(self._document)
+        nodes.section_failures = quality.section_failures = timed(self._section, [])
+        nodes.document_failures = quality.document_failures = timed(self._document, ({}, {}))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -82,19 +88,55 @@ class CheckTimer:
         nodes.document_failures = quality.document_failures = self._document
 
 
-def draft_once(latency: Latency | None, concurrency: int, scheduler: str = "dataflow") -> dict:
+def draft_once(latency: Latency | None, concurrency: int, scheduler: str = "dataflow", run_checks: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp_dir, FakeOpenAIServer(responder=RecordedResponder(), latency=latency) as srv:
         tmp = Path(tmp_dir)
         _env(tmp, srv.base_url, concurrency, scheduler)
         runner = Runner(load_settings(), Console(file=io.StringIO()))
-        with CheckTimer() as checks:
-            start = time.perf_counter()
+        with CheckTimer(run_checks) as checks:
+            start = time.monotonic()  # the server stamps its calls with time.monotonic() too
             code = asyncio.run(runner.draft(DESCRIPTION, out=tmp / "spec", force=False, review=False, interactive=False))
-            wall = time.perf_counter() - start
+            end = time.monotonic()
         run = json.loads((tmp / "spec" / "run.json").read_text())
         calls = [c for c in srv.calls if c.status == 200]
-        return {"code": code, "wall": wall, "checks_s": checks.seconds, "calls": calls, "run": run,
-                "max_concurrency": srv.max_concurrency()}
+        return {"code": code, "wall": end - start, "checks_s": checks.seconds, "calls": calls, "run": run,
+                "max_concurrency": srv.max_concurrency(),
+                # before the first call (open the checkpoint database, compile the graph, start
+                # the gateway) and after the last (assemble and write the spec files)
+                "one_off_s": (min(c.start for c in calls) - start) + (end - max(c.end for c in calls))}
+
+
+def gateway_overhead_ms(calls: int = 30) -> float:
+    """Client-side time of one structured call through the gateway, nothing else
+    running: wall time of sequential calls minus the fake server's own handling."""
+    from agentspec.gateway.client import Gateway
+    from agentspec.gateway.endpoint import remote_endpoint
+    from agents.brief import FeatureBrief
+    from agents.drafting import section_messages
+    from tests.fakes import RECORDED
+
+    brief = FeatureBrief.model_validate(json.loads(RECORDED.read_text())["brief"])
+    spec = by_id()["monitoring"]
+    messages = section_messages(spec, description=DESCRIPTION, brief=brief, dependencies=[], feedback=[], repo_given=False)
+
+    async def run(gateway: Gateway) -> float:
+        async def call() -> None:
+            await gateway.structured(response_model=spec.model, messages=messages, role=spec.role, section=spec.id,
+                                     model="gpt-4o-mini", temperature=0.0)
+        await call()  # connection and first-use costs
+        start = time.monotonic()
+        for _ in range(calls):
+            await call()
+        elapsed = time.monotonic() - start
+        await gateway.aclose()
+        return elapsed
+
+    with tempfile.TemporaryDirectory() as tmp_dir, FakeOpenAIServer(responder=RecordedResponder()) as srv:
+        _env(Path(tmp_dir), srv.base_url, 1)
+        settings = load_settings()
+        elapsed = asyncio.run(run(Gateway(settings, remote_endpoint(settings))))
+        server = sum(c.end - c.start for c in srv.calls[1:])
+    return (elapsed - server) / calls * 1000
 
 
 def critical_path(calls) -> float:
@@ -182,11 +224,17 @@ def main() -> None:
     par = draft_once(model, 8)
     waves = draft_once(model, 8, "waves")
     seq = draft_once(model, 1)
-    zero = draft_once(None, 1)
+    zero = draft_once(None, 1)  # the checks' own time
+    # Overhead: zero latency, checks skipped, median of three drafts. Everything
+    # but the fake server's own handling counts, one-off costs included (opening
+    # the checkpoint database, compiling the graph, writing the spec files).
+    bare = sorted((draft_once(None, 1, run_checks=False) for _ in range(3)), key=lambda r: r["wall"])[1]
     cp = critical_path(par["calls"])
-    server_time = sum(c.end - c.start for c in zero["calls"])
     n_calls = len(zero["calls"])
-    overhead_ms = (zero["wall"] - zero["checks_s"] - server_time) / n_calls * 1000
+    server_time = sum(c.end - c.start for c in bare["calls"])
+    overhead_ms = (bare["wall"] - server_time) / len(bare["calls"]) * 1000
+    per_call_ms = (bare["wall"] - bare["one_off_s"] - server_time) / len(bare["calls"]) * 1000
+    gateway_ms = gateway_overhead_ms()
     run = par["run"]["totals"]
     out_per_section = run["output_tokens"] / max(run["calls"], 1)
     scaling = token_scaling(out_per_section)
@@ -213,7 +261,9 @@ def main() -> None:
         f"| same draft with the waves scheduler (review mode's), concurrency 8 | {waves['wall']:.2f} s = {waves['wall'] / cp:.2f}× the critical path; sequential / waves = {seq['wall'] / waves['wall']:.2f}× | |",
         f"| max concurrent calls seen by the server | {par['max_concurrency']} | ≤ 8 |",
         f"| deterministic checks inside the draft (concurrency 8 run) | {par['checks_s']:.2f} s of thread time | |",
-        f"| orchestration overhead per call at zero latency (graph, instructor, validation, checkpoint) | **{overhead_ms:.1f} ms** | ≤ 5 ms |",
+        f"| orchestration overhead per call at zero latency, checks skipped (graph, instructor, validation, checkpoint write), from the first call to the last; median of 3 drafts | **{per_call_ms:.1f} ms** | ≤ 5 ms |",
+        f"| the same with the draft's one-off work spread over its calls (before the first call: checkpoint database, graph, gateway; after the last: assembling and writing the spec, {bare['one_off_s'] * 1000:.0f} ms) | {overhead_ms:.1f} ms | |",
+        f"| of it, the LLM gateway alone (instructor, openai SDK, HTTP, parsing, validation; 30 sequential calls for one section) | {gateway_ms:.1f} ms | |",
         f"| checks per call at zero latency (mermaid via node, SQL, TS parse) | {zero['checks_s'] / n_calls * 1000:.0f} ms | (not orchestration) |",
         f"| input / output tokens, full draft | {run['input_tokens']} / {run['output_tokens']} = **{run['input_tokens'] / run['output_tokens']:.2f}** | ≤ 3 |",
         f"| revise a leaf ({leaf['section']}, {leaf['dependents']} dependents) | {leaf['calls']} calls, {leaf['tokens']} tokens = **{leaf['share']:.1%}** of a full draft | ≤ 20% |",

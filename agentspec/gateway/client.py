@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import os
+import ssl
 import time
 from typing import Any, TypeVar
 
@@ -20,6 +22,7 @@ from instructor.core.exceptions import InstructorError, InstructorRetryException
 from pydantic import BaseModel
 
 from agentspec.errors import ConfigError, EndpointError
+from agentspec.gateway import async_validator_scan
 from agentspec.gateway.endpoint import Endpoint
 from agentspec.gateway.grammar import grammar_schema
 from agentspec.gateway.memo import MemoTransport
@@ -51,6 +54,20 @@ def _count_parse_error(*_args: Any, **_kwargs: Any) -> None:
 
 _LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)  # the openai SDK's defaults
 
+async_validator_scan.install()
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx2.create_ssl_context()
+
+
+def shared_tls_context() -> ssl.SSLContext:
+    """One TLS context per process (per SSL_CERT_FILE/SSL_CERT_DIR, which httpx reads):
+    loading the CA bundle costs ~25 ms, paid by every Gateway otherwise (an eval
+    drafts many specs in one process). An SSLContext may be shared by connections."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
 
 class Gateway:
     def __init__(self, settings: Settings, endpoint: Endpoint) -> None:
@@ -62,7 +79,7 @@ class Gateway:
             timeout=settings.request_timeout_s,
             max_retries=settings.transport_retries,
             # Inside a dataflow run, answers are kept by content for resume (memo.py).
-            http_client=openai.DefaultAsyncHttpxClient(transport=MemoTransport(httpx2.AsyncHTTPTransport(limits=_LIMITS))),
+            http_client=openai.DefaultAsyncHttpxClient(transport=MemoTransport(httpx2.AsyncHTTPTransport(verify=shared_tls_context(), limits=_LIMITS))),
         )
         self._client = instructor.from_openai(self._raw, mode=endpoint.instructor_mode)
         self._client.on("parse:error", _count_parse_error)
