@@ -3,7 +3,6 @@ gateway for structured output, and hand back validated data plus the call record
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.usage import CallRecord
 from agentspec.prompting import render_prompt, schema_guide
-from agentspec.section import SectionSpec
+from agentspec.section import SectionSpec, validate_stored
 from agents.roles import role
 
 DIGEST_LIMIT = 2400  # characters per dependency: keeps prompts inside an 8k local window
@@ -25,17 +24,7 @@ def default_digest(data: BaseModel) -> str:
 
 def digest_of(spec: SectionSpec, data: Any) -> str:
     if spec.model is not None and isinstance(data, dict):
-        # Every dependent asks for the same digest (database_schema's, 12 times per
-        # draft), and validating the data re-runs the model's SQL/TS parsing
-        # validators: the answer is kept per section and content.
-        return _digest_of_json(spec, json.dumps(data, sort_keys=True, ensure_ascii=False))
-    return spec.digest(data) if spec.digest else default_digest(data)
-
-
-@functools.lru_cache(maxsize=256)
-def _digest_of_json(spec: SectionSpec, data_json: str) -> str:
-    assert spec.model is not None
-    data = spec.model.model_validate(json.loads(data_json))
+        data = validate_stored(spec.model, data)
     return spec.digest(data) if spec.digest else default_digest(data)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agentspec.gateway.usage import CallRecord, totals
-from agentspec.section import RenderContext, SectionSpec
+from agentspec.section import RenderContext, SectionSpec, validate_stored
 from agents.analyses import ANALYSES, analysis_specs
 from agents.brief import FeatureBrief
 from agents.registry import registry
@@ -38,7 +38,7 @@ def validated(spec: SectionSpec, entry: dict[str, Any] | None) -> BaseModel | No
     if not entry or entry.get("data") is None or spec.model is None:
         return None
     try:
-        return spec.model.model_validate(entry["data"])
+        return validate_stored(spec.model, entry["data"])
     except ValidationError:
         return None
 

@@ -132,6 +132,20 @@ class SectionModel(BaseModel):
             return cls.model_validate(data, **kwargs)
 
 
+def validate_stored(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    """`model.model_validate(data)` for section data kept in the run state, remembered
+    by content. A draft asks for the same sections again and again (every section
+    check renders against all sections drafted so far; every dependent digests its
+    dependencies), and validation re-runs the models' SQL/TypeScript parsing
+    validators. Callers only read the instance. Errors are not remembered."""
+    return _validate_json(model, json.dumps(data, sort_keys=True, ensure_ascii=False))
+
+
+@functools.lru_cache(maxsize=512)
+def _validate_json(model: type[BaseModel], data_json: str) -> BaseModel:
+    return model.model_validate(json.loads(data_json))
+
+
 def unique_names(values: list[Any], attr: str, what: str) -> None:
     seen: set[str] = set()
     for value in values:
