@@ -31,3 +31,35 @@ def test_prices():
     assert price_for("anything", "local") == (0.0, 0.0)
     assert price_for("my-vllm-model", "openai") is None
     assert cost_usd("gpt-4o-mini", "openai", 1_000_000, 1_000_000) == 0.75
+
+
+def test_tools_are_counted_as_openai_renders_them() -> None:
+    """Function tools cost what OpenAI puts in the prompt (TypeScript types with
+    descriptions as comments), not their JSON text; nested $refs are inlined."""
+    from agentspec.gateway.tokens import count_tokens, count_tool_tokens, tool_definitions_text
+
+    tools = [{"type": "function", "function": {
+        "name": "Plan", "description": "A deployment plan.",
+        "parameters": {
+            "type": "object", "required": ["stages"],
+            "properties": {
+                "stages": {"type": "array", "minItems": 1, "maxItems": 4, "items": {"$ref": "#/$defs/Stage"},
+                           "description": "stages in order"},
+                "region": {"anyOf": [{"type": "string", "enum": ["eu", "us"]}, {"type": "null"}]},
+            },
+            "$defs": {"Stage": {"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "maxLength": 40}, "steps": {"type": "array", "items": {"type": "string"}}}}},
+        }}}]
+    text = tool_definitions_text(tools)
+    assert text == (
+        "namespace functions {\n\n"
+        "// A deployment plan.\n"
+        "type Plan = (_: {\n"
+        "// stages in order\n"
+        "stages: {\n  name: string,\n  steps?: string[],\n}[],\n"
+        'region?: "eu" | "us" | null,\n'
+        "}) => any;\n\n"
+        "} // namespace functions"
+    )
+    import json
+    assert count_tool_tokens(tools) == count_tokens(text) < count_tokens(json.dumps(tools))

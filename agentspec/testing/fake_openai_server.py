@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from agentspec.gateway.tokens import count_message_tokens, count_tokens
+from agentspec.gateway.tokens import count_message_tokens, count_tokens, count_tool_tokens
 from agentspec.testing.fake_request import FakeRequest, parse_request
 from agentspec.testing.faults import Fault, FaultKind, FaultPlan, Latency
 from agentspec.testing.schema_faker import SchemaFaker, corrupt
@@ -461,17 +461,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _prompt_tokens(body: Any) -> int:
     """What the model reads, counted with a real BPE (o200k, bundled): the messages
-    with their per-message overhead, plus the tool or response schema, which OpenAI
-    also bills as input. A chars/4 guess over the JSON-escaped body overcounted
-    prompts (escapes, quoting) against the answers, and the benchmark's
+    with their per-message overhead, plus the tools or response schema, which OpenAI
+    also bills as input. Tools are counted in the TypeScript form OpenAI renders them
+    into the prompt (agentspec.gateway.tokens.tool_definitions_text); a response_format
+    schema, whose rendering is not known, as compact JSON. The benchmark's
     input/output ratio is read off these numbers."""
     if not isinstance(body, dict):
         return 1
     model = str(body.get("model") or "")
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
     total = count_message_tokens([m for m in messages if isinstance(m, dict)], model)
-    schemas = [part for part in (body.get("tools"), body.get("response_format")) if part]
-    total += sum(count_tokens(json.dumps(part, ensure_ascii=False), model) for part in schemas)
+    tools = body.get("tools")
+    if isinstance(tools, list) and tools:
+        total += count_tool_tokens([t for t in tools if isinstance(t, dict)], model)
+    if body.get("response_format"):
+        total += count_tokens(json.dumps(body["response_format"], ensure_ascii=False, separators=(",", ":")), model)
     return max(1, total)
 
 
