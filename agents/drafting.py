@@ -54,9 +54,11 @@ def section_messages(
     feedback: list[str],
     repo_given: bool,
     context: dict[str, Any] | None = None,
+    field_guide: bool = True,
 ) -> list[dict[str, str]]:
     """The chat messages for one section. `dependencies` holds only the sections it
-    depends on (id + digest), never the whole draft so far."""
+    depends on (id + digest), never the whole draft so far. `field_guide=False` where
+    the model reads the documented schema instead (endpoint.field_guide_in_prompt)."""
     assert spec.model is not None
     instructions = render_prompt(spec.prompt, brief=brief, repo_given=repo_given, **(context or {}))
     user = render_prompt(
@@ -67,7 +69,7 @@ def section_messages(
         dependencies=dependencies,
         title=spec.headings[-1].lstrip("# ") if spec.headings else spec.id,
         instructions=instructions,
-        fields=schema_guide(spec.model),
+        fields=schema_guide(spec.model) if field_guide else "",
         feedback=feedback,
     )
     return [{"role": "system", "content": system_message(repo_given)}, {"role": "user", "content": user}]

@@ -20,7 +20,7 @@ from agents.drafting import digest_of, section_messages, system_message
 from agents.registry import by_id, registry
 from agents.roles import role
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
-from agents.tasks import call_llm, request_llm, spec_for
+from agents.tasks import call_llm, field_guide_in_prompt, request_llm, spec_for
 
 WAITING = ("queued", "stale")  # section statuses that still need a draft
 ANALYSIS_DIGEST_BUDGET = 6000  # characters of section digests an analysis sees
@@ -46,7 +46,7 @@ async def intake(state: DraftState) -> dict[str, Any]:
         {"role": "system", "content": system_message(bool(state["options"].get("repo_given")))},
         {"role": "user", "content": render_prompt("product-analyst/intake.md.j2", description=state["description"],
                                                    persona=role("product-analyst").persona.strip(),
-                                                   fields=schema_guide(FeatureBrief))},
+                                                   fields=schema_guide(FeatureBrief) if field_guide_in_prompt() else "")},
     ]
     out = await call_llm("intake", messages, 0)
     if out["error"]:
@@ -166,7 +166,8 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     data, failures = None, []
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
-                                    feedback=feedback, repo_given=repo_given, context=context)
+                                    feedback=feedback, repo_given=repo_given, context=context,
+                                    field_guide=field_guide_in_prompt())
         _emit(spec_id, "drafting", attempt=attempts)
         out = await request_llm(spec_id, messages, attempts, model)
         attempts += 1

@@ -39,6 +39,12 @@ def gateway() -> Gateway:
     return _server_gateways[loop]
 
 
+def field_guide_in_prompt() -> bool:
+    """Whether this run's prompts list the output fields (no: the endpoint reads the
+    documented tool schema instead, see endpoint.field_guide_in_prompt)."""
+    return gateway().endpoint.field_guide_in_prompt
+
+
 def spec_for(section_id: str) -> SectionSpec:
     if section_id == "intake":
         return SectionSpec(id="intake", headings=(), role="product-analyst", model=FeatureBrief,

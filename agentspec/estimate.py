@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.gateway.pricing import cost_usd, price_for
-from agentspec.gateway.tokens import count_message_tokens
+from agentspec.gateway.client import documented_tool
+from agentspec.gateway.endpoint import field_guide_in_prompt, structured_mode
+from agentspec.gateway.tokens import count_message_tokens, count_tool_tokens
 from agentspec.settings import Settings
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
@@ -33,14 +35,18 @@ def _provisional_brief(description: str) -> FeatureBrief:
 def estimate_run(settings: Settings, description: str) -> dict[str, Any]:
     brief = _provisional_brief(description)
     provider = settings.resolved_provider()
+    mode = structured_mode(settings, provider)
+    field_guide = field_guide_in_prompt(mode)
     rows = []
     for spec in [*[s for s in registry() if s.needs_llm], *analysis_specs()]:
         deps = [{"id": d, "digest": "x"} for d in spec.depends_on]
         messages = section_messages(spec, description=description, brief=brief, dependencies=deps, feedback=[],
-                                    repo_given=False)
+                                    repo_given=False, field_guide=field_guide)
         model = settings.model_for(spec.role)
-        n_deps = len(spec.depends_on) + (3 if spec.stage == "foldin" else 0) + (12 if spec.stage == "analysis" else 0)
+        n_deps = len(spec.depends_on) + (3 if spec.stage == "foldin" else 0)  # fold-ins also read the 3 analyses
         input_tokens = count_message_tokens(messages, model) + n_deps * DIGEST_TOKENS
+        if mode == "tools":  # the function's schema is part of the prompt there
+            input_tokens += count_tool_tokens([documented_tool(spec.model)], model)
         output_tokens = int(spec.max_tokens * OUTPUT_SHARE)
         rows.append({"section": spec.id, "model": model, "input_tokens": input_tokens, "output_tokens": output_tokens})
     intake_in, intake_out = 450, 350

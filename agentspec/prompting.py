@@ -93,3 +93,37 @@ def _walk(node: dict, defs: dict, lines: list[str], indent: int, seen: set[str])
         title = target.get("title", "")
         if "properties" in target and title not in seen:
             _walk(target, defs, lines, indent + 1, seen | {title})
+
+
+@lru_cache(maxsize=None)
+def tool_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema sent as a function tool's parameters where the model reads the
+    schema itself (OpenAI-style tools): descriptions included, and the bounds the
+    prompt's field guide would state (2-6 items) folded into them, because OpenAI
+    renders tools as TypeScript types, which carry descriptions and enums but drop
+    minItems/maxItems. In that mode the prompt has no field
+    guide: the fields are documented once, in the tool. Validation keywords stay (a
+    strict server may use them). Shared, cached: callers must not modify it."""
+    documented = getattr(model, "documented_schema", None)
+    schema = documented() if documented else model.model_json_schema()
+    _fold_bounds(schema)
+    for node in schema.get("$defs", {}).values():
+        _fold_bounds(node)
+    return {key: value for key, value in schema.items() if key not in ("title", "description")}
+
+
+def _fold_bounds(node: dict[str, Any]) -> None:
+    for prop in (node.get("properties") or {}).values():
+        prop.pop("title", None)
+        bounds = _bounds(prop)
+        if bounds:
+            prop["description"] = f"{bounds}; {prop['description']}" if prop.get("description") else bounds
+    node.pop("title", None)
+
+
+def _bounds(prop: dict[str, Any]) -> str:
+    """The bounds the field guide states: item counts of lists (see _type_name)."""
+    target = next((o for o in prop.get("anyOf", []) if o.get("type") != "null"), prop)
+    if target.get("type") == "array":
+        return f"{target.get('minItems', 0)}-{target.get('maxItems', 'n')} items"
+    return ""

@@ -59,6 +59,32 @@ def test_openai_mode_uses_tools_and_records_cost_and_section_header():
     assert record.section == "database_schema" and record.status == "ok"
 
 
+def test_tools_mode_sends_the_documented_tool_with_list_bounds():
+    """In tools mode the model reads the function schema, so it carries the field
+    descriptions (and list bounds, which OpenAI's rendering drops) instead of the prompt."""
+    from agents.registry import by_id
+
+    model = by_id()["monitoring"].model
+    seen = []
+
+    def responder(req):
+        seen.append(req.body)
+        return None  # schema-driven data
+
+    with FakeOpenAIServer(responder=responder) as srv:
+        gw = _gateway(srv.base_url, "tools")
+        result, _ = asyncio.run(gw.structured(response_model=model, messages=[{"role": "user", "content": "x"}],
+                                              role="devops-specialist", section="monitoring", model="fake-model",
+                                              temperature=0))
+    (tool,) = seen[0]["tools"]
+    function = tool["function"]
+    assert seen[0]["tool_choice"]["function"]["name"] == function["name"] == model.__name__
+    alerts = function["parameters"]["properties"]["alert_rules"]
+    assert alerts["description"].startswith("1-4 items; ") and alerts["maxItems"] == 4
+    assert "title" not in function["parameters"]
+    assert isinstance(result, model)
+
+
 def test_reasks_are_counted_and_validation_errors_fed_back():
     answers = iter([{"name": "BOX", "size": 3}, {"name": "box", "size": 3}])
     prompts = []

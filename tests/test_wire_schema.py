@@ -1,6 +1,7 @@
-"""The schema sent with every call carries structure only; the field guide in
-the prompt carries the meaning. Sending descriptions in both would bill each
-draft twice for them."""
+"""Each field is documented once per call. In the JSON modes and for llama.cpp's
+grammar the schema carries structure only and the prompt's field guide carries
+the meaning; in tools mode the documented tool carries both and the prompt has no
+guide. Sending descriptions in both would bill each draft twice for them."""
 
 from __future__ import annotations
 
@@ -57,3 +58,35 @@ def test_properties_named_title_or_description_survive():
         description: str
 
     assert set(Finding.model_json_schema()["properties"]) == {"title", "description"}
+
+
+def test_tools_mode_prompts_have_no_field_guide_and_other_modes_keep_it():
+    from agentspec.gateway.endpoint import field_guide_in_prompt
+    from agents.drafting import section_messages
+    from agents.registry import by_id
+    from tests.fakes import DESCRIPTION
+
+    from tests.test_prompts import BRIEF as brief
+
+    spec = by_id()["monitoring"]
+    for mode in ("tools", "json", "json_schema", "md_json", "json_object_schema"):
+        user = section_messages(spec, description=DESCRIPTION, brief=brief, dependencies=[], feedback=[],
+                                repo_given=False, field_guide=field_guide_in_prompt(mode))[1]["content"]
+        assert ("## Output fields" in user) is (mode != "tools"), mode
+        assert "## Your task" in user
+
+
+def test_documented_tool_carries_what_the_field_guide_says():
+    from agentspec.prompting import tool_parameters
+
+    for model in MODELS:
+        params = tool_parameters(model)
+        assert "title" not in params
+        text = json.dumps(params, ensure_ascii=False)
+        for line in schema_guide(model).splitlines():
+            if " — " in line:
+                description = line.split(" — ", 1)[1]
+                assert json.dumps(description, ensure_ascii=False)[1:-1] in text, f"{model.__name__}: {line}"
+            if ": list of " in line:  # the guide's list bounds, e.g. "list of 2-6 Table"
+                bounds = line.split(": list of ", 1)[1].split(" ", 1)[0]
+                assert f"{bounds} items" in text, f"{model.__name__}: {line}"

@@ -29,6 +29,7 @@ from agentspec.gateway.memo import MemoTransport
 from agentspec.gateway.pricing import cost_usd
 from agentspec.gateway.tokens import count_message_tokens, count_tokens
 from agentspec.gateway.usage import CallRecord
+from agentspec.prompting import tool_parameters
 from agentspec.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -118,6 +119,10 @@ class Gateway:
         if self.endpoint.mode == "json_object_schema":
             schema = grammar_schema(response_model.model_json_schema())
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        elif self.endpoint.mode == "tools":
+            # The documented tool replaces instructor's bare one in the request body
+            # (same name, so instructor's tool_choice and parsing are unchanged).
+            kwargs["extra_body"] = {"tools": [documented_tool(response_model)]}
         record = CallRecord(
             model=model, provider=self.endpoint.provider, role=role, section=section,
             attempt=attempt, started_at=time.time(),
@@ -160,6 +165,15 @@ def _wrapped(response_model: type[T]) -> type[T]:
     CPU each, and every schema cache misses on the new class); it skips that for
     a model that already is one."""
     return instructor.openai_schema(response_model)
+
+
+@functools.cache
+def documented_tool(response_model: type[BaseModel]) -> dict[str, Any]:
+    """instructor's function tool for the model with the documented parameters
+    (prompting.tool_parameters) instead of the bare wire schema."""
+    function = dict(_wrapped(response_model).openai_schema)  # type: ignore[attr-defined]
+    function["parameters"] = tool_parameters(response_model)
+    return {"type": "function", "function": function}
 
 
 def _api_error_in(exc: BaseException) -> openai.APIError | None:

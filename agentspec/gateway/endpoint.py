@@ -35,8 +35,24 @@ class Endpoint:
     def instructor_mode(self) -> instructor.Mode:
         return _INSTRUCTOR_MODES[self.mode]
 
+    @property
+    def field_guide_in_prompt(self) -> bool:
+        return field_guide_in_prompt(self.mode)
+
     def describe(self) -> str:
         return f"{self.provider} at {self.base_url or 'the default OpenAI endpoint'} ({self.mode} mode)"
+
+
+def structured_mode(settings: Settings, provider: str) -> str:
+    return settings.instructor_mode if settings.instructor_mode != "auto" else _DEFAULT_MODE[provider]
+
+
+def field_guide_in_prompt(mode: str) -> bool:
+    """Whether the prompt lists the output fields. In tools mode the model reads the
+    function's schema, so the fields are documented there (prompting.tool_parameters)
+    and once only; llama.cpp turns a schema into a grammar the model never reads, and
+    the JSON modes send a bare schema, so there the prompt carries the field guide."""
+    return mode != "tools"
 
 
 def remote_endpoint(settings: Settings) -> Endpoint:
@@ -59,10 +75,8 @@ def remote_endpoint(settings: Settings) -> Endpoint:
                 hint="export OPENAI_API_KEY=..., or set OPENAI_BASE_URL for a keyless server, "
                 "or unset both to use the embedded local model",
             )
-    mode = settings.instructor_mode if settings.instructor_mode != "auto" else _DEFAULT_MODE[provider]
-    return Endpoint(provider=provider, base_url=settings.openai_base_url, api_key=key, mode=mode)
+    return Endpoint(provider=provider, base_url=settings.openai_base_url, api_key=key, mode=structured_mode(settings, provider))
 
 
 def local_endpoint(base_url: str, settings: Settings) -> Endpoint:
-    mode = settings.instructor_mode if settings.instructor_mode != "auto" else _DEFAULT_MODE["local"]
-    return Endpoint(provider="local", base_url=base_url, api_key="local-no-key", mode=mode)
+    return Endpoint(provider="local", base_url=base_url, api_key="local-no-key", mode=structured_mode(settings, "local"))
