@@ -43,8 +43,10 @@ def schema_guide(model: type[BaseModel]) -> str:
     """A compact field guide (name, type, bounds, description) for the prompt.
 
     In llama.cpp's json_object+schema mode the schema is only a grammar and the
-    model never sees the descriptions, so every mode gets this short guide instead
-    of the full JSON schema (which would cost thousands of prompt tokens).
+    model never sees the descriptions, and the JSON modes send a bare schema, so
+    those prompts get this short guide instead of the full JSON schema (which would
+    cost thousands of prompt tokens). Tools mode documents the fields in the tool
+    instead (tool_parameters) and has no guide.
     Cached per class: it depends on nothing else, and every call renders one."""
     documented = getattr(model, "documented_schema", None)
     schema = documented() if documented else model.model_json_schema()

@@ -97,10 +97,11 @@ class SectionModel(BaseModel):
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        """The schema that goes on the wire (tool parameters, response_format):
-        no titles or descriptions. The prompt's field guide (documented_schema)
-        already tells the model what each field means; sending it twice would
-        bill every call for ~7k tokens per draft again (measured over the 27 models)."""
+        """The bare schema (instructor's, response_format, llama.cpp's grammar): no
+        titles or descriptions. In those modes the prompt's field guide (from
+        documented_schema) tells the model what each field means; sending it twice
+        would bill every call for ~7k tokens per draft again (measured over the 27
+        models). Tools mode sends prompting.tool_parameters instead and no guide."""
         if args or kwargs:
             return _wire(super().model_json_schema(*args, **kwargs))
         # Generating a schema costs ~15 ms and happens on every call (instructor,
