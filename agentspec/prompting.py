@@ -48,12 +48,18 @@ def schema_guide(model: type[BaseModel]) -> str:
     cost thousands of prompt tokens). Tools mode documents the fields in the tool
     instead (tool_parameters) and has no guide.
     Cached per class: it depends on nothing else, and every call renders one."""
-    documented = getattr(model, "documented_schema", None)
-    schema = documented() if documented else model.model_json_schema()
+    schema = _documented_schema(model)
     defs = schema.get("$defs", {})
     lines: list[str] = []
     _walk(schema, defs, lines, indent=0, seen=set())
     return "\n".join(lines)
+
+
+def _documented_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A fresh JSON schema with the field descriptions: a SectionModel's bare wire
+    schema has none, so its documented_schema; any other model's own schema."""
+    documented = getattr(model, "documented_schema", None)
+    return documented() if documented else model.model_json_schema()
 
 
 def _resolve(node: dict, defs: dict) -> dict:
@@ -103,11 +109,10 @@ def tool_parameters(model: type[BaseModel]) -> dict[str, Any]:
     schema itself (OpenAI-style tools): descriptions included, and the bounds the
     prompt's field guide would state (2-6 items) folded into them, because OpenAI
     renders tools as TypeScript types, which carry descriptions and enums but drop
-    minItems/maxItems. In that mode the prompt has no field
-    guide: the fields are documented once, in the tool. Validation keywords stay (a
+    minItems/maxItems. In that mode the prompt has no field guide: the fields are
+    documented once, in the tool. Validation keywords stay (a
     strict server may use them). Shared, cached: callers must not modify it."""
-    documented = getattr(model, "documented_schema", None)
-    schema = documented() if documented else model.model_json_schema()
+    schema = _documented_schema(model)
     _fold_bounds(schema)
     for node in schema.get("$defs", {}).values():
         _fold_bounds(node)

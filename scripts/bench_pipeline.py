@@ -109,18 +109,23 @@ def draft_once(latency: Latency | None, concurrency: int, scheduler: str = "data
                 "one_off_s": (min(c.start for c in calls) - start) + (end - max(c.end for c in calls))}
 
 
+def _recorded_brief():
+    """The brief of the recorded draft the fake server answers with."""
+    from agents.brief import FeatureBrief
+
+    return FeatureBrief.model_validate(RecordedResponder().data["intake"])
+
+
 def gateway_overhead_ms(calls: int = 30) -> float:
     """Client-side time of one structured call through the gateway, nothing else
     running: wall time of sequential calls minus the fake server's own handling."""
     from agentspec.gateway.client import Gateway
     from agentspec.gateway.endpoint import remote_endpoint
-    from agents.brief import FeatureBrief
     from agents.drafting import section_messages
-    from tests.fakes import RECORDED
 
-    brief = FeatureBrief.model_validate(json.loads(RECORDED.read_text())["brief"])
     spec = by_id()["monitoring"]
-    messages = section_messages(spec, description=DESCRIPTION, brief=brief, dependencies=[], feedback=[], repo_given=False)
+    messages = section_messages(spec, description=DESCRIPTION, brief=_recorded_brief(), dependencies=[], feedback=[],
+                                repo_given=False)
 
     async def run(gateway: Gateway) -> float:
         async def call() -> None:
@@ -207,11 +212,9 @@ def token_scaling() -> list[dict]:
     the recorded answers) and recorded answers as output. A prompt holds its own
     dependencies' digests and nothing else of the draft, so input grows linearly in N."""
     from agents.drafting import digest_of, section_messages
-    from agents.nodes import FeatureBrief
-    from tests.fakes import RECORDED
 
     recorded = RecordedResponder().data
-    brief = FeatureBrief.model_validate(json.loads(RECORDED.read_text())["brief"])
+    brief = _recorded_brief()
     specs = by_id()
     real = [s for s in registry() if s.needs_llm and s.stage == "draft" and s.id in recorded]
     rows = []
