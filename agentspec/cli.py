@@ -15,37 +15,53 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from typer._click import exceptions as click_exceptions  # typer 0.29 vendors click (STACK-NOTES)
+from typer.exceptions import Abort as TyperAbort
 
 from agentspec import __version__
-from agentspec.errors import AgentSpecError, UsageError
+from agentspec.errors import AgentSpecError, Interrupted, UsageError
+from agentspec.redact import redact
 from agentspec.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Draft implementation-ready Integration Requirements specs with role-based LLM agents.")
 console = Console(stderr=False, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-_state = {"debug": False}
+_state: dict = {"debug": False, "json": False, "result": None, "runner": None}
 
 
 def _interactive(no_wait: bool) -> bool:
     return not no_wait and sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _runner():
+def _runner(out: Console | None = None, settings=None):  # noqa: ANN001
+    """The Runner for this command; kept in _state so errors can name its run and --json its result."""
     from agentspec.runner import Runner
 
-    return Runner(load_settings(), console)
+    runner = Runner(settings or load_settings(), out or console)
+    _state["runner"] = runner
+    return runner
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"agentspec {__version__}", highlight=False)
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _root(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
-          version: Annotated[bool, typer.Option("--version", help="print the version")] = False) -> None:
+          version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                                help="print the version and exit")] = False) -> None:
     _state["debug"] = debug
     # instructor logs every exhausted re-ask at ERROR; the pipeline reports failures itself.
     logging.getLogger("instructor").setLevel(logging.DEBUG if debug else logging.CRITICAL)
-    if version:
-        console.print(f"agentspec {__version__}")
-        raise typer.Exit(0)
+
+
+def _json_mode(on: bool) -> Console:
+    """With --json the result is the only thing on stdout; progress goes to stderr."""
+    _state["json"] = on
+    return err if on else console
 
 
 @app.command()
@@ -61,8 +77,10 @@ def draft(
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
     max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD budget: degrade analyses, then stop between waves")] = None,
     max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token budget (input + output), same rules")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
 ) -> None:
     """Draft a spec from a one-line feature description."""
+    out_console = _json_mode(as_json)
     from agentspec.inputs import check_template, clean_description, read_description_file
 
     settings = load_settings(**({"concurrency": concurrency} if concurrency else {}))
@@ -74,11 +92,11 @@ def draft(
     if estimate:
         from agentspec.estimate import estimate_run
 
-        console.print_json(json.dumps(estimate_run(settings, text)))
+        _state["result"] = {"estimate": estimate_run(settings, text)}
+        if not as_json:
+            console.print_json(json.dumps(_state["result"]["estimate"]))
         return
-    from agentspec.runner import Runner
-
-    runner = Runner(settings, console)
+    runner = _runner(out_console, settings)
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
                                     max_cost=max_cost, max_tokens=max_tokens))
     raise typer.Exit(code)
@@ -86,9 +104,12 @@ def draft(
 
 @app.command()
 def resume(thread: Annotated[str, typer.Argument(help="run id from `agentspec runs`")],
-           no_wait: Annotated[bool, typer.Option("--no-wait")] = False) -> None:
+           no_wait: Annotated[bool, typer.Option("--no-wait")] = False,
+           force: Annotated[bool, typer.Option(help="write into the run's directory even if another run's spec is there")] = False,
+           as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False) -> None:
     """Continue a run stopped by Ctrl-C, a crash or a dead endpoint; retries only failed parts."""
-    raise typer.Exit(asyncio.run(_runner().resume(thread, interactive=_interactive(no_wait))))
+    runner = _runner(_json_mode(as_json))
+    raise typer.Exit(asyncio.run(runner.resume(thread, interactive=_interactive(no_wait) and not as_json, force=force)))
 
 
 @app.command("review")
@@ -110,17 +131,29 @@ def review_cmd(
 
 @app.command()
 def show(thread: Annotated[str, typer.Argument(help="run id")],
-         out: Annotated[Optional[Path], typer.Option("--out", "-o")] = None) -> None:
-    """Write the current state of a run's spec."""
-    raise typer.Exit(asyncio.run(_runner().show(thread, out)))
+         out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write a copy here (the run keeps its own directory)")] = None,
+         force: Annotated[bool, typer.Option(help="write into a non-empty directory that holds no spec of this run")] = False,
+         as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False) -> None:
+    """Write the current state of a run's spec (pending drafts marked as pending)."""
+    runner = _runner(_json_mode(as_json))
+    raise typer.Exit(asyncio.run(runner.show(thread, out, force=force)))
 
 
 @app.command()
-def runs() -> None:
+def runs(as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False) -> None:
     """List runs with their status."""
     from datetime import datetime
 
-    for run in _runner().runs():
+    from agentspec.runlog import RunLog
+
+    _json_mode(as_json)
+    settings = load_settings()  # the index alone: no graph, no gateway to import
+    listed = RunLog(settings.data_dir / "threads.sqlite").list(locks=settings.data_dir / "locks")
+    if as_json:
+        keys = ("thread_id", "status", "description", "out_dir", "endpoint", "created_at", "updated_at")
+        _state["result"] = {"runs": [{k: run.get(k) for k in keys} for run in listed]}
+        return
+    for run in listed:
         when = datetime.fromtimestamp(run["updated_at"]).strftime("%Y-%m-%d %H:%M")
         console.print(f"{run['thread_id']}  {when}  {run['status']:15} {run['description'][:60]}", highlight=False)
 
@@ -163,38 +196,81 @@ def eval_(
                                       threshold, update_baseline, console, upstream=upstream))
 
 
+def _emit_json(code: int, error: AgentSpecError | None = None) -> None:
+    """The one JSON document a --json command prints (schema: docs/cli-json.md)."""
+    runner = _state["runner"]
+    result = _state["result"] or (runner.result if runner is not None else None) or {}
+    if not result and _started_run():
+        result = {"run_id": _started_run()}
+    payload = {**result, "exit_code": code}
+    if error is not None:
+        payload["error"] = {"message": error.message, "hint": error.hint, "kind": type(error).__name__}
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _started_run() -> str | None:
+    runner = _state["runner"]
+    return getattr(runner, "thread_id", None) if runner is not None else None
+
+
+def _fail(exc: AgentSpecError) -> int:
+    if _state["debug"]:
+        traceback.print_exc()
+    err.print(f"[bold red]error:[/] {redact(exc.message)}", highlight=False)
+    if exc.hint:
+        err.print(f"[dim]hint:[/] {redact(exc.hint)}", highlight=False)
+    if _state["json"]:
+        _emit_json(exc.exit_code, exc)
+    return exc.exit_code
+
+
+def _interrupted() -> int:
+    run = _started_run()
+    err.print(f"interrupted; `agentspec resume {run}` continues the run" if run else "interrupted", highlight=False)
+    if _state["json"]:
+        _emit_json(130, Interrupted("interrupted"))
+    return 130
+
+
+def _dispatch(argv: list[str] | None = None) -> int:
+    """Run the app and return the exit code of the README's table."""
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="agentspec")
+    except AgentSpecError as exc:
+        return _fail(exc)
+    except KeyboardInterrupt:
+        return _interrupted()
+    except click_exceptions.UsageError as exc:  # typer's vendored click: bad arguments are bad input
+        exc.show()
+        return 2
+    except click_exceptions.ClickException as exc:
+        exc.show()
+        return 2
+    except TyperAbort:
+        return _interrupted()
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
+        if _state["debug"]:
+            traceback.print_exc()
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False)
+        run = _started_run()
+        err.print("[dim]hint:[/] rerun with --debug for the traceback"
+                  + (f"; `agentspec resume {run}` continues the run" if run else ""), highlight=False)
+        return 1
+    # typer turns a KeyboardInterrupt outside a run into Exit(130) and returns it.
+    code = 0 if code is None else int(code)
+    if code == 130:
+        return _interrupted()
+    if _state["json"]:
+        _emit_json(code)
+    return code
+
+
 def main() -> None:
     # A plain SIGTERM skips `finally`/`__exit__`: turn it into SystemExit so the local
     # model server is stopped and the run index says "interrupted".
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except AgentSpecError as exc:
-        if _state["debug"]:
-            traceback.print_exc()
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"[dim]hint:[/] {exc.hint}", highlight=False)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; `agentspec runs` shows the run, `agentspec resume ID` continues it")
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            err.print("aborted")
-            sys.exit(130)
-        if _state["debug"]:
-            traceback.print_exc()
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
-        err.print("[dim]hint:[/] rerun with --debug for the traceback; your run can be resumed with `agentspec resume ID`")
-        sys.exit(1)
+    sys.exit(_dispatch())
 
 
 if __name__ == "__main__":

@@ -48,3 +48,9 @@ class PartialResult(AgentSpecError):
     """The spec was written but some sections failed their checks or retries."""
 
     exit_code = 5
+
+
+class Interrupted(AgentSpecError):
+    """Ctrl-C (SIGINT): the run stopped where it was and can be resumed."""
+
+    exit_code = 130

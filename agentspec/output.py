@@ -4,10 +4,26 @@ atomically (temp file, fsync, rename) so Ctrl-C never leaves a half file."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from agentspec.errors import UsageError
+from agents.brief import slugify
+
+
+# Words that carry no meaning in a directory name.
+_FILLER = frozenset("a an and as at be by for from in into is it its of on or our the their this to via we with "
+                    "your my us so that".split())
+
+
+def default_out_dir(description: str, words: int = 5) -> Path:
+    """specs/<slug>, from the description itself, so the directory is known (and
+    checked) before the first model call, instead of after intake names the feature."""
+    ascii_text = unicodedata.normalize("NFKD", description).encode("ascii", "ignore").decode()
+    kept = [w for w in re.findall(r"[a-z0-9]+", ascii_text.lower()) if w not in _FILLER][:words]
+    return Path("specs") / slugify(" ".join(kept))
 
 
 def check_out_dir(out: Path, *, force: bool) -> Path:

@@ -9,6 +9,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from agentspec.errors import UsageError
 
 MIGRATIONS = [
@@ -67,7 +69,26 @@ class RunLog:
             row = db.execute("SELECT * FROM threads WHERE thread_id = ?", (thread_id,)).fetchone()
         return dict(row) if row else None
 
-    def list(self, limit: int = 50) -> list[dict[str, Any]]:
+    def list(self, limit: int = 50, locks: Path | None = None) -> list[dict[str, Any]]:
+        """Newest first. With the runner's `locks` directory, a run marked running whose
+        process is gone (kill -9, a power cut) shows as interrupted: nobody holds its lock."""
         with closing(self._connect()) as db:
             rows = db.execute("SELECT * FROM threads ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
-        return [dict(r) for r in rows]
+        runs = [dict(r) for r in rows]
+        if locks is not None:
+            for run in runs:
+                if run["status"] == "running" and not _lock_held(locks / f"{run['thread_id']}.lock"):
+                    run["status"] = "interrupted"
+        return runs
+
+
+def _lock_held(path: Path) -> bool:
+    if not path.exists():
+        return False
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False

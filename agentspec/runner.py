@@ -3,6 +3,7 @@ thread lock, progress display, exit codes and writing the spec files."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -16,12 +17,12 @@ from rich.console import Console
 
 from agentspec import review_ui
 from agentspec.assemble import all_files
-from agentspec.errors import PartialResult, ReviewPending, UsageError
+from agentspec.errors import EndpointError, Interrupted, LocalModelError, PartialResult, ReviewPending, UsageError
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import Endpoint
 from agentspec.gateway.memo import CallMemo
 from agentspec.gateway.usage import CallRecord, totals
-from agentspec.output import check_out_dir, write_files
+from agentspec.output import check_out_dir, default_out_dir, write_files
 from agentspec.progress import Progress
 from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
@@ -32,6 +33,8 @@ from agents.state import LOCKED
 from graphs.draft import compile_graph
 
 RECURSION_LIMIT = 400
+# Runs that have not written their final spec yet: their directory is taken.
+UNFINISHED = ("running", "awaiting_review", "interrupted", "endpoint_error")
 
 
 def _mask_url(url: str) -> str:
@@ -44,6 +47,8 @@ class Runner:
         self.console = console
         self.runlog = RunLog(settings.data_dir / "threads.sqlite")
         self._memo: CallMemo | None = None
+        self.thread_id: str | None = None  # the run this command started or continued
+        self.result: dict[str, Any] | None = None  # what the last write produced (--json)
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -93,19 +98,32 @@ class Runner:
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
                     max_tokens: int | None = None) -> int:
-        if out is not None:
-            check_out_dir(out, force=force)  # fail before spending anything
+        # Where the run writes is decided and checked here, before any call is paid for,
+        # and kept for the life of the run (resume and review write there too).
+        target = out if out is not None else default_out_dir(description)
+        target = check_out_dir(target, force=force)
+        self._refuse_claimed(target, force)
         thread_id = uuid.uuid4().hex[:12]
+        self.thread_id = thread_id
         options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow",
                    "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
         options.update(self._degrade_for_budget(description, max_cost, max_tokens))
-        self.runlog.record(thread_id, description=description[:500], out_dir=str(out) if out else None,
-                           status="running", options="review" if review else "")
+        self.runlog.record(thread_id, description=description[:500], out_dir=str(target),
+                           status="running", options=",".join(o for o, on in (("review", review), ("force", force)) if on))
         self.console.print(f"run [bold]{thread_id}[/] (resume with `agentspec resume {thread_id}`)", highlight=False)
         payload = {"description": description, "options": options}
         return await self._run(thread_id, payload, interactive=interactive, force=force)
+
+    def _refuse_claimed(self, target: Path, force: bool) -> None:
+        """Another unfinished run will write its spec into `target`: refuse to share it."""
+        if force:
+            return
+        for run in self.runlog.list(limit=1000):
+            if run.get("out_dir") and Path(run["out_dir"]).resolve() == target and run["status"] in UNFINISHED:
+                raise UsageError(f"run {run['thread_id']} ({run['status']}) writes its spec to {target}",
+                                 hint="choose another --out, finish or resume that run, or pass --force")
 
     def _degrade_for_budget(self, description: str, max_cost: float | None, max_tokens: int | None) -> dict[str, Any]:
         """When the estimate exceeds the budget, degrade before spending: drop P3
@@ -131,12 +149,13 @@ class Runner:
             style="yellow", highlight=False)
         return changes
 
-    async def resume(self, thread_id: str, *, interactive: bool, force: bool = True) -> int:
+    async def resume(self, thread_id: str, *, interactive: bool, force: bool = False) -> int:
         self._known(thread_id)
         return await self._run(thread_id, None, interactive=interactive, force=force, resuming=True)
 
     async def _run(self, thread_id: str, payload: Any, *, interactive: bool, force: bool, resuming: bool = False) -> int:
         started = time.monotonic()
+        self.thread_id = thread_id
         with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) as endpoint:
             gateway = Gateway(self.settings, endpoint)
             async with open_checkpointer(self.settings) as saver:
@@ -147,6 +166,13 @@ class Runner:
                 self.runlog.record(thread_id, status="running", endpoint=_mask_url(endpoint.describe()))
                 try:
                     snapshot = await self._drive(graph, payload, config, interactive)
+                except (EndpointError, LocalModelError) as exc:
+                    self.runlog.record(thread_id, status="endpoint_error")
+                    raise type(exc)(exc.message, hint=f"{exc.hint or 'check the endpoint'}; then `agentspec resume {thread_id}`"
+                                    " continues where it stopped") from exc
+                except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+                    self.runlog.record(thread_id, status="interrupted")
+                    raise Interrupted(f"run {thread_id} interrupted", hint=f"`agentspec resume {thread_id}` continues it") from exc
                 except BaseException:
                     self.runlog.record(thread_id, status="interrupted")
                     raise
@@ -178,6 +204,7 @@ class Runner:
         if interrupts:
             pending = [i.value["section"] for i in interrupts]
             self.runlog.record(thread_id, status="awaiting_review")
+            self.result = {"run_id": thread_id, "status": "awaiting_review", "pending": pending}
             raise ReviewPending(
                 f"run {thread_id} is waiting for approval of: {', '.join(pending)}",
                 hint=f"agentspec review {thread_id} --approve ID | --all | --revise ID --feedback TEXT | --edit ID --file F",
@@ -185,19 +212,31 @@ class Runner:
         return self.write(thread_id, state, endpoint=_mask_url(endpoint.describe()), wall_s=wall_s, force=force)
 
     def write(self, thread_id: str, state: dict[str, Any], *, endpoint: str, wall_s: float, force: bool,
-              out: Path | None = None) -> int:
+              out: Path | None = None, final: bool = True) -> int:
+        """Write the run's spec into its own directory, or a copy into `out` (`show --out`),
+        never over another run's spec or a user's files unless the run was given --force."""
         run = self._known(thread_id)
-        brief = state.get("brief") or {}
-        target = out or (Path(run["out_dir"]) if run.get("out_dir") else Path("specs") / slugify(brief.get("name", "feature")))
-        # Re-writing a run's own output directory is not an overwrite of someone else's files.
-        same_run = run.get("out_dir") and Path(run["out_dir"]).resolve() == target.resolve() and run["status"] != "running-new"
-        target = check_out_dir(target, force=force or bool(same_run) or _written_by(target, thread_id))
+        own = Path(run["out_dir"]) if run.get("out_dir") else Path("specs") / slugify((state.get("brief") or {}).get("name", "feature"))
+        target = out if out is not None else own
+        allowed = force or _written_by(target, thread_id) or ("force" in (run.get("options") or "").split(",") and out is None)
+        try:
+            target = check_out_dir(target, force=allowed)
+        except UsageError as refused:
+            if final:
+                # Paid for, but the directory was taken meanwhile: keep the run, say how to get the spec.
+                self.runlog.record(thread_id, status="not_written")
+                raise UsageError(f"run {thread_id} is finished but not written: {refused.message}",
+                                 hint=f"`agentspec show {thread_id} --out DIR` writes it elsewhere; nothing was overwritten") from None
+            raise
         files = all_files(state, thread_id=thread_id, endpoint=endpoint, timings={"wall_s": round(wall_s, 2)})
         write_files(target, files)
         failed = [sid for sid, e in (state.get("sections") or {}).items() if e.get("status") == "failed"]
         failed += [f"analysis:{aid}" for aid, e in (state.get("analyses") or {}).items() if e.get("status") == "failed"]
         summary = totals([CallRecord.model_validate(c) for c in state.get("calls") or []])
-        self.runlog.record(thread_id, status="partial" if failed else "done", out_dir=str(target))
+        self.result = {"run_id": thread_id, "status": "partial" if failed else "done", "out_dir": str(target),
+                       "files": sorted(files), "failed": failed, "usage": summary}
+        if final:
+            self.runlog.record(thread_id, status="partial" if failed else "done")
         self.console.print(
             f"wrote {target} · {summary['calls']} calls · {summary['input_tokens']}+{summary['output_tokens']} tokens"
             f" · ${summary['cost_usd']:.4f} · {wall_s:.0f}s", highlight=False)
@@ -298,7 +337,7 @@ class Runner:
             notes.append(f"invalidated {dep}: depends on {section_id}, which was {verb}")
         return notes
 
-    async def show(self, thread_id: str, out: Path | None) -> int:
+    async def show(self, thread_id: str, out: Path | None, force: bool = False) -> int:
         run = self._known(thread_id)
         async with open_checkpointer(self.settings) as saver:
             graph = compile_graph(saver)
@@ -306,13 +345,14 @@ class Runner:
         if not snapshot.values or not snapshot.values.get("brief"):
             raise UsageError(f"run {thread_id} has no draft yet")
         try:
-            return self.write(thread_id, snapshot.values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=True, out=out)
+            return self.write(thread_id, snapshot.values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=force,
+                              out=out, final=False)
         except PartialResult as partial:
             self.console.print(f"[yellow]{partial.message}[/]")
             return 0
 
     def runs(self) -> list[dict[str, Any]]:
-        return self.runlog.list()
+        return self.runlog.list(locks=self.settings.data_dir / "locks")
 
 
 def _written_by(target: Path, thread_id: str) -> bool:
