@@ -97,7 +97,8 @@ class Runner:
     # ------------------------------------------------------------------ commands
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
-                    max_tokens: int | None = None) -> int:
+                    max_tokens: int | None = None, date: str | None = None) -> int:
+        # `date` (YYYY-MM-DD) is the run's date for the document; a replay passes the recording's.
         # Where the run writes is decided and checked here, before any call is paid for,
         # and kept for the life of the run (resume and review write there too).
         target = out if out is not None else default_out_dir(description)
@@ -107,7 +108,7 @@ class Runner:
         self.thread_id = thread_id
         options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow",
                    "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
-                   "date": time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
+                   "date": date or time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
         options.update(self._degrade_for_budget(description, max_cost, max_tokens))
         self.runlog.record(thread_id, description=description[:500], out_dir=str(target),
