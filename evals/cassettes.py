@@ -17,6 +17,8 @@ import copy
 import difflib
 import hashlib
 import json
+import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -192,6 +194,43 @@ def metadata(cassette: Any, key: str) -> Any | None:
         return cassette.get_metadata(key, None)
     except MissingMetadataError:
         return None
+
+
+# The document's date line (agents/sections/footer.py) as it appears in a recorded
+# request body, e.g. a judge prompt quoting the spec's footer.
+_DATE_LINE = re.compile(r"\*\*Last Updated\*\*: (\d{4}-\d{2}-\d{2})\b")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def recorded_run_date(cassette: Any) -> tuple[str | None, str]:
+    """The date (YYYY-MM-DD) the recorded run used, and where it was read.
+
+    A replay must not depend on the clock: the run's date shapes request bodies
+    (the spec's "Last Updated" line reaches the judge prompts), so a replay runs
+    with the recording's date, never today's. In order:
+      1. metadata ``recording.run_date``, saved when the cassette was recorded;
+      2. the date in the recorded request bodies (cassettes recorded before 1.);
+      3. the date of metadata ``recording.recorded_at`` (no request holds a date,
+         so any date matches; this one keeps the replayed document stable).
+    (None, reason) when the cassette says nothing about its date."""
+    facts = metadata(cassette, "recording")
+    facts = facts if isinstance(facts, dict) else {}
+    run_date = facts.get("run_date")
+    if isinstance(run_date, str) and _ISO_DATE.fullmatch(run_date):
+        return run_date, "recording metadata run_date"
+    found: Counter[str] = Counter()
+    for request in getattr(cassette, "requests", None) or []:
+        body = _raw_body(request)
+        if b"Last Updated" in body:
+            found.update(_DATE_LINE.findall(body.decode("utf-8", "replace")))
+    if found:
+        # One run has one date; a cassette with several was pieced together and
+        # will report its mismatches on replay.
+        return found.most_common(1)[0][0], "recorded request bodies"
+    recorded_at = facts.get("recorded_at")
+    if isinstance(recorded_at, str) and _ISO_DATE.match(recorded_at):
+        return recorded_at[:10], "recording metadata recorded_at"
+    return None, "the cassette records no date"
 
 
 def unplayed(cassette: Any) -> list[tuple[int, Any]]:

@@ -179,13 +179,14 @@ def _unit_dict(unit: UnitScore) -> dict[str, Any]:
             "cached": unit.cached, "truncated": unit.truncated}
 
 
-async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any]) -> None:
+async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any], date: str | None = None) -> None:
     from agentspec.inputs import clean_description
     from agentspec.runner import Runner
 
     try:
         text = clean_description(case.description, ctx.draft_settings.max_description_tokens)
-        await Runner(ctx.draft_settings, ctx.case_console).draft(text, out=out, force=True, review=False, interactive=False)
+        await Runner(ctx.draft_settings, ctx.case_console).draft(text, out=out, force=True, review=False, interactive=False,
+                                                                 date=date)
         result["status"] = "ok"
     except PartialResult as exc:
         result["status"], result["error"] = "partial", exc.message
@@ -327,7 +328,11 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
     spec: SpecDocument | None = None
     with cm as cassette:
         misses = cass.track_misses(cassette) if ctx.mode == "replay" else []
-        await _draft(case, out, ctx, result)
+        # The run's date reaches request bodies (the spec's "Last Updated" line in judge
+        # prompts): a replay runs on the recording's date, a recording on today's and saves it.
+        run_date, date_source = _run_date(ctx.mode, cassette)
+        result["run_date"] = {"date": run_date, "from": date_source}
+        await _draft(case, out, ctx, result, date=run_date)
         if (out / "integration-requirements.md").is_file():
             spec = SpecDocument.load(out)
             run = dict(spec.run or {})
@@ -340,7 +345,7 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
             result["sections"] = _sections(spec, scores, result["judge"], family_of(ctx.rubrics))
         if cassette is not None and ctx.mode == "record" and spec is not None:
             # Replay reproduces tokens but not time: keep the recording's timings.
-            cassette.get_metadata("recording", _recording_facts(spec, result))
+            cassette.get_metadata("recording", {"run_date": run_date, **_recording_facts(spec, result)})
         if cassette is not None and ctx.mode == "replay":
             result["cassette"] = _played(cassette, judge_on)
             result["recording"] = cass.metadata(cassette, "recording")
@@ -360,6 +365,15 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
     result["usage"]["recorded_draft_wall_s"] = recorded.get("draft_wall_s")
     result["usage"]["recorded_llm_seconds"] = recorded.get("llm_seconds")
     return result
+
+
+def _run_date(mode: Mode, cassette: Any) -> tuple[str | None, str]:
+    """(date for Runner.draft, where it came from): the recording's in replay, today's otherwise."""
+    if mode == "replay" and cassette is not None:
+        return cass.recorded_run_date(cassette)
+    if mode == "record":
+        return time.strftime("%Y-%m-%d"), "today (recorded in the cassette)"
+    return None, "today"
 
 
 def _recording_facts(spec: SpecDocument, result: dict[str, Any]) -> dict[str, Any]:
