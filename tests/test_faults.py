@@ -72,7 +72,7 @@ def test_endpoint_down_at_start_is_a_clear_resumable_error(tmp_path, monkeypatch
         draft(tmp_path / "spec")
     assert "resume" in info.value.hint and info.value.exit_code == 4
     assert not (tmp_path / "spec").exists()
-    assert runner().runs()[0]["status"] == "interrupted"
+    assert runner().runs()[0]["status"] == "endpoint_error"  # resumable; `runs` says why it stopped
 
 
 def test_endpoint_dies_mid_run_then_resume_finishes(tmp_path):
