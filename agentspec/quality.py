@@ -52,3 +52,28 @@ def document_failures(state: dict[str, Any]) -> tuple[list[Score], dict[str, lis
 
 def _strip_heading(detail: str) -> str:
     return detail.split(": ", 1)[1] if detail.startswith("(document): ") else detail
+
+
+# The document-level checks a written spec must pass to count as a success: every
+# template heading present and in order, no template placeholder left.
+FINAL_CHECKS = ("headings", "placeholders")
+
+
+def document_problems(state: dict[str, Any]) -> list[str]:
+    """The failing document-level checks of the final document, one line per
+    finding ("headings: ..."); empty when the spec is whole.
+
+    A document that fails its own heading check (model text that opened a fence
+    and swallowed headings, say) is a failed run, never a success: the runner
+    raises PartialResult (exit 5) when this is non-empty."""
+    document = render_document(state)
+    doc = SpecDocument.from_markdown(document.markdown)
+    repo = "given" if (state.get("options") or {}).get("repo_given") else None
+    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo}, names=FINAL_CHECKS)
+    problems: list[str] = []
+    for score in scores:
+        if score.passed:
+            continue
+        details = [_strip_heading(d) for d in score.details] or [f.message for f in score.findings or []] or ["failed"]
+        problems += [f"{score.name}: {d}" for d in details]
+    return problems

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from agentspec.render.markdown import inline
+
 # Template placeholders such as [FEATURE_NAME] or [RATE_LIMIT_1] must never survive.
 _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
 _FILLER = re.compile(r"^(tbd|todo|n/?a|none|placeholder|lorem ipsum|\.\.\.|xxx)\.?$", re.I)
@@ -26,8 +28,17 @@ def _no_placeholder(value: str) -> str:
     return value
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700), AfterValidator(_no_placeholder)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), AfterValidator(_no_placeholder)]
+def _markdown_safe(value: str) -> str:
+    """Model text never shapes the document: one line, and no fence, heading,
+    setext underline, block quote or raw HTML can start from it (see
+    agentspec.render.markdown.inline). Ordinary prose is unchanged."""
+    return inline(value)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=700), AfterValidator(_no_placeholder),
+                 AfterValidator(_markdown_safe)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), AfterValidator(_no_placeholder),
+                      AfterValidator(_markdown_safe)]
 def _snake_case(value: Any) -> Any:
     """`third-party_processor`, `Sync Status`, `invoiceLines` -> snake_case: the same
     identifier in another spelling, so fixed by code rather than re-asked."""
