@@ -24,6 +24,30 @@ import agentspec.local.server as ls
 from agentspec.errors import LocalModelError
 
 CHUNKS = [b"GGUF" + b"\x03\x00\x00\x00" + b"a" * 1000, b"b" * 777, b"c" * 3]
+# Waits in these tests are for an event (a line, a file, a process exit), polled;
+# this deadline only bounds a hang, so a busy machine makes them slower, never red.
+HANG_S = 120.0
+
+
+def _wait_until(predicate, what: str, within: float = HANG_S, interval: float = 0.02) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {within:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+def _readline(stream, what: str, within: float = HANG_S) -> str:  # noqa: ANN001
+    """One line from a child's pipe, or a clear failure (not a hang) if it never comes."""
+    import threading
+
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(within)
+    if not lines:
+        pytest.fail(f"gave up after {within:.0f}s waiting for {what}")
+    return lines[0]
 
 
 def _make_chunk_packages(root: Path, prefix: str, chunks: list[bytes]) -> None:
@@ -215,7 +239,7 @@ def test_lock_serialises_concurrent_assembly(fake_model: lm.ModelSpec, tmp_path:
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
+        p.join(HANG_S)
         assert p.exitcode == 0
     counts = sorted(int((tmp_path / f"n{i}").read_text()) for i in range(2))
     assert counts == [0, 1]  # exactly one assembled; the other waited and reused it
@@ -231,25 +255,28 @@ def test_lock_timeout_is_actionable(fake_model: lm.ModelSpec, monkeypatch: pytes
     held = FileLock(str(target.with_name(target.name + ".lock")))
     ctx = multiprocessing.get_context("spawn")
     # filelock is re-entrant within a process, so hold it from another one.
-    holder = ctx.Process(target=_hold_lock, args=(held.lock_file, 3.0))
+    # The holder keeps the lock until told to let go, however long the machine takes.
+    holder = ctx.Process(target=_hold_lock, args=(held.lock_file,))
     holder.start()
     try:
-        deadline = time.time() + 10
-        while not Path(held.lock_file + ".held").exists() and time.time() < deadline:
-            time.sleep(0.05)
+        _wait_until(lambda: Path(held.lock_file + ".held").exists() or not holder.is_alive(), "the lock holder")
+        assert holder.is_alive(), "the lock holder died"
         with pytest.raises(LocalModelError, match="waiting for another process") as err:
             lm.ensure_model()
         assert "delete" in (err.value.hint or "")
     finally:
-        holder.join(10)
+        Path(held.lock_file + ".release").touch()
+        holder.join(HANG_S)
 
 
-def _hold_lock(path: str, seconds: float) -> None:
+def _hold_lock(path: str) -> None:
     from filelock import FileLock
 
     with FileLock(path):
         Path(path + ".held").touch()
-        time.sleep(seconds)
+        deadline = time.monotonic() + HANG_S
+        while not Path(path + ".release").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 def test_local_status_reports_without_assembling(fake_model: lm.ModelSpec, tmp_path: Path) -> None:
@@ -280,7 +307,7 @@ def test_fake_server_that_exits_reports_log_tail(tmp_path: Path) -> None:
     srv = ls.LocalServer(
         command=lambda port: [sys.executable, "-c", script],
         log_path=tmp_path / "server.log",
-        startup_timeout=20,
+        startup_timeout=HANG_S,
     )
     with pytest.raises(LocalModelError) as err:
         srv.start()
@@ -312,7 +339,7 @@ def test_fake_server_lifecycle(tmp_path: Path) -> None:
         command=lambda port: [sys.executable, "-c", script, str(port)],
         log_path=tmp_path / "server.log",
         alias="fake",
-        startup_timeout=20,
+        startup_timeout=HANG_S,
     )
     with srv:
         assert srv.is_alive()
@@ -326,7 +353,16 @@ def test_fake_server_lifecycle(tmp_path: Path) -> None:
         os.kill(pid, 0)
 
 
-def test_startup_timeout_kills_server(tmp_path: Path) -> None:
+def test_startup_timeout_kills_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The 1 s under test starts once the child has printed its line: on a busy
+    # machine Python alone can take longer than that to start.
+    real_wait = ls.LocalServer._wait_ready
+
+    def after_first_line(self: ls.LocalServer) -> bool:
+        _wait_until(lambda: "stuck" in self.log_tail() or self._proc.poll() is not None, "the child's first line")
+        return real_wait(self)
+
+    monkeypatch.setattr(ls.LocalServer, "_wait_ready", after_first_line)
     srv = ls.LocalServer(
         command=lambda port: [sys.executable, "-c", "print('stuck', flush=True); import time; time.sleep(60)"],
         log_path=tmp_path / "server.log",
@@ -358,7 +394,7 @@ def test_bind_race_retries_on_another_port(tmp_path: Path) -> None:
     with ls.LocalServer(
         command=lambda port: [sys.executable, "-c", script, str(port)],
         log_path=tmp_path / "server.log",
-        startup_timeout=20,
+        startup_timeout=HANG_S,
     ) as srv:
         assert srv.is_alive()
     assert attempts.read_text() == "2"
@@ -404,13 +440,20 @@ def test_orphan_guard_exits_when_parent_pipe_closes(tmp_path: Path) -> None:
     boot = ls.boot_code("http.server")
     proc = subprocess.Popen(
         [sys.executable, "-c", boot, "0", "--bind", "127.0.0.1"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    time.sleep(0.5)
-    assert proc.poll() is None
-    assert proc.stdin is not None
-    proc.stdin.close()  # what the kernel does when we die
-    assert proc.wait(10) == 0
+    try:
+        # Wait until the module really serves (blocks in serve_forever), however long that takes.
+        assert "Serving HTTP" in _readline(proc.stdout, "http.server to start serving")
+        assert proc.poll() is None
+        assert proc.stdin is not None
+        proc.stdin.close()  # what the kernel does when we die
+        assert proc.wait(HANG_S) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_concurrent_servers_do_not_share_a_log(tmp_path: Path) -> None:
@@ -428,7 +471,7 @@ def test_concurrent_servers_do_not_share_a_log(tmp_path: Path) -> None:
 
     def make() -> ls.LocalServer:
         return ls.LocalServer(command=lambda port: [sys.executable, "-c", script, str(port)],
-                              cache_dir=tmp_path, startup_timeout=20)
+                              cache_dir=tmp_path, startup_timeout=HANG_S)
 
     with make() as first, make() as second:
         assert first.log_path == ls.log_path_for(tmp_path)
@@ -450,27 +493,32 @@ _PARENT = textwrap.dedent(
     boot = ls.boot_code("http.server")
     root = sys.argv[2]
     cmd = lambda p: [sys.executable, "-c", boot, str(p), "--bind", "127.0.0.1", "--directory", root]
-    with ls.LocalServer(command=cmd, log_path=sys.argv[1], startup_timeout=20) as srv:
+    with ls.LocalServer(command=cmd, log_path=sys.argv[1], startup_timeout=120) as srv:
         print(srv.pid, flush=True)
-        time.sleep(60)
+        time.sleep(3600)  # until the test's signal, however late it comes
     """
 )
 
 
-def _pid_gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.time() + within
-    while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it is gone for our purposes once reaped by init.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _pid_gone(pid: int, within: float = HANG_S) -> bool:
+    """Polls until the process is gone; `within` only bounds a hang."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
             return True
-        # A zombie still answers kill(0); it is gone for our purposes once reaped by init.
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-                return True
-        except OSError:
-            return True
-        time.sleep(0.1)
+        time.sleep(0.05)
     return False
 
 
@@ -487,9 +535,19 @@ def test_server_does_not_outlive_its_parent(tmp_path: Path, sig: str) -> None:
         [sys.executable, "-c", _PARENT, str(tmp_path / "s.log"), str(tmp_path / "www")],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
     )
-    assert parent.stdout is not None
-    child_pid = int(parent.stdout.readline())
-    assert not _pid_gone(child_pid, within=0.3)
-    parent.send_signal(getattr(signal, sig))
-    parent.wait(15)
-    assert _pid_gone(child_pid), f"server {child_pid} outlived its parent after {sig}"
+    try:
+        assert parent.stdout is not None
+        # The parent prints the pid once the server answered its readiness probe.
+        line = _readline(parent.stdout, "the parent to report a ready server")
+        assert line.strip().isdigit(), f"parent exited before the server was ready (rc {parent.poll()})"
+        child_pid = int(line)
+        assert _pid_alive(child_pid)
+        parent.send_signal(getattr(signal, sig))
+        rc = parent.wait(HANG_S)
+        # Died of the signal (an unhandled KeyboardInterrupt re-raises SIGINT), not of the sleep running out.
+        assert rc == -getattr(signal, sig), rc
+        assert _pid_gone(child_pid), f"server {child_pid} outlived its parent after {sig}"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
