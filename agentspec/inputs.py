@@ -3,6 +3,7 @@ UsageError (exit 2) raised before any model call or file write."""
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -14,16 +15,27 @@ MAX_FILE_BYTES = 256 * 1024
 
 
 def read_description_file(path: Path) -> str:
+    """The description in `path` ("-" reads stdin). Reads at most the cap plus
+    one byte, so a device (/dev/zero), a pipe or a FIFO cannot exhaust memory:
+    st_size is 0 for those, so the size on disk cannot be trusted."""
+    name = "stdin" if str(path) == "-" else str(path)
+    too_big = UsageError(f"{name} is larger than {MAX_FILE_BYTES // 1024} KiB; a description is a paragraph, not a document")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise UsageError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB; a description is a paragraph, not a document")
-        raw = path.read_bytes()
+        if str(path) == "-":
+            raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        else:
+            if path.is_dir():
+                raise UsageError(f"{path} is a directory, not a file", hint="give --file a text file holding the description")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_big
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})",
+        raise UsageError(f"{name} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})",
                          hint="save the file as UTF-8") from exc
 
 
