@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentspec.render.markdown import bullets, join_blocks
+from agentspec.render.markdown import bullets, inline, join_blocks
 from agentspec.section import RenderContext
 
 MODEL = None
@@ -10,7 +10,7 @@ MODEL = None
 
 def render(_data: object, ctx: RenderContext) -> str:
     brief = ctx.brief
-    description = " ".join((ctx.description or brief.summary).split())
+    description = inline(ctx.description or brief.summary)  # the user's words: one line, no structure
     return join_blocks(
         "## Context",
         f"> {description}",
