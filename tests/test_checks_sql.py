@@ -26,7 +26,8 @@ def load(name: str) -> SpecDocument:
 def test_good_spec_parses_and_reports_execution_skipped():
     score = check_sql(load("good_spec"), None)
     assert score.passed and score.value == 1.0
-    assert score.details == ["execute: skipped (set AGENTSPEC_PG_URL to run the SQL on PostgreSQL)"]
+    assert score.details == [
+        "execute: skipped: parsed only; not executed: no PostgreSQL (set AGENTSPEC_PG_URL to run the SQL on PostgreSQL)"]
 
 
 def test_parse_errors_and_inline_index_are_reported_without_a_server():
@@ -147,3 +148,25 @@ def test_unreachable_server_fails_the_check():
     score = check_sql(load("good_spec"), None, pg_url="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert not score.passed
     assert score.details[0].startswith("(document): execute: PostgreSQL unavailable:")
+
+
+@pytest.mark.parametrize("sql, fragment", [
+    ("CREATE TABL x (id uuid PRIMARY KEY;", "'CREATE TABL' is not a PostgreSQL statement"),
+    ("ALTER TABL x ADD y int;", "'ALTER TABL' is not a PostgreSQL statement"),
+    ("SELECT 1;\nFOO BAR;", "is not a SQL statement"),
+])
+def test_a_statement_sqlglot_only_reads_as_a_generic_command_fails(sql, fragment):
+    score = check_sql(SpecDocument.from_markdown(f"## Data Integration\n\n```sql\n{sql}\n```\n"), None)
+    assert not score.passed, score.details
+    assert fragment in score.details[0]
+    assert any(d.startswith("execute: skipped: parsed only; not executed: no PostgreSQL") for d in score.details)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE EXTENSION IF NOT EXISTS pgcrypto;",
+    "CREATE OR REPLACE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;",
+    "DO $$ BEGIN RAISE NOTICE 'x'; END $$;",
+])
+def test_postgresql_commands_sqlglot_does_not_model_still_pass(sql):
+    score = check_sql(SpecDocument.from_markdown(f"## Data Integration\n\n```sql\n{sql}\n```\n"), None)
+    assert score.passed, score.details

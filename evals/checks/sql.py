@@ -83,7 +83,7 @@ def check_sql(spec: SpecDocument, run: dict[str, Any] | None = None, *, pg_url: 
         executed, notes = _execute(spec, blocks, pg_url)
         located += executed
     else:
-        notes = [f"execute: skipped (set {PG_URL_ENV} to run the SQL on PostgreSQL)"]
+        notes = [f"execute: skipped: parsed only; not executed: no PostgreSQL (set {PG_URL_ENV} to run the SQL on PostgreSQL)"]
 
     failed_blocks = {id(block) for block, _ in located}
     return Score.from_findings(
