@@ -179,14 +179,14 @@ def _unit_dict(unit: UnitScore) -> dict[str, Any]:
             "cached": unit.cached, "truncated": unit.truncated}
 
 
-async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any], date: str | None = None) -> None:
+async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any]) -> None:
     from agentspec.inputs import clean_description
     from agentspec.runner import Runner
 
     try:
         text = clean_description(case.description, ctx.draft_settings.max_description_tokens)
         await Runner(ctx.draft_settings, ctx.case_console).draft(text, out=out, force=True, review=False, interactive=False,
-                                                                 date=date)
+                                                                 date=(result.get("run_date") or {}).get("date"))
         result["status"] = "ok"
     except PartialResult as exc:
         result["status"], result["error"] = "partial", exc.message
@@ -331,8 +331,8 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
         # The run's date reaches request bodies (the spec's "Last Updated" line in judge
         # prompts): a replay runs on the recording's date, a recording on today's and saves it.
         run_date, date_source = _run_date(ctx.mode, cassette)
-        result["run_date"] = {"date": run_date, "from": date_source}
-        await _draft(case, out, ctx, result, date=run_date)
+        result["run_date"] = {"date": run_date, "from": date_source}  # _draft dates the run with it
+        await _draft(case, out, ctx, result)
         if (out / "integration-requirements.md").is_file():
             spec = SpecDocument.load(out)
             run = dict(spec.run or {})

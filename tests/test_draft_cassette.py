@@ -63,3 +63,13 @@ def test_run_json_totals_equal_the_sum_of_its_calls(replayed):
     for key in ("input_tokens", "output_tokens"):
         assert run["totals"][key] == sum(c[key] for c in calls)
     assert {c["role"] for c in calls} >= {"integration-specialist", "implementation-specialist", "data-specialist"}
+
+
+def test_replayed_spec_is_dated_as_recorded_not_today(replayed):
+    """The replay dates the run from the recording, so the document (and every
+    request quoting it) is the same on any day the suite runs."""
+    result, spec_dir = replayed
+    recorded_day = result["recording"]["recorded_at"][:10]  # this cassette's requests quote no date
+    assert result["run_date"]["date"] == recorded_day, result["run_date"]
+    spec = (spec_dir / "integration-requirements.md").read_text()
+    assert f"**Last Updated**: {recorded_day}" in spec
