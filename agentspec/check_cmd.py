@@ -1,4 +1,7 @@
-"""`agentspec check DIR`: the deterministic checks on an existing spec."""
+"""`agentspec check DIR`: the deterministic checks on an existing spec.
+
+Exit 0 when every row passes, 1 when a row fails (a section that failed while
+drafting is a failing row), UsageError (exit 2) when the spec cannot be read."""
 
 from __future__ import annotations
 
@@ -6,26 +9,48 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agentspec.errors import UsageError
 from evals.checks import run_checks
-from evals.spec_document import SpecDocument
+from evals.checks.sections import check_failed_sections
+from evals.spec_document import SPEC_FILENAME, SpecDocument, SpecFileError
+
+
+def load_spec(spec_dir: Path) -> SpecDocument:
+    if spec_dir.is_file() and spec_dir.name == SPEC_FILENAME:
+        spec_dir = spec_dir.parent
+    if not (spec_dir / SPEC_FILENAME).is_file():
+        raise UsageError(f"{spec_dir} holds no {SPEC_FILENAME}", hint="give the directory `agentspec draft` wrote")
+    try:
+        return SpecDocument.load(spec_dir)
+    except SpecFileError as exc:
+        raise UsageError(str(exc), hint="spec files are UTF-8 text written by `agentspec draft`") from exc
 
 
 def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> int:
-    if not (spec_dir / "integration-requirements.md").is_file():
-        raise UsageError(f"{spec_dir} holds no integration-requirements.md")
-    spec = SpecDocument.load(spec_dir)
+    spec = load_spec(spec_dir)
     scores = run_checks(spec)
+    try:
+        scores.append(check_failed_sections(spec, spec.run))
+    except Exception as exc:  # noqa: BLE001 - like run_checks: a crashed check is a failed row
+        from evals.checks.score import Score
+
+        scores.append(Score("failed_sections", 0.0, False, [f"check crashed: {type(exc).__name__}: {exc}"]))
     if as_json:
         console.print_json(json.dumps([s.to_dict() for s in scores]))
     else:
-        table = Table(title=f"checks: {spec_dir}")
+        table = Table(title=f"checks: {escape(str(spec_dir))}")
         for column in ("check", "score", "result", "details"):
             table.add_column(column)
         for s in scores:
             result = "skip" if s.skipped else "pass" if s.passed else "FAIL"
-            table.add_row(s.name, f"{s.value:.2f}", result, "; ".join(s.details[:3]))
+            table.add_row(s.name, f"{s.value:.2f}", result, escape("; ".join(s.details[:3])))
         console.print(table)
+        # A skipped execution must be visible even when findings fill the details column.
+        for s in scores:
+            for note in s.details[3:]:
+                if note.startswith("execute: skipped"):
+                    console.print(f"{s.name}: {note}", highlight=False, markup=False)
     return 0 if all(s.passed for s in scores) else 1

@@ -24,6 +24,27 @@ from markdown_it.token import Token
 SPEC_FILENAME = "integration-requirements.md"
 
 
+class SpecFileError(ValueError):
+    """A file of the spec cannot be read as text (not UTF-8, not JSON, unreadable).
+    The message names the file and, where known, the line."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecFileError(path, f"line {line}: not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})") from exc
+
+
 @dataclass(frozen=True)
 class Heading:
     level: int
@@ -126,11 +147,11 @@ class SpecDocument:
         directory = location.parent if location.is_file() else location
         md_path = location if location.is_file() else directory / SPEC_FILENAME
         analyses = {
-            p.stem.removeprefix("analysis-"): p.read_text(encoding="utf-8")
+            p.stem.removeprefix("analysis-"): _read_text(p)
             for p in sorted(directory.glob("analysis-*.md"))
         }
         return cls.from_markdown(
-            md_path.read_text(encoding="utf-8"),
+            _read_text(md_path),
             path=directory,
             spec_json=_read_json(directory / "spec.json"),
             run=_read_json(directory / "run.json"),
@@ -241,5 +262,8 @@ class SpecDocument:
 def _read_json(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise SpecFileError(path, f"line {exc.lineno}: not valid JSON: {exc.msg}") from exc
     return data if isinstance(data, dict) else {"value": data}
