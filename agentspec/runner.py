@@ -24,6 +24,7 @@ from agentspec.gateway.memo import CallMemo
 from agentspec.gateway.usage import CallRecord, totals
 from agentspec.output import check_out_dir, default_out_dir, write_files
 from agentspec.progress import Progress
+from agentspec.quality import document_problems
 from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
 from agentspec.settings import Settings
@@ -233,6 +234,12 @@ class Runner:
         write_files(target, files)
         failed = [sid for sid, e in (state.get("sections") or {}).items() if e.get("status") == "failed"]
         failed += [f"analysis:{aid}" for aid, e in (state.get("analyses") or {}).items() if e.get("status") == "failed"]
+        # A document that fails its own heading or placeholder check is not a success,
+        # whatever the sections say (model text or an edit can break the whole).
+        problems = document_problems(state)
+        if problems:
+            failed.append("document")
+            self.console.print("[red]the document fails its own checks:[/] " + "; ".join(problems[:5]), highlight=False)
         summary = totals([CallRecord.model_validate(c) for c in state.get("calls") or []])
         self.result = {"run_id": thread_id, "status": "partial" if failed else "done", "out_dir": str(target),
                        "files": sorted(files), "failed": failed, "usage": summary}
