@@ -29,7 +29,7 @@ def run_eval_command(
     upstream: str | None = None,
 ) -> int:
     from evals.baseline import BASELINE_PATH, make_baseline
-    from evals.harness import DATASETS_DIR, run_eval
+    from evals.harness import DATASETS_DIR, load_dataset, run_eval
 
     dataset = dataset if dataset is not None else DATASETS_DIR / "replay.jsonl"  # the cases that have cassettes
 
@@ -51,6 +51,12 @@ def run_eval_command(
     if update_baseline and baseline_path.is_dir():
         raise UsageError(f"--update-baseline writes a JSON file; {baseline_path} is a directory",
                          hint="give --baseline a .json path, or leave it out to write evals/baseline.json")
+
+    # Every case is validated (shape, types, draft's input checks) before
+    # anything is drafted or the report directory is created.
+    load_dataset(dataset)
+    if report.exists() and not report.is_dir():
+        raise UsageError(f"--report {report} is a file; the report is a directory")
 
     result = run_eval(dataset, mode, baseline_path, report, concurrency, judge, threshold,
                       console=console, upstream=upstream)

@@ -81,25 +81,67 @@ class Case:
     expect: dict[str, Any] = field(default_factory=dict)
 
 
-def load_dataset(path: Path) -> list[Case]:
+_EXPECT_KEYS = ("entities", "external_systems", "p1_categories")  # what checks.check_expectations reads
+
+
+def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[Case]:
+    """The cases of a JSONL dataset, validated before anything is run or written:
+    every problem is a ConfigError (exit 2) naming the file and line. Descriptions
+    pass the same input checks as `agentspec draft` (inputs.clean_description)."""
+    from agentspec.errors import UsageError
+    from agentspec.inputs import clean_description
+
+    if max_description_tokens is None:
+        max_description_tokens = Settings.model_fields["max_description_tokens"].default
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read dataset {path}: {exc.strerror or exc}") from exc
     cases: list[Case] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw_line in enumerate(data.split(b"\n"), 1):
+        where = f"{path}:{number}"
+        try:
+            line = raw_line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}: not valid UTF-8 (byte {exc.start} of the line)",
+                              hint="save the dataset as UTF-8") from exc
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
         except ValueError as exc:
-            raise ConfigError(f"{path}:{number}: not JSON: {exc}") from exc
-        cid = str(raw.get("id", ""))
-        if not cid or not all(ch.isalnum() or ch in "-_" for ch in cid) or cid.startswith("_"):
-            raise ConfigError(f"{path}:{number}: id {cid!r} must be letters, digits, - and _ (it names files)")
+            raise ConfigError(f"{where}: not JSON: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: a case is a JSON object with id and description, not {type(raw).__name__}",
+                              hint='{"id": "stripe-sync", "description": "Sync Stripe invoices into Postgres"}')
+        cid = raw.get("id", "")
+        if not isinstance(cid, str) or not cid or not all(ch.isalnum() or ch in "-_" for ch in cid) or cid.startswith("_"):
+            raise ConfigError(f"{where}: id {cid!r} must be a string of letters, digits, - and _ (it names files)")
         if cid in seen:
-            raise ConfigError(f"{path}:{number}: duplicate case id {cid!r}")
+            raise ConfigError(f"{where}: duplicate case id {cid!r}")
         seen.add(cid)
-        if not str(raw.get("description", "")).strip():
-            raise ConfigError(f"{path}:{number}: case {cid} has no description")
-        cases.append(Case(cid, raw["description"], dict(raw.get("expect") or {})))
+        description = raw.get("description")
+        if description is not None and not isinstance(description, str):
+            raise ConfigError(f"{where}: case {cid}: description must be a string, not {type(description).__name__}")
+        if not (description or "").strip():
+            raise ConfigError(f"{where}: case {cid} has no description")
+        try:
+            description = clean_description(description, max_description_tokens)
+        except UsageError as exc:
+            raise ConfigError(f"{where}: case {cid}: {exc.message}") from exc
+        expect = raw.get("expect")
+        if expect is None:
+            expect = {}
+        if not isinstance(expect, dict):
+            raise ConfigError(f"{where}: case {cid}: expect must be an object with {', '.join(_EXPECT_KEYS)}, "
+                              f"not {type(expect).__name__}")
+        for key, value in expect.items():
+            if key not in _EXPECT_KEYS:
+                raise ConfigError(f"{where}: case {cid}: unknown expect key {key!r} (known: {', '.join(_EXPECT_KEYS)})")
+            if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{where}: case {cid}: expect.{key} must be a list of strings")
+        cases.append(Case(cid, description, dict(expect)))
     if not cases:
         raise ConfigError(f"{path} holds no cases")
     return cases
