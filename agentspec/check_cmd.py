@@ -44,13 +44,14 @@ def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> int
         table = Table(title=f"checks: {escape(str(spec_dir))}")
         for column in ("check", "score", "result", "details"):
             table.add_column(column)
+        skipped_notes = []
         for s in scores:
             result = "skip" if s.skipped else "pass" if s.passed else "FAIL"
-            table.add_row(s.name, f"{s.value:.2f}", result, escape("; ".join(s.details[:3])))
+            # A skipped execution is said on its own line, where findings cannot push it out of view.
+            skipped_notes += [f"{s.name}: {d}" for d in s.details if d.startswith("execute: skipped")]
+            details = [d for d in s.details if not d.startswith("execute: skipped")]
+            table.add_row(s.name, f"{s.value:.2f}", result, escape("; ".join(details[:3])))
         console.print(table)
-        # A skipped execution must be visible even when findings fill the details column.
-        for s in scores:
-            for note in s.details[3:]:
-                if note.startswith("execute: skipped"):
-                    console.print(f"{s.name}: {note}", highlight=False, markup=False)
+        for note in skipped_notes:
+            console.print(note, highlight=False, markup=False, soft_wrap=True)
     return 0 if all(s.passed for s in scores) else 1
