@@ -5,7 +5,6 @@ drafting is a failing row), UsageError (exit 2) when the spec cannot be read."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console
@@ -29,7 +28,9 @@ def load_spec(spec_dir: Path) -> SpecDocument:
         raise UsageError(str(exc), hint="spec files are UTF-8 text written by `agentspec draft`") from exc
 
 
-def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> int:
+def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> tuple[int, dict]:
+    """(exit code, result): with as_json nothing is printed; the CLI prints the result
+    as its one JSON document (docs/cli-json.md)."""
     spec = load_spec(spec_dir)
     scores = run_checks(spec)
     try:
@@ -38,9 +39,9 @@ def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> int
         from evals.checks.score import Score
 
         scores.append(Score("failed_sections", 0.0, False, [f"check crashed: {type(exc).__name__}: {exc}"]))
-    if as_json:
-        console.print_json(json.dumps([s.to_dict() for s in scores]))
-    else:
+    passed = all(s.passed for s in scores)
+    result = {"spec_dir": str(spec_dir), "passed": passed, "checks": [s.to_dict() for s in scores]}
+    if not as_json:
         table = Table(title=f"checks: {escape(str(spec_dir))}")
         for column in ("check", "score", "result", "details"):
             table.add_column(column)
@@ -54,4 +55,4 @@ def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> int
         console.print(table)
         for note in skipped_notes:
             console.print(note, highlight=False, markup=False, soft_wrap=True)
-    return 0 if all(s.passed for s in scores) else 1
+    return (0 if passed else 1), result

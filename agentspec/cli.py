@@ -75,15 +75,20 @@ def draft(
     concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel LLM calls (default 4; 1 on the embedded model, which answers one at a time)")] = None,
     template: Annotated[str, typer.Option(help="spec template")] = "integration-requirements",
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
-    max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD budget: degrade analyses, then stop between waves")] = None,
-    max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token budget (input + output), same rules")] = None,
+    max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD ceiling: the run stops (resumably) before the call that would cross it")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token ceiling (input + output), same rules")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="draft even when the estimate exceeds --max-tokens/--max-cost")] = False,
+    price_input_per_mtok: Annotated[Optional[float], typer.Option(min=0.0, help="USD per 1M input tokens (models without a known price)")] = None,
+    price_output_per_mtok: Annotated[Optional[float], typer.Option(min=0.0, help="USD per 1M output tokens (models without a known price)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
 ) -> None:
     """Draft a spec from a one-line feature description."""
     out_console = _json_mode(as_json)
     from agentspec.inputs import check_template, clean_description, read_description_file
 
-    settings = load_settings(**({"concurrency": concurrency} if concurrency else {}))
+    prices = {k: v for k, v in (("price_input_per_mtok", price_input_per_mtok),
+                                 ("price_output_per_mtok", price_output_per_mtok)) if v is not None}
+    settings = load_settings(**({"concurrency": concurrency} if concurrency else {}), **prices)
     check_template(template)
     if description is not None and file is not None:
         raise UsageError("give the description as an argument or with --file, not both")
@@ -98,7 +103,8 @@ def draft(
         return
     runner = _runner(out_console, settings)
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
-                                    max_cost=max_cost, max_tokens=max_tokens))
+                                    max_cost=max_cost, max_tokens=max_tokens, yes=yes,
+                                    confirm=typer.confirm if _interactive(False) else None))
     raise typer.Exit(code)
 
 
@@ -106,10 +112,13 @@ def draft(
 def resume(thread: Annotated[str, typer.Argument(help="run id from `agentspec runs`")],
            no_wait: Annotated[bool, typer.Option("--no-wait")] = False,
            force: Annotated[bool, typer.Option(help="write into the run's directory even if another run's spec is there")] = False,
+           max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD ceiling for the run (replaces its budget)")] = None,
+           max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token ceiling for the run (replaces its budget)")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False) -> None:
     """Continue a run stopped by Ctrl-C, a crash or a dead endpoint; retries only failed parts."""
     runner = _runner(_json_mode(as_json))
-    raise typer.Exit(asyncio.run(runner.resume(thread, interactive=_interactive(no_wait) and not as_json, force=force)))
+    raise typer.Exit(asyncio.run(runner.resume(thread, interactive=_interactive(no_wait) and not as_json, force=force,
+                                                 max_tokens=max_tokens, max_cost=max_cost)))
 
 
 @app.command("review")
@@ -122,10 +131,13 @@ def review_cmd(
     edit: Annotated[Optional[str], typer.Option(help="replace a section with --file")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", help="edited markdown for --edit")] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait")] = False,
+    show: Annotated[Optional[str], typer.Option("--show", help="print a section's markdown exactly as it would be approved")] = None,
 ) -> None:
-    """List pending sections, or approve / revise / edit them and continue the run."""
+    """List pending sections, print one (--show), or approve / revise / edit them and continue the run.
+    Failed sections cannot be approved: edit or revise them (--all skips them)."""
     code = asyncio.run(_runner().review(thread, approve=approve or [], approve_all=approve_all, revise=revise,
-                                        feedback=feedback, edit=edit, edit_file=file, interactive=_interactive(no_wait)))
+                                        feedback=feedback, edit=edit, edit_file=file, interactive=_interactive(no_wait),
+                                        show=show))
     raise typer.Exit(code)
 
 
@@ -172,7 +184,9 @@ def check(spec_dir: Annotated[Path, typer.Argument(help="a spec directory writte
     """Run the deterministic checks on an existing spec."""
     from agentspec.check_cmd import run_check
 
-    raise typer.Exit(run_check(spec_dir, console, as_json=as_json))
+    _json_mode(as_json)
+    code, _state["result"] = run_check(spec_dir, console, as_json=as_json)
+    raise typer.Exit(code)
 
 
 @app.command("eval")

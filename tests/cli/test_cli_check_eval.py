@@ -98,7 +98,9 @@ def test_check_failed_section_marked_only_in_the_markdown_fails(spec_dir):
     _insert_after_heading(spec_dir, "## Overview", "> **Checks still failing for this section**: length: too short")
     result = agentspec("check", str(spec_dir), "--json", env=NO_PG)
     assert result.code == 1, result.output
-    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    payload = json.loads(result.stdout)  # the one JSON document (docs/cli-json.md)
+    assert payload["exit_code"] == 1 and payload["passed"] is False
+    rows = {row["name"]: row for row in payload["checks"]}
     assert rows["failed_sections"]["passed"] is False
     assert rows["failed_sections"]["findings"][0]["heading"] == "Overview"
 
