@@ -171,11 +171,11 @@ def runs(as_json: Annotated[bool, typer.Option("--json", help="print the result 
 
 
 @app.command()
-def doctor() -> None:
-    """Show which provider and model would be used, and whether the local model is ready."""
-    from agentspec.doctor import table
+def doctor(as_json: Annotated[bool, typer.Option("--json", help="the report as JSON on stdout")] = False) -> None:
+    """Show what a draft would use, probe the endpoint (10 s at most), and say whether it is usable."""
+    from agentspec.doctor import run_doctor
 
-    console.print(table(load_settings()))
+    raise typer.Exit(run_doctor(load_settings(), console, as_json=as_json))
 
 
 @app.command()

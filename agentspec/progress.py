@@ -11,7 +11,8 @@ from rich.live import Live
 from rich.table import Table
 
 _STYLE = {"queued": "dim", "drafting": "cyan", "checking": "yellow", "drafted": "green", "approved": "bold green",
-          "edited": "bold green", "failed": "bold red", "pending_review": "magenta", "done": "green"}
+          "edited": "bold green", "failed": "bold red", "pending_review": "magenta", "done": "green",
+          "retrying": "bold yellow"}
 
 
 class Progress:
@@ -34,6 +35,18 @@ class Progress:
 
     def update(self, event: dict[str, Any]) -> None:
         section, status = str(event.get("section")), str(event.get("status"))
+        if status == "retrying":
+            # Every retry gets its own line (gateway/transport.py), so a stalled or
+            # failing endpoint is never silent, also on the live table.
+            self.status[section] = status
+            line = str(event.get("detail") or f"{section}: retrying")
+            elapsed = time.monotonic() - self.started
+            if self._live is not None:
+                self._live.console.print(line, markup=False, highlight=False)
+                self._live.update(self._table())
+            else:
+                self.console.file.write(f"[{elapsed:6.1f}s] {line}\n")
+            return
         if self.status.get(section) == status:
             return
         self.status[section] = status

@@ -19,6 +19,8 @@ InstructorMode = Literal["auto", "tools", "json", "json_schema", "md_json", "jso
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct"
+HOSTED_REQUEST_TIMEOUT_S = 120.0
+LOCAL_REQUEST_TIMEOUT_S = 900.0
 
 
 class Settings(BaseSettings):
@@ -33,8 +35,13 @@ class Settings(BaseSettings):
     # Per-role model overrides, e.g. AGENTSPEC_ROLE_MODELS='{"security-specialist": "gpt-4o"}'.
     role_models: dict[str, str] = Field(default_factory=dict)
     instructor_mode: InstructorMode = "auto"
-    request_timeout_s: float = 600.0
-    transport_retries: int = 4  # 429/5xx/timeouts, with backoff + jitter, honouring retry-after
+    # Seconds one HTTP request may take (AGENTSPEC_REQUEST_TIMEOUT_S). None: by
+    # provider (see timeout_for): 120 s for hosted endpoints, 900 s for the
+    # embedded model, where one request takes minutes on 2 CPU cores.
+    request_timeout_s: float | None = Field(default=None, gt=0)
+    # Tries after the first on 429/5xx/timeouts, with backoff + jitter, honouring
+    # retry-after; each retry is shown on the progress output.
+    transport_retries: int = Field(default=3, ge=0, le=10)
     # Re-asks after a schema validation failure, and redrafts after a failed
     # section check. None: by provider (see retry_budget).
     reask_retries: int | None = Field(default=None, ge=0, le=5)
@@ -71,6 +78,12 @@ class Settings(BaseSettings):
         if self.concurrency is not None:
             return self.concurrency
         return 1 if provider == "local" else 4
+
+    def timeout_for(self, provider: str) -> float:
+        """Seconds per HTTP request: the override, or the provider's default."""
+        if self.request_timeout_s is not None:
+            return self.request_timeout_s
+        return LOCAL_REQUEST_TIMEOUT_S if provider == "local" else HOSTED_REQUEST_TIMEOUT_S
 
     def retry_budget(self) -> tuple[int, int]:
         """(re-asks per call, redrafts per section).

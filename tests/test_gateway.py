@@ -142,3 +142,47 @@ def test_concurrency_cap_is_enforced_by_the_gateway():
     with FakeOpenAIServer(latency=Latency(ttft_s=0.1, tokens_per_s=1000), responder=lambda r: {"name": "a", "size": 1}) as srv:
         asyncio.run(many(_gateway(srv.base_url, "tools", concurrency=2)))
         assert srv.max_concurrency() == 2
+
+
+def test_a_call_failing_validation_every_time_counts_exactly_its_reasks():
+    # Every answer breaks the validator (uppercase name): 1 first try + 1 re-ask, so exactly 1 re-ask.
+    with FakeOpenAIServer(responder=lambda r: {"name": "BOX", "size": 3}) as srv:
+        with pytest.raises(StructuredCallFailed) as failed:
+            _call(_gateway(srv.base_url, "tools", reask_retries=1))
+        calls = len(srv.calls)
+    assert calls == 2
+    assert failed.value.record.reasks == 1
+
+
+def test_transport_retry_is_announced_with_attempt_status_and_wait(capsys):
+    plan = FaultPlan(by_call={0: Fault(FaultKind.SERVER_ERROR, status=503)})
+    with FakeOpenAIServer(responder=lambda r: {"name": "box", "size": 3}, faults=plan) as srv:
+        thing, _ = _call(_gateway(srv.base_url, "tools", transport_retries=2), section="api_specifications")
+    assert thing.name == "box"
+    err = capsys.readouterr().err
+    assert "api_specifications: retrying (attempt 2 of 3, HTTP 503, waiting" in err
+
+
+def test_html_200_is_an_endpoint_error_not_a_failed_section():
+    with FakeOpenAIServer(responder=lambda r: {"name": "box", "size": 3}, faults=FaultPlan(by_call={0: "html"})) as srv:
+        with pytest.raises(EndpointError) as err:
+            _call(_gateway(srv.base_url, "tools"))
+    assert "not OpenAI-compatible" in err.value.message and "text/html" in err.value.message
+    assert "THREAD" not in (err.value.hint or "")
+
+
+def test_echoed_key_is_redacted_from_the_error():
+    plan = FaultPlan(by_call={0: Fault(FaultKind.ECHO_AUTH, status=500)})
+    with FakeOpenAIServer(responder=lambda r: {"name": "box", "size": 3}, faults=plan) as srv:
+        with pytest.raises(EndpointError) as err:
+            _call(_gateway(srv.base_url, "tools"))
+    assert "sk-test" not in str(err.value) and "Authorization" in str(err.value)
+    assert err.value.__cause__ is None
+
+
+def test_request_timeout_defaults_by_provider_and_env_override(monkeypatch):
+    monkeypatch.delenv("AGENTSPEC_REQUEST_TIMEOUT_S", raising=False)
+    s = Settings()
+    assert s.timeout_for("openai") == 120 and s.timeout_for("local") == 900
+    monkeypatch.setenv("AGENTSPEC_REQUEST_TIMEOUT_S", "7.5")
+    assert Settings().timeout_for("openai") == 7.5 == Settings().timeout_for("local")

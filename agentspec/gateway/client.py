@@ -28,8 +28,10 @@ from agentspec.gateway.grammar import grammar_schema
 from agentspec.gateway.memo import MemoTransport
 from agentspec.gateway.pricing import cost_usd
 from agentspec.gateway.tokens import count_message_tokens, count_tokens
+from agentspec.gateway.transport import RetryTransport, not_openai_compatible_in
 from agentspec.gateway.usage import CallRecord
 from agentspec.prompting import tool_parameters
+from agentspec.redact import redact
 from agentspec.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -77,10 +79,13 @@ class Gateway:
         self._raw = openai.AsyncOpenAI(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
-            timeout=settings.request_timeout_s,
-            max_retries=settings.transport_retries,
+            timeout=settings.timeout_for(endpoint.provider),
+            # Transport retries happen in RetryTransport, where each one is shown.
+            max_retries=0,
             # Inside a dataflow run, answers are kept by content for resume (memo.py).
-            http_client=openai.DefaultAsyncHttpxClient(transport=MemoTransport(httpx2.AsyncHTTPTransport(verify=shared_tls_context(), limits=_LIMITS))),
+            http_client=openai.DefaultAsyncHttpxClient(transport=MemoTransport(RetryTransport(
+                httpx2.AsyncHTTPTransport(verify=shared_tls_context(), limits=_LIMITS),
+                settings.transport_retries, secrets=(endpoint.api_key,)))),
         )
         self._client = instructor.from_openai(self._raw, mode=endpoint.instructor_mode)
         self._client.on("parse:error", _count_parse_error)
@@ -138,17 +143,19 @@ class Gateway:
         except InstructorRetryException as exc:
             cause = _api_error_in(exc)
             if cause is not None:
-                raise _endpoint_failure(cause, section, model) from exc
-            record.status, record.error = "failed", _short(exc)
+                raise _endpoint_failure(cause, section, model, self.endpoint.api_key) from None
+            record.status, record.error = "failed", _short(exc, self.endpoint.api_key)
             _fill_usage(record, getattr(exc, "total_usage", None), messages, "")
-            record.reasks = max(counter[0], getattr(exc, "n_attempts", 1) - 1)
-            raise StructuredCallFailed(record.error, record) from exc
+            # n_attempts counts the first try too: the re-asks are the tries after it.
+            record.reasks = max(0, int(getattr(exc, "n_attempts", None) or counter[0]) - 1)
+            raise StructuredCallFailed(record.error, record) from None
         except openai.APIError as exc:
-            raise _endpoint_failure(exc, section, model) from exc
+            # `from None`: the original carries the raw response text, which may echo the key.
+            raise _endpoint_failure(exc, section, model, self.endpoint.api_key) from None
         except InstructorError as exc:  # e.g. output cut at max_tokens: the section fails, the run goes on
-            record.status, record.error = "failed", _short(exc)
+            record.status, record.error = "failed", _short(exc, self.endpoint.api_key)
             _fill_usage(record, getattr(getattr(exc, "last_completion", None), "usage", None), messages, "")
-            raise StructuredCallFailed(record.error, record) from exc
+            raise StructuredCallFailed(record.error, record) from None
         finally:
             _reask_counter.reset(token)
             record.duration_s = round(time.perf_counter() - start, 3)
@@ -193,20 +200,30 @@ def _api_error_in(exc: BaseException) -> openai.APIError | None:
     return None
 
 
-def _endpoint_failure(exc: openai.APIError, section: str, model: str) -> Exception:
-    """Map an openai error to what the user can do about it."""
+_RESUME_HINT = "check the endpoint, then resume the run"
+
+
+def _endpoint_failure(exc: openai.APIError, section: str, model: str, secret: str | None = None) -> Exception:
+    """Map an openai error to what the user can do about it. Every text is redacted."""
+    foreign = not_openai_compatible_in(exc)
+    if foreign is not None:
+        return EndpointError(
+            f"the endpoint is not OpenAI-compatible: {_short(foreign, secret)}",
+            hint="set OPENAI_BASE_URL to the API's base URL (usually ending in /v1), then resume the run")
     if isinstance(exc, openai.NotFoundError):
-        return ConfigError(f"the endpoint does not know model {model!r}: {_short(exc)}",
+        return ConfigError(f"the endpoint does not know model {model!r}: {_short(exc, secret)}",
                            hint="set AGENTSPEC_MODEL to a model the endpoint serves")
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return ConfigError("the endpoint rejected the API key", hint="check OPENAI_API_KEY")
     if isinstance(exc, openai.BadRequestError):
-        return EndpointError(f"the endpoint refused the request for section {section!r}: {_short(exc)}",
-                             hint="check AGENTSPEC_INSTRUCTOR_MODE for this provider; then `agentspec resume THREAD`")
+        return EndpointError(f"the endpoint refused the request for section {section!r}: {_short(exc, secret)}",
+                             hint="check AGENTSPEC_INSTRUCTOR_MODE for this provider, then resume the run")
     status = getattr(exc, "status_code", None)
     what = f"HTTP {status}" if status else type(exc).__name__
-    return EndpointError(f"model endpoint failed for section {section!r} ({what}): {_short(exc)}",
-                         hint="check the endpoint, then `agentspec resume THREAD` continues where it stopped")
+    if isinstance(exc, openai.APITimeoutError):
+        what = "timed out; AGENTSPEC_REQUEST_TIMEOUT_S sets the limit"
+    return EndpointError(f"model endpoint failed for section {section!r} ({what}): {_short(exc, secret)}",
+                         hint=_RESUME_HINT)
 
 
 def _fill_usage(record: CallRecord, usage: Any, messages: list[dict[str, str]], output: str) -> None:
@@ -218,6 +235,7 @@ def _fill_usage(record: CallRecord, usage: Any, messages: list[dict[str, str]], 
     record.cost_usd = cost_usd(record.model, record.provider, record.input_tokens, record.output_tokens)
 
 
-def _short(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split())
+def _short(exc: BaseException, secret: str | None = None, limit: int = 300) -> str:
+    """One line of an exception's text, with keys masked (agentspec.redact)."""
+    text = redact(" ".join(str(exc).split()), secret)
     return text if len(text) <= limit else text[:limit] + "…"

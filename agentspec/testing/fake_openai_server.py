@@ -402,6 +402,35 @@ class _Handler(BaseHTTPRequestHandler):
                                                      "server_error"))
             fake._after_send(record, ok)
             return True
+        if fault.kind is FaultKind.ECHO_AUTH:
+            # A careless gateway: its error text repeats the credentials it was sent.
+            status = fault.status or 500
+            auth = self.headers.get("Authorization") or "(none)"
+            fake._close_record(record, status=status, prompt_tokens=prompt_tokens)
+            ok = self._send_json(status, _error_body(
+                f"upstream rejected request with headers Authorization: {auth} (injected by test double)",
+                "server_error"))
+            fake._after_send(record, ok)
+            return True
+        if fault.kind in (FaultKind.HTML, FaultKind.NOT_JSON):
+            if fault.kind is FaultKind.HTML:
+                data, ctype = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>It works</body></html>", "text/html; charset=utf-8"
+            else:
+                data, ctype = b"OK this is not json {", "application/json"
+            fake._close_record(record, status=200, prompt_tokens=prompt_tokens)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-test-double", "agentspec-fake-openai")
+                self.end_headers()
+                self.wfile.write(data)
+                self.wfile.flush()
+                sent = True
+            except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+                self.close_connection, sent = True, False
+            fake._after_send(record, sent)
+            return True
         if fault.kind is FaultKind.TIMEOUT:
             # Say nothing until the client's timeout fires, then hang up.
             fake._sleep(fault.hold_s or 0)

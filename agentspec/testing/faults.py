@@ -25,6 +25,9 @@ class FaultKind(str, Enum):
     LENGTH = "length"              # HTTP 200, JSON cut mid-way, finish_reason "length"
     INVALID = "invalid"            # HTTP 200, well-formed JSON that breaks the schema
     SLOW = "slow"                  # HTTP 200, valid, but delay_s extra latency
+    HTML = "html"                  # HTTP 200 text/html: a web server, not an OpenAI endpoint
+    NOT_JSON = "not_json"          # HTTP 200 application/json whose body is not JSON
+    ECHO_AUTH = "echo_auth"        # HTTP status (default 500) whose error message echoes the Authorization header
 
 
 @dataclass(frozen=True)
