@@ -30,10 +30,10 @@ def _server(plan: FaultPlan) -> FakeOpenAIServer:
 
 def test_retries_of_a_503_and_of_a_stall_are_shown_on_the_progress_output(workdir):
     # One draft: the first intake request gets 503, its retry stalls past the timeout, the third answers.
-    plan = FaultPlan(by_call={0: Fault(FaultKind.SERVER_ERROR, status=503), 1: Fault(FaultKind.TIMEOUT, hold_s=2.0)})
+    plan = FaultPlan(by_call={0: Fault(FaultKind.SERVER_ERROR, status=503), 1: Fault(FaultKind.TIMEOUT, hold_s=4.0)})
     with _server(plan) as srv:
         result = agentspec("draft", DESCRIPTION, cwd=workdir, env=_env(
-            srv, AGENTSPEC_REQUEST_TIMEOUT_S="0.5", AGENTSPEC_TRANSPORT_RETRIES="2"))
+            srv, AGENTSPEC_REQUEST_TIMEOUT_S="2", AGENTSPEC_TRANSPORT_RETRIES="2"))
     assert_exit(result, 0, "intake: retrying (attempt 2 of 3, HTTP 503, waiting")
     assert "intake: retrying (attempt 3 of 3, timed out, waiting" in result.output
 
