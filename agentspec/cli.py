@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import traceback
@@ -218,7 +219,7 @@ def _emit_json(code: int, error: AgentSpecError | None = None) -> None:
         result = {"run_id": _started_run()}
     payload = {**result, "exit_code": code}
     if error is not None:
-        payload["error"] = {"message": error.message, "hint": error.hint, "kind": type(error).__name__}
+        payload["error"] = {"message": redact(error.message, *_secrets()), "hint": error.hint and redact(error.hint, *_secrets()), "kind": type(error).__name__}
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
     sys.stdout.flush()
 
@@ -228,12 +229,24 @@ def _started_run() -> str | None:
     return getattr(runner, "thread_id", None) if runner is not None else None
 
 
+def _secrets() -> list[str]:
+    """The keys this command may know, masked in whatever it prints."""
+    keys = [os.environ.get("OPENAI_API_KEY")]
+    runner = _state["runner"]
+    if runner is not None:
+        try:
+            keys.append(runner.settings.api_key)
+        except AgentSpecError:  # an unreadable key file: nothing more to mask
+            pass
+    return [k for k in keys if k]
+
+
 def _fail(exc: AgentSpecError) -> int:
     if _state["debug"]:
         traceback.print_exc()
-    err.print(f"[bold red]error:[/] {redact(exc.message)}", highlight=False)
+    err.print(f"[bold red]error:[/] {redact(exc.message, *_secrets())}", highlight=False)
     if exc.hint:
-        err.print(f"[dim]hint:[/] {redact(exc.hint)}", highlight=False)
+        err.print(f"[dim]hint:[/] {redact(exc.hint, *_secrets())}", highlight=False)
     if _state["json"]:
         _emit_json(exc.exit_code, exc)
     return exc.exit_code
@@ -266,7 +279,7 @@ def _dispatch(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no tracebacks for users
         if _state["debug"]:
             traceback.print_exc()
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {redact(str(exc))}", highlight=False)
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {redact(str(exc), *_secrets())}", highlight=False)
         run = _started_run()
         err.print("[dim]hint:[/] rerun with --debug for the traceback"
                   + (f"; `agentspec resume {run}` continues the run" if run else ""), highlight=False)
