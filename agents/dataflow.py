@@ -10,8 +10,10 @@ the HTTP concurrency capped by the gateway as before.
 What a wave run guarantees still holds:
 - Resume never pays twice: calls here go through the content-keyed memo
   (agentspec/gateway/memo.py), because their order depends on timing.
-- Budgets never stop a section midway: the budget is checked before each item
-  starts; what was not started is marked failed with the reason.
+- Budgets are ceilings: every call reserves its estimate first (agents/tasks.py
+  Budget, which counts the calls in flight here); once a call is refused, no new
+  item starts, and what was not drafted is marked failed with the reason, so
+  `agentspec resume RUN --max-tokens N` continues it.
 - An endpoint failure stops the run resumably: the other in-flight calls are
   cancelled (they are unfinished, so nothing finished is lost) and the error
   propagates as from any node.

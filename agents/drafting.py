@@ -75,6 +75,11 @@ def section_messages(
     return [{"role": "system", "content": system_message(repo_given)}, {"role": "user", "content": user}]
 
 
+def call_model(gateway: Gateway, spec: SectionSpec, model: str | None = None) -> str:
+    """The model a call for `spec` goes to (what `draft` sends)."""
+    return model or gateway.model_for(spec.role, role(spec.role).model)
+
+
 async def draft(
     gateway: Gateway,
     spec: SectionSpec,
@@ -89,7 +94,7 @@ async def draft(
         messages=messages,
         role=spec.role,
         section=spec.id,
-        model=model or gateway.model_for(spec.role, role_def.model),
+        model=call_model(gateway, spec, model),
         temperature=temperature,
         attempt=attempt,
         max_tokens=spec.max_tokens,

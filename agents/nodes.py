@@ -20,14 +20,25 @@ from agents.drafting import digest_of, section_messages, system_message
 from agents.registry import by_id, registry
 from agents.roles import role
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
-from agents.tasks import call_llm, field_guide_in_prompt, request_llm, spec_for
+from agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
+                          request_llm, spec_for)
 
 WAITING = ("queued", "stale")  # section statuses that still need a draft
+REVIEWER = "Reviewer feedback:"  # prefix of a human's revision request in `feedback`
 ANALYSIS_DIGEST_BUDGET = 6000  # characters of section digests an analysis sees
 
 
 class IntakeFailed(AgentSpecError):
     exit_code = 5
+
+
+class BudgetTooSmall(AgentSpecError):
+    exit_code = 2
+
+
+def _not_budget(lines: list[str]) -> list[str]:
+    """Feedback for a prompt: a budget stop's note is about the run, not the section."""
+    return [line for line in lines if not line.startswith((BUDGET_NOTE, "not drafted:", "not run:"))]
 
 
 def _emit(section: str, status: str, **extra: Any) -> None:
@@ -41,6 +52,7 @@ def _emit(section: str, status: str, **extra: Any) -> None:
 async def intake(state: DraftState) -> dict[str, Any]:
     if state.get("brief"):
         return {}
+    budget(state)  # this command's budget ledger starts from the calls already made
     _emit("intake", "drafting")
     messages = [
         {"role": "system", "content": system_message(bool(state["options"].get("repo_given")))},
@@ -48,7 +60,11 @@ async def intake(state: DraftState) -> dict[str, Any]:
                                                    persona=role("product-analyst").persona.strip(),
                                                    fields=schema_guide(FeatureBrief) if field_guide_in_prompt() else "")},
     ]
-    out = await call_llm("intake", messages, 0)
+    try:
+        out = await call_llm("intake", messages, 0)
+    except BudgetExhausted as exc:
+        raise BudgetTooSmall(f"the budget does not cover the first call: {exc.reason}",
+                             hint="raise --max-tokens / --max-cost") from None
     if out["error"]:
         raise IntakeFailed(f"the model could not produce a valid feature brief: {out['error']}",
                            hint="try a more capable model (AGENTSPEC_MODEL) or rephrase the description")
@@ -78,16 +94,22 @@ def _task(state: DraftState, section_id: str) -> SectionTask:
 
 
 def over_budget(state: DraftState) -> str | None:
-    """Why the run must not start another section, or None. Checked only between
-    waves, so a budget never stops a section in the middle."""
-    options = state.get("options") or {}
+    """Why the run must not start another section, or None. The ceiling itself is
+    enforced before every call (agents/tasks.py Budget); once a call was refused,
+    or the budget is spent, no new work starts."""
+    ledger = budget(state)
+    if ledger is not None and ledger.refused:
+        return ledger.refused
+    max_tokens, max_cost = budget_limits(state.get("options") or {})
     calls = state.get("calls") or []
     tokens = sum(c.get("input_tokens", 0) + c.get("output_tokens", 0) for c in calls)
     cost = sum(c.get("cost_usd", 0.0) for c in calls)
-    if options.get("max_tokens") and tokens >= options["max_tokens"]:
-        return f"token budget reached ({tokens} of {options['max_tokens']})"
-    if options.get("max_cost_usd") and cost >= options["max_cost_usd"]:
-        return f"cost budget reached (${cost:.4f} of ${options['max_cost_usd']:.4f})"
+    if ledger is not None:  # includes calls made inside nodes that have not returned yet
+        tokens, cost = max(tokens, ledger.spent_tokens), max(cost, ledger.spent_cost)
+    if max_tokens and tokens >= max_tokens:
+        return f"token budget reached ({tokens} of {max_tokens})"
+    if max_cost and cost >= max_cost:
+        return f"cost budget reached (${cost:.4f} of ${max_cost:.4f})"
     return None
 
 
@@ -156,9 +178,13 @@ def _analysis_dependencies(task: SectionTask) -> list[dict[str, str]]:
 async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[str, str]],
                              feedback: list[str], attempts: int, max_repairs: int,
                              model: str | None = None, context: dict[str, Any] | None = None,
+                             keep: list[str] | None = None,
                              ) -> tuple[dict[str, Any] | None, list[str], int, list[dict[str, Any]]]:
     """Draft, check the rendered section, and redraft with the failures as
-    feedback, at most `max_repairs` times. Returns (data, failures, attempts, calls)."""
+    feedback, at most `max_repairs` times. Returns (data, failures, attempts, calls).
+    `keep` (a reviewer's feedback) is part of every attempt's prompt: repairs
+    replace only the check failures after it, never the reviewer's words."""
+    keep = list(keep or [])
     spec = spec_for(spec_id)
     brief = FeatureBrief.model_validate(task["brief"])
     repo_given = bool(task["options"].get("repo_given"))
@@ -166,10 +192,15 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     data, failures = None, []
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
-                                    feedback=feedback, repo_given=repo_given, context=context,
+                                    feedback=keep + [f for f in feedback if f not in keep], repo_given=repo_given, context=context,
                                     field_guide=field_guide_in_prompt())
         _emit(spec_id, "drafting", attempt=attempts)
-        out = await request_llm(spec_id, messages, attempts, model)
+        try:
+            out = await request_llm(spec_id, messages, attempts, model)
+        except BudgetExhausted as exc:
+            # Stop before the call that would cross the budget; keep what there is.
+            failures = _not_budget(failures) + [f"{BUDGET_NOTE}: {exc.reason}"]
+            break
         attempts += 1
         calls.append(out["call"])
         if out["error"]:
@@ -224,13 +255,18 @@ async def draft_section(task: SectionTask) -> dict[str, Any]:
     if spec.stage == "foldin":
         deps += _analysis_dependencies(task)
     max_repairs = int(task["options"].get("max_repairs", 2))
+    feedback = _not_budget(list(entry.get("feedback") or []))
+    keep = [f for f in feedback if f.startswith(REVIEWER)]
     data, failures, attempts, calls = await _draft_until_clean(
-        task, sid, deps, list(entry.get("feedback") or []), int(entry.get("attempts", 0)), max_repairs)
+        task, sid, deps, feedback, int(entry.get("attempts", 0)), max_repairs, keep=keep)
+    if data is None and entry.get("data") is not None and any(f.startswith(BUDGET_NOTE) for f in failures):
+        data = entry["data"]  # a budget stop keeps the earlier draft
     status = "drafted" if data is not None and not failures else "failed"
     result: SectionState = {"status": status, "data": data, "attempts": attempts, "failures": failures,
                             "feedback": [], "edited_markdown": None, "stale_because": None,
                             "doc_repairs": int(entry.get("doc_repairs", 0))}
-    if task["options"].get("review") and data is not None:
+    if task["options"].get("review") and not any(f.startswith(BUDGET_NOTE) for f in failures):
+        # Failed sections are offered too: a reviewer can edit or revise them (not approve).
         result, more_calls = await _review(task, result, deps, max_repairs)
         calls += more_calls
     _emit(sid, result["status"])
@@ -247,15 +283,19 @@ async def _review(task: SectionTask, result: SectionState, deps: list[dict[str, 
         state = {**task, "sections": {**task["sections"], sid: result}}
         markdown = render_section(by_id()[sid], result, render_context(state))
         _emit(sid, "pending_review")
-        decision = interrupt({"section": sid, "markdown": markdown, "failures": result.get("failures", [])})
+        decision = interrupt({"section": sid, "markdown": markdown, "failures": result.get("failures", []),
+                              "status": result.get("status")})
         action = (decision or {}).get("action", "skip")
+        if action == "approve" and result.get("status") == "failed":
+            return result, calls  # a failed section is never approved (the CLI refuses it first)
         if action == "approve":
             return {**result, "status": "approved"}, calls
         if action == "edit":
             return {**result, "status": "edited", "edited_markdown": str(decision["markdown"])}, calls
         if action == "revise":
+            said = [f"{REVIEWER} {decision.get('feedback', '')}"]
             data, failures, attempts, new_calls = await _draft_until_clean(
-                task, sid, deps, [f"Reviewer feedback: {decision.get('feedback', '')}"], int(result.get("attempts", 0)), max_repairs)
+                task, sid, deps, said, int(result.get("attempts", 0)), max_repairs, keep=said)
             calls += new_calls
             result = {**result, "data": data if data is not None else result.get("data"), "failures": failures,
                       "attempts": attempts, "status": "drafted" if data is not None and not failures else "failed"}
@@ -289,9 +329,9 @@ async def analyze(task: SectionTask) -> dict[str, Any]:
 def stop_for_budget(state: DraftState) -> dict[str, Any]:
     """Mark what was not started as failed, with the reason; the rest is assembled."""
     reason = over_budget(state) or "budget reached"
-    sections = {sid: {**st, "status": "failed", "failures": [f"not drafted: {reason}"]}
+    sections = {sid: {**st, "status": "failed", "failures": [f"{BUDGET_NOTE}: not drafted ({reason})"]}
                 for sid, st in (state.get("sections") or {}).items() if st["status"] in WAITING}
-    analyses = {aid: {**st, "status": "failed", "failures": [f"not run: {reason}"]}
+    analyses = {aid: {**st, "status": "failed", "failures": [f"{BUDGET_NOTE}: not run ({reason})"]}
                 for aid, st in (state.get("analyses") or {}).items() if st["status"] == "queued"}
     for sid in sections:
         _emit(sid, "failed")

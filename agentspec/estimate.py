@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentspec.gateway.pricing import cost_usd, price_for
+from agentspec.gateway.pricing import cost_usd, price_for, set_given_prices
 from agentspec.gateway.client import documented_tool
 from agentspec.gateway.endpoint import field_guide_in_prompt, structured_mode
 from agentspec.gateway.tokens import count_message_tokens, count_tool_tokens
@@ -32,7 +32,20 @@ def _provisional_brief(description: str) -> FeatureBrief:
     )
 
 
+def unpriced_models(settings: Settings) -> list[str]:
+    """The models this run would call that have no price (built-in or given)."""
+    from agents.roles import role
+
+    set_given_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
+    provider = settings.resolved_provider()
+    specs = [*[s for s in registry() if s.needs_llm], *analysis_specs()]
+    models = {settings.model_for("product-analyst", role("product-analyst").model)}  # intake
+    models |= {settings.model_for(s.role, role(s.role).model) for s in specs}
+    return sorted(m for m in models if price_for(m, provider) is None)
+
+
 def estimate_run(settings: Settings, description: str) -> dict[str, Any]:
+    set_given_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
     brief = _provisional_brief(description)
     provider = settings.resolved_provider()
     mode = structured_mode(settings, provider)

@@ -122,3 +122,63 @@ def test_resume_retries_only_failed_sections(fake, tmp_path):
     before = counts(fake)
     assert asyncio.run(runner().resume(thread, interactive=False)) == 0
     assert set(counts(fake) - before) == {"performance"}
+
+
+# ----------------------------------------------------------------------------- interactive review (in-process)
+class _Pending:
+    def __init__(self, iid: str, section: str, markdown: str, failures: list[str] | None = None) -> None:
+        self.id = iid
+        self.value = {"section": section, "markdown": markdown, "failures": failures or [],
+                      "status": "failed" if failures else "drafted"}
+
+
+def _ui(answers: list[str], width: int = 40) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    stdin = io.StringIO("".join(a + "\n" for a in answers))
+    console = Console(file=out, width=width, soft_wrap=True, force_terminal=False, color_system=None)
+    console.input = lambda prompt="", **_: (console.print(prompt, end=""), stdin.readline().rstrip("\n"))[1]  # type: ignore[method-assign]
+    return console, out
+
+
+def test_review_ui_wraps_long_bullets_at_the_console_width():
+    from agentspec import review_ui
+
+    words = " ".join(f"word{i}" for i in range(40))
+    console, out = _ui(["a"])
+    review_ui.ask(console, [_Pending("i1", "monitoring", f"### Monitoring\n\n- {words} END\n")])
+    lines = [line for line in out.getvalue().splitlines() if "[a/e/r/s]" not in line]  # the prompt itself
+    assert all(len(line) <= 40 for line in lines), [line for line in lines if len(line) > 40]
+    assert "END" in out.getvalue() and "word39" in out.getvalue()
+
+
+def test_review_ui_offers_a_failed_section_for_editing_never_approval(monkeypatch):
+    from agentspec import review_ui
+
+    monkeypatch.setattr(review_ui, "edit_in_editor", lambda text: text + "\nfixed by hand\n")
+    console, out = _ui(["a", "e"])  # "a" is not a choice for a failed section: asked again
+    decisions = review_ui.ask(console, [_Pending("i1", "performance", "### Performance\n", ["no valid output"])])
+    assert decisions == {"i1": {"action": "edit", "markdown": "### Performance\n\nfixed by hand\n"}}
+    assert "cannot be approved" in out.getvalue()
+
+
+def test_review_ui_comes_back_to_a_skipped_section():
+    from agentspec import review_ui
+
+    console, out = _ui(["s", "a", "y", "a"])
+    decisions = review_ui.ask(console, [_Pending("i1", "monitoring", "### Monitoring\n"),
+                                        _Pending("i2", "deployment", "### Deployment\n")])
+    assert decisions == {"i1": {"action": "approve"}, "i2": {"action": "approve"}}
+    assert "skipped: monitoring" in out.getvalue()
+    console, _ = _ui(["s", "n"])
+    assert review_ui.ask(console, [_Pending("i3", "monitoring", "### Monitoring\n")]) == {"i3": {"action": "skip"}}
+
+
+def test_show_renders_a_pending_draft_marked_as_pending():
+    from agentspec.assemble import render_context, render_section
+    from agents.registry import by_id
+
+    spec = json.loads(RECORDED.read_text(encoding="utf-8"))
+    state = {"brief": spec["brief"], "description": DESCRIPTION, "options": {}, "sections": {}, "analyses": {}}
+    entry = {"status": "pending_review", "pending_markdown": "### Monitoring\n\nthe draft text\n"}
+    text = render_section(by_id()["monitoring"], entry, render_context(state))
+    assert "the draft text" in text and "Pending review" in text and "not drafted yet" not in text

@@ -16,8 +16,25 @@ PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
 }
 
 
+# Prices the user gave (AGENTSPEC_PRICE_INPUT_PER_MTOK / _OUTPUT_PER_MTOK or the
+# draft flags): they apply to every model of the run, known or not.
+_given: tuple[float, float] | None = None
+
+
+def set_given_prices(input_per_mtok: float | None, output_per_mtok: float | None) -> None:
+    """Install (or clear, with None) the user's prices; one of the two alone counts the other as 0."""
+    global _given
+    if input_per_mtok is None and output_per_mtok is None:
+        _given = None
+    else:
+        _given = (float(input_per_mtok or 0.0), float(output_per_mtok or 0.0))
+
+
 def price_for(model: str, provider: str) -> tuple[float, float] | None:
-    """Local models are free; versioned names (gpt-4o-2024-08-06) match their family."""
+    """The user's prices win; local models are free; versioned names
+    (gpt-4o-2024-08-06) match their family; None: no price known."""
+    if _given is not None:
+        return _given
     if provider == "local":
         return (0.0, 0.0)
     for name in sorted(PRICES_PER_MTOK, key=len, reverse=True):
