@@ -69,6 +69,10 @@ def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderC
     entry = entry or {}
     if entry.get("edited_markdown"):
         return entry["edited_markdown"].strip("\n")
+    if entry.get("status") == "pending_review" and entry.get("pending_markdown"):
+        # A draft waiting for a human (the interrupt's markdown): shown, never mistaken for approved.
+        return (entry["pending_markdown"].strip("\n")
+                + f"\n\n> **Pending review**: section `{spec.id}` is a draft that is not approved yet.")
     if spec.stage == "static":
         return spec.render(None, ctx)
     data = ctx.sections.get(spec.id)

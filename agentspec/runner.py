@@ -98,7 +98,9 @@ class Runner:
     # ------------------------------------------------------------------ commands
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
-                    max_tokens: int | None = None, date: str | None = None) -> int:
+                    max_tokens: int | None = None, date: str | None = None, yes: bool = False,
+                    confirm: Any = None) -> int:
+        # Budgets: `confirm(question) -> bool` asks on a terminal when the estimate exceeds them.
         # `date` (YYYY-MM-DD) is the run's date for the document; a replay passes the recording's.
         # Where the run writes is decided and checked here, before any call is paid for,
         # and kept for the life of the run (resume and review write there too).
@@ -111,12 +113,15 @@ class Runner:
                    "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": date or time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
                    "max_cost_usd": max_cost, "max_tokens": max_tokens}
-        options.update(self._degrade_for_budget(description, max_cost, max_tokens))
+        self._degrade_for_budget(description, max_cost, max_tokens, yes=yes, confirm=confirm)
         self.runlog.record(thread_id, description=description[:500], out_dir=str(target),
                            status="running", options=",".join(o for o, on in (("review", review), ("force", force)) if on))
         self.console.print(f"run [bold]{thread_id}[/] (resume with `agentspec resume {thread_id}`)", highlight=False)
         payload = {"description": description, "options": options}
-        return await self._run(thread_id, payload, interactive=interactive, force=force)
+        try:
+            return await self._run(thread_id, payload, interactive=interactive, force=force)
+        except PartialResult as partial:
+            raise self._budget_stop(thread_id, partial) from None
 
     def _refuse_claimed(self, target: Path, force: bool) -> None:
         """Another unfinished run will write its spec into `target`: refuse to share it."""
@@ -127,33 +132,75 @@ class Runner:
                 raise UsageError(f"run {run['thread_id']} ({run['status']}) writes its spec to {target}",
                                  hint="choose another --out, finish or resume that run, or pass --force")
 
-    def _degrade_for_budget(self, description: str, max_cost: float | None, max_tokens: int | None) -> dict[str, Any]:
-        """When the estimate exceeds the budget, degrade before spending: drop P3
-        scenarios first, then run the analyses on a cheaper model of the same family."""
-        if max_cost is None and max_tokens is None:
-            return {}
-        from agentspec.estimate import estimate_run
-        from agentspec.gateway.pricing import cheaper_model
+    def _degrade_for_budget(self, description: str, max_cost: float | None, max_tokens: int | None, *,
+                            yes: bool = False, confirm: Any = None) -> None:
+        """Budgets are ceilings, enforced before every call (agents/tasks.py Budget).
+        Before spending: --max-cost needs a price for every model the run uses, and
+        an estimate above the budget stops here unless the user confirms."""
+        from agentspec.estimate import estimate_run, unpriced_models
 
+        _install_prices(self.settings)
+        if max_cost is None and max_tokens is None:
+            return
+        if max_cost is not None:
+            unpriced = unpriced_models(self.settings)
+            if unpriced:
+                raise UsageError(f"--max-cost cannot be enforced: no price is known for {', '.join(unpriced)}",
+                                 hint="give the prices: --price-input-per-mtok USD --price-output-per-mtok USD "
+                                      "(or AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK), or use --max-tokens")
         estimate = estimate_run(self.settings, description)
         tokens = estimate["input_tokens"] + estimate["output_tokens"]
-        over = (max_tokens is not None and tokens > max_tokens) or (
-            max_cost is not None and estimate["cost_usd"] is not None and estimate["cost_usd"] > max_cost)
+        over = []
+        if max_tokens is not None and tokens > max_tokens:
+            over.append(f"{tokens} tokens > --max-tokens {max_tokens}")
+        if max_cost is not None and (estimate["cost_usd"] or 0.0) > max_cost:
+            over.append(f"${estimate['cost_usd']:.4f} > --max-cost ${max_cost:.4f}")
         if not over:
-            return {}
-        changes: dict[str, Any] = {"drop_p3": True}
-        cheaper = cheaper_model(self.settings.model_for("scenario-analyst"))
-        if cheaper:
-            changes["analysis_model"] = cheaper
-        self.console.print(
-            f"estimate {tokens} tokens / ${estimate['cost_usd'] or 0:.4f} exceeds the budget: P3 scenarios dropped"
-            + (f", analyses on {cheaper}" if cheaper else "") + "; drafting stops between waves if the budget runs out",
-            style="yellow", highlight=False)
-        return changes
+            return
+        message = f"the estimate for this run exceeds the budget: {'; '.join(over)}"
+        if yes:
+            self.console.print(f"{message}; going on (--yes): the run stops before the call that would cross it",
+                               style="yellow", highlight=False)
+            return
+        if confirm is not None and confirm(f"{message}. Draft anyway (stops at the budget, resumable)?"):
+            return
+        raise UsageError(message, hint="raise the budget, or pass --yes to draft until the budget is reached "
+                                       "(the run stops resumably there)")
 
-    async def resume(self, thread_id: str, *, interactive: bool, force: bool = False) -> int:
+    def _budget_stop(self, thread_id: str, partial: PartialResult) -> PartialResult:
+        """A run its budget stopped: the spec so far is written; say how to go on."""
+        from agents.tasks import BUDGET_STOPPED
+
+        reason = BUDGET_STOPPED.pop(thread_id, None)
+        if reason is None:
+            return partial
+        return PartialResult(f"stopped at the budget ({reason}); {partial.message}",
+                             hint=f"raise the budget and continue: `agentspec resume {thread_id} --max-tokens N`"
+                                  " (or --max-cost USD); finished sections are kept")
+
+    async def resume(self, thread_id: str, *, interactive: bool, force: bool = False,
+                     max_tokens: int | None = None, max_cost: float | None = None) -> int:
+        """`max_tokens` / `max_cost` replace the run's budget for this resume."""
+        from agents.tasks import BUDGET_OVERRIDES, BUDGET_STOPPED
+
         self._known(thread_id)
-        return await self._run(thread_id, None, interactive=interactive, force=force, resuming=True)
+        _install_prices(self.settings)
+        if max_cost is not None:
+            from agentspec.estimate import unpriced_models
+
+            if unpriced_models(self.settings):
+                raise UsageError(f"--max-cost cannot be enforced: no price is known for {', '.join(unpriced_models(self.settings))}",
+                                 hint="set AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK, or use --max-tokens")
+        override = {k: v for k, v in (("max_tokens", max_tokens), ("max_cost_usd", max_cost)) if v is not None}
+        BUDGET_STOPPED.pop(thread_id, None)
+        if override:
+            BUDGET_OVERRIDES[thread_id] = override
+        try:
+            return await self._run(thread_id, None, interactive=interactive, force=force, resuming=True)
+        except PartialResult as partial:
+            raise self._budget_stop(thread_id, partial) from None
+        finally:
+            BUDGET_OVERRIDES.pop(thread_id, None)
 
     async def _run(self, thread_id: str, payload: Any, *, interactive: bool, force: bool, resuming: bool = False) -> int:
         started = time.monotonic()
@@ -170,8 +217,8 @@ class Runner:
                     snapshot = await self._drive(graph, payload, config, interactive)
                 except (EndpointError, LocalModelError) as exc:
                     self.runlog.record(thread_id, status="endpoint_error")
-                    raise type(exc)(exc.message, hint=f"{exc.hint or 'check the endpoint'}; then `agentspec resume {thread_id}`"
-                                    " continues where it stopped") from exc
+                    hint = (exc.hint or "check the endpoint, then resume the run").rstrip(".")
+                    raise type(exc)(exc.message, hint=f"{hint}: `agentspec resume {thread_id}`") from exc
                 except (KeyboardInterrupt, asyncio.CancelledError) as exc:
                     self.runlog.record(thread_id, status="interrupted")
                     raise Interrupted(f"run {thread_id} interrupted", hint=f"`agentspec resume {thread_id}` continues it") from exc
@@ -255,8 +302,23 @@ class Runner:
 
     # ------------------------------------------------------------------ review / show
     async def review(self, thread_id: str, *, approve: list[str], approve_all: bool, revise: str | None,
-                     feedback: str | None, edit: str | None, edit_file: Path | None, interactive: bool) -> int:
+                     feedback: str | None, edit: str | None, edit_file: Path | None, interactive: bool,
+                     show: str | None = None) -> int:
         self._known(thread_id)
+        _install_prices(self.settings)
+        if show is not None or not (approve or approve_all or revise or edit):
+            # Reading needs no endpoint: list the sections, or print one exactly as it would be approved.
+            async with open_checkpointer(self.settings) as saver:
+                snapshot = await compile_graph(saver).aget_state(self._config(thread_id, None))
+            if not snapshot.values:
+                raise UsageError(f"run {thread_id} has no saved state yet")
+            pending = {i.value["section"]: i for i in snapshot.interrupts}
+            sections = snapshot.values.get("sections") or {}
+            if show is not None:
+                self._show_section(show, snapshot.values, pending)
+            else:
+                self._list(sections, pending)
+            return 3 if pending else 0
         # Approving continues the run, which drafts the next wave: always open the endpoint.
         with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) as endpoint:
             gateway = Gateway(self.settings, endpoint)
@@ -268,24 +330,49 @@ class Runner:
                     raise UsageError(f"run {thread_id} has no saved state yet")
                 pending = {i.value["section"]: i for i in snapshot.interrupts}
                 sections = snapshot.values.get("sections") or {}
-                if not (approve or approve_all or revise or edit):
-                    self._list(sections, pending)
-                    return 3 if pending else 0
                 decisions, updates, notes = self._decide(sections, pending, approve, approve_all, revise, feedback, edit, edit_file)
                 for note in notes:
                     self.console.print(note, highlight=False)
+                if not decisions and not updates:
+                    self._list(sections, pending)
+                    return 3 if pending else 0
                 if updates:
                     await graph.aupdate_state(config, {"sections": updates, "needs_check": True}, as_node="join")
                 payload = Command(resume=decisions) if decisions else None
                 started = time.monotonic()
                 snapshot = await self._drive(graph, payload, config, interactive)
-                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
-                                    time.monotonic() - started, force=True)
+                try:
+                    return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
+                                        time.monotonic() - started, force=True)
+                except PartialResult as partial:
+                    raise self._budget_stop(thread_id, partial) from None
+
+    def _show_section(self, section_id: str, values: dict[str, Any], pending: dict[str, Any]) -> None:
+        """The exact markdown that approving `section_id` would lock in (stdout, verbatim)."""
+        from agentspec.assemble import render_context, render_section
+
+        specs = by_id()
+        if section_id not in specs:
+            raise UsageError(f"unknown section {section_id!r}", hint="`agentspec review RUN` lists the sections")
+        if section_id in pending:
+            markdown = pending[section_id].value["markdown"]
+        else:
+            entry = (values.get("sections") or {}).get(section_id)
+            markdown = render_section(specs[section_id], entry, render_context(values))
+        self.console.print(markdown, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
     def _list(self, sections: dict[str, Any], pending: dict[str, Any]) -> None:
         for sid, entry in sections.items():
-            mark = "pending review" if sid in pending else entry.get("status")
+            if sid in pending:
+                mark = "pending review" + (" (checks failing: edit or revise)" if _failing(pending[sid]) else "")
+            elif entry.get("status") == "failed":
+                mark = "failed (edit or revise only)"
+            else:
+                mark = entry.get("status")
             self.console.print(f"{sid:28} {mark}", highlight=False)
+        if pending:
+            self.console.print("`agentspec review RUN --show ID` prints a section as it would be approved",
+                               style="dim", highlight=False)
 
     def _decide(self, sections: dict[str, Any], pending: dict[str, Any], approve: list[str], approve_all: bool,
                 revise: str | None, feedback: str | None, edit: str | None, edit_file: Path | None
@@ -297,7 +384,16 @@ class Runner:
         decisions: dict[str, Any] = {}
         updates: dict[str, Any] = {}
         notes: list[str] = []
-        targets = list(pending) if approve_all else approve
+        # A failed section has nothing a reviewer could accept: it can only be edited or revised.
+        failed = {sid for sid in sections if (sid in pending and _failing(pending[sid]))
+                  or (sid not in pending and sections[sid].get("status") == "failed")}
+        refused = [sid for sid in approve if sid in failed]
+        if refused:
+            raise UsageError(f"cannot approve {', '.join(refused)}: the section failed its checks",
+                             hint="fix it with --edit ID --file F, or redraft it with --revise ID --feedback TEXT")
+        targets = [sid for sid in pending if sid not in failed] if approve_all else approve
+        if approve_all:
+            notes += [f"skipped {sid}: it failed its checks; --edit or --revise it" for sid in pending if sid in failed]
         for sid in targets:
             if sid in pending:
                 decisions[pending[sid].id] = {"action": "approve"}
@@ -361,6 +457,18 @@ class Runner:
 
     def runs(self) -> list[dict[str, Any]]:
         return self.runlog.list(locks=self.settings.data_dir / "locks")
+
+
+def _failing(interrupt: Any) -> bool:
+    """A pending section whose draft fails its checks (or has none)."""
+    value = interrupt.value
+    return bool(value.get("failures")) or value.get("status") == "failed"
+
+
+def _install_prices(settings: Settings) -> None:
+    from agentspec.gateway.pricing import set_given_prices
+
+    set_given_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
 
 
 def _written_by(target: Path, thread_id: str) -> bool:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # Output token cap per call. The local model has an 8k window, so keep room for the prompt.
     max_output_tokens: int = 2048
     max_description_tokens: int = 1500
+    # USD per 1M tokens for models without a known price (Ollama, vLLM, ...), so
+    # --max-cost can be enforced; they override the built-in list when set.
+    price_input_per_mtok: float | None = Field(default=None, ge=0)
+    price_output_per_mtok: float | None = Field(default=None, ge=0)
 
     @cached_property
     def api_key(self) -> str | None:
