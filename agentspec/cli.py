@@ -133,12 +133,14 @@ def review_cmd(
     file: Annotated[Optional[Path], typer.Option("--file", help="edited markdown for --edit")] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait")] = False,
     show: Annotated[Optional[str], typer.Option("--show", help="print a section's markdown exactly as it would be approved")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
 ) -> None:
     """List pending sections, print one (--show), or approve / revise / edit them and continue the run.
     Failed sections cannot be approved: edit or revise them (--all skips them)."""
-    code = asyncio.run(_runner().review(thread, approve=approve or [], approve_all=approve_all, revise=revise,
-                                        feedback=feedback, edit=edit, edit_file=file, interactive=_interactive(no_wait),
-                                        show=show))
+    runner = _runner(_json_mode(as_json))
+    code = asyncio.run(runner.review(thread, approve=approve or [], approve_all=approve_all, revise=revise,
+                                     feedback=feedback, edit=edit, edit_file=file,
+                                     interactive=_interactive(no_wait) and not as_json, show=show))
     raise typer.Exit(code)
 
 

@@ -305,6 +305,7 @@ class Runner:
                      feedback: str | None, edit: str | None, edit_file: Path | None, interactive: bool,
                      show: str | None = None) -> int:
         self._known(thread_id)
+        self.thread_id = thread_id
         _install_prices(self.settings)
         if show is not None or not (approve or approve_all or revise or edit):
             # Reading needs no endpoint: list the sections, or print one exactly as it would be approved.
@@ -343,7 +344,7 @@ class Runner:
                 snapshot = await self._drive(graph, payload, config, interactive)
                 try:
                     return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
-                                        time.monotonic() - started, force=True)
+                                        time.monotonic() - started, force=False)
                 except PartialResult as partial:
                     raise self._budget_stop(thread_id, partial) from None
 
@@ -362,6 +363,9 @@ class Runner:
         self.console.print(markdown, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
     def _list(self, sections: dict[str, Any], pending: dict[str, Any]) -> None:
+        self.result = {"run_id": self.thread_id, "status": "awaiting_review" if pending else "reviewed",
+                       "pending": list(pending),
+                       "sections": {sid: "pending_review" if sid in pending else e.get("status") for sid, e in sections.items()}}
         for sid, entry in sections.items():
             if sid in pending:
                 mark = "pending review" + (" (checks failing: edit or revise)" if _failing(pending[sid]) else "")
@@ -448,8 +452,9 @@ class Runner:
             snapshot = await graph.aget_state(self._config(thread_id, None))
         if not snapshot.values or not snapshot.values.get("brief"):
             raise UsageError(f"run {thread_id} has no draft yet")
+        values = _with_pending_drafts(snapshot.values, snapshot.interrupts)
         try:
-            return self.write(thread_id, snapshot.values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=force,
+            return self.write(thread_id, values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=force,
                               out=out, final=False)
         except PartialResult as partial:
             self.console.print(f"[yellow]{partial.message}[/]")
@@ -469,6 +474,17 @@ def _install_prices(settings: Settings) -> None:
     from agentspec.gateway.pricing import set_given_prices
 
     set_given_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
+
+
+def _with_pending_drafts(values: dict[str, Any], interrupts: Any) -> dict[str, Any]:
+    """The state with each draft that waits for approval in place, marked pending
+    (assemble.render_section shows it as such), so `show` renders what a reviewer reads."""
+    sections = dict(values.get("sections") or {})
+    for pending in interrupts or ():
+        sid, markdown = pending.value.get("section"), pending.value.get("markdown")
+        if sid in sections and markdown:
+            sections[sid] = {**sections[sid], "status": "pending_review", "pending_markdown": markdown}
+    return {**values, "sections": sections}
 
 
 def _written_by(target: Path, thread_id: str) -> bool:
