@@ -173,3 +173,13 @@ def test_vcrpy_is_a_product_dependency():
     required = [r for r in metadata.requires("agentspec") or [] if r.replace(" ", "").startswith("vcrpy")]
     assert required and all("extra" not in r for r in required), metadata.requires("agentspec")
     assert "9.4.2" in required[0]
+
+
+def test_eval_that_prints_fail_exits_1(workdir):
+    # A case with no recording: the replay gate fails, and a CI gate must see it.
+    dataset = workdir / "cases.jsonl"
+    dataset.write_text('{"id": "never-recorded", "description": "Sync Shopify orders into our warehouse"}\n')
+    result = agentspec("eval", "--replay", "--no-judge", "--dataset", str(dataset), "--report", str(workdir / "rep"),
+                       cwd=workdir)
+    assert_exit(result, 1, "FAIL")
+    assert "missing_cassette" in result.output
