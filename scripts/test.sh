@@ -22,6 +22,13 @@ else
   echo "test.sh: npm not found; mermaid checks will fail (install nodejs/npm)" >&2
 fi
 
+# libfaketime lets the replay tests prove they do not depend on the date (run 30 days ahead);
+# they skip without it, so a machine without apt still runs the suite.
+if ! command -v faketime >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends faketime; } >&2 \
+    || echo "test.sh: could not install faketime; the shifted-clock subprocess test will skip" >&2
+fi
+
 if [ "${AGENTSPEC_NO_PG:-0}" != "1" ]; then
   eval "$(bash scripts/ci_postgres.sh)"
   export AGENTSPEC_PG_URL AGENTSPEC_TEST_PG_URL
