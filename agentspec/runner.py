@@ -137,17 +137,14 @@ class Runner:
         """Budgets are ceilings, enforced before every call (agents/tasks.py Budget).
         Before spending: --max-cost needs a price for every model the run uses, and
         an estimate above the budget stops here unless the user confirms."""
-        from agentspec.estimate import estimate_run, unpriced_models
+        from agentspec.estimate import estimate_run
 
         _install_prices(self.settings)
         if max_cost is None and max_tokens is None:
             return
         if max_cost is not None:
-            unpriced = unpriced_models(self.settings)
-            if unpriced:
-                raise UsageError(f"--max-cost cannot be enforced: no price is known for {', '.join(unpriced)}",
-                                 hint="give the prices: --price-input-per-mtok USD --price-output-per-mtok USD "
-                                      "(or AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK), or use --max-tokens")
+            self._require_prices("give the prices: --price-input-per-mtok USD --price-output-per-mtok USD "
+                                 "(or AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK), or use --max-tokens")
         estimate = estimate_run(self.settings, description)
         tokens = estimate["input_tokens"] + estimate["output_tokens"]
         over = []
@@ -166,6 +163,14 @@ class Runner:
             return
         raise UsageError(message, hint="raise the budget, or pass --yes to draft until the budget is reached "
                                        "(the run stops resumably there)")
+
+    def _require_prices(self, hint: str) -> None:
+        """--max-cost is only a ceiling when every model the run uses has a price."""
+        from agentspec.estimate import unpriced_models
+
+        unpriced = unpriced_models(self.settings)
+        if unpriced:
+            raise UsageError(f"--max-cost cannot be enforced: no price is known for {', '.join(unpriced)}", hint=hint)
 
     def _budget_stop(self, thread_id: str, partial: PartialResult) -> PartialResult:
         """A run its budget stopped: the spec so far is written; say how to go on."""
@@ -186,11 +191,7 @@ class Runner:
         self._known(thread_id)
         _install_prices(self.settings)
         if max_cost is not None:
-            from agentspec.estimate import unpriced_models
-
-            if unpriced_models(self.settings):
-                raise UsageError(f"--max-cost cannot be enforced: no price is known for {', '.join(unpriced_models(self.settings))}",
-                                 hint="set AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK, or use --max-tokens")
+            self._require_prices("set AGENTSPEC_PRICE_INPUT_PER_MTOK / AGENTSPEC_PRICE_OUTPUT_PER_MTOK, or use --max-tokens")
         override = {k: v for k, v in (("max_tokens", max_tokens), ("max_cost_usd", max_cost)) if v is not None}
         BUDGET_STOPPED.pop(thread_id, None)
         if override:
