@@ -4,6 +4,7 @@ in `schedule`, so graphs/draft.py only wires."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
@@ -19,6 +20,8 @@ from agents.brief import FeatureBrief
 from agents.drafting import digest_of, section_messages, system_message
 from agents.registry import by_id, registry
 from agents.roles import role
+from agents.spine import SPINE_ID, applies, slice_digest, spine_of
+from agents.spine_gate import copied_examples, outside_spine
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
 from agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
                           request_llm, spec_for)
@@ -157,12 +160,20 @@ def schedule(state: DraftState) -> list[Send] | Literal["draft_all", "check", "a
 
 
 # ----------------------------------------------------------------------------- drafting
-def _dependencies(task: SectionTask, section_ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+def _dependencies(task: SectionTask, section_ids: tuple[str, ...] | list[str],
+                  spine_parts: tuple[str, ...] | None = None) -> list[dict[str, str]]:
     specs = by_id()
     deps = []
     for dep in section_ids:
         entry = task["sections"].get(dep) or {}
-        if entry.get("edited_markdown"):
+        if dep == SPINE_ID:
+            spine = spine_of(task["sections"])
+            if spine is not None:  # only the slices this section needs: prompts stay bounded
+                deps.append({"id": "design spine (decided; use only these names)", "digest": slice_digest(spine, spine_parts)})
+            continue
+        if entry.get("status") == "not_applicable":
+            deps.append({"id": dep, "digest": f"Not applicable: {entry.get('not_applicable')}"})
+        elif entry.get("edited_markdown"):
             deps.append({"id": dep, "digest": entry["edited_markdown"][:2400]})
         elif entry.get("data") is not None:
             deps.append({"id": dep, "digest": digest_of(specs[dep], entry["data"])})
@@ -225,7 +236,24 @@ def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> lis
              "analyses": task["analyses"]}
     markdown = render_section(by_id()[spec_id], state["sections"][spec_id], render_context(state))
     failures = section_failures(markdown, repo_given=bool(task["options"].get("repo_given")))
-    return failures + _cross_failures(task, spec_id, data)
+    return failures + _spine_failures(task, spec_id, markdown, data) + _cross_failures(task, spec_id, data)
+
+
+def _spine_failures(task: SectionTask, spec_id: str, markdown: str, data: dict[str, Any]) -> list[str]:
+    """Names the design spine lacks, and example values copied from the instructions."""
+    failures = [f"copied example: {o.message()}"
+                for o in copied_examples(json.dumps(data, ensure_ascii=False), task["description"])]
+    spine = spine_of(task["sections"])
+    if spine is not None and spec_id != SPINE_ID:
+        failures += [f"outside the design spine: {o.message(spine)}" for o in outside_spine(markdown, spine)]
+        spec = by_id()[spec_id]
+        if spec.spine_checks is not None and spec.model is not None:
+            try:
+                model = spec.model.model_validate(data)
+            except ValidationError:
+                return failures
+            failures += [f"design spine: {p}" for p in spec.spine_checks(model, spine)]
+    return failures
 
 
 def _cross_failures(task: SectionTask, spec_id: str, data: dict[str, Any]) -> list[str]:
@@ -251,7 +279,15 @@ async def draft_section(task: SectionTask) -> dict[str, Any]:
     entry: SectionState = dict(task["sections"].get(sid) or {})  # type: ignore[assignment]
     if entry.get("status") in LOCKED:
         return {}  # approved and edited sections are never overwritten
-    deps = _dependencies(task, spec.depends_on)
+    applicable, reason = applies(spine_of(task["sections"]), spec.applies_when)
+    if not applicable:
+        # The spine does without what this section is about: one line, no call, nothing invented.
+        _emit(sid, "not_applicable")
+        return {"sections": {sid: {"status": "not_applicable", "not_applicable": reason, "data": None, "failures": [],
+                                   "feedback": [], "attempts": int(entry.get("attempts", 0)), "edited_markdown": None,
+                                   "stale_because": None, "doc_repairs": int(entry.get("doc_repairs", 0))}},
+                "needs_check": True}
+    deps = _dependencies(task, spec.depends_on, spec.spine_parts)
     if spec.stage == "foldin":
         deps += _analysis_dependencies(task)
     max_repairs = int(task["options"].get("max_repairs", 2))

@@ -12,6 +12,7 @@ from importlib import resources
 import yaml
 
 from agentspec.section import SectionSpec
+from agents.spine import SLICES, SPINE_ID, USES
 
 
 @lru_cache(maxsize=1)
@@ -24,17 +25,25 @@ def registry() -> tuple[SectionSpec, ...]:
 
 def _load(entry: dict) -> SectionSpec:
     module = importlib.import_module(f"agents.sections.{entry['id']}")
+    stage = entry.get("stage", "draft")
+    depends_on = tuple(entry.get("depends_on", []))
+    if stage in ("draft", "foldin") and entry["id"] != SPINE_ID:
+        # Sections elaborate the spine and never re-decide it: it comes first.
+        depends_on = (SPINE_ID, *depends_on)
     return SectionSpec(
         id=entry["id"],
         headings=tuple(entry.get("headings", [])),
         role=entry["role"],
         model=getattr(module, "MODEL", None),
         render=module.render,
-        depends_on=tuple(entry.get("depends_on", [])),
-        stage=entry.get("stage", "draft"),
+        depends_on=depends_on,
+        stage=stage,
         digest=getattr(module, "digest", None),
         max_tokens=getattr(module, "MAX_TOKENS", 1400),
         cross_checks=getattr(module, "cross_checks", None),
+        spine_checks=getattr(module, "spine_checks", None),
+        spine_parts=tuple(entry["spine"]) if entry.get("spine") else None,
+        applies_when=entry.get("applies_when"),
     )
 
 
@@ -47,6 +56,10 @@ def _validate(specs: tuple[SectionSpec, ...]) -> None:
         missing = set(spec.depends_on) - known
         if missing:
             raise ValueError(f"section {spec.id} depends on unknown sections {sorted(missing)}")
+        if spec.spine_parts and set(spec.spine_parts) - set(SLICES):
+            raise ValueError(f"section {spec.id}: unknown spine slices {sorted(set(spec.spine_parts) - set(SLICES))}")
+        if spec.applies_when and spec.applies_when not in USES:
+            raise ValueError(f"section {spec.id}: unknown applies_when {spec.applies_when!r}; known: {sorted(USES)}")
         if spec.needs_llm and spec.model is None:
             raise ValueError(f"section {spec.id} is drafted by an LLM but its module defines no MODEL")
     waves(specs)  # raises on cycles

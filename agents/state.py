@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal, TypedDict
 # queued: waiting for its wave · drafted: done, unreviewed · pending_review: waiting for a human
 # approved / edited: locked, no later pass may overwrite · stale: a dependency changed
 # failed: retries or checks exhausted (kept, visible in the output and run.json)
-SectionStatus = Literal["queued", "drafted", "pending_review", "approved", "edited", "stale", "failed"]
+# not_applicable: the design spine does without what the section is about; no call is made
+SectionStatus = Literal["queued", "drafted", "pending_review", "approved", "edited", "stale", "failed", "not_applicable"]
 LOCKED = ("approved", "edited")
-DONE = ("drafted", "approved", "edited", "failed")
+DONE = ("drafted", "approved", "edited", "failed", "not_applicable")
 
 
 class SectionState(TypedDict, total=False):
@@ -23,6 +24,7 @@ class SectionState(TypedDict, total=False):
     feedback: list[str]  # what the next draft must address (repair or human feedback)
     stale_because: str | None
     doc_repairs: int  # redrafts requested by the whole-document check
+    not_applicable: str | None  # the one-line reason, when the status is not_applicable
 
 
 def latest(_left: bool | None, right: bool | None) -> bool:

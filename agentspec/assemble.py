@@ -60,6 +60,9 @@ def render_context(state: dict[str, Any]) -> RenderContext:
     return RenderContext(
         brief=brief, description=state.get("description", ""), sections=sections, analyses=analyses, registry=registry(),
         repo_given=bool(options.get("repo_given")), date=options.get("date") or date.today().isoformat(),
+        statuses={sid: str(e.get("status")) for sid, e in (state.get("sections") or {}).items()},
+        failures={sid: list(e.get("failures") or []) for sid, e in (state.get("sections") or {}).items()},
+        checks=list(state.get("document_checks") or []),
     )
 
 
@@ -75,7 +78,11 @@ def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderC
                 + f"\n\n> **Pending review**: section `{spec.id}` is a draft that is not approved yet.")
     if spec.stage == "static":
         return spec.render(None, ctx)
+    if entry.get("status") == "not_applicable":
+        return not_applicable(spec, entry.get("not_applicable") or "the design does not call for it")
     data = ctx.sections.get(spec.id)
+    if data is None and not spec.headings:
+        return ""  # a section without headings of its own (the spine) is shown by another
     if data is None:
         reason = "; ".join(entry.get("failures") or []) or f"not drafted yet (status: {entry.get('status', 'queued')})"
         heads = "\n\n".join(spec.headings) if spec.headings else ""
@@ -85,6 +92,12 @@ def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderC
     if entry.get("status") == "failed" and entry.get("failures"):
         text += "\n\n> **Checks still failing for this section**: " + "; ".join(entry["failures"])
     return text
+
+
+def not_applicable(spec: SectionSpec, reason: str) -> str:
+    """The section's headings and one line saying why the design has no use for it."""
+    heads = "\n\n".join(spec.headings)
+    return f"{heads}\n\nNot applicable: {reason.rstrip('.')}.".strip()
 
 
 def render_document(state: dict[str, Any]) -> Document:
@@ -122,7 +135,8 @@ def spec_json(state: dict[str, Any]) -> dict[str, Any]:
         "brief": state.get("brief"),
         "sections": {
             sid: {"status": e.get("status"), "data": e.get("data"), "edited_markdown": e.get("edited_markdown"),
-                  "attempts": e.get("attempts", 0), "failures": e.get("failures", [])}
+                  "attempts": e.get("attempts", 0), "failures": e.get("failures", []),
+                  **({"not_applicable": e["not_applicable"]} if e.get("status") == "not_applicable" else {})}
             for sid, e in (state.get("sections") or {}).items()
         },
         "analyses": {aid: {"status": e.get("status"), "data": e.get("data"), "failures": e.get("failures", [])}

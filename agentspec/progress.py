@@ -12,7 +12,7 @@ from rich.table import Table
 
 _STYLE = {"queued": "dim", "drafting": "cyan", "checking": "yellow", "drafted": "green", "approved": "bold green",
           "edited": "bold green", "failed": "bold red", "pending_review": "magenta", "done": "green",
-          "retrying": "bold yellow"}
+          "retrying": "bold yellow", "not_applicable": "dim italic"}
 
 
 class Progress:

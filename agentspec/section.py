@@ -178,6 +178,9 @@ class RenderContext:
     registry: tuple["SectionSpec", ...] = ()
     repo_given: bool = False
     date: str = ""
+    statuses: dict[str, str] = field(default_factory=dict)  # section id -> status (readiness is computed from it)
+    failures: dict[str, list[str]] = field(default_factory=dict)  # section id -> its failures
+    checks: list[dict[str, Any]] = field(default_factory=list)  # the last document checks (Score.to_dict)
 
 
 Stage = Literal["draft", "foldin", "static", "analysis"]
@@ -200,6 +203,10 @@ class SectionSpec:
     # (data, {dependency id: validated data}) -> problems with names the
     # dependencies define; part of the draft gate, so they come back as feedback.
     cross_checks: Callable[[Any, dict[str, Any]], list[str]] | None = None
+    # (data, spine) -> what the section states that the design spine contradicts or lacks.
+    spine_checks: Callable[[Any, Any], list[str]] | None = None
+    spine_parts: tuple[str, ...] | None = None  # the design spine slices its prompt receives (None: all)
+    applies_when: str | None = None  # a spine capability; None: always applies
 
     @property
     def prompt(self) -> str:

@@ -8,6 +8,8 @@ from pydantic import Field
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext, SectionModel, Text
+from agents.readiness import readiness
+from agents.spine import SPINE_ID
 
 ARTIFACTS = """- **[Stakeholder Analysis](./analysis-stakeholder.md)**: Multi-stakeholder impact assessment covering Developer, Operations, User, Security, Business, and QA perspectives
 - **[Scenario Exploration](./analysis-scenarios.md)**: Risk-prioritized scenarios across edge cases, failures, scale, security, user behavior, integration, and operational concerns
@@ -65,7 +67,7 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         )]
     blocks += ["#### Integration Readiness", _readiness(data, ctx)]
     if review is not None:
-        blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{review.recommendation}**, ready: **{review.ready}**.")
+        blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{review.recommendation}**.")
     return join_blocks(*blocks)
 
 
@@ -73,10 +75,13 @@ def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
     """The template's readiness items, ticked only where the spec shows evidence."""
     scenarios = ctx.analyses.get("scenarios")
     evidence = [
+        ("A shared design (the design spine) was decided", SPINE_ID in ctx.sections),
         ("Third-party dependencies are stable and supported", "external_services" in ctx.sections),
         ("API contracts are well-defined and versioned", "api_specifications" in ctx.sections),
         ("Failure modes are identified and handled", scenarios is not None and bool(scenarios.p1_scenarios)),
         ("Data consistency strategies are in place", data.data_integrity_rating >= 3),
         ("Monitoring and alerting are planned", "monitoring" in ctx.sections),
+        ("No section failed and every check passed", not readiness(ctx).failed_sections and not readiness(ctx).failing_checks),
     ]
-    return "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
+    ticks = "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
+    return ticks + "\n\n" + readiness(ctx).verdict()

@@ -2,9 +2,12 @@
 (integration-specialist).
 
 Events, publishers and subscribers are data; validators make the graph closed
-(every consumed event is defined and published, every event has a topic and a
-producer), and code renders the `eventIntegration` object and the numbered
-definitions from the same data."""
+(every consumed event is defined and published), and code renders the
+`eventIntegration` object and the numbered definitions from the same data.
+
+The transport (a message broker, or none), the retries and what happens after
+them are the design spine's decisions and are rendered from it; the event and
+component names must be the spine's (cross_checks)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from pydantic import Field, StringConstraints, model_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+from agents.spine import SPINE_ID, DesignSpine
 
 EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]{1,62}$")]
@@ -24,42 +28,39 @@ SchemaFormat = Literal["JSON Schema", "CloudEvents JSON", "Avro", "Protobuf"]
 
 
 class PayloadField(SectionModel):
-    name: FieldName = Field(description="camelCase payload field, e.g. invoiceId")
+    name: FieldName = Field(description="camelCase payload field")
     type: PayloadType
     required: bool = True
 
 
-# Every event carries this envelope; consumers deduplicate on eventId.
-ENVELOPE = (("eventId", "uuid"), ("occurredAt", "datetime"))
+# Every event carries this envelope; consumers deduplicate on eventId. A string:
+# providers' event ids are not UUIDs.
+ENVELOPE = (("eventId", "string"), ("occurredAt", "datetime"))
 IDEMPOTENCY_KEY = "eventId"
 
 
 class EventDef(SectionModel):
-    name: EventName = Field(description="dotted lowercase entity.action, e.g. invoice.paid")
+    name: EventName = Field(description="an event name from the design spine")
     description: ShortText = Field(description="when it is emitted")
-    topic: TopicName = Field(description="topic or queue it is published to, e.g. billing.invoices")
-    fields: items(PayloadField, 1, 6) = Field(description="domain payload fields, e.g. invoiceId; eventId and occurredAt are added for you")
-    ordering_key: FieldName | None = Field(None, description="one of fields, the partition key for per-entity order (e.g. invoiceId); omit if order does not matter")
-    max_retries: int = Field(5, ge=0, le=20, description="consumer retries before dead-lettering")
-    dead_letter: bool = Field(True, description="failed events go to <topic>.dlq")
+    topic: TopicName | None = Field(None, description="the broker topic it is published to; omit when the design has no message broker")
+    fields: items(PayloadField, 1, 6) = Field(description="domain payload fields; eventId and occurredAt are added for you")
+    ordering_key: FieldName | None = Field(None, description="one of fields, the partition key for per-entity order on a broker; omit otherwise")
 
 
 class Publisher(SectionModel):
-    name: Ident = Field(description="service or component that emits events, e.g. billing_service")
-    external: bool = Field(False, description="true for a third party (e.g. stripe_webhooks relayed by our endpoint)")
+    name: Ident = Field(description="a component or external system id from the design spine")
+    external: bool = Field(False, description="true when it is an external system")
     events: items(EventName, 1, 5) = Field(description="names from events")
 
 
 class Subscriber(SectionModel):
-    name: Ident = Field(description="consumer service or worker, e.g. notification_worker")
+    name: Ident = Field(description="a component id from the design spine")
     events: items(EventName, 1, 5) = Field(description="names from events")
-    handler: ShortText = Field(description="handler and what it does, e.g. InvoicePaidHandler marks the order paid")
-    error_handling: ShortText = Field(description="what happens when handling fails")
+    handler: ShortText = Field(description="handler class or function and what it does with the event")
+    error_handling: ShortText = Field(description="what the handler does when the data is invalid or a dependency fails")
 
 
 class EventIntegration(SectionModel):
-    provider: ShortText = Field(description="event bus product, e.g. Apache Kafka (Amazon MSK), RabbitMQ, AWS SNS+SQS")
-    configuration: ShortText = Field(description="key settings, e.g. 3 partitions, acks=all, 7-day retention")
     schema_format: SchemaFormat
     events: items(EventDef, 1, 4)
     publishers: items(Publisher, 1, 3)
@@ -93,7 +94,7 @@ class EventIntegration(SectionModel):
             what = f"subscribers consume {consumed}" if consumed else f"events {orphans} are defined"
             raise ValueError(
                 f"{what} but no publisher publishes them; add them to a publisher's events "
-                "(an external publisher, e.g. stripe_webhooks with external true, if a third party produces them)"
+                "(an external publisher with external true, if a third party produces them)"
             )
         return self
 
@@ -110,21 +111,43 @@ MODEL = EventIntegration
 MAX_TOKENS = 1600
 
 
+def _spine(ctx: RenderContext) -> DesignSpine | None:
+    return ctx.sections.get(SPINE_ID)
+
+
+def _broker(spine: DesignSpine | None) -> str | None:
+    if spine is None:
+        return None
+    return next((c.label for c in spine.components if c.kind == "message_broker"), None)
+
+
 def topics(data: EventIntegration) -> list[str]:
     """The topics the events use, in first-use order."""
-    return list(dict.fromkeys(e.topic for e in data.events))
+    return list(dict.fromkeys(e.topic for e in data.events if e.topic))
 
 
-def _routing(data: EventIntegration, publisher: Publisher) -> dict[str, str]:
+def _transport(event: EventDef, spine: DesignSpine | None) -> str:
+    broker = _broker(spine)
+    if broker and event.topic:
+        return f"{broker} topic `{event.topic}`" + (f" (key: {event.ordering_key})" if event.ordering_key else "")
+    if spine is not None:
+        source = next((x for x in spine.external_systems if x.id == _producer_of(event, spine)), None)
+        receiver = next((e for e in spine.endpoints if e.kind == "webhook_receiver"), None)
+        if source is not None and source.direction == "inbound_webhook" and receiver is not None:
+            return f"webhook to `{receiver.method} {receiver.path}`, stored before it is processed"
+    return "no message broker: handed from producer to consumer inside our service"
+
+
+def _producer_of(event: EventDef, spine: DesignSpine) -> str | None:
+    return next((e.producer for e in spine.events if e.name == event.name), None)
+
+
+def _routing(data: EventIntegration, publisher: Publisher, spine: DesignSpine | None) -> dict[str, str]:
     by_name = {e.name: e for e in data.events}
-    routes = {}
-    for name in publisher.events:
-        event = by_name[name]
-        routes[name] = event.topic + (f" (key: {event.ordering_key})" if event.ordering_key else "")
-    return routes
+    return {name: _transport(by_name[name], spine) for name in publisher.events}
 
 
-def event_object(data: EventIntegration) -> str:
+def event_object(data: EventIntegration, spine: DesignSpine | None = None) -> str:
     publishers = {}
     for p in data.publishers:
         entry: dict[str, object] = {}
@@ -133,18 +156,20 @@ def event_object(data: EventIntegration) -> str:
         entry.update({
             "events": list(p.events),
             "schema": f"{data.schema_format}, version 1",
-            "routing": _routing(data, p),
+            "routing": _routing(data, p, spine),
         })
         publishers[ts_identifier(p.name)] = entry
     subscribers = {
         ts_identifier(s.name): {"events": list(s.events), "handler": s.handler, "errorHandling": s.error_handling}
         for s in data.subscribers
     }
-    value = {
-        "eventBus": {"provider": data.provider, "configuration": data.configuration, "topics": topics(data)},
-        "publishers": publishers,
-        "subscribers": subscribers,
-    }
+    broker = _broker(spine)
+    bus: dict[str, object] = {"provider": broker, "topics": topics(data)} if broker else {"provider": "none (no message broker)"}
+    if spine is not None:
+        p = spine.failure_policy
+        bus["retries"] = p.retries
+        bus["afterRetries"] = p.after_retries.replace("_", " ")
+    value = {"eventBus": bus, "publishers": publishers, "subscribers": subscribers}
     return ts_const("eventIntegration", value, "Event-driven integration")
 
 
@@ -157,19 +182,23 @@ def payload_fields(event: EventDef) -> list[tuple[str, str, bool]]:
 
 def _schema_text(data: EventIntegration, event: EventDef) -> str:
     fields = ", ".join(f"`{n}{'' if required else '?'}: {t}`" for n, t, required in payload_fields(event))
-    return f"`{event.name}` v1 ({data.schema_format}) on topic `{event.topic}`: {fields}"
+    where = f" on topic `{event.topic}`" if event.topic else ""
+    return f"`{event.name}` v1 ({data.schema_format}){where}: {fields}"
 
 
-def _rules(event: EventDef) -> str:
+def _rules(event: EventDef, spine: DesignSpine | None) -> str:
     rules = ["at-least-once delivery", f"consumers are idempotent on `{IDEMPOTENCY_KEY}`"]
-    rules.append(f"ordered per `{event.ordering_key}` (partition key)" if event.ordering_key else "no ordering guarantee required")
-    retry = f"up to {event.max_retries} retries with exponential backoff" if event.max_retries else "no retries"
-    retry += f", then dead-letter topic `{event.topic}.dlq`" if event.dead_letter else ", then the failure is logged and dropped"
-    rules.append(retry)
+    if _broker(spine) and event.ordering_key:
+        rules.append(f"ordered per `{event.ordering_key}` (partition key)")
+    else:
+        rules.append("delivery order is not guaranteed: handlers tolerate duplicate and out-of-order events")
+    if spine is not None:
+        p = spine.failure_policy
+        rules.append(f"{p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}; replay: {p.replay}")
     return "; ".join(rules)
 
 
-def definitions(data: EventIntegration) -> str:
+def definitions(data: EventIntegration, spine: DesignSpine | None = None) -> str:
     out = []
     for number, event in enumerate(data.events, 1):
         producers = [f"`{p.name}`" + (" (external)" if p.external else "") for p in data.publishers if event.name in p.events]
@@ -177,31 +206,33 @@ def definitions(data: EventIntegration) -> str:
         out.append("\n".join([
             f"{number}. **{event.name}**: {' '.join(event.description.split())}",
             field("Schema", _schema_text(data, event), indent=3),
+            field("Transport", _transport(event, spine), indent=3),
             field("Producers", ", ".join(producers), indent=3),
             field("Consumers", ", ".join(consumers) if consumers else "no subscriber in this feature (kept for audit and future consumers)", indent=3),
-            field("Processing Rules", _rules(event), indent=3),
+            field("Processing Rules", _rules(event, spine), indent=3),
         ]))
     return "\n\n".join(out)
 
 
 def render(data: EventIntegration, ctx: RenderContext) -> str:
+    spine = _spine(ctx)
     return join_blocks(
         "## Event-Driven Integration",
         "### Event Architecture",
-        fence("typescript", event_object(data)),
+        fence("typescript", event_object(data, spine)),
         "### Event Definitions",
-        definitions(data),
+        definitions(data, spine),
     )
 
 
 def digest(data: EventIntegration) -> str:
-    lines = [f"Event bus: {data.provider}; topics: {', '.join(topics(data))}"]
+    lines = [f"Topics: {', '.join(topics(data)) or 'none (no message broker)'}"]
     for event in data.events:
         producers = [p.name for p in data.publishers if event.name in p.events]
         consumers = [s.name for s in data.subscribers if event.name in s.events]
         fields = ", ".join(f"{n} {t}" for n, t, _ in payload_fields(event))
         lines.append(
-            f"- {event.name} on {event.topic} ({fields}); producers: {', '.join(producers)}; "
+            f"- {event.name}{' on ' + event.topic if event.topic else ''} ({fields}); producers: {', '.join(producers)}; "
             f"consumers: {', '.join(consumers) or 'none'}"
         )
     return "\n".join(lines)
@@ -209,3 +240,23 @@ def digest(data: EventIntegration) -> str:
 
 def event_names(data: EventIntegration) -> set[str]:
     return {e.name for e in data.events}
+
+
+def cross_checks(data: EventIntegration, sections: dict) -> list[str]:
+    """Events and their producers and consumers are the design spine's; topics only on its broker."""
+    spine: DesignSpine | None = sections.get(SPINE_ID)
+    if spine is None:
+        return []
+    problems = []
+    known = {e.name for e in spine.events}
+    for event in data.events:
+        if event.name not in known:
+            problems.append(f"event {event.name} is not in the design spine; use only: {', '.join(sorted(known)) or 'none'}")
+        if event.topic and not _broker(spine):
+            problems.append(f"event {event.name} has topic {event.topic!r}, but the design has no message broker; omit topic")
+    parties = {c.id for c in spine.components} | {x.id for x in spine.external_systems}
+    for member in [*data.publishers, *data.subscribers]:
+        if member.name not in parties:
+            problems.append(f"{member.name} is not a component or external system of the design spine; use one of: "
+                            f"{', '.join(sorted(parties))}")
+    return problems

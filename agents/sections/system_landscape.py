@@ -1,66 +1,90 @@
-"""## Integration Architecture / ### System Landscape: a mermaid `graph TD`
-rendered from components and their connections (integration-specialist)."""
+"""## Integration Architecture / ### System Landscape: the design spine, shown.
+
+No model call: the diagram and tables are rendered from the design spine
+(agents/spine.py), the one place the design is decided, so they cannot disagree
+with the sections that elaborate it."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import Field, model_validator
-
-from agentspec.render.markdown import fence, join_blocks, table
+from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
-from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items, unique_names
+from agentspec.section import RenderContext
+from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, has, number
 
-Layer = Literal["frontend", "api", "service", "database", "cache", "queue", "external", "monitoring"]
-
-
-class Component(SectionModel):
-    id: Ident = Field(description="snake_case id, e.g. stripe_webhook_handler")
-    label: ShortText = Field(description="display name, e.g. Stripe Webhook Handler")
-    layer: Layer
-    responsibility: ShortText = Field(description="what it does for this feature")
+MODEL = None
+HEADINGS = ("## Integration Architecture", "### System Landscape")
 
 
-class Connection(SectionModel):
-    source: Ident = Field(description="component id")
-    target: Ident = Field(description="component id")
-    label: ShortText = Field(description="what flows, e.g. invoice.paid webhook (HTTPS)")
+def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
+    edges: list[tuple[str, str, str | None]] = []
+    for x in spine.external_systems:
+        label = x.direction.replace("_", " ")
+        inbound = x.direction in ("inbound_webhook", "inbound_stream", "file_import", "identity_provider")
+        edges.append((x.id, x.connects_to, label) if inbound else (x.connects_to, x.id, label))
+    for event in spine.events:
+        edges.append((event.producer, event.consumer, event.name))
+    for entity in spine.entities:
+        store = next((c.id for c in spine.components if c.kind == "database"), None)
+        if store and entity.owner != store:
+            edges.append((entity.owner, store, f"writes {entity.table}"))
+    return list(dict.fromkeys(edges))
 
 
-class SystemLandscape(SectionModel):
-    components: items(Component, 4, 12)
-    connections: items(Connection, 3, 16)
-
-    @model_validator(mode="after")
-    def _connections_reference_components(self) -> "SystemLandscape":
-        unique_names(self.components, "id", "component id")
-        known = {c.id for c in self.components}
-        for conn in self.connections:
-            for end in (conn.source, conn.target):
-                if end not in known:
-                    raise ValueError(f"connection refers to unknown component {end!r}; known ids: {sorted(known)}")
-        return self
+def diagram(spine: DesignSpine) -> str:
+    nodes = [(c.id, c.label) for c in spine.components] + [(x.id, x.name) for x in spine.external_systems]
+    return flowchart(nodes, _edges(spine))
 
 
-MODEL = SystemLandscape
-MAX_TOKENS = 1200
+def _omitted(spine: DesignSpine) -> list[str]:
+    given = {o.what: o.reason for o in spine.not_needed}
+    return [f"{what.replace('_', ' ')}: {given.get(what, DEFAULT_REASON[what])}" for what in USES if not has(spine, what)]
 
 
-def render(data: SystemLandscape, ctx: RenderContext) -> str:
-    root = "feature_root"
-    nodes = [(root, ctx.brief.name)] + [(c.id, c.label) for c in data.components]
-    targets = {conn.target for conn in data.connections}
-    # Components nothing points at hang off the feature node, so the graph is connected.
-    edges = [(root, c.id, None) for c in data.components if c.id not in targets]
-    edges += [(conn.source, conn.target, conn.label) for conn in data.connections]
-    rows = [(c.label, c.layer, c.responsibility) for c in data.components]
-    return join_blocks(
-        "## Integration Architecture",
-        "### System Landscape",
-        fence("mermaid", flowchart(nodes, edges)),
-        table(["Component", "Layer", "Responsibility"], rows),
-    )
-
-
-def digest(data: SystemLandscape) -> str:
-    return "; ".join(f"{c.id} ({c.layer})" for c in data.components)
+def render(_data: None, ctx: RenderContext) -> str:
+    spine: DesignSpine | None = ctx.sections.get(SPINE_ID)
+    if spine is None:
+        return join_blocks(*HEADINGS, "> **Design spine missing**: the design could not be decided, so the sections "
+                                      "below were drafted without a shared design; treat names across sections with care.")
+    policy = spine.failure_policy
+    blocks: list[str | None] = [
+        *HEADINGS,
+        fence("mermaid", diagram(spine)),
+        table(["Component", "Kind", "Responsibility"], [(f"`{c.id}`", c.kind.replace("_", " "), c.responsibility)
+                                                        for c in spine.components]),
+        "**External interfaces**",
+        table(["System", "Direction", "Talks to", "What crosses", "Authentication"],
+              [(x.name, x.direction.replace("_", " "), f"`{x.connects_to}`", x.purpose, x.auth) for x in spine.external_systems])
+        if spine.external_systems else "None: the feature talks to no system outside our own.",
+        "**Data entities**",
+        table(["Table", "Change", "Key", "Unique", "Money", "Written by", "Purpose"],
+              [(f"`{e.table}`", e.change, e.key, ", ".join(e.unique) or "-", e.money.replace("_", " "), f"`{e.owner}`", e.purpose)
+               for e in spine.entities]) if spine.entities else "None: the feature stores no data of its own.",
+        "**Endpoints**",
+        table(["Method", "Path", "Kind", "Caller", "Purpose"],
+              [(e.method, f"`{e.path}`", e.kind.replace("_", " "), f"`{e.caller}`", e.purpose) for e in spine.endpoints])
+        if spine.endpoints else "None: the feature exposes no endpoint.",
+    ]
+    if spine.events:
+        blocks += ["**Events**", table(["Event", "Producer", "Consumer", "Purpose"],
+                                       [(f"`{e.name}`", f"`{e.producer}`", f"`{e.consumer}`", e.purpose) for e in spine.events])]
+    blocks += ["**Roles and permissions**",
+               table(["Role", "Held by", "Permissions"], [(f"`{r.name}`", r.who, ", ".join(r.permissions)) for r in spine.roles])
+               if spine.roles else "None: no person or service needs a role of its own for this feature."]
+    if spine.settings:
+        blocks += ["**Configuration and secrets**",
+                   table(["Variable", "Secret", "Purpose"], [(f"`{s.name}`", "yes" if s.secret else "no", s.purpose)
+                                                             for s in spine.settings])]
+    if spine.surfaces:
+        blocks += ["**User-facing pages**",
+                   table(["Page", "Shows", "Fed by", "Role"], [(s.name, "; ".join(s.shows), f"`GET {s.endpoint}`", f"`{s.role}`")
+                                                              for s in spine.surfaces])]
+    blocks += ["**Failure policy and fixed values**",
+               "\n".join([field("Retries", f"{policy.retries}, {policy.backoff}"),
+                          field("After retries", policy.after_retries.replace("_", " ")),
+                          field("Replay", policy.replay)]
+                         + [field(lim.name.replace("_", " ").capitalize(), f"{number(lim.value)} {lim.unit.replace('_', ' ')} ({lim.meaning})")
+                            for lim in spine.limits])]
+    omitted = _omitted(spine)
+    if omitted:
+        blocks += ["**Not in this design**", bullets(omitted)]
+    return join_blocks(*blocks)

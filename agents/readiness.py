@@ -1,0 +1,42 @@
+"""Readiness, computed. Whether the spec is ready for implementation is a fact of
+the run (failed sections, failing checks, open critical issues), never the model's
+opinion: a document must not say "ready" over a section that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agentspec.section import RenderContext
+from agents.spine import SPINE_ID
+
+
+@dataclass
+class Readiness:
+    failed_sections: list[str] = field(default_factory=list)
+    failing_checks: list[str] = field(default_factory=list)
+    open_issues: list[str] = field(default_factory=list)  # critical issues the review raised
+
+    @property
+    def ready(self) -> bool:
+        return not (self.failed_sections or self.failing_checks or self.open_issues)
+
+    def blockers(self) -> list[str]:
+        return ([f"section `{sid}` failed" for sid in self.failed_sections]
+                + [f"check `{name}` fails" for name in self.failing_checks]
+                + [f"open critical issue: {issue}" for issue in self.open_issues])
+
+    def verdict(self) -> str:
+        if self.ready:
+            return "**Ready for implementation** (computed: every section drafted and every check passed)"
+        return "**Not ready for implementation** (computed from this run): " + "; ".join(self.blockers())
+
+
+def readiness(ctx: RenderContext) -> Readiness:
+    failed = [sid for sid, status in ctx.statuses.items() if status == "failed"]
+    pending = [sid for sid, status in ctx.statuses.items() if status in ("queued", "stale", "pending_review")]
+    if SPINE_ID in ctx.statuses and SPINE_ID not in ctx.sections and SPINE_ID not in failed:
+        failed.append(SPINE_ID)
+    checks = [c.get("name", "?") for c in ctx.checks if not c.get("passed", True) and not c.get("skipped")]
+    review = ctx.analyses.get("multi_angle")
+    issues = list(getattr(review, "critical_issues", []) or [])
+    return Readiness(failed_sections=sorted(set(failed + pending)), failing_checks=checks, open_issues=issues)

@@ -1,0 +1,328 @@
+"""The design spine: the feature's shared design, decided once before any section
+is drafted (integration-specialist, with the data and security rules in its prompt).
+
+Sections elaborate the spine and never re-decide it:
+- which template sections apply is computed from it (`applies`), so a section the
+  design has no use for renders as one line instead of invented content;
+- each section's prompt receives only the slice of it that section needs (`slice_digest`);
+- the gate rejects a section that names a table, endpoint, event, role or piece of
+  infrastructure the spine lacks (agents/spine_gate.py);
+- the values it fixes (retries, what happens after them, limits) are rendered from it.
+
+Lists may be empty: no minimum length forces an item into existence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from agentspec.section import Ident, SectionModel, ShortText, items
+from agents.sections.backend_integration import ApiPath, HttpMethod
+
+SPINE_ID = "design_spine"
+
+ComponentKind = Literal["service", "worker", "web_ui", "mobile_app", "database", "cache", "message_broker",
+                        "scheduler", "object_storage", "search_index"]
+Direction = Literal["inbound_webhook", "outbound_api", "polling", "file_import", "file_export", "identity_provider",
+                    "inbound_stream", "outbound_notification"]
+EndpointKind = Literal["rest", "webhook_receiver", "graphql", "websocket", "server_sent_events"]
+Money = Literal["none", "integer_minor_units_with_currency", "decimal_with_currency"]
+AfterRetries = Literal["dead_letter_table", "dead_letter_queue", "alert_and_keep_failed", "drop_and_log"]
+Unit = Literal["ms", "s", "min", "h", "d", "count", "requests_per_s", "requests_per_min", "percent", "MB", "rows"]
+Capability = Literal["user_interface", "mobile_clients", "cache", "message_broker", "events", "graphql", "websocket",
+                     "database", "data_migration", "identity_provider"]
+EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$")]
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
+Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")]
+
+
+class Component(SectionModel):
+    id: Ident = Field(description="snake_case id of a part of this feature's own system")
+    label: ShortText = Field(description="display name")
+    kind: ComponentKind
+    responsibility: ShortText = Field(description="what it does for this feature")
+
+
+class ExternalSystem(SectionModel):
+    id: Ident = Field(description="snake_case id of the third-party system or other team's system")
+    name: ShortText = Field(description="product name as the description gives it")
+    direction: Direction = Field(description="how data crosses: who calls whom")
+    connects_to: Ident = Field(description="id of the component that talks to it")
+    purpose: ShortText = Field(description="what crosses the interface")
+    auth: ShortText = Field(description="how each call is authenticated or verified")
+
+
+class Entity(SectionModel):
+    table: Ident = Field(description="snake_case table name")
+    purpose: ShortText
+    change: Literal["new", "altered", "referenced"] = Field(
+        description="new table; existing table this feature alters; or existing table it only reads or references")
+    key: Ident = Field(description="primary key column")
+    unique: items(Ident, 0, 3) = Field(default_factory=list, description="columns that must be unique, such as a provider's id")
+    money: Money = Field("none", description="how amounts are stored, if the table holds money")
+    owner: Ident = Field(description="id of the component that writes it")
+
+
+class Endpoint(SectionModel):
+    method: HttpMethod
+    path: ApiPath = Field(description="versioned path with :param segments")
+    kind: EndpointKind = "rest"
+    caller: Ident = Field(description="a role name, an external system id, or a component id")
+    purpose: ShortText
+
+
+class Event(SectionModel):
+    name: EventName = Field(description="dotted lowercase entity.action")
+    producer: Ident = Field(description="component or external system id that emits it")
+    consumer: Ident = Field(description="component id that handles it")
+    purpose: ShortText
+
+
+class Role(SectionModel):
+    name: Ident = Field(description="role name as the authorization code checks it")
+    who: ShortText = Field(description="which people or services hold it")
+    permissions: items(Permission, 1, 5) = Field(description="action:object pairs")
+
+
+class Setting(SectionModel):
+    name: EnvName = Field(description="environment variable name")
+    secret: bool = Field(description="true for keys, tokens, passwords and signing secrets")
+    purpose: ShortText
+
+
+class Surface(SectionModel):
+    name: ShortText = Field(description="page or screen the description names")
+    shows: items(ShortText, 1, 6) = Field(description="what the user sees on it")
+    endpoint: ApiPath = Field(description="path of the GET endpoint that feeds it")
+    role: Ident = Field(description="role name allowed to see it")
+
+
+class FailurePolicy(SectionModel):
+    retries: int = Field(ge=0, le=20, description="processing attempts after the first failure")
+    backoff: ShortText = Field(description="delay rule between attempts")
+    after_retries: AfterRetries = Field(description="where work goes once retries are spent")
+    replay: ShortText = Field(description="how an operator re-runs failed work")
+
+
+class Limit(SectionModel):
+    name: Ident = Field(description="what the number fixes, in snake_case")
+    value: float = Field(ge=0)
+    unit: Unit
+    meaning: ShortText
+
+
+class Omission(SectionModel):
+    what: Capability
+    reason: ShortText = Field(description="one line: why this design does without it")
+
+
+class DesignSpine(SectionModel):
+    components: items(Component, 1, 10)
+    external_systems: items(ExternalSystem, 0, 4) = Field(default_factory=list)
+    entities: items(Entity, 0, 6) = Field(default_factory=list)
+    endpoints: items(Endpoint, 0, 8) = Field(default_factory=list)
+    events: items(Event, 0, 6) = Field(default_factory=list)
+    roles: items(Role, 0, 4) = Field(default_factory=list)
+    settings: items(Setting, 0, 8) = Field(default_factory=list)
+    surfaces: items(Surface, 0, 3) = Field(default_factory=list)
+    failure_policy: FailurePolicy
+    limits: items(Limit, 0, 6) = Field(default_factory=list)
+    not_needed: items(Omission, 0, 10) = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _closed(self) -> "DesignSpine":
+        _unique([c.id for c in self.components] + [x.id for x in self.external_systems], "component or external system id")
+        _unique([e.table for e in self.entities], "table")
+        _unique([f"{e.method} {e.path}" for e in self.endpoints], "endpoint")
+        _unique([e.name for e in self.events], "event")
+        _unique([r.name for r in self.roles], "role")
+        _unique([s.name for s in self.settings], "setting")
+        _unique([o.what for o in self.not_needed], "not_needed entry")
+        _unique([lim.name for lim in self.limits], "limit")
+        components = {c.id for c in self.components}
+        externals = {x.id for x in self.external_systems}
+        roles = {r.name for r in self.roles}
+        for x in self.external_systems:
+            _known(x.connects_to, components, f"external system {x.id}'s connects_to")
+        for entity in self.entities:
+            _known(entity.owner, components, f"table {entity.table}'s owner")
+            if entity.key in entity.unique:
+                raise ValueError(f"table {entity.table}: its key {entity.key} is unique already; list other columns in unique")
+        for endpoint in self.endpoints:
+            _known(endpoint.caller, roles | externals | components, f"endpoint {endpoint.method} {endpoint.path}'s caller")
+        for event in self.events:
+            _known(event.producer, components | externals, f"event {event.name}'s producer")
+            _known(event.consumer, components, f"event {event.name}'s consumer")
+        gets = {e.path for e in self.endpoints if e.method == "GET"}
+        for surface in self.surfaces:
+            _known(surface.endpoint, gets, f"surface {surface.name!r}'s endpoint (a GET endpoint path)")
+            _known(surface.role, roles, f"surface {surface.name!r}'s role")
+        if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
+            raise ValueError("failure_policy.after_retries is dead_letter_queue but there is no message_broker component; "
+                             "use dead_letter_table, or add the broker the feature really needs")
+        for omission in self.not_needed:
+            if has(self, omission.what):
+                raise ValueError(f"not_needed says {omission.what} is not needed, but the design uses it; "
+                                 "remove the entry or the part that uses it")
+        return self
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value.lower() in seen:
+            raise ValueError(f"duplicate {what} {value!r}; each must be unique")
+        seen.add(value.lower())
+
+
+def _known(value: str, known: set[str], what: str) -> None:
+    if value not in known:
+        raise ValueError(f"{what} is {value!r}, which the design does not define; use one of {sorted(known)}")
+
+
+def spine_of(sections: dict) -> DesignSpine | None:
+    """The drafted spine from run state (section id -> entry), or None when there is none yet or it is invalid."""
+    from pydantic import ValidationError
+
+    from agentspec.section import validate_stored
+
+    entry = sections.get(SPINE_ID) or {}
+    if entry.get("data") is None:
+        return None
+    try:
+        return validate_stored(DesignSpine, entry["data"])  # type: ignore[return-value]
+    except ValidationError:
+        return None
+
+
+# ----------------------------------------------------------------------------- applicability
+def _kinds(spine: DesignSpine) -> set[str]:
+    return {c.kind for c in spine.components}
+
+
+USES: dict[str, Callable[[DesignSpine], bool]] = {
+    "user_interface": lambda s: bool(s.surfaces) or bool({"web_ui", "mobile_app"} & _kinds(s)),
+    "mobile_clients": lambda s: "mobile_app" in _kinds(s),
+    "cache": lambda s: "cache" in _kinds(s),
+    "message_broker": lambda s: "message_broker" in _kinds(s),
+    "events": lambda s: bool(s.events),
+    "graphql": lambda s: any(e.kind == "graphql" for e in s.endpoints),
+    "websocket": lambda s: any(e.kind == "websocket" for e in s.endpoints),
+    "database": lambda s: bool(s.entities),
+    "data_migration": lambda s: any(e.change == "altered" for e in s.entities),
+    "identity_provider": lambda s: any(x.direction == "identity_provider" for x in s.external_systems) or bool(s.roles),
+}
+
+# Said when the spine does not give its own reason.
+DEFAULT_REASON = {
+    "user_interface": "the feature has no page or screen for people",
+    "mobile_clients": "the feature has no mobile app",
+    "cache": "the design has no cache: nothing in the feature needs one",
+    "message_broker": "the design has no message broker: nothing in the feature needs one",
+    "events": "the design has no events: no component emits or handles one",
+    "graphql": "the design has no GraphQL API",
+    "websocket": "the design has no WebSocket: nothing is pushed to clients in real time",
+    "database": "the design stores no data of its own",
+    "data_migration": "every table is new, so there is no existing data to migrate",
+    "identity_provider": "no person signs in to use this feature",
+}
+
+
+def has(spine: DesignSpine, capability: str) -> bool:
+    return USES[capability](spine)
+
+
+def applies(spine: DesignSpine | None, capability: str | None) -> tuple[bool, str]:
+    """(applies, reason if not). Without a spine every section applies (nothing was decided)."""
+    if spine is None or capability is None or has(spine, capability):
+        return True, ""
+    given = next((o.reason for o in spine.not_needed if o.what == capability), None)
+    return False, (given or DEFAULT_REASON[capability]).rstrip(".")
+
+
+# ----------------------------------------------------------------------------- slices for prompts
+def _components(s: DesignSpine) -> list[str]:
+    return ["Components: " + "; ".join(f"{c.id} ({c.kind}): {c.responsibility}" for c in s.components)]
+
+
+def _externals(s: DesignSpine) -> list[str]:
+    if not s.external_systems:
+        return ["External systems: none"]
+    return ["External systems: " + "; ".join(f"{x.id} = {x.name}, {x.direction} via {x.connects_to}, auth: {x.auth}"
+                                            for x in s.external_systems)]
+
+
+def _entities(s: DesignSpine) -> list[str]:
+    if not s.entities:
+        return ["Tables: none"]
+    rows = []
+    for e in s.entities:
+        extra = [f"key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
+        extra += [f"money {e.money}"] if e.money != "none" else []
+        rows.append(f"{e.table} ({e.change}; {'; '.join(extra)}; written by {e.owner}): {e.purpose}")
+    return ["Tables (the only tables): " + " | ".join(rows)]
+
+
+def _endpoints(s: DesignSpine) -> list[str]:
+    if not s.endpoints:
+        return ["Endpoints: none"]
+    return ["Endpoints (the only endpoints): " + "; ".join(f"{e.method} {e.path} [{e.kind}, caller {e.caller}]: {e.purpose}"
+                                                         for e in s.endpoints)]
+
+
+def _events(s: DesignSpine) -> list[str]:
+    if not s.events:
+        return ["Events: none"]
+    return ["Events (the only events): " + "; ".join(f"{e.name} from {e.producer} to {e.consumer}" for e in s.events)]
+
+
+def _roles(s: DesignSpine) -> list[str]:
+    if not s.roles:
+        return ["Roles: none"]
+    return ["Roles (the only roles): " + "; ".join(f"{r.name} ({', '.join(r.permissions)}): {r.who}" for r in s.roles)]
+
+
+def _settings(s: DesignSpine) -> list[str]:
+    if not s.settings:
+        return ["Settings: none"]
+    return ["Settings: " + "; ".join(f"{x.name}{' (secret)' if x.secret else ''}" for x in s.settings)]
+
+
+def _surfaces(s: DesignSpine) -> list[str]:
+    if not s.surfaces:
+        return ["User-facing pages: none"]
+    return ["User-facing pages: " + "; ".join(f"{x.name} shows {', '.join(x.shows)} from GET {x.endpoint} (role {x.role})"
+                                             for x in s.surfaces)]
+
+
+def _policy(s: DesignSpine) -> list[str]:
+    p = s.failure_policy
+    lines = [f"Failure policy: {p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}; replay: {p.replay}"]
+    if s.limits:
+        lines.append("Fixed values: " + "; ".join(f"{lim.name} = {number(lim.value)} {lim.unit}" for lim in s.limits))
+    return lines
+
+
+def _absent(s: DesignSpine) -> list[str]:
+    absent = [c for c in USES if not has(s, c)]
+    return ["Not in this design (do not add): " + ", ".join(a.replace("_", " ") for a in absent)] if absent else []
+
+
+SLICES: dict[str, Callable[[DesignSpine], list[str]]] = {
+    "components": _components, "external_systems": _externals, "entities": _entities, "endpoints": _endpoints,
+    "events": _events, "roles": _roles, "settings": _settings, "surfaces": _surfaces, "policy": _policy,
+}
+
+
+def slice_digest(spine: DesignSpine, parts: tuple[str, ...] | None = None) -> str:
+    """The part of the spine one section needs, as compact lines. What the design
+    leaves out is always said, so no section adds it back."""
+    chosen = parts or tuple(SLICES)
+    lines = [line for part in chosen for line in SLICES[part](spine)]
+    return "\n".join(lines + _absent(spine))
+
+
+def number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,150 @@
+"""Names outside the design spine: what a section may not introduce.
+
+The spine decides the tables, endpoints and infrastructure once; a section that
+names one the spine lacks has re-decided the design. These checks read the
+rendered markdown (so they hold for every section, whatever its model) and are
+part of the draft gate: their findings go back to the model as feedback.
+
+The same functions feed the semantic-defect check that `check` and `eval` report
+(evals/checks/semantic.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from agents.spine import DesignSpine, has
+
+# Infrastructure a section may mention only when the spine has the capability.
+# Product names, not generic words: "cache" alone is ordinary prose.
+INFRASTRUCTURE: dict[str, tuple[str, ...]] = {
+    "message_broker": ("Apache Kafka", "Kafka", "RabbitMQ", "Amazon SQS", "SQS", "SNS", "Kinesis", "NATS", "ActiveMQ",
+                       "EventBridge", "Google Pub/Sub", "Pub/Sub", "Azure Service Bus", "Redpanda", "Pulsar"),
+    "cache": ("Redis", "Memcached", "ElastiCache", "Valkey"),
+    "websocket": ("WebSocket", "wss://", "ws://", "socket.io", "Socket.IO"),
+    "graphql": ("GraphQL", "Apollo", "gql`"),
+    "mobile_clients": ("iOS", "Android", "React Native", "Flutter"),
+}
+_NEGATION = re.compile(r"\b(no|not|without|never|none|n/a)\b|not applicable|instead of", re.I)
+_NOT_APPLICABLE = re.compile(r"^\s*(>\s*)?(\*\*)?not applicable", re.I)
+_PATH = re.compile(r"/api/v[0-9]+(?:/(?:[A-Za-z0-9_.-]+|:[A-Za-z][A-Za-z0-9_]*|\{[A-Za-z][A-Za-z0-9_]*\}|\$\{[^}]+\}))+")
+_SQL_FENCE = re.compile(r"^```sql\n(.*?)^```", re.S | re.M)
+
+
+@dataclass(frozen=True)
+class OutsideName:
+    kind: str  # "infrastructure" | "endpoint" | "table" | "example"
+    name: str
+    line: str  # the line it was found on, for the report
+
+    def message(self, spine: DesignSpine | None = None) -> str:
+        quote = self.line.strip()[:120]
+        if self.kind == "infrastructure":
+            return (f"names {self.name}, which the design spine does not include ({quote!r}); the design has no "
+                    f"{_capability_of(self.name).replace('_', ' ')}: remove it and use the spine's components")
+        if self.kind == "endpoint":
+            known = ", ".join(f"{e.method} {e.path}" for e in spine.endpoints) if spine else ""
+            return f"names endpoint {self.name}, which the design spine does not define; use only: {known or 'none'}"
+        if self.kind == "table":
+            known = ", ".join(e.table for e in spine.entities) if spine else ""
+            return f"uses table {self.name}, which the design spine does not define; use only: {known or 'none'}"
+        return (f"copies the example value {self.name!r} from the instructions ({quote!r}); "
+                "write this feature's own value")
+
+
+def _capability_of(term: str) -> str:
+    return next(cap for cap, terms in INFRASTRUCTURE.items() if term in terms)
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    start = r"\b" if term[0].isalnum() else ""
+    end = r"\b" if term[-1].isalnum() else ""
+    return re.compile(start + re.escape(term) + end, re.I if len(term) > 4 else 0)
+
+
+_TERMS = [(term, _term_pattern(term)) for terms in INFRASTRUCTURE.values() for term in terms]
+
+
+def _sentences(line: str) -> list[str]:
+    return re.split(r"(?<=[.;!?])\s+", line)
+
+
+def infrastructure_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
+    found: list[OutsideName] = []
+    seen: set[str] = set()
+    for line in markdown.splitlines():
+        if _NOT_APPLICABLE.match(line):
+            continue  # the section's own one-line "not applicable" statement
+        for sentence in _sentences(line):
+            if _NEGATION.search(sentence):
+                continue  # "no Redis is needed" says the spine's decision, it does not contradict it
+            for term, pattern in _TERMS:
+                capability = _capability_of(term)
+                if capability in seen or has(spine, capability) or not pattern.search(sentence):
+                    continue
+                seen.add(capability)
+                found.append(OutsideName("infrastructure", term, line))
+    return found
+
+
+def normalise_path(path: str) -> str:
+    """`/api/v1/invoices/{id}`, `/api/v1/invoices/${invoiceId}` and `/api/v1/invoices/:x` are one route."""
+    segments = []
+    for segment in path.rstrip(".,;)`'\"").split("/"):
+        if segment.startswith((":", "{", "${")):
+            segment = ":"
+        segments.append(segment.lower())
+    return "/".join(segments)
+
+
+def endpoints_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
+    known = {normalise_path(e.path) for e in spine.endpoints}
+    found, seen = [], set()
+    for line in markdown.splitlines():
+        for match in _PATH.finditer(line):
+            path = normalise_path(match.group(0))
+            if path not in known and path not in seen and not any(k.startswith(path + "/") for k in known):
+                seen.add(path)
+                found.append(OutsideName("endpoint", match.group(0), line))
+    return found
+
+
+def tables_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
+    from agentspec.render.sql import referenced_tables
+
+    known = {e.table.lower() for e in spine.entities}
+    found, seen = [], set()
+    for block in _SQL_FENCE.findall(markdown):
+        for statement in block.split(";"):
+            if not statement.strip() or statement.strip().startswith("--") and "\n" not in statement.strip():
+                continue
+            for table in sorted(referenced_tables(statement)):
+                if table not in known and table not in seen:
+                    seen.add(table)
+                    first = next((ln for ln in statement.splitlines() if table in ln.lower()), statement.strip()[:80])
+                    found.append(OutsideName("table", table, first))
+    return found
+
+
+@lru_cache(maxsize=1)
+def known_examples() -> tuple[str, ...]:
+    path = resources.files("agents").joinpath("known_examples.yaml")
+    if not path.is_file():
+        return ()
+    values = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return tuple(str(v).lower() for v in values if str(v).strip())
+
+
+def copied_examples(answer_text: str, description: str) -> list[OutsideName]:
+    """Known example values (the ones prompts once carried) in an answer whose
+    feature description does not contain them."""
+    text, asked = answer_text.lower(), description.lower()
+    return [OutsideName("example", value, value) for value in known_examples() if value in text and value not in asked]
+
+
+def outside_spine(markdown: str, spine: DesignSpine) -> list[OutsideName]:
+    return infrastructure_outside(markdown, spine) + endpoints_outside(markdown, spine) + tables_outside(markdown, spine)
