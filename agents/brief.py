@@ -19,13 +19,13 @@ class FeatureBrief(SectionModel):
     name: ShortText = Field(description="feature name in Title Case, at most 8 words")
     summary: Text = Field(description="2-3 sentences: what is built, for whom, and why")
     complexity: Complexity = Field(description="integration complexity")
-    domains: items(ShortText, 2, 6) = Field(description="domain knowledge needed, e.g. Webhook Systems")
-    stack: items(ShortText, 2, 6) = Field(description="assumed tech stack, e.g. TypeScript, Node.js, PostgreSQL, React")
+    domains: items(ShortText, 1, 6) = Field(description="areas of domain knowledge this feature needs, each a short Title Case noun phrase taken from the description")
+    stack: items(ShortText, 2, 6) = Field(description="tech stack the description names or implies: languages, runtimes, frameworks, databases, by product name")
     code_language: CodeLanguage = Field(description="language for code examples, as the feature calls for")
     actors: items(ShortText, 1, 5) = Field(description="who uses or triggers the feature")
     external_systems: items(ShortText, 0, 3) = Field(description="third-party systems involved, by product name")
-    assumptions: items(Text, 1, 5) = Field(description="assumptions made where the description is silent")
-    out_of_scope: items(Text, 1, 4) = Field(description="what this feature explicitly does not do")
+    assumptions: items(Text, 0, 5) = Field(default_factory=list, description="assumptions made where the description is silent; empty if it leaves nothing open")
+    out_of_scope: items(Text, 0, 4) = Field(default_factory=list, description="what this feature explicitly does not do; empty if nothing is excluded")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

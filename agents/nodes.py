@@ -317,7 +317,10 @@ async def _review(task: SectionTask, result: SectionState, deps: list[dict[str, 
     calls: list[dict[str, Any]] = []
     while True:
         state = {**task, "sections": {**task["sections"], sid: result}}
-        markdown = render_section(by_id()[sid], result, render_context(state))
+        ctx = render_context(state)
+        markdown = render_section(by_id()[sid], result, ctx)
+        if sid == SPINE_ID and result.get("data") is not None:
+            markdown = render_section(by_id()["system_landscape"], None, ctx)  # the spine, as the spec shows it
         _emit(sid, "pending_review")
         decision = interrupt({"section": sid, "markdown": markdown, "failures": result.get("failures", []),
                               "status": result.get("status")})

@@ -83,7 +83,7 @@ class Event(SectionModel):
 class Role(SectionModel):
     name: Ident = Field(description="role name as the authorization code checks it")
     who: ShortText = Field(description="which people or services hold it")
-    permissions: items(Permission, 1, 5) = Field(description="action:object pairs")
+    permissions: items(Permission, 1, 4) = Field(description="action:object pairs")
 
 
 class Setting(SectionModel):
@@ -94,7 +94,7 @@ class Setting(SectionModel):
 
 class Surface(SectionModel):
     name: ShortText = Field(description="page or screen the description names")
-    shows: items(ShortText, 1, 6) = Field(description="what the user sees on it")
+    shows: items(ShortText, 1, 5) = Field(description="what the user sees on it")
     endpoint: ApiPath = Field(description="path of the GET endpoint that feeds it")
     role: Ident = Field(description="role name allowed to see it")
 
@@ -119,17 +119,17 @@ class Omission(SectionModel):
 
 
 class DesignSpine(SectionModel):
-    components: items(Component, 1, 10)
-    external_systems: items(ExternalSystem, 0, 4) = Field(default_factory=list)
-    entities: items(Entity, 0, 6) = Field(default_factory=list)
-    endpoints: items(Endpoint, 0, 8) = Field(default_factory=list)
-    events: items(Event, 0, 6) = Field(default_factory=list)
-    roles: items(Role, 0, 4) = Field(default_factory=list)
-    settings: items(Setting, 0, 8) = Field(default_factory=list)
-    surfaces: items(Surface, 0, 3) = Field(default_factory=list)
+    components: items(Component, 1, 8)
+    external_systems: items(ExternalSystem, 0, 3) = Field(default_factory=list)
+    entities: items(Entity, 0, 5) = Field(default_factory=list)
+    endpoints: items(Endpoint, 0, 6) = Field(default_factory=list)
+    events: items(Event, 0, 5) = Field(default_factory=list)
+    roles: items(Role, 0, 3) = Field(default_factory=list)
+    settings: items(Setting, 0, 6) = Field(default_factory=list)
+    surfaces: items(Surface, 0, 2) = Field(default_factory=list)
     failure_policy: FailurePolicy
-    limits: items(Limit, 0, 6) = Field(default_factory=list)
-    not_needed: items(Omission, 0, 10) = Field(default_factory=list)
+    limits: items(Limit, 0, 4) = Field(default_factory=list)
+    not_needed: items(Omission, 0, 8) = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _closed(self) -> "DesignSpine":

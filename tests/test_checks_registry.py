@@ -21,6 +21,7 @@ def test_registry_names_and_order():
         "erd_ddl_orm",
         "example_endpoints",
         "event_flow",
+        "semantic_defects",
         "expectations",
     ]
 

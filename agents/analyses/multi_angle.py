@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from agentspec.render.markdown import join_blocks
+from agents.readiness import readiness
 from agentspec.section import RenderContext, SectionModel, Text, items
 
 TITLE = "Multi-Angle Review"
@@ -79,14 +80,20 @@ def render(data: MultiAngleReview, ctx: RenderContext) -> str:
     blocks += [
         "### Synthesis",
         f"**Overall**: {data.overall}/5\n**Recommendation**: {data.recommendation}",
-        "**Critical Issues** (must address):\n" + numbered(data.critical_issues),
+        "**Critical Issues** (must address):\n" + numbered(data.critical_issues + _run_blockers(ctx)),
         "**Important Improvements** (should address):\n" + numbered(data.important_improvements),
         "**Nice-to-Have**:\n" + numbered(data.nice_to_have),
         "### Implementation Readiness",
         "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in data.readiness()),
-        f"**Ready**: {data.ready}",
+        f"**Reviewer's rating**: {data.ready}. {readiness(ctx).verdict()}",
     ]
     return join_blocks(*blocks) + "\n"
+
+
+def _run_blockers(ctx: RenderContext) -> list[str]:
+    """Facts of the run that block implementation, whatever the reviewer rated."""
+    state = readiness(ctx)
+    return [b[0].upper() + b[1:] for b in state.blockers() if not b.startswith("open critical issue")]
 
 
 def digest(data: MultiAngleReview) -> str:

@@ -26,7 +26,7 @@ class Mitigation(SectionModel):
 
 
 class Scenario(SectionModel):
-    name: ShortText = Field(description="short, specific, e.g. Duplicate invoice.paid webhook delivery")
+    name: ShortText = Field(description="short and specific: what happens to which component, event or record of this design")
     category: Category
     description: Text
     likelihood: Likelihood

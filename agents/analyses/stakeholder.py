@@ -33,7 +33,7 @@ class Conflict(SectionModel):
 
 class StakeholderAnalysis(SectionModel):
     perspectives: items(Perspective, 6, 6) = Field(description="one per stakeholder, in the order Developer, Operations, User, Security, Business, QA")
-    conflicts: items(Conflict, 1, 3)
+    conflicts: items(Conflict, 0, 3) = Field(default_factory=list, description="real conflicts between stakeholders in this design; empty if there are none")
 
     @field_validator("perspectives")
     @classmethod
@@ -61,7 +61,7 @@ def render(data: StakeholderAnalysis, ctx: RenderContext) -> str:
     conflicts = "\n".join(
         f"{i}. {c.first} vs {c.second}: {c.conflict}\n   - Resolution: {c.resolution}\n   - Trade-off: {c.trade_off}"
         for i, c in enumerate(data.conflicts, 1)
-    )
+    ) or "No conflicts identified between the stakeholders."
     blocks += ["### Conflicts", conflicts, "### Success Criteria by Stakeholder",
                "\n".join(f"- {p.stakeholder}: {p.success_criteria}" for p in data.perspectives)]
     return join_blocks(*blocks) + "\n"

@@ -73,7 +73,7 @@ def check_file_line(value: object) -> object:
         if match:
             raise ValueError(
                 f"{match.group(0)!r} claims an existing line of code, but no codebase was given; "
-                'write where to look instead, e.g. a search such as grep -rn "webhook" src/ or a kind of module'
+                'write where to look instead: a grep -rn search for an identifier this feature uses, or a kind of module'
             )
     return value
 
@@ -117,7 +117,7 @@ _LANGUAGES = ", ".join(f"{lang} ({'/'.join(exts)})" for lang, exts in EXTENSIONS
 class CodeExample(SectionModel):
     purpose: ShortText = Field(description="one sentence: what this example demonstrates for this feature")
     file_path: ShortText = Field(
-        description="a NEW file this feature would add, relative path with the language extension, e.g. src/integrations/stripe/client.ts or app/billing/cache.py"
+        description="a NEW file this feature would add: relative path under the project's source or test directory, folders and file named after this feature's own components, with the language extension"
     )
     # Plain str in the schema: a max_length over 2000 (the shared Code type has 6000) makes
     # llama.cpp reject the whole grammar, so the length is checked in the validator.
@@ -134,11 +134,11 @@ class CodeExample(SectionModel):
     def _path(cls, value: str, info: ValidationInfo) -> str:
         path = value.strip().strip("`").replace("\\", "/")
         if path.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", path) or ".." in path.split("/"):
-            raise ValueError(f"{value!r}: use a relative path inside the project, e.g. src/integrations/stripe/client.ts")
+            raise ValueError(f"{value!r}: use a relative path inside the project (no leading /, ~, drive letter or ..)")
         if re.search(r"(?::\d+|#L\d+)$", path):
             raise ValueError(f"{value!r}: give a file path without a line number")
         if not re.fullmatch(r"[A-Za-z0-9_.@()\[\]-]+(?:/[A-Za-z0-9_.@()\[\]-]+)*", path):
-            raise ValueError(f"{value!r}: a file path has no spaces or special characters, e.g. src/cache/session_cache.py")
+            raise ValueError(f"{value!r}: a file path has no spaces or special characters: letters, digits, _ . - and / only")
         language = language_of_path(path)
         if language is None:
             raise ValueError(f"{value!r}: the file needs a source extension: {_LANGUAGES}")

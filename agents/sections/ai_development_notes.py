@@ -20,14 +20,14 @@ _NUMBER = re.compile(r"\d")
 
 
 class AiDevelopmentNotes(SectionModel):
-    similar_patterns: items(ShortText, 1, 3) = Field(description="established integration patterns to follow, e.g. Transactional outbox for webhook events")
-    common_pitfalls: items(ShortText, 2, 4) = Field(description="concrete mistakes specific to this integration")
-    recommended_approach: items(ShortText, 1, 3) = Field(description="implementation strategy, e.g. Verify signature, persist, ack within 2s, process async")
-    code_patterns: items(ShortText, 1, 3) = Field(description="patterns for the code, e.g. Adapter per external service behind an interface")
-    testing_strategy: items(ShortText, 1, 3) = Field(description="how to test it, e.g. Contract tests against recorded provider payloads")
-    must_not: items(ShortText, 1, 3) = Field(description="hard constraints, e.g. Must not log card data")
+    similar_patterns: items(ShortText, 1, 3) = Field(description="established, named integration patterns this feature follows, each by its well-known name")
+    common_pitfalls: items(ShortText, 1, 4) = Field(description="concrete mistakes specific to this integration")
+    recommended_approach: items(ShortText, 1, 3) = Field(description="implementation strategy: the steps this feature takes, in order, naming its own components")
+    code_patterns: items(ShortText, 1, 3) = Field(description="design patterns the code should use, each tied to a part of this feature")
+    testing_strategy: items(ShortText, 1, 3) = Field(description="how to test it: the kind of test and what of this feature it covers")
+    must_not: items(ShortText, 1, 3) = Field(description="hard constraints (security, data loss) that follow from this feature's data and systems")
     should_avoid: items(ShortText, 1, 3) = Field(description="soft constraints")
-    performance_requirements: items(ShortText, 1, 3) = Field(description="each with a number and unit, e.g. Provider calls time out at 5s")
+    performance_requirements: items(ShortText, 1, 3) = Field(description="each names an operation of this feature and a bound with a number and a unit")
 
     @field_validator("performance_requirements")
     @classmethod

@@ -48,7 +48,7 @@ class InterfaceField(SectionModel):
 
 
 class Interface(SectionModel):
-    name: PascalName = Field(description="response or input type, e.g. Invoice")
+    name: PascalName = Field(description="PascalCase response or input type, named after this feature's own entity")
     fields: items(InterfaceField, 1, 8)
 
 
@@ -60,9 +60,9 @@ class Param(SectionModel):
 
 
 class RestMethod(SectionModel):
-    name: CamelName = Field(description="camelCase client method, e.g. getInvoice")
+    name: CamelName = Field(description="camelCase client method: a verb plus this feature's resource")
     http_method: HttpMethod
-    path: ApiPath = Field(description="exactly one backend_integration endpoint path, e.g. /api/v1/invoices/:invoiceId")
+    path: ApiPath = Field(description="exactly one backend_integration endpoint path, copied character for character")
     params: items(Param, 0, 4) = Field(default_factory=list)
     returns: TsType = Field(description="void, a declared type, or a declared type with []")
 
@@ -84,8 +84,8 @@ class RestMethod(SectionModel):
 
 
 class RestClient(SectionModel):
-    class_name: PascalName = Field(description="e.g. BillingApiClient")
-    base_url: BaseUrl = Field(description="origin only, e.g. https://api.acme.com (paths carry /api/v1)")
+    class_name: PascalName = Field(description="PascalCase client class named after this feature, ending in ApiClient")
+    base_url: BaseUrl = Field(description="origin of our own API only, on the company's own domain, no path (paths carry /api/v1)")
     types: items(Interface, 0, 3) = Field(default_factory=list, description="types the methods take or return")
     methods: items(RestMethod, 1, 5)
 
@@ -111,11 +111,11 @@ class RestClient(SectionModel):
 
 class GqlArg(SectionModel):
     name: CamelName = Field(description="camelCase argument")
-    type: GqlType = Field(description="GraphQL type, e.g. ID!, String, [ID!]!")
+    type: GqlType = Field(description="GraphQL type: a scalar or declared type, ! for non-null, [T!] for lists")
 
 
 class GqlOperation(SectionModel):
-    name: CamelName = Field(description="root field, e.g. invoice")
+    name: CamelName = Field(description="camelCase root field, named after this feature's own entity")
     args: items(GqlArg, 0, 4) = Field(default_factory=list)
     fields: items(CamelName, 1, 8) = Field(description="scalar fields selected from the result")
 
@@ -129,15 +129,15 @@ class GraphQLSpec(SectionModel):
 
 
 class WsMessage(SectionModel):
-    type: MessageType = Field(description="message type, e.g. invoice.updated")
+    type: MessageType = Field(description="message type, dotted lowercase entity.action for this feature's own entities")
     description: ShortText = Field(description="what the client does with it")
 
 
 class WebSocketSpec(SectionModel):
     applicable: bool = Field(description="false unless the feature pushes real-time updates over WebSocket")
     reason: ShortText | None = Field(None, description="when not applicable: why, in one line")
-    class_name: PascalName | None = Field(None, description="e.g. InvoiceSocket")
-    url: WssUrl | None = Field(None, description="e.g. wss://api.acme.com/ws/invoices")
+    class_name: PascalName | None = Field(None, description="PascalCase client class named after this feature, ending in Socket")
+    url: WssUrl | None = Field(None, description="wss:// URL on the same host as the REST base_url, path /ws/ plus this feature's resource")
     messages: items(WsMessage, 0, 5) = Field(default_factory=list)
     max_reconnect_attempts: int = Field(5, ge=0, le=20)
     reconnect_delay_ms: int = Field(DEFAULT_RECONNECT_DELAY_MS, ge=100, le=60_000)
@@ -506,3 +506,18 @@ def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
         for m in data.rest.methods
         if (m.http_method, m.path) not in known
     ]
+
+
+def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """Methods call the design spine's endpoints; GraphQL and WebSocket exist only where the spine has them."""
+    from agents.spine import has
+
+    known = {(e.method, e.path) for e in spine.endpoints}
+    listing = ", ".join(f"{m} {p}" for m, p in sorted(known)) or "none"
+    problems = [f"method {m.name} calls {m.http_method} {m.path}, which the design spine does not define; use only: {listing}"
+                for m in data.rest.methods if (m.http_method, m.path) not in known]
+    for spec, capability in ((data.graphql, "graphql"), (data.websocket, "websocket")):
+        if spec.applicable and not has(spine, capability):
+            problems.append(f"{capability} is marked applicable, but the design spine has no {capability} endpoint; "
+                            "set applicable to false")
+    return problems

@@ -31,27 +31,27 @@ OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
 
 class Role(SectionModel):
-    name: Ident = Field(description="snake_case role, e.g. billing_admin")
+    name: Ident = Field(description="snake_case role named after who holds it in this feature")
     description: ShortText = Field(description="who holds it")
-    permissions: items(Permission, 1, 8) = Field(description="action:resource, e.g. read:invoices")
+    permissions: items(Permission, 1, 8) = Field(description="lowercase action:resource, the resource being this feature's own")
 
 
 class AuthIntegration(SectionModel):
-    provider: ShortText = Field(description="identity provider product, e.g. Auth0, Okta, AWS Cognito, Keycloak")
-    client_id_env_var: EnvVar = Field(description="environment variable with the OAuth client id, e.g. AUTH0_CLIENT_ID")
+    provider: ShortText = Field(description="identity provider product the brief or stack implies, by product name")
+    client_id_env_var: EnvVar = Field(description="UPPER_SNAKE_CASE environment variable with the OAuth client id, prefixed with the provider name")
     client_secret_env_var: EnvVar | None = Field(None, description="environment variable with the client secret, only for confidential server-side clients")
-    domain: Hostname = Field(description="tenant or issuer host, e.g. acme.us.auth0.com")
-    audience: Audience = Field(description="API identifier the access token is issued for, e.g. https://api.acme.com/billing")
-    scopes: items(Scope, 2, 10) = Field(description="requested scopes: OIDC ones (openid, profile, offline_access) and API permissions")
+    domain: Hostname = Field(description="tenant or issuer host: a tenant-specific domain under the company's own domain or the identity provider's tenant domain")
+    audience: Audience = Field(description="API identifier the access token is issued for: our own API's https origin on the company's own domain, optionally with this feature's path")
+    scopes: items(Scope, 1, 10) = Field(description="requested scopes: OIDC ones (openid, profile, offline_access) and API permissions")
     token_storage: TokenStorage
     refresh_strategy: RefreshStrategy
     access_token_minutes: int = Field(ge=1, le=1440, description="access token lifetime")
     refresh_token_days: int = Field(0, ge=0, le=90, description="refresh token or session lifetime; 0 if none")
     permission_model: PermissionModel
-    permission_claim: ShortText = Field(description="where permissions travel and how they are checked, e.g. permissions claim in the access token, checked per route")
+    permission_claim: ShortText = Field(description="where permissions travel (which token claim or session field) and where they are checked")
     roles: items(Role, 1, 5)
-    resource_rules: items(Text, 1, 4) = Field(description="resource-level access rules, e.g. customers see only their own invoices")
-    integration_points: items(ShortText, 1, 4) = Field(description="where checks are enforced, e.g. API gateway JWT validation, service-layer guard")
+    resource_rules: items(Text, 0, 4) = Field(default_factory=list, description="resource-level access rules: who may read or change which of this feature's records (ownership, tenant); empty when roles alone decide")
+    integration_points: items(ShortText, 1, 4) = Field(description="where checks are enforced: the layer and what it verifies")
 
     @model_validator(mode="after")
     def _consistent(self) -> "AuthIntegration":
@@ -79,7 +79,7 @@ class AuthIntegration(SectionModel):
         if ungranted:
             raise ValueError(f"scopes {ungranted} are not granted by any role; add them to a role's permissions or drop them")
         if not api_scopes:
-            raise ValueError("scopes must include at least one API permission (e.g. read:invoices) besides the OIDC scopes")
+            raise ValueError("scopes must include at least one API permission (lowercase action:resource for this feature's resources) besides the OIDC scopes")
         return self
 
 
@@ -121,7 +121,9 @@ def auth_object(data: AuthIntegration) -> str:
     return ts_const("authIntegration", value, "Authentication integration")
 
 
-def _nested(label: str, values: list[str]) -> str:
+def _nested(label: str, values: list[str], empty: str = "none") -> str:
+    if not values:
+        return field(label, empty)
     if len(values) == 1:
         return field(label, values[0])
     return f"- **{label}**:\n" + bullets(values, indent=2)
@@ -136,7 +138,7 @@ def render(data: AuthIntegration, ctx: RenderContext) -> str:
         field("Permission Model", f"{data.permission_model}; {data.permission_claim}"),
         "- **Role Definitions**:",
         roles,
-        _nested("Resource Access", data.resource_rules),
+        _nested("Resource Access", data.resource_rules, "no record-level rules: the role permissions above decide access"),
         _nested("Integration Points", data.integration_points),
     ])
     return join_blocks(
@@ -156,3 +158,17 @@ def digest(data: AuthIntegration) -> str:
     ]
     lines += [f"- role {r.name}: {', '.join(r.permissions)}" for r in data.roles]
     return "\n".join(lines)
+
+
+def spine_checks(data: AuthIntegration, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The roles are the design spine's, with at least its permissions."""
+    decided = {r.name: r for r in spine.roles}
+    problems = [f"role {r.name} is not in the design spine; use only: {', '.join(decided) or 'none'}"
+                for r in data.roles if r.name not in decided]
+    mine = {r.name: set(r.permissions) for r in data.roles}
+    for name, role in decided.items():
+        if name not in mine:
+            problems.append(f"the design spine's role {name} is missing; add it")
+        elif missing := [p for p in role.permissions if p not in mine[name]]:
+            problems.append(f"role {name} lacks the design spine's permissions {missing}")
+    return problems

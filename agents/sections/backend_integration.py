@@ -63,24 +63,22 @@ ApiPath = Annotated[
 
 
 class Endpoint(SectionModel):
-    id: EndpointId = Field(description="camelCase operation name, e.g. createInvoice")
+    id: EndpointId = Field(description="camelCase operation name: a verb plus this feature's resource")
     method: HttpMethod
-    path: ApiPath = Field(description="versioned path with :param segments, e.g. /api/v1/invoices/:invoiceId/pay")
+    path: ApiPath = Field(description="versioned path /api/v1/<plural-resource>, then optional :camelCaseId and action segments, in lowercase kebab-case")
     purpose: ShortText = Field(description="what it does for the caller")
     integration: Integration
-    dependencies: items(ShortText, 1, 4) = Field(description="exact table, service and event names it touches, e.g. invoices, Stripe API, invoice.paid")
+    dependencies: items(ShortText, 1, 4) = Field(description="exact table, external service and event names it touches, copied from the sections you depend on")
 
 
 class BackendIntegration(SectionModel):
-    endpoints: items(Endpoint, 2, 6)
-    schema_changes: Text = Field(description="one or two sentences: tables/columns added, by exact name")
+    endpoints: items(Endpoint, 1, 6)
     migration_strategy: Text = Field(description="how the schema and data ship safely (expand/contract, backfill, rollback)")
     index_requirements: Text = Field(description="indexes the endpoints' queries rely on, by table and column")
     relationship_management: Text = Field(description="how foreign keys and ownership are enforced on writes and deletes")
     business_logic: Text = Field(description="which service classes own the logic and what they do")
     transaction_management: Text = Field(description="transaction boundaries, isolation, outbox or idempotency keys")
-    event_handling: Text = Field(description="which events are published or consumed, by exact name, and when")
-    cache_strategy: Text = Field(description="what is cached, key pattern, TTL and invalidation")
+    cache_strategy: Text | None = Field(None, description="only when the design spine has a cache: what is cached, key pattern, TTL and invalidation")
 
     @model_validator(mode="after")
     def _unique_routes(self) -> "BackendIntegration":
@@ -119,7 +117,34 @@ def api_object(data: BackendIntegration) -> str:
     return ts_const("apiIntegration", {"endpoints": endpoints}, "API integration points")
 
 
+def schema_changes(spine) -> str:  # noqa: ANN001 - agents.spine.DesignSpine | None
+    """Stated from the spine, so no section can say "no new tables" beside a schema that creates them."""
+    if spine is None:
+        return "as the Database Integration Strategy section defines"
+    groups = [(change, [f"`{e.table}`" for e in spine.entities if e.change == change]) for change in ("new", "altered", "referenced")]
+    said = [f"{label} tables {', '.join(names)}" for (change, names), label in zip(groups, ("new", "altered", "existing (read only)")) if names]
+    return "; ".join(said) if said else "none: the feature stores no data of its own"
+
+
+def event_handling(spine) -> str:  # noqa: ANN001
+    if spine is None:
+        return "as the Event-Driven Integration section defines"
+    if not spine.events:
+        return "none: the design has no events"
+    return "; ".join(f"`{e.name}` from `{e.producer}`, handled by `{e.consumer}`" for e in spine.events)
+
+
+def cache_text(data: BackendIntegration, spine) -> str:  # noqa: ANN001
+    from agents.spine import applies
+
+    used, reason = applies(spine, "cache")
+    if not used:
+        return f"none: {reason}"
+    return data.cache_strategy or "as the Cache Integration section defines"
+
+
 def render(data: BackendIntegration, ctx: RenderContext) -> str:
+    spine = ctx.sections.get("design_spine")
     return join_blocks(
         "#### Backend Integration",
         "\n".join([
@@ -127,7 +152,7 @@ def render(data: BackendIntegration, ctx: RenderContext) -> str:
             fence("typescript", api_object(data), indent=3),
             "",
             "2. **Database Integration**",
-            field("Schema Changes", data.schema_changes, indent=3),
+            field("Schema Changes", schema_changes(spine), indent=3),
             field("Migration Strategy", data.migration_strategy, indent=3),
             field("Index Requirements", data.index_requirements, indent=3),
             field("Relationship Management", data.relationship_management, indent=3),
@@ -135,8 +160,8 @@ def render(data: BackendIntegration, ctx: RenderContext) -> str:
             "3. **Service Layer Integration**",
             field("Business Logic Integration", data.business_logic, indent=3),
             field("Transaction Management", data.transaction_management, indent=3),
-            field("Event Handling", data.event_handling, indent=3),
-            field("Cache Integration", data.cache_strategy, indent=3),
+            field("Event Handling", event_handling(spine), indent=3),
+            field("Cache Integration", cache_text(data, spine), indent=3),
         ]),
     )
 
@@ -169,3 +194,15 @@ def cross_checks(data: BackendIntegration, sections: dict) -> list[str]:
         for dep in ep.dependencies
         if _EVENT_LIKE.match(dep) and dep not in known
     ]
+
+
+def spine_checks(data: BackendIntegration, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The endpoints are the design spine's: none added, none of its REST endpoints left out."""
+    known = {(e.method, e.path) for e in spine.endpoints}
+    listing = ", ".join(f"{m} {p}" for m, p in sorted(known)) or "none"
+    problems = [f"endpoint {ep.id} is {ep.method} {ep.path}, which the design spine does not define; use only: {listing}"
+                for ep in data.endpoints if (ep.method, ep.path) not in known]
+    mine = routes(data)
+    problems += [f"the design spine's endpoint {e.method} {e.path} is missing; add it" for e in spine.endpoints
+                 if e.kind in ("rest", "webhook_receiver") and (e.method, e.path) not in mine]
+    return problems

@@ -24,7 +24,7 @@ _PARAM = re.compile(r"\{([a-z][a-zA-Z0-9_]*)\}")
 
 
 class Invalidation(SectionModel):
-    trigger: ShortText = Field(description="what makes cached data stale, e.g. invoice.paid event, UPDATE of invoices")
+    trigger: ShortText = Field(description="what makes cached data stale: an event name or a write to a table, by its exact name")
     keys: items(KeyPattern, 1, 3) = Field(description="key patterns deleted when it happens (from keys)")
 
 
@@ -34,14 +34,14 @@ class PatternUse(SectionModel):
 
 
 class CacheIntegration(SectionModel):
-    provider: ShortText = Field(description="application cache, e.g. Redis 7 (Amazon ElastiCache)")
+    provider: ShortText = Field(description="application cache product with its major version, and where it is hosted")
     ttl_seconds: int = Field(ge=1, le=604_800, description="default time to live")
-    keys: items(KeyPattern, 1, 4) = Field(description="key patterns, e.g. billing:invoice:{invoice_id}")
+    keys: items(KeyPattern, 0, 4) = Field(default_factory=list, description="key patterns, lowercase colon-separated: a prefix for this feature, the entity, then {column} placeholders; empty if the feature keeps no application cache")
     eviction: Eviction = Field(description="Redis maxmemory-policy or equivalent")
-    cached_tables: items(Ident, 1, 4) = Field(description="database_schema tables whose rows are cached (exact names)")
-    db_provider: ShortText = Field(description="database-side caching, e.g. PostgreSQL shared_buffers + materialized view")
+    cached_tables: items(Ident, 0, 4) = Field(default_factory=list, description="database_schema tables whose rows are cached (exact names); empty if no table rows are cached")
+    db_provider: ShortText = Field(description="database-side caching the feature relies on, by mechanism name, or none and why")
     db_strategy: ShortText = Field(description="how the database layer avoids repeated work")
-    invalidation: items(Invalidation, 1, 4)
+    invalidation: items(Invalidation, 0, 4) = Field(default_factory=list, description="one rule per cause of staleness; needed whenever keys are declared")
     cache_aside: PatternUse
     write_through: PatternUse
     write_back: PatternUse
@@ -56,8 +56,14 @@ class CacheIntegration(SectionModel):
             unknown = [k for k in rule.keys if k not in self.keys]
             if unknown:
                 raise ValueError(f"invalidation on {rule.trigger!r} deletes {unknown}, which are not in keys {self.keys}; use declared key patterns")
-        if not (self.cache_aside.used or self.write_through.used or self.write_back.used):
+        if self.keys and not self.invalidation:
+            raise ValueError("keys are declared but no invalidation rule says what makes them stale; add one per cause")
+        if not self.keys and (self.cached_tables or self.invalidation):
+            raise ValueError("cached_tables and invalidation refer to cache keys, but keys is empty; declare the key patterns or empty both")
+        if self.keys and not (self.cache_aside.used or self.write_through.used or self.write_back.used):
             raise ValueError("no caching pattern is used; set used true on cache_aside, write_through or write_back")
+        if not self.keys and (self.cache_aside.used or self.write_through.used or self.write_back.used):
+            raise ValueError("a caching pattern is used but keys is empty; declare the key patterns it uses, or set used false")
         if self.write_back.used and self.eviction == "allkeys-lru":
             raise ValueError("write-back keeps unflushed writes in the cache; allkeys-lru could evict them: use noeviction or volatile-lru with TTLs")
         return self
@@ -73,19 +79,25 @@ def _pattern(use: PatternUse) -> str:
 
 
 def cache_object(data: CacheIntegration) -> str:
+    if data.keys:
+        application: dict[str, object] = {
+            "provider": data.provider,
+            "ttl": data.ttl_seconds,
+            "keys": list(data.keys),
+            "eviction": data.eviction,
+            "tables": list(data.cached_tables) or "none: the cached data are not table rows",
+        }
+        invalidation: object = [f"on {r.trigger}: delete {', '.join(r.keys)}" for r in data.invalidation]
+    else:
+        application = {"provider": data.provider, "keys": "none: the feature keeps no application cache"}
+        invalidation = "none: no application cache keys to invalidate"
     value = {
         "layers": {
-            "application": {
-                "provider": data.provider,
-                "ttl": data.ttl_seconds,
-                "keys": list(data.keys),
-                "eviction": data.eviction,
-                "tables": list(data.cached_tables),
-            },
+            "application": application,
             "database": {
                 "provider": data.db_provider,
                 "strategy": data.db_strategy,
-                "invalidation": [f"on {r.trigger}: delete {', '.join(r.keys)}" for r in data.invalidation],
+                "invalidation": invalidation,
             },
         },
         "patterns": {
@@ -103,9 +115,11 @@ def render(data: CacheIntegration, ctx: RenderContext) -> str:
 
 def digest(data: CacheIntegration) -> str:
     used = [n for n, p in (("cache-aside", data.cache_aside), ("write-through", data.write_through), ("write-back", data.write_back)) if p.used]
+    if not data.keys:
+        return f"Cache: no application cache keys; database side: {data.db_provider}"
     lines = [
         f"Cache: {data.provider}, TTL {data.ttl_seconds}s, eviction {data.eviction}, patterns: {', '.join(used)}",
-        f"Keys: {', '.join(data.keys)} (tables {', '.join(data.cached_tables)})",
+        f"Keys: {', '.join(data.keys)} (tables {', '.join(data.cached_tables) or 'none'})",
     ]
     lines += [f"- invalidate {', '.join(r.keys)} on {r.trigger}" for r in data.invalidation]
     return "\n".join(lines)
@@ -126,6 +140,8 @@ def cross_checks(data: CacheIntegration, sections: dict) -> list[str]:
         for t in data.cached_tables
         if t not in known
     ]
+    if not data.cached_tables:
+        return problems  # keys over data that are not table rows (provider responses): no columns to check against
     columns = set().union(*(known.get(t, set()) for t in data.cached_tables))
     for t in data.cached_tables:
         # {invoice_id} names invoices.id, and stripe_invoices.id too (the key names the entity, not the table)

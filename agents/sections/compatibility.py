@@ -22,14 +22,14 @@ Layer = Literal["framework", "database", "runtime", "library", "tooling"]
 
 
 class Polyfill(SectionModel):
-    package: ShortText = Field(description="npm package or module, e.g. core-js/actual/structured-clone")
-    feature: ShortText = Field(description="the browser feature it supplies, e.g. structuredClone")
+    package: ShortText = Field(description="npm package or module path that supplies the feature")
+    feature: ShortText = Field(description="the browser API it supplies, by its standard name")
 
 
 class StackEntry(SectionModel):
     layer: Layer
-    name: PackageKey = Field(description="lowercase package or product, e.g. react, nextjs, postgresql")
-    versions: VersionRange = Field(description="supported range, e.g. >=18.2 <20, ^5.4, 16.x")
+    name: PackageKey = Field(description="lowercase package or product name from the brief's stack")
+    versions: VersionRange = Field(description="supported version range in semver notation (>=, <, ^, ~, .x), currently supported releases")
 
 
 class Compatibility(SectionModel):
@@ -39,11 +39,11 @@ class Compatibility(SectionModel):
     edge: int = Field(ge=79, le=200, description="minimum Edge (Chromium) major version")
     polyfills: items(Polyfill, 0, 3) = Field(description="only polyfills this feature needs at those minimums; may be empty")
     no_polyfills_reason: ShortText | None = Field(default=None, description="when polyfills is empty: why none are needed")
-    windows: ShortText = Field(description="supported versions, e.g. 10 and 11")
-    macos: ShortText = Field(description="e.g. 13 Ventura and later")
-    linux: ShortText = Field(description="distributions, e.g. Ubuntu 22.04+, Debian 12+")
-    ios: ShortText = Field(description="e.g. 16+ (Safari and WKWebView)")
-    android: ShortText = Field(description="e.g. 10+ (Chrome 110+)")
+    windows: ShortText = Field(description="supported version numbers only (the renderer prints the OS name), or not supported and why")
+    macos: ShortText = Field(description="supported version numbers only, or not supported and why")
+    linux: ShortText = Field(description="distributions with version numbers, or not supported and why")
+    ios: ShortText = Field(description="supported version numbers and the browser engines that run the UI, or not supported and why when the feature has no mobile use")
+    android: ShortText = Field(description="supported version numbers and browser, or not supported and why when the feature has no mobile use")
     stack: items(StackEntry, 3, 8) = Field(description="framework, database and runtime versions the feature is tested against")
 
     @field_validator("stack")
@@ -56,14 +56,14 @@ class Compatibility(SectionModel):
                 raise ValueError(f"{entry.layer}.{entry.name} is listed twice; one range per package")
             seen.add(key)
         if "runtime" not in {e.layer for e in value}:
-            raise ValueError("add at least one runtime entry (e.g. nodejs, python) with its version range")
+            raise ValueError("add at least one runtime entry (the language runtime the feature runs on) with its version range")
         return value
 
     @field_validator("windows", "macos", "linux", "ios", "android")
     @classmethod
     def _versioned(cls, value: str) -> str:
         if not re.search(r"\d", value) and not re.search(r"(?i)not supported|unsupported", value):
-            raise ValueError(f"{value!r}: name versions (e.g. 10 and 11), or say 'not supported' and why")
+            raise ValueError(f"{value!r}: name version numbers, or say 'not supported' and why")
         return value
 
     @model_validator(mode="after")

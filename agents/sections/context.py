@@ -16,6 +16,6 @@ def render(_data: object, ctx: RenderContext) -> str:
         f"> {description}",
         brief.summary,
         "**Actors**: " + ", ".join(brief.actors),
-        "**Assumptions**:\n" + bullets(brief.assumptions),
-        "**Out of scope**:\n" + bullets(brief.out_of_scope),
+        "**Assumptions**:\n" + bullets(brief.assumptions) if brief.assumptions else "**Assumptions**: none beyond the description.",
+        "**Out of scope**:\n" + bullets(brief.out_of_scope) if brief.out_of_scope else "**Out of scope**: nothing excluded explicitly.",
     )

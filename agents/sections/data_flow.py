@@ -21,19 +21,19 @@ DataFormat = Literal["JSON", "CSV", "XML", "Avro", "Protobuf", "Parquet", "SQL r
 
 
 class Source(SectionModel):
-    name: Ident = Field(description="snake_case source, e.g. stripe_webhooks")
+    name: Ident = Field(description="snake_case source name: the system or input it comes from, plus what arrives")
     type: SourceType
     format: DataFormat
-    frequency: ShortText = Field(description="e.g. real-time per webhook, every 15 minutes, on user action")
+    frequency: ShortText = Field(description="how often data arrives: real-time per message, a schedule with its interval, or on user action")
     transformation: ShortText = Field(description="what is mapped, validated or enriched on the way")
     feeds: items(Ident, 1, 3) = Field(description="names of destinations this source feeds")
 
 
 class Destination(SectionModel):
-    name: Ident = Field(description="snake_case destination, e.g. billing_database")
+    name: Ident = Field(description="snake_case destination name: the store or system where the data lands")
     type: DestinationType
     format: DataFormat
-    schedule: ShortText = Field(description="when data is written or synced, e.g. immediately in the request transaction")
+    schedule: ShortText = Field(description="when data is written or synced: in the request transaction, by a background job with its interval, or in batches")
     tables: items(Ident, 0, 4) = Field(default_factory=list, description="for a PostgreSQL destination: exact table names from database_schema")
 
 

@@ -24,15 +24,15 @@ CheckSql = Annotated[_Sql, AfterValidator(check_boolean_query)]
 
 
 class Check(SectionModel):
-    description: ShortText = Field(description="what must hold, e.g. every invoice has a billing customer")
-    sql: CheckSql = Field(description="one SELECT returning a single boolean, true when the check passes, e.g. SELECT count(*) = 0 FROM orders WHERE customer_id IS NULL; only tables that database_schema defines")
+    description: ShortText = Field(description="what must hold, in one sentence about this feature's tables")
+    sql: CheckSql = Field(description="one SELECT returning a single boolean, true when the check passes (a count compared with a number, or NOT EXISTS); only tables and columns that database_schema defines")
 
 
 class DataMigration(SectionModel):
     planning: items(ShortText, 3, 5) = Field(description="planning checklist: data inventory and mapping, sequence, rollback design, validation rules, for this feature")
-    pre_checks: items(Check, 1, 3) = Field(description="checks that must pass before the data is changed")
+    pre_checks: items(Check, 0, 3) = Field(default_factory=list, description="checks that must pass before the data is changed; empty if the migration reads no existing data")
     transformation: items(ChangeSql, 1, 6) = Field(description="PostgreSQL statements in run order (INSERT ... SELECT, UPDATE, ALTER TABLE), one per item, no BEGIN/COMMIT")
-    post_checks: items(Check, 1, 3) = Field(description="checks that must pass after the change, e.g. row counts match")
+    post_checks: items(Check, 1, 3) = Field(description="checks that must pass after the change: counts, integrity or rules over the tables written")
     rollback: items(ChangeSql, 1, 5) = Field(description="statements that undo the transformation, in run order")
     validation: items(ShortText, 3, 5) = Field(description="data validation checklist: row counts, integrity, referential integrity, business rules")
 
@@ -73,7 +73,8 @@ def migration_script(data: DataMigration) -> str:
         "SET LOCAL lock_timeout = '5s';",
         "",
         "-- Pre-migration validation",
-        "\n\n".join(check_block(c, "Pre-migration check failed") for c in data.pre_checks),
+        "\n\n".join(check_block(c, "Pre-migration check failed") for c in data.pre_checks)
+        or "-- none: the migration reads no existing data",
         "",
         "-- Data transformation",
         "\n".join(_statement(s) for s in data.transformation),

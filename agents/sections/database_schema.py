@@ -50,10 +50,10 @@ class Column(SectionModel):
     nullable: bool = Field(False, description="true if NULL is allowed")
     primary_key: bool = Field(False, description="exactly one per table")
     unique: bool = False
-    default: DefaultExpr | None = Field(None, description="gen_random_uuid() | now() | CURRENT_DATE | true | false | a number | a quoted word like 'pending' | '{}' for jsonb")
-    references: FkRef | None = Field(None, description="foreign key target as table.column, e.g. customers.id")
+    default: DefaultExpr | None = Field(None, description="gen_random_uuid() | now() | CURRENT_DATE | true | false | a number | a quoted lowercase word in single quotes | '{}' for jsonb")
+    references: FkRef | None = Field(None, description="foreign key target as table.column: the primary key of a table listed here")
     on_delete: OnDelete = Field("RESTRICT", description="with references: what deleting the parent row does")
-    note: Note | None = Field(None, description="short meaning or allowed values, e.g. pending, paid, void")
+    note: Note | None = Field(None, description="short meaning, or the allowed values comma-separated")
 
     @model_validator(mode="before")
     @classmethod
@@ -72,16 +72,16 @@ class Index(SectionModel):
 
 
 class Table(SectionModel):
-    name: Ident = Field(description="snake_case plural table name, e.g. invoices")
+    name: Ident = Field(description="snake_case plural table name for this feature's own entity")
     purpose: ShortText = Field(description="what one row represents and why the feature needs it")
     integration_type: IntegrationType
-    existing: bool = Field(False, description="true for a table that already exists (e.g. users): list its primary key and only the columns this feature reads")
+    existing: bool = Field(False, description="true for a table that already exists (one the description names or clearly implies): list its primary key and only the columns this feature reads")
     columns: items(Column, 1, 10) = Field(description="columns; created_at timestamptz is added to new tables automatically")
     indexes: items(Index, 0, 4) = Field(default_factory=list, description="query indexes; foreign-key columns are indexed automatically")
 
 
 class DatabaseSchema(SectionModel):
-    tables: items(Table, 2, 6) = Field(description="the tables this feature adds or references, parents first")
+    tables: items(Table, 1, 6) = Field(description="the tables this feature adds or references, parents first")
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatabaseSchema":
@@ -171,12 +171,12 @@ def _check_default(table_name: str, col: Column) -> None:
         if ok and col.type == "varchar(50)" and len(value) - 2 > 50:
             ok = False
         if ok and col.type == "char(3)" and len(value) - 2 != 3:
-            raise ValueError(f"{where} must be exactly 3 characters, e.g. 'USD'")
+            raise ValueError(f"{where} must be exactly 3 characters in single quotes")
     if not ok:
         hint = {
             "uuid": "gen_random_uuid()", "timestamptz": "now()", "date": "CURRENT_DATE", "boolean": "true or false",
             "jsonb": "'{}' or '[]'", "bytea": "no default", "inet": "no default",
-        }.get(col.type, "a number" if col.type in {"integer", "bigint", "smallint", "numeric(12,2)", "double precision"} else "a quoted word like 'pending'")
+        }.get(col.type, "a number" if col.type in {"integer", "bigint", "smallint", "numeric(12,2)", "double precision"} else "a quoted word in single quotes")
         raise ValueError(f"{where} does not fit the column type; use {hint} or omit default")
 
 
@@ -640,3 +640,27 @@ def digest(data: DatabaseSchema) -> str:
 def table_columns(data: DatabaseSchema) -> dict[str, set[str]]:
     """Table -> column names (created_at included), for cross-section checks."""
     return {t.name: {c.name for c in all_columns(t)} for t in data.tables}
+
+
+def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The tables are the design spine's, with its keys and uniqueness."""
+    entities = {e.table: e for e in spine.entities}
+    problems = [f"table {t.name} is not in the design spine; use only: {', '.join(entities) or 'none'}"
+                for t in data.tables if t.name not in entities]
+    by_name = {t.name: t for t in data.tables}
+    for entity in spine.entities:
+        table = by_name.get(entity.table)
+        if table is None:
+            if entity.change != "referenced":
+                problems.append(f"the design spine's table {entity.table} is missing; add it")
+            continue
+        keys = [c.name for c in table.columns if c.primary_key]
+        if keys and keys != [entity.key]:
+            problems.append(f"table {entity.table}: the design spine's primary key is {entity.key}, not {', '.join(keys)}")
+        singles = {c.name for c in table.columns if c.unique or c.primary_key}
+        singles |= {i.columns[0] for i in table.indexes if i.unique and len(i.columns) == 1}
+        for column in entity.unique:
+            if column not in singles:
+                problems.append(f"table {entity.table}: the design spine requires {column} to be unique; "
+                                "mark the column unique or add a unique index on it")
+    return problems

@@ -64,7 +64,7 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         blocks += ["#### Stakeholder Conflicts", "\n".join(
             f"- **{c.first} vs {c.second}**: {c.conflict} Resolution: {c.resolution} Trade-off: {c.trade_off}"
             for c in stakeholder.conflicts
-        )]
+        ) or "- None identified by the stakeholder analysis."]
     blocks += ["#### Integration Readiness", _readiness(data, ctx)]
     if review is not None:
         blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{review.recommendation}**.")

@@ -22,8 +22,8 @@ ENVIRONMENTS = ("development", "staging", "production")
 
 
 class PipelineStage(SectionModel):
-    name: Ident = Field(description="snake_case stage name, e.g. build, integration_tests, deployment")
-    steps: items(ShortText, 2, 5) = Field(description="what the stage runs, e.g. Run contract tests against the Stripe test mode")
+    name: Ident = Field(description="snake_case stage name: build, integration_tests, deployment or post_deploy")
+    steps: items(ShortText, 2, 5) = Field(description="what the stage runs, each step naming this feature's own migrations, tests, services or checks")
 
     @field_validator("steps")
     @classmethod
@@ -32,10 +32,10 @@ class PipelineStage(SectionModel):
 
 
 class Environment(SectionModel):
-    api_url: Url = Field(description="the API base URL in this environment")
-    database: ShortText = Field(description="database setup, e.g. PostgreSQL 16 on RDS, Multi-AZ, migrations by CI")
-    services: ShortText = Field(description="external services in this environment, e.g. Stripe live mode")
-    monitoring: ShortText = Field(description="monitoring setup, e.g. full tracing at 10% sampling, PagerDuty on")
+    api_url: Url = Field(description="the API base URL in this environment: localhost only in development, otherwise the company's own domain")
+    database: ShortText = Field(description="database setup: product and version, hosting, redundancy and how migrations run")
+    services: ShortText = Field(description="the brief's external systems in this environment: sandbox, test or live credentials, by environment variable; or none")
+    monitoring: ShortText = Field(description="monitoring setup in this environment: tracing sampling ratio, log level, whether alerts page anyone")
 
     @field_validator("database", "services", "monitoring")
     @classmethod
@@ -45,8 +45,8 @@ class Environment(SectionModel):
 
 class Deployment(SectionModel):
     stages: items(PipelineStage, 3, 4) = Field(description="pipeline stages in order: build, integration tests, deployment")
-    database_url_env: EnvVar = Field(description="env var with the database URL, e.g. DATABASE_URL")
-    cache_url_env: EnvVar | None = Field(default=None, description="env var with the cache URL, e.g. REDIS_URL; null if no cache")
+    database_url_env: EnvVar = Field(description="UPPER_SNAKE_CASE env var with the database URL")
+    cache_url_env: EnvVar | None = Field(default=None, description="UPPER_SNAKE_CASE env var with the cache URL; null if no cache")
     development: Environment
     staging: Environment
     production: Environment

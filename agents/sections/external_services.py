@@ -15,9 +15,9 @@ HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$",
 
 
 class ExternalService(SectionModel):
-    name: ShortText = Field(description="the product or service, e.g. Stripe API")
+    name: ShortText = Field(description="the third-party product or service by its real name, as the description or brief names it")
     purpose: Text = Field(description="what this feature uses it for")
-    integration_type: ShortText = Field(description="e.g. REST API + signed webhooks")
+    integration_type: ShortText = Field(description="the protocols used with it, in both directions where it also calls us")
     authentication: Text = Field(description="how we authenticate, where the secret lives")
     base_url: HttpsUrl = Field(description="the service's real API base URL")
     api_key_env_var: EnvVar = Field(description="environment variable holding the secret")
@@ -30,7 +30,7 @@ class ExternalService(SectionModel):
 
 
 class ExternalServices(SectionModel):
-    services: items(ExternalService, 1, 3) = Field(description="third-party services, most important first")
+    services: items(ExternalService, 0, 3) = Field(default_factory=list, description="third-party services, most important first; empty if the feature calls and receives none")
 
     @field_validator("services")
     @classmethod
@@ -44,6 +44,8 @@ MODEL = ExternalServices
 
 def render(data: ExternalServices, ctx: RenderContext) -> str:
     blocks = ["## External Service Integration", "### Third-Party APIs"]
+    if not data.services:
+        blocks.append("None: this feature calls no third-party service and receives no calls from one.")
     for service in data.services:
         config = {
             "baseUrl": service.base_url,
@@ -69,6 +71,8 @@ def render(data: ExternalServices, ctx: RenderContext) -> str:
 
 
 def digest(data: ExternalServices) -> str:
+    if not data.services:
+        return "- none: the feature uses no third-party service"
     return "\n".join(
         f"- {s.name} ({s.integration_type}); base {s.base_url}; auth: {s.authentication}; {s.requests_per_minute}/min"
         for s in data.services

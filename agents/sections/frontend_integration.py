@@ -9,24 +9,24 @@ from agentspec.section import RenderContext, SectionModel, ShortText, Text, item
 
 
 class Route(SectionModel):
-    path: ShortText = Field(description="URL path, e.g. /admin/billing/sync")
-    component: ShortText = Field(description="page component, e.g. SyncStatusPage")
-    guard: ShortText = Field(description="who may open it, e.g. role admin")
+    path: ShortText = Field(description="URL path in lowercase kebab-case, under the area of the app this feature belongs to")
+    component: ShortText = Field(description="PascalCase page component, one of components")
+    guard: ShortText = Field(description="who may open it: a role or permission from this feature's access rules")
 
 
 class FrontendIntegration(SectionModel):
-    component_location: ShortText = Field(description="proposed directory for the new components")
-    components: items(ShortText, 1, 6) = Field(description="components to build, PascalCase")
-    frontend_dependencies: items(ShortText, 1, 6) = Field(description="libraries with versions")
+    component_location: ShortText = Field(description="proposed directory for the new components, named after this feature")
+    components: items(ShortText, 0, 6) = Field(default_factory=list, description="components to build, PascalCase; empty if the feature has no user interface")
+    frontend_dependencies: items(ShortText, 0, 6) = Field(default_factory=list, description="libraries with versions; empty if the feature has no user interface")
     integration_method: Text = Field(description="how the components plug into the app shell")
     state_integration: Text = Field(description="where the feature's state lives and how it syncs with the server")
-    routes: items(Route, 1, 5)
+    routes: items(Route, 0, 5) = Field(default_factory=list, description="pages the feature adds; empty if it adds none")
     navigation_flow: Text
     lazy_loading: Text | None = Field(description="what is code-split and when it loads; null if nothing is")
     store_structure: Text = Field(description="slices/stores and their shape")
-    actions: items(ShortText, 1, 8) = Field(description="action or mutation names")
+    actions: items(ShortText, 0, 8) = Field(default_factory=list, description="action or mutation names, camelCase; empty if the feature has no client state")
     reducer_integration: Text
-    middleware: Text | None = Field(description="middleware/effects used, e.g. RTK Query polling; null if none")
+    middleware: Text | None = Field(description="middleware or effects used, by library and mechanism; null if none")
 
     @field_validator("middleware", "lazy_loading", mode="before")
     @classmethod
@@ -42,15 +42,19 @@ MAX_TOKENS = 1000
 
 
 def render(data: FrontendIntegration, ctx: RenderContext) -> str:
-    routes = "; ".join(f"`{r.path}` → {r.component}" for r in data.routes)
-    guards = "; ".join(f"`{r.path}`: {r.guard}" for r in data.routes)
+    routes = "; ".join(f"`{r.path}` → {r.component}" for r in data.routes) or "none: the feature adds no pages"
+    guards = "; ".join(f"`{r.path}`: {r.guard}" for r in data.routes) or "none: no pages to guard"
+    location = (f"`{data.component_location}` (new: {', '.join(data.components)})" if data.components
+                else "none: the feature adds no user interface components")
+    actions = ", ".join(f"`{a}`" for a in data.actions) or "none: the feature adds no client actions"
+    dependencies = data.frontend_dependencies or "none beyond the app's existing libraries"
     return join_blocks(
         "### Integration Points",
         "#### Frontend Integration",
         "\n".join([
             "1. **Component Integration**",
-            field("Location", f"`{data.component_location}` (new: " + ", ".join(data.components) + ")", 3),
-            field("Dependencies", data.frontend_dependencies, 3),
+            field("Location", location, 3),
+            field("Dependencies", dependencies, 3),
             field("Integration Method", data.integration_method, 3),
             field("State Management", data.state_integration, 3),
             "",
@@ -62,7 +66,7 @@ def render(data: FrontendIntegration, ctx: RenderContext) -> str:
             "",
             "3. **State Management Integration**",
             field("Store Structure", data.store_structure, 3),
-            field("Action Definitions", ", ".join(f"`{a}`" for a in data.actions), 3),
+            field("Action Definitions", actions, 3),
             field("Reducer Integration", data.reducer_integration, 3),
             field("Middleware Usage", data.middleware or "none: plain data fetching, no middleware", 3),
         ]),
@@ -70,4 +74,5 @@ def render(data: FrontendIntegration, ctx: RenderContext) -> str:
 
 
 def digest(data: FrontendIntegration) -> str:
-    return "routes: " + ", ".join(r.path for r in data.routes) + "; components: " + ", ".join(data.components)
+    return ("routes: " + (", ".join(r.path for r in data.routes) or "none")
+            + "; components: " + (", ".join(data.components) or "none"))

@@ -19,34 +19,34 @@ _DIGIT = re.compile(r"\d")
 
 class ExternalCheck(SectionModel):
     service: ShortText = Field(description="exact external service name from the external services section")
-    check: ShortText = Field(description="how it is probed and the effect of failure, e.g. GET /v1/balance every 30s, 2s timeout; degraded")
+    check: ShortText = Field(description="how it is probed (a cheap read-only call of that service's real API, interval, timeout) and the effect of failure: degraded or not ready")
 
 
 class Monitoring(SectionModel):
-    logging_provider: ShortText = Field(description="e.g. pino JSON logs to Grafana Loki")
-    log_levels: ShortText = Field(description="e.g. info in production, debug in development")
+    logging_provider: ShortText = Field(description="logging library for the stack, log format and the product logs are shipped to")
+    log_levels: ShortText = Field(description="log level per environment")
     log_aggregation: ShortText = Field(description="where logs are shipped and kept, with retention")
-    metrics_provider: ShortText = Field(description="e.g. Prometheus via OpenTelemetry SDK")
+    metrics_provider: ShortText = Field(description="metrics product and the SDK that feeds it")
     metrics_collection: ShortText = Field(description="the feature's key metrics by name")
     metrics_dashboard: ShortText = Field(description="dashboard and its panels")
-    tracing_provider: ShortText = Field(description="e.g. OpenTelemetry to Grafana Tempo")
-    trace_sampling: float = Field(gt=0, le=1, description="sampling ratio, e.g. 0.1")
-    trace_correlation: ShortText = Field(description="how traces join logs and provider calls, e.g. W3C traceparent + request_id")
-    alerting_provider: ShortText = Field(description="e.g. Alertmanager, PagerDuty")
-    alert_rules: items(ShortText, 1, 4) = Field(description="metric, threshold and window each")
-    notification_channels: items(ShortText, 1, 3) = Field(description="e.g. PagerDuty primary on-call, Slack #payments-alerts")
+    tracing_provider: ShortText = Field(description="tracing SDK and the backend traces are sent to")
+    trace_sampling: float = Field(gt=0, le=1, description="sampling ratio between 0 and 1, sized for the feature's traffic")
+    trace_correlation: ShortText = Field(description="how traces join logs and outbound calls: the propagation header and the id logged with each line")
+    alerting_provider: ShortText = Field(description="alert routing and paging products")
+    alert_rules: items(ShortText, 1, 4) = Field(description="each names a metric this feature emits, a numeric threshold and a time window")
+    notification_channels: items(ShortText, 1, 3) = Field(description="where alerts go: the paging rotation and the team channel that owns this feature")
     liveness_checks: items(ShortText, 1, 3) = Field(description="process-only checks, no dependencies")
     readiness_checks: items(ShortText, 1, 4) = Field(description="dependencies required to serve traffic")
-    database_check: ShortText = Field(description="e.g. SELECT 1 with 500ms timeout")
-    cache_check: ShortText = Field(description="e.g. Redis PING with 200ms timeout")
-    external_checks: items(ExternalCheck, 0, 3) = Field(description="one per external service")
+    database_check: ShortText = Field(description="how the database is probed, with its timeout in ms")
+    cache_check: ShortText = Field(description="how the cache is probed, with its timeout in ms; or no cache and why")
+    external_checks: items(ExternalCheck, 0, 3) = Field(default_factory=list, description="one per external service; empty if there is none")
 
     @field_validator("alert_rules")
     @classmethod
     def _thresholds(cls, value: list[str]) -> list[str]:
         vague = [v for v in value if not _DIGIT.search(v)]
         if vague:
-            raise ValueError(f"each alert rule needs a threshold and window with numbers, e.g. 'error rate > 2% for 5 min'; got {vague[0]!r}")
+            raise ValueError(f"each alert rule needs a metric, a numeric threshold and a time window with numbers; got {vague[0]!r}")
         return value
 
     @field_validator("external_checks")

@@ -11,15 +11,15 @@ from agentspec.section import RenderContext, SectionModel, ShortText
 
 
 class PerformanceConfig(SectionModel):
-    browser_cache: ShortText = Field(description="e.g. Cache-Control: private, max-age=60 for status reads")
+    browser_cache: ShortText = Field(description="Cache-Control policy for this feature's responses, with max-age in seconds, or no-store and why")
     cdn: ShortText = Field(description="what the CDN caches and for how long, or why nothing")
-    application_cache: ShortText = Field(description="e.g. Redis, provider lookups cached 15 min")
-    bundling: ShortText = Field(description="e.g. route-level code splitting, settings page < 150 KB gzip")
-    compression: ShortText = Field(description="e.g. Brotli for text responses > 1 KB")
-    minification: ShortText = Field(description="e.g. esbuild minify in production builds")
-    metrics: ShortText = Field(description="the metrics that prove the targets, e.g. p95 latency per endpoint")
-    alerts: ShortText = Field(description="alert with its threshold, e.g. p95 > 500ms for 5 min")
-    dashboards: ShortText = Field(description="e.g. Grafana: webhook latency, queue depth, provider errors")
+    application_cache: ShortText = Field(description="what the application caches, where, and for how long; or nothing and why")
+    bundling: ShortText = Field(description="how the feature's UI code is split and its size budget in KB; or no UI")
+    compression: ShortText = Field(description="response compression algorithm and the size above which it applies")
+    minification: ShortText = Field(description="the build tool that minifies production assets")
+    metrics: ShortText = Field(description="the metrics that prove the targets above, by name")
+    alerts: ShortText = Field(description="alert on a target above: metric, numeric threshold and time window")
+    dashboards: ShortText = Field(description="dashboard product and the panels it shows for this feature")
 
 
 class Performance(SectionModel):

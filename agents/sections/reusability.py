@@ -29,11 +29,11 @@ class _NoLocations(SectionModel):
 
 
 class ExistingPattern(_NoLocations):
-    name: ShortText = Field(description="pattern or component likely to exist, e.g. Shared HTTP client with retries")
-    where_to_look: Hint = Field(description='how to find it, e.g. grep -rn "axios.create" src/')
+    name: ShortText = Field(description="pattern or component a codebase with this stack likely already has, that this feature needs")
+    where_to_look: Hint = Field(description="how to find it: a grep -rn command for an identifier of that component, or the kind of module it lives in")
     how_to_reuse: ShortText
     modifications: Literal["None", "Minor", "Adapt"]
-    modification_detail: str = Field("", max_length=160, description="what changes, e.g. add idempotency-key header; empty when None")
+    modification_detail: str = Field("", max_length=160, description="what changes for this feature; empty when None")
 
     @model_validator(mode="after")
     def _detail_when_changed(self) -> "ExistingPattern":
@@ -43,38 +43,38 @@ class ExistingPattern(_NoLocations):
 
 
 class NewComponent(_NoLocations):
-    name: ShortText = Field(description="component name and purpose, e.g. WebhookVerifier: signature + replay checks")
+    name: ShortText = Field(description="PascalCase component name, a colon, then its purpose in this feature")
     abstraction: Literal["Utility", "Service", "Module", "Library"]
     future_use_cases: items(ShortText, 1, 3)
-    documentation: ShortText = Field(description="what to document, e.g. API docs, retry semantics, examples")
+    documentation: ShortText = Field(description="what to document about it for the next feature that uses it")
 
 
 class Knowledge(_NoLocations):
-    name: ShortText = Field(description="e.g. Idempotent webhook consumption")
+    name: ShortText = Field(description="short name of the pattern or anti-pattern learned in this feature")
     kind: Literal["Pattern", "Anti-pattern"]
     description: ShortText = Field(description="what was learned")
-    documentation_location: Hint = Field(description="doc to add it to, e.g. docs/patterns/idempotent-webhooks.md")
-    example_code: Hint | None = Field(default=None, description="e.g. See Example 3: Event-Driven Integration")
+    documentation_location: Hint = Field(description="new Markdown doc to add it to: docs/patterns/ plus the pattern name in kebab-case, .md")
+    example_code: Hint | None = Field(default=None, description="which code example of this spec shows it, by its title; null if none")
 
 
 class Refactoring(_NoLocations):
-    where_to_look: Hint = Field(description='how to find the code, e.g. grep -rn "fetch(" src/services/')
+    where_to_look: Hint = Field(description="how to find the code: a grep -rn command for a call or identifier to look for, or the kind of module")
     current_issue: ShortText = Field(description="what makes it hard to reuse")
     proposed_refactor: ShortText
     impact: ShortText = Field(description="benefit of the refactor")
     priority: Priority
-    priority_reason: ShortText = Field(description="e.g. blocks the retry logic of this feature")
+    priority_reason: ShortText = Field(description="why that priority, in terms of this feature's work")
 
 
 class Reusability(_NoLocations):
-    existing_patterns: items(ExistingPattern, 1, 2) = Field(description="existing patterns/components to reuse")
+    existing_patterns: items(ExistingPattern, 0, 2) = Field(default_factory=list, description="existing patterns/components to reuse; empty if nothing likely fits")
     new_components: items(NewComponent, 1, 2) = Field(description="components to extract for future reuse")
     knowledge: items(Knowledge, 1, 2) = Field(description="learnings to document")
     immediate_value: ShortText = Field(description="direct benefit of this feature")
     future_value: ShortText = Field(description="how it makes future features easier")
     compound_factor: Factor
-    compound_reason: ShortText = Field(description="why, e.g. webhook pipeline is the base for 3 more provider integrations")
-    refactorings: items(Refactoring, 1, 2) = Field(description="code to refactor to improve reusability")
+    compound_reason: ShortText = Field(description="why: the kind and number of future features it helps")
+    refactorings: items(Refactoring, 0, 2) = Field(default_factory=list, description="code to refactor to improve reusability; empty if none is known to need it")
 
     @model_validator(mode="after")
     def _unique(self) -> "Reusability":
@@ -127,6 +127,8 @@ def render(data: Reusability, ctx: RenderContext) -> str:
         f"  - **Priority**: {r.priority} - {r.priority_reason}"
         for r in data.refactorings
     )
+    existing = existing or "- None identified: no existing pattern is known to fit this feature."
+    refactorings = refactorings or "- None identified: no existing code is known to need refactoring for this feature."
     return join_blocks(
         "## Reusability Analysis",
         "Identify opportunities to extract reusable components following compounding engineering principles.",

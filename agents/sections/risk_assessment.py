@@ -15,7 +15,7 @@ Level = Literal["High", "Medium", "Low"]
 
 
 class Risk(SectionModel):
-    category: ShortText = Field(description="e.g. Vendor lock-in, Data consistency, Compliance")
+    category: ShortText = Field(description="risk category in a few words, Title Case")
     description: Text
     impact: Level
     probability: Level
@@ -23,7 +23,7 @@ class Risk(SectionModel):
 
 
 class Contingency(SectionModel):
-    degradation_trigger: Text = Field(description="measurable trigger, e.g. provider 5xx rate > 5% for 5 min")
+    degradation_trigger: Text = Field(description="measurable trigger: a metric of this feature, a numeric threshold and a time window")
     degradation_response: Text
     degradation_recovery: Text
     backup_strategy: Text
@@ -35,7 +35,7 @@ class Contingency(SectionModel):
 
 
 class RiskAssessment(SectionModel):
-    risks: items(Risk, 2, 5) = Field(description="integration risks beyond the P1 scenarios already listed")
+    risks: items(Risk, 1, 5) = Field(description="integration risks beyond the P1 scenarios already listed")
     contingency: Contingency
 
 

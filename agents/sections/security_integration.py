@@ -29,14 +29,14 @@ GROUPS = (
 
 
 class SecurityMiddleware(SectionModel):
-    auth_provider: ShortText = Field(description="identity provider and token type, e.g. Auth0 (OIDC), RS256 access tokens")
-    token_validation: ShortText = Field(description="e.g. verify signature via JWKS, check iss/aud/exp, 60s clock skew")
-    token_refresh: ShortText = Field(description="e.g. rotating refresh tokens, 15 min access token lifetime")
+    auth_provider: ShortText = Field(description="identity provider and token type, as the authentication section names them")
+    token_validation: ShortText = Field(description="how tokens are verified: signature source, claims checked, clock skew in seconds")
+    token_refresh: ShortText = Field(description="refresh strategy and access token lifetime, as the authentication section states them")
     rbac: ShortText = Field(description="roles and where they are enforced")
     permission_check: ShortText = Field(description="how a request's permission is checked")
-    resource_protection: ShortText = Field(description="e.g. tenant_id scoping on every query")
-    tls: ShortText = Field(description="e.g. TLS 1.3 only, HSTS max-age=31536000")
-    encryption_at_rest: ShortText = Field(description="e.g. AES-256 column encryption for tokens via KMS")
+    resource_protection: ShortText = Field(description="how records are protected: the ownership or tenant column every query is scoped by")
+    tls: ShortText = Field(description="minimum TLS version and transport headers")
+    encryption_at_rest: ShortText = Field(description="algorithm and mechanism, and which of this feature's data it covers")
     key_management: ShortText = Field(description="where keys live and rotation period; env var names only")
 
     @field_validator("*")
@@ -47,11 +47,11 @@ class SecurityMiddleware(SectionModel):
 
 class SecurityIntegration(SectionModel):
     authentication: items(AuthnItem, 1, 4) = Field(description="standard authentication items that apply")
-    authentication_specific: items(ShortText, 1, 3) = Field(description="authentication requirements specific to this feature")
+    authentication_specific: items(ShortText, 0, 3) = Field(default_factory=list, description="authentication requirements specific to this feature; empty if the standard items cover it")
     authorization: items(AuthzItem, 1, 4) = Field(description="standard authorization items that apply")
-    authorization_specific: items(ShortText, 1, 3) = Field(description="authorization requirements specific to this feature")
+    authorization_specific: items(ShortText, 0, 3) = Field(default_factory=list, description="authorization requirements specific to this feature; empty if the standard items cover it")
     data_security: items(DataItem, 1, 4) = Field(description="standard data security items that apply")
-    data_security_specific: items(ShortText, 1, 3) = Field(description="data protection requirements specific to this feature")
+    data_security_specific: items(ShortText, 0, 3) = Field(default_factory=list, description="data protection requirements specific to this feature; empty if the standard items cover it")
     middleware: SecurityMiddleware
 
     @field_validator("authentication", "authorization", "data_security")
@@ -109,4 +109,4 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
 def digest(data: SecurityIntegration) -> str:
     m = data.middleware
     specific = data.authentication_specific + data.authorization_specific + data.data_security_specific
-    return f"- auth: {m.auth_provider}; {m.token_validation}\n- authz: {m.rbac}\n- data: {m.encryption_at_rest}; keys {m.key_management}\n- specific: " + "; ".join(specific)
+    return f"- auth: {m.auth_provider}; {m.token_validation}\n- authz: {m.rbac}\n- data: {m.encryption_at_rest}; keys {m.key_management}\n- specific: " + ("; ".join(specific) or "none")

@@ -28,7 +28,7 @@ KINDS = (
 class TestingValidation(SectionModel):
     __test__ = False  # not a pytest class
 
-    unit: ShortText = Field(description="unit integration test, e.g. Adapter maps a Stripe 429 to RateLimited and retries after Retry-After")
+    unit: ShortText = Field(description="unit integration test: the component of this feature under test, the input and the asserted outcome")
     api: ShortText = Field(description="API test naming the real endpoint")
     database: ShortText = Field(description="database test naming the real table or constraint")
     end_to_end: ShortText = Field(description="one user journey through the whole integration")
@@ -41,7 +41,7 @@ class TestingValidation(SectionModel):
     @classmethod
     def _numbers(cls, value: str) -> str:
         if not re.search(r"\d", value):
-            raise ValueError(f"the performance test needs numbers (load and threshold), e.g. '200 rps for 10 min, p95 < 300ms'; got {value!r}")
+            raise ValueError(f"the performance test needs numbers: the load (rate or users, and duration) and the pass threshold; got {value!r}")
         return value
 
     @field_validator("functional", "non_functional")

@@ -115,6 +115,19 @@ def test_check_sql_that_does_not_parse_fails_without_postgresql(spec_dir, tmp_pa
     tree.assert_unchanged()
 
 
+def test_check_reports_semantic_defects(spec_dir):
+    # A contradiction between two sections (no spec.json, so no spine: statements are judged between themselves).
+    _insert_after_heading(spec_dir, "### Integration Points", "No caching is required for this feature.")
+    _insert_after_heading(spec_dir, "### Cache Integration", "Invoices are cached in Redis 7 for 60 s.")
+    result = agentspec("check", str(spec_dir), "--json", env=NO_PG)
+    assert result.code == 1, result.output
+    row = {r["name"]: r for r in json.loads(result.stdout)["checks"]}["semantic_defects"]
+    assert row["passed"] is False and len(row["findings"]) == 1
+    assert row["findings"][0]["heading"] == "Integration Architecture"
+    assert '"No caching is required for this feature."' in row["findings"][0]["message"]
+    assert "names Redis" in row["findings"][0]["message"]
+
+
 # ---------------------------------------------------------------------- eval
 
 GOOD_CASE = {"id": "ok-case", "description": "Sync Stripe invoices into Postgres"}

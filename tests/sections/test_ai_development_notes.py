@@ -72,7 +72,8 @@ def test_performance_requirements_need_numbers() -> None:
 
 def test_rejects_placeholders_and_empty_lists() -> None:
     assert_rejects(AiDevelopmentNotes, dict(DATA, must_not=["Must not call [EXTERNAL_SERVICE] directly"]), "placeholder")
-    assert_rejects(AiDevelopmentNotes, dict(DATA, common_pitfalls=["only one"]), "common_pitfalls")
+    assert_rejects(AiDevelopmentNotes, dict(DATA, common_pitfalls=[]), "common_pitfalls")
+    assert AiDevelopmentNotes.model_validate(dict(DATA, common_pitfalls=["only one"])).common_pitfalls == ["only one"]
 
 
 def test_digest_is_compact() -> None:

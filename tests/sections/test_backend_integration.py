@@ -19,7 +19,7 @@ def test_render_shape_and_typescript():
     assert code.startswith("// API integration points\nconst apiIntegration = {\n  endpoints: {")
     assert "payInvoice: {\n      method: 'POST',\n      path: '/api/v1/invoices/:invoiceId/pay'," in code
     assert "purpose: 'Create a draft invoice for the caller\\'s billing customer'" in code
-    for label in ["1. **API Endpoints**", "2. **Database Integration**", "   - **Schema Changes**: New tables",
+    for label in ["1. **API Endpoints**", "2. **Database Integration**", "   - **Schema Changes**: as the Database Integration Strategy section defines",
                   "   - **Index Requirements**:", "3. **Service Layer Integration**", "   - **Transaction Management**:",
                   "   - **Cache Integration**: getInvoice reads"]:
         assert label in md

@@ -66,7 +66,7 @@ def test_validators() -> None:
     assert_rejects(Compatibility, dict(DATA, stack=DATA["stack"] + [{"layer": "runtime", "name": "nodejs", "versions": "20"}]), "listed twice")
     assert_rejects(Compatibility, dict(DATA, stack=[e for e in DATA["stack"] if e["layer"] != "runtime"]), "runtime")
     assert_rejects(Compatibility, dict(DATA, stack=[{"layer": "framework", "name": "react", "versions": "latest"}] + DATA["stack"][1:]), "versions")
-    assert_rejects(Compatibility, dict(DATA, ios="recent versions"), "name versions")
+    assert_rejects(Compatibility, dict(DATA, ios="recent versions"), "name version numbers")
     dup = dict(DATA, polyfills=[DATA["polyfills"][0], DATA["polyfills"][0]])
     assert_rejects(Compatibility, dup, "listed twice")
 

@@ -105,8 +105,20 @@ def test_rejects_t_sql_in_rollback_and_empty_lists():
     payload["rollback"] = ["BEGIN TRANSACTION"]
     h.rejects(MODEL, payload, "T-SQL")
     payload = h.migration_payload()
+    payload["post_checks"] = []
+    h.rejects(MODEL, payload, "post_checks")
+
+
+def test_no_pre_checks_renders_a_none_line_and_still_parses():
+    """pre_checks may be empty (a migration that reads no existing data): the script
+    says so in a comment, with no empty DO block and no blank section."""
+    payload = h.migration_payload()
     payload["pre_checks"] = []
-    h.rejects(MODEL, payload, "pre_checks")
+    script, _rollback = h.blocks(h.render(section, _data(payload)), "sql")
+    assert "-- Pre-migration validation\n-- none: the migration reads no existing data\n" in script
+    assert "Pre-migration check failed" not in script
+    assert sum(1 for s in h.split_sql(script) if s.startswith("DO $$")) == 1  # the post-check only
+    h.assert_sql_parses(script, allow_do=True)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

@@ -5,33 +5,78 @@ from __future__ import annotations
 
 from agents.sections import event_integration as section
 
+from agentspec.section import RenderContext
+from agents.spine import DesignSpine
+
 from . import _data_helpers as h
 
 MODEL = section.MODEL
 
 
+def _spine(broker: bool) -> DesignSpine:
+    """A hand-built spine naming the payload's events and parties, with or without a broker."""
+    components = [{"id": n, "label": n, "kind": "service", "responsibility": "handles events"}
+                  for n in ("billing_service", "notification_worker", "ledger_sync", "webhook_receiver")]
+    if broker:
+        components.append({"id": "event_bus", "label": "Apache Kafka", "kind": "message_broker", "responsibility": "carries events"})
+    return DesignSpine.model_validate({
+        "components": components,
+        "external_systems": [{"id": "stripe_webhooks", "name": "Stripe", "direction": "inbound_webhook",
+                              "connects_to": "webhook_receiver", "purpose": "events", "auth": "signature"}],
+        "endpoints": [{"method": "POST", "path": "/api/v1/webhooks/stripe", "kind": "webhook_receiver",
+                       "caller": "stripe_webhooks", "purpose": "receive"}],
+        "events": [{"name": n, "producer": "stripe_webhooks", "consumer": "ledger_sync", "purpose": "p"}
+                   for n in ("invoice.created", "invoice.paid", "payment.failed")],
+        "failure_policy": {"retries": 8, "backoff": "exponential from 1 s", "after_retries": "dead_letter_table",
+                           "replay": "an operator re-queues failed rows"},
+    })
+
+
+def _render(data, broker: bool = True) -> str:
+    return section.render(MODEL.model_validate(data.model_dump(mode="json")),
+                          RenderContext(brief=None, sections={"design_spine": _spine(broker)}))
+
+
 def test_render_shape_and_typescript():
-    md = h.render(section, MODEL.model_validate(h.events_payload()))
+    md = _render(MODEL.model_validate(h.events_payload()))
     h.assert_section_shape("event_integration", md)
     (code,) = h.blocks(md, "typescript")
     h.assert_ts_parses(code)
     assert code.startswith("// Event-driven integration\nconst eventIntegration = {")
     for key in ["eventBus: {", "publishers: {", "subscribers: {", "billingService: {", "stripeWebhooks: {",
-                "notificationWorker: {", "errorHandling:", "\"invoice.paid\": 'billing.invoices (key: invoiceId)'"]:
+                "notificationWorker: {", "errorHandling:", "\"invoice.paid\": 'Apache Kafka topic `billing.invoices` (key: invoiceId)'"]:
         assert key in code
     assert "external: true" in code
 
 
 def test_event_definitions_are_numbered_with_producers_and_consumers():
-    md = h.render(section, MODEL.model_validate(h.events_payload()))
+    md = _render(MODEL.model_validate(h.events_payload()))
     defs = md.split("### Event Definitions")[1]
     assert "1. **invoice.created**: A draft invoice was finalized and sent to Stripe" in defs
     assert "2. **invoice.paid**" in defs and "3. **payment.failed**" in defs
     assert "   - **Producers**: `stripe_webhooks` (external)" in defs
     assert "   - **Consumers**: `notification_worker`, `ledger_sync`" in defs
     assert "`receiptUrl?: string`" in defs
-    assert "up to 8 retries with exponential backoff, then dead-letter topic `billing.invoices.dlq`" in defs
-    assert "no ordering guarantee required" in defs and "logged and dropped" in defs
+    # Retries and what follows them are the spine's failure policy, the same for every event.
+    assert defs.count("8 retries, exponential from 1 s, then dead letter table; replay: an operator re-queues failed rows") == 3
+    assert "delivery order is not guaranteed" in defs
+    assert "ordered per `invoiceId` (partition key)" in defs
+
+
+def test_without_a_broker_there_are_no_topics_and_the_webhook_is_the_transport():
+    md = _render(MODEL.model_validate(h.events_payload()), broker=False)
+    assert "provider: 'none (no message broker)'" in md and "topics:" not in md
+    assert "**Transport**: webhook to `POST /api/v1/webhooks/stripe`, stored before it is processed" in md
+    assert "partition key" not in md
+
+
+def test_cross_checks_hold_the_section_to_the_spine():
+    data = MODEL.model_validate(h.events_payload())
+    assert section.cross_checks(data, {"design_spine": _spine(True)}) == []
+    problems = section.cross_checks(data, {"design_spine": _spine(False)})
+    assert any("has topic 'billing.invoices', but the design has no message broker" in p for p in problems)
+    spine = _spine(True).model_copy(update={"events": _spine(True).events[:1]})
+    assert any("event invoice.paid is not in the design spine" in p for p in section.cross_checks(data, {"design_spine": spine}))
 
 
 def test_event_without_consumer_renders_a_sentence():
@@ -43,7 +88,7 @@ def test_event_without_consumer_renders_a_sentence():
 
 def test_digest_and_prompt():
     text = section.digest(MODEL.model_validate(h.events_payload()))
-    assert "- invoice.paid on billing.invoices (eventId uuid, occurredAt datetime, invoiceId uuid" in text
+    assert "- invoice.paid on billing.invoices (eventId string, occurredAt datetime, invoiceId uuid" in text
     assert section.event_names(MODEL.model_validate(h.events_payload())) == {"invoice.created", "invoice.paid", "payment.failed"}
     prompt = h.prompt_text("event_integration")
     assert "external true" in prompt and "ordering_key" in prompt
@@ -71,9 +116,9 @@ def test_rejects_defined_event_without_publisher_or_subscriber():
 def test_topics_come_from_the_events():
     data = MODEL.model_validate(h.events_payload())
     assert section.topics(data) == ["billing.invoices", "billing.payments"]
-    (code,) = h.blocks(h.render(section, data), "typescript")
+    (code,) = h.blocks(_render(data), "typescript")
     assert "topics: [\n      'billing.invoices',\n      'billing.payments'\n    ]" in code
-    assert "`eventId: uuid`, `occurredAt: datetime`, `invoiceId: uuid`" in h.render(section, data)
+    assert "`eventId: string`, `occurredAt: datetime`, `invoiceId: uuid`" in _render(data)
 
 
 def test_rejects_bad_ordering_key_and_topic_names():

@@ -110,4 +110,17 @@ def test_other_validators() -> None:
     bad = copy.deepcopy(DATA)
     bad["existing_patterns"][0]["modifications"] = "Major"
     assert_rejects(Reusability, bad, "modifications")
-    assert_rejects(Reusability, dict(DATA, refactorings=[]), "refactorings")
+    assert_rejects(Reusability, dict(DATA, new_components=[]), "new_components")
+    assert_rejects(Reusability, dict(DATA, knowledge=[]), "knowledge")
+
+
+def test_no_existing_patterns_or_refactorings_render_a_none_line() -> None:
+    """Without a codebase there may be nothing known to reuse or refactor: each part
+    says so in one line instead of inventing an entry or leaving the heading empty."""
+    md = check_rendered(section, Reusability.model_validate(dict(DATA, existing_patterns=[], refactorings=[])))
+    reuse = md.split("### Existing Patterns to Reuse", 1)[1].split("### New Reusable Components", 1)[0]
+    assert "- None identified: no existing pattern is known to fit this feature." in reuse
+    assert "**Pattern/Component**" not in md
+    refactor = md.split("### Refactoring Opportunities", 1)[1]
+    assert "- None identified: no existing code is known to need refactoring for this feature." in refactor
+    assert "**Current issue**" not in md

@@ -53,4 +53,14 @@ def test_validators() -> None:
     leaked = dict(MIDDLEWARE, key_management="api_key: sk_live_51Habc123XYZ")
     assert_rejects(SecurityIntegration, dict(DATA, middleware=leaked), "never put secrets")
     assert_rejects(SecurityIntegration, dict(DATA, middleware=dict(MIDDLEWARE, auth_provider="[AUTH_PROVIDER]")), "placeholder")
-    assert_rejects(SecurityIntegration, dict(DATA, authentication_specific=[]), "authentication_specific")
+    assert_rejects(SecurityIntegration, dict(DATA, authentication=[]), "authentication")
+
+
+def test_empty_specific_lists_render_only_the_standard_items() -> None:
+    """A group whose standard items cover the feature has no specific requirement: its
+    checklist holds just the selected standard items, never an empty list."""
+    data = dict(DATA, authentication_specific=[], authorization_specific=[], data_security_specific=[])
+    md = check_rendered(section, SecurityIntegration.model_validate(data))
+    assert "1. **Authentication Security**\n   - [ ] JWT token validation\n   - [ ] Session management\n\n2. **Authorization Security**" in md
+    assert "Stripe-Signature" not in md
+    assert "- specific: none" in section.digest(SecurityIntegration.model_validate(data))

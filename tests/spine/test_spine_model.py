@@ -1,0 +1,57 @@
+"""The design spine model: closed over its own names, and applicability computed from it."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from agents.spine import DesignSpine, applies, slice_digest
+
+
+def test_a_closed_spine_validates(spine):
+    assert [e.table for e in spine.entities] == ["received_events", "synced_records"]
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    (("endpoints", 1, "caller"), "admin", "caller is 'admin', which the design does not define"),
+    (("surfaces", 0, "role"), "admin", "role is 'admin'"),
+    (("surfaces", 0, "endpoint"), "/api/v1/elsewhere", "a GET endpoint path"),
+    (("events", 0, "consumer"), "provider", "consumer is 'provider'"),
+    (("entities", 0, "owner"), "nobody", "owner is 'nobody'"),
+    (("failure_policy", "after_retries"), "dead_letter_queue", "no message_broker component"),
+])
+def test_a_name_the_spine_does_not_define_is_refused(spine_data, path, value, message):
+    target = spine_data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(ValidationError, match=message):
+        DesignSpine.model_validate(spine_data)
+
+
+def test_not_needed_cannot_contradict_the_design(spine_data):
+    spine_data["not_needed"].append({"what": "events", "reason": "handled by the receiver directly"})
+    with pytest.raises(ValidationError, match="not_needed says events"):
+        DesignSpine.model_validate(spine_data)
+
+
+def test_lists_may_be_empty(spine_data):
+    for key in ("external_systems", "events", "roles", "settings", "surfaces", "limits", "not_needed"):
+        spine_data[key] = []
+    spine_data["endpoints"] = []
+    spine = DesignSpine.model_validate(spine_data)
+    assert applies(spine, "events") == (False, "the design has no events: no component emits or handles one")
+
+
+def test_applicability_uses_the_spines_own_reason(spine):
+    assert applies(spine, "message_broker") == (False, "a table and a worker carry the load")
+    assert applies(spine, "events") == (True, "")
+    assert applies(spine, "user_interface") == (True, "")
+    assert applies(None, "cache") == (True, "")  # no spine: nothing was decided, everything applies
+
+
+def test_a_slice_holds_only_its_parts_and_what_the_design_leaves_out(spine):
+    text = slice_digest(spine, ("entities",))
+    assert "received_events" in text and "unique provider_event_id" in text
+    assert "POST /api/v1/webhooks/provider" not in text
+    assert "Not in this design (do not add):" in text and "cache" in text and "message broker" in text
