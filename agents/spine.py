@@ -9,7 +9,9 @@ Sections elaborate the spine and never re-decide it:
   infrastructure the spine lacks (agents/spine_gate.py);
 - the values it fixes (retries, what happens after them, limits) are rendered from it.
 
-Lists may be empty: no minimum length forces an item into existence."""
+Lists may be empty: no minimum length forces an item into existence. Every key
+is required all the same: a grammar-constrained model skips optional keys, and a
+spine that never considered its tables is not a decision that there are none."""
 
 from __future__ import annotations
 
@@ -60,15 +62,15 @@ class Entity(SectionModel):
     change: Literal["new", "altered", "referenced"] = Field(
         description="new table; existing table this feature alters; or existing table it only reads or references")
     key: Ident = Field(description="primary key column")
-    unique: items(Ident, 0, 3) = Field(default_factory=list, description="columns that must be unique, such as a provider's id")
-    money: Money = Field("none", description="how amounts are stored, if the table holds money")
+    unique: items(Ident, 0, 3) = Field(description="columns that must be unique, such as a provider's id")
+    money: Money = Field(description="how amounts are stored, if the table holds money")
     owner: Ident = Field(description="id of the component that writes it")
 
 
 class Endpoint(SectionModel):
     method: HttpMethod
     path: ApiPath = Field(description="versioned path with :param segments")
-    kind: EndpointKind = "rest"
+    kind: EndpointKind
     caller: Ident = Field(description="a role name, an external system id, or a component id")
     purpose: ShortText
 
@@ -120,16 +122,16 @@ class Omission(SectionModel):
 
 class DesignSpine(SectionModel):
     components: items(Component, 1, 8)
-    external_systems: items(ExternalSystem, 0, 3) = Field(default_factory=list)
-    entities: items(Entity, 0, 5) = Field(default_factory=list)
-    endpoints: items(Endpoint, 0, 6) = Field(default_factory=list)
-    events: items(Event, 0, 5) = Field(default_factory=list)
-    roles: items(Role, 0, 3) = Field(default_factory=list)
-    settings: items(Setting, 0, 6) = Field(default_factory=list)
-    surfaces: items(Surface, 0, 2) = Field(default_factory=list)
+    external_systems: items(ExternalSystem, 0, 3)
+    entities: items(Entity, 0, 5)
+    endpoints: items(Endpoint, 0, 6)
+    events: items(Event, 0, 5)
+    roles: items(Role, 0, 3)
+    settings: items(Setting, 0, 6)
+    surfaces: items(Surface, 0, 2)
     failure_policy: FailurePolicy
-    limits: items(Limit, 0, 4) = Field(default_factory=list)
-    not_needed: items(Omission, 0, 8) = Field(default_factory=list)
+    limits: items(Limit, 0, 4)
+    not_needed: items(Omission, 0, 8)
 
     @model_validator(mode="after")
     def _closed(self) -> "DesignSpine":

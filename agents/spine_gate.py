@@ -77,8 +77,8 @@ def infrastructure_outside(markdown: str, spine: DesignSpine) -> list[OutsideNam
     found: list[OutsideName] = []
     seen: set[str] = set()
     for line in markdown.splitlines():
-        if _NOT_APPLICABLE.match(line):
-            continue  # the section's own one-line "not applicable" statement
+        if _NOT_APPLICABLE.match(line) or line.lstrip().startswith("#"):
+            continue  # the one-line "not applicable" statement, and the template's own headings
         for sentence in _sentences(line):
             if _NEGATION.search(sentence):
                 continue  # "no Redis is needed" says the spine's decision, it does not contradict it

@@ -74,8 +74,10 @@ def run_eval_command(
 
 
 def _print_summary(result: dict, report_dir: Path, console: Console) -> None:
+    from evals.checks.semantic import defect_count
+
     table = Table(title=f"agentspec eval ({result['mode']})")
-    for column in ("case", "status", "judge", "Δ judge", "checks failed", "tokens", "time s"):
+    for column in ("case", "status", "judge", "Δ judge", "defects", "checks failed", "tokens", "time s"):
         table.add_column(column)
     comp_cases = (result.get("comparison") or {}).get("cases") or {}
     for case in result["cases"]:
@@ -83,8 +85,9 @@ def _print_summary(result: dict, report_dir: Path, console: Console) -> None:
         delta = ((comp_cases.get(case["id"]) or {}).get("judge_mean") or {}).get("delta")
         failed = sum(1 for c in case.get("checks") or [] if not c["passed"])
         usage = case.get("usage") or {}
+        defects = defect_count(case.get("checks") or [])
         table.add_row(case["id"], case["status"], "–" if judge is None else f"{judge:.2f}",
-                      "–" if delta is None else f"{delta:+.2f}", str(failed),
+                      "–" if delta is None else f"{delta:+.2f}", "–" if defects is None else str(defects), str(failed),
                       f"{usage.get('input_tokens', 0) + usage.get('output_tokens', 0):,}",
                       f"{usage.get('case_wall_s') or 0:.1f}")
     console.print(table)

@@ -213,7 +213,7 @@ def _score_dict(score: Any) -> dict[str, Any]:
     environmental = not score.passed and not score.findings and any("not installed" in d for d in score.details)
     return {"name": score.name, "value": 1.0 if environmental else score.value,
             "passed": score.passed or environmental, "skipped": score.skipped or environmental,
-            "environmental": environmental, "details": score.details[:12]}
+            "environmental": environmental, "details": score.details[:12], "findings": len(score.findings)}
 
 
 def _unit_dict(unit: UnitScore) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.checks.semantic import defect_count
+
 PALETTE = {"current": "#2f6fdf", "baseline": "#b7c3d6", "input": "#5b8def", "output": "#f2a33a",
            "pass": "#1f9d55", "fail": "#d64545", "skip": "#9aa5b1"}
 
@@ -45,6 +47,12 @@ def _delta(value: float | None, digits: int = 2) -> str:
     if abs(value) < 10 ** -digits / 2:
         return "±0"
     return f"{value:+.{digits}f}"
+
+
+def _defects(case: dict[str, Any]) -> str:
+    """The case's semantic-defect count (evals/checks/semantic.py), shown next to the judge."""
+    count = defect_count(case.get("checks") or [])
+    return "–" if count is None else str(count)
 
 
 def _case_map(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -94,15 +102,15 @@ def render_markdown(report: dict[str, Any]) -> str:
     if jm.get("regressed"):
         lines += ["", f"**Judge regression**: mean dropped by {jm.get('drop')} (> {jm.get('threshold')})."]
 
-    lines += ["", "## Cases", "", "| case | status | judge | Δ | calls | tokens in/out | cost $ | time s | spec |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "## Cases", "", "| case | status | judge | Δ | defects | calls | tokens in/out | cost $ | time s | spec |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     cmap = _case_map(report)
     for case in report.get("cases", []):
         u = case.get("usage") or {}
         d = (cmap.get(case["id"]) or {}).get("judge_mean") or {}
         lines.append(
             f"| {case['id']} | {case['status']} | {_num((case.get('judge') or {}).get('mean'))} | {_delta(d.get('delta'))} "
-            f"| {u.get('calls', 0)} | {u.get('input_tokens', 0):,}/{u.get('output_tokens', 0):,} "
+            f"| {_defects(case)} | {u.get('calls', 0)} | {u.get('input_tokens', 0):,}/{u.get('output_tokens', 0):,} "
             f"| {_num(u.get('cost_usd'), 4)} | {_num(u.get('case_wall_s'), 1)} | [spec]({case['spec']}) |"
         )
 
@@ -370,7 +378,8 @@ def _families_matrix(report: dict[str, Any]) -> str:
 
 def _cases_table(report: dict[str, Any]) -> str:
     cmap = _case_map(report)
-    head = ("<tr><th>case</th><th>status</th><th class='num'>judge</th><th class='num'>Δ</th><th class='num'>failed sections</th>"
+    head = ("<tr><th>case</th><th>status</th><th class='num'>judge</th><th class='num'>Δ</th><th class='num'>defects</th>"
+            "<th class='num'>failed sections</th>"
             "<th class='num'>LLM calls</th><th class='num'>tokens in</th><th class='num'>tokens out</th><th class='num'>cost $</th>"
             "<th class='num'>time s</th><th>spec</th></tr>")
     rows = []
@@ -380,7 +389,7 @@ def _cases_table(report: dict[str, Any]) -> str:
         rows.append(
             f'<tr><td><a href="#case-{_esc(case["id"])}">{_esc(case["id"])}</a></td><td>{_status_html(case["status"])}</td>'
             f'<td class="num">{_num((case.get("judge") or {}).get("mean"))}</td><td class="num">{_delta_html(d)}</td>'
-            f'<td class="num">{len(case.get("failed_sections") or [])}</td>'
+            f'<td class="num">{_defects(case)}</td><td class="num">{len(case.get("failed_sections") or [])}</td>'
             f'<td class="num">{u.get("calls", 0)}</td><td class="num">{u.get("input_tokens", 0):,}</td>'
             f'<td class="num">{u.get("output_tokens", 0):,}</td><td class="num">{u.get("cost_usd", 0):.4f}</td>'
             f'<td class="num">{_num(u.get("case_wall_s"), 1)}</td>'

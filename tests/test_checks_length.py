@@ -26,3 +26,13 @@ def test_custom_bounds_flag_long_sections():
 
 def test_fence_lines_do_not_count():
     assert word_count("one two\n```sql\nSELECT 1;\n```\n") == 4
+
+
+def test_a_section_that_does_not_apply_is_not_too_short():
+    from evals.checks.length import check_length_bounds
+    from evals.spec_document import SpecDocument
+
+    text = "# T\n\n## Event-Driven Integration\n\n### Event Architecture\n\nNot applicable: the design has no events.\n"
+    assert check_length_bounds(SpecDocument.from_markdown(text)).passed
+    short = "# T\n\n## Event-Driven Integration\n\n### Event Architecture\n\nSome events.\n"
+    assert not check_length_bounds(SpecDocument.from_markdown(short)).passed

@@ -66,13 +66,15 @@ def render(data: AiDevelopmentNotes, ctx: RenderContext) -> str:
             field("Performance Requirements", data.performance_requirements),
         ]),
         "### Agent Collaboration",
-        agent_collaboration(ctx.registry, brief.complexity),
+        agent_collaboration(ctx.registry, brief.complexity,
+                            frozenset(sid for sid, status in ctx.statuses.items() if status == "not_applicable")),
     )
 
 
-def agent_collaboration(specs: tuple[SectionSpec, ...], complexity: str) -> str:
-    """Best agent, token estimate and parallelism, computed from the registry."""
-    drafted = [s for s in specs if s.needs_llm]
+def agent_collaboration(specs: tuple[SectionSpec, ...], complexity: str, skipped: frozenset[str] = frozenset()) -> str:
+    """Best agent, token estimate and parallelism, computed from the registry;
+    sections the design has no use for (`skipped`) are not drafted, so not counted."""
+    drafted = [s for s in specs if s.needs_llm and s.id not in skipped]
     if not drafted:
         return "\n".join([
             field("Best Agent for Task", "implementation-specialist for the service clients and integration code"),

@@ -448,16 +448,32 @@ def websocket_client(spec: WebSocketSpec) -> str:
     ])
 
 
+def _transport_decision(spec: GraphQLSpec | WebSocketSpec, capability: str, ctx: RenderContext) -> tuple[bool, str]:
+    """Whether a transport is used is the design spine's decision; the model's flag
+    only counts when there is no spine."""
+    from agents.spine import SPINE_ID, applies
+
+    spine = ctx.sections.get(SPINE_ID)
+    if spine is None:
+        return spec.applicable, _sentence(spec.reason or "")
+    used, reason = applies(spine, capability)
+    return used, _sentence(reason)
+
+
 def render(data: ApiSpecifications, ctx: RenderContext) -> str:
+    gql_used, gql_reason = _transport_decision(data.graphql, "graphql", ctx)
+    ws_used, ws_reason = _transport_decision(data.websocket, "websocket", ctx)
     graphql = (
         fence("typescript", graphql_client(data.graphql, data.rest))
-        if data.graphql.applicable
-        else f"GraphQL is not used by this feature: {_sentence(data.graphql.reason or '')}"
+        if gql_used and data.graphql.applicable
+        else f"Not applicable: {gql_reason}" if not gql_used
+        else "Not drafted: the design spine has a GraphQL endpoint, but this section describes no GraphQL operation."
     )
     websocket = (
         fence("typescript", websocket_client(data.websocket))
-        if data.websocket.applicable
-        else f"WebSocket is not used by this feature: {_sentence(data.websocket.reason or '')}"
+        if ws_used and data.websocket.applicable
+        else f"Not applicable: {ws_reason}" if not ws_used
+        else "Not drafted: the design spine has a WebSocket endpoint, but this section describes no WebSocket client."
     )
     return join_blocks(
         "## API Integration Specifications",
@@ -517,7 +533,7 @@ def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 -
     problems = [f"method {m.name} calls {m.http_method} {m.path}, which the design spine does not define; use only: {listing}"
                 for m in data.rest.methods if (m.http_method, m.path) not in known]
     for spec, capability in ((data.graphql, "graphql"), (data.websocket, "websocket")):
-        if spec.applicable and not has(spine, capability):
-            problems.append(f"{capability} is marked applicable, but the design spine has no {capability} endpoint; "
-                            "set applicable to false")
+        # Marked applicable without the spine is ignored by render(); the spine having it but the section not is a gap.
+        if has(spine, capability) and not spec.applicable:
+            problems.append(f"the design spine has a {capability} endpoint; describe it and set applicable to true")
     return problems

@@ -31,6 +31,7 @@ from evals.checks.length import check_length_bounds, make_length_check
 from evals.checks.mermaid import check_mermaid
 from evals.checks.placeholders import check_placeholders
 from evals.checks.score import DOCUMENT, Check, Finding, Score
+from evals.checks.semantic import check_semantic
 from evals.checks.sql import check_sql
 from evals.checks.template import canonical_h2
 from evals.checks.traceability import check_p1_traceability
@@ -51,6 +52,9 @@ CHECKS: dict[str, Check] = {
     "erd_ddl_orm": check_erd_ddl_orm,
     "example_endpoints": check_example_endpoints,
     "event_flow": check_event_flow,
+    # Semantic defects: names outside the design spine, contradictions between
+    # sections, and sections whose content disagrees with whether they apply.
+    "semantic_defects": check_semantic,
     "expectations": check_expectations,
 }
 
@@ -126,6 +130,7 @@ __all__ = [
     "check_mermaid",
     "check_p1_traceability",
     "check_placeholders",
+    "check_semantic",
     "check_sql",
     "failures_by_heading",
     "make_length_check",

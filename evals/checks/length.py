@@ -35,6 +35,12 @@ DEFAULT_BOUNDS: dict[str, tuple[int, int]] = {
 }
 
 
+def _not_applicable(markdown: str) -> bool:
+    """A section the design has no use for says so in one line per heading: short on purpose."""
+    body = [ln.strip() for ln in markdown.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(body) and all(ln.startswith("Not applicable:") for ln in body)
+
+
 def word_count(markdown: str) -> int:
     return sum(len(line.split()) for line in markdown.splitlines() if not line.lstrip().startswith(("```", "~~~")))
 
@@ -53,7 +59,7 @@ def check_length_bounds(
     for heading, text in sections:
         low, high = bounds.get(canonical_h2(heading.text), (DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS))
         words = word_count(text)
-        if words < low:
+        if words < low and not _not_applicable(text):
             findings.append(
                 Finding(heading.text, f"section has {words} words, fewer than the minimum {low}", heading.line)
             )
