@@ -36,8 +36,10 @@ Unit = Literal["ms", "s", "min", "h", "d", "count", "requests_per_s", "requests_
 Capability = Literal["user_interface", "mobile_clients", "cache", "message_broker", "events", "graphql", "websocket",
                      "database", "data_migration", "identity_provider"]
 EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$")]
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
-Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")]
+# Bounded repetitions: llama.cpp's grammar ignores maxLength beside a pattern, and an
+# unbounded `[a-z0-9_]*` let the 1.5B model loop "1_1_1_…" until the token limit.
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}([.][a-z][a-z0-9_]{0,30}){1,3}$")]
+Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}:[a-z][a-z0-9_]{0,30}$")]
 
 
 class Component(SectionModel):
@@ -134,6 +136,25 @@ class DesignSpine(SectionModel):
     not_needed: items(Omission, 0, 8)
 
     @model_validator(mode="after")
+    def _complete(self) -> "DesignSpine":
+        """What an answer implies is completed by code instead of paid for with a re-ask:
+        a key listed as unique, a page's GET endpoint missing from the list, a dead-letter
+        queue without a broker (the failed work waits in a table), a not_needed entry the
+        design itself contradicts."""
+        for entity in self.entities:
+            entity.unique = [c for c in entity.unique if c != entity.key]
+        listed = {(e.method, e.path) for e in self.endpoints}
+        for surface in self.surfaces:
+            if ("GET", surface.endpoint) not in listed and len(self.endpoints) < 8:
+                self.endpoints.append(Endpoint(method="GET", path=surface.endpoint, kind="rest", caller=surface.role,
+                                               purpose=f"the data {surface.name} shows"))
+                listed.add(("GET", surface.endpoint))
+        if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
+            self.failure_policy.after_retries = "dead_letter_table"
+        self.not_needed = [o for o in self.not_needed if not has(self, o.what)]
+        return self
+
+    @model_validator(mode="after")
     def _closed(self) -> "DesignSpine":
         _unique([c.id for c in self.components] + [x.id for x in self.external_systems], "component or external system id")
         _unique([e.table for e in self.entities], "table")
@@ -150,8 +171,6 @@ class DesignSpine(SectionModel):
             _known(x.connects_to, components, f"external system {x.id}'s connects_to")
         for entity in self.entities:
             _known(entity.owner, components, f"table {entity.table}'s owner")
-            if entity.key in entity.unique:
-                raise ValueError(f"table {entity.table}: its key {entity.key} is unique already; list other columns in unique")
         for endpoint in self.endpoints:
             _known(endpoint.caller, roles | externals | components, f"endpoint {endpoint.method} {endpoint.path}'s caller")
         for event in self.events:
@@ -161,13 +180,6 @@ class DesignSpine(SectionModel):
         for surface in self.surfaces:
             _known(surface.endpoint, gets, f"surface {surface.name!r}'s endpoint (a GET endpoint path)")
             _known(surface.role, roles, f"surface {surface.name!r}'s role")
-        if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
-            raise ValueError("failure_policy.after_retries is dead_letter_queue but there is no message_broker component; "
-                             "use dead_letter_table, or add the broker the feature really needs")
-        for omission in self.not_needed:
-            if has(self, omission.what):
-                raise ValueError(f"not_needed says {omission.what} is not needed, but the design uses it; "
-                                 "remove the entry or the part that uses it")
         return self
 
 

@@ -27,6 +27,7 @@ def _spine(broker: bool) -> DesignSpine:
                        "caller": "stripe_webhooks", "purpose": "receive"}],
         "events": [{"name": n, "producer": "stripe_webhooks", "consumer": "ledger_sync", "purpose": "p"}
                    for n in ("invoice.created", "invoice.paid", "payment.failed")],
+        "entities": [], "roles": [], "settings": [], "surfaces": [], "limits": [], "not_needed": [],
         "failure_policy": {"retries": 8, "backoff": "exponential from 1 s", "after_retries": "dead_letter_table",
                            "replay": "an operator re-queues failed rows"},
     })

@@ -23,7 +23,7 @@ SPINE = {
     ],
     "endpoints": [
         {"method": "POST", "path": "/api/v1/webhooks/provider", "kind": "webhook_receiver", "caller": "provider", "purpose": "receive"},
-        {"method": "GET", "path": "/api/v1/sync-status", "caller": "sync_viewer", "purpose": "status page data"},
+        {"method": "GET", "path": "/api/v1/sync-status", "kind": "rest", "caller": "sync_viewer", "purpose": "status page data"},
     ],
     "events": [{"name": "record.updated", "producer": "provider", "consumer": "sync_worker", "purpose": "a record changed"}],
     "roles": [{"name": "sync_viewer", "who": "operations staff", "permissions": ["read:sync_status"]}],

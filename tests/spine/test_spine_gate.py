@@ -26,7 +26,7 @@ def test_infrastructure_the_spine_has_is_allowed(spine_data):
 def test_endpoints_are_matched_whatever_the_parameter_spelling(spine_data):
     from agents.spine import DesignSpine
 
-    spine_data["endpoints"].append({"method": "GET", "path": "/api/v1/records/:recordId", "caller": "sync_viewer", "purpose": "one"})
+    spine_data["endpoints"].append({"method": "GET", "path": "/api/v1/records/:recordId", "kind": "rest", "caller": "sync_viewer", "purpose": "one"})
     spine = DesignSpine.model_validate(spine_data)
     text = "fetch(`${base}/api/v1/records/${id}`)\nGET /api/v1/records/{recordId}\nPOST /api/v1/records/:id/refund"
     assert [o.name for o in endpoints_outside(text, spine)] == ["/api/v1/records/:id/refund"]
