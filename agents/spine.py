@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from agentspec.section import Ident, SectionModel, ShortText, items
-from agents.sections.backend_integration import ApiPath, HttpMethod
+from agents.sections.backend_integration import ApiPath as _ApiPath
+from agents.sections.backend_integration import HttpMethod
 
 SPINE_ID = "design_spine"
 
@@ -35,6 +36,14 @@ AfterRetries = Literal["dead_letter_table", "dead_letter_queue", "alert_and_keep
 Unit = Literal["ms", "s", "min", "h", "d", "count", "requests_per_s", "requests_per_min", "percent", "MB", "rows"]
 Capability = Literal["user_interface", "mobile_clients", "cache", "message_broker", "events", "graphql", "websocket",
                      "database", "data_migration", "identity_provider"]
+def _versioned(path: object) -> object:
+    """`/webhooks/provider` -> `/api/v1/webhooks/provider`: every path of ours is versioned."""
+    if isinstance(path, str) and path.strip().startswith("/") and not path.strip().startswith("/api/v"):
+        return "/api/v1" + path.strip()
+    return path
+
+
+ApiPath = Annotated[_ApiPath, BeforeValidator(_versioned)]
 EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$")]
 # Bounded repetitions: llama.cpp's grammar ignores maxLength beside a pattern, and an
 # unbounded `[a-z0-9_]*` let the 1.5B model loop "1_1_1_…" until the token limit.
@@ -73,7 +82,7 @@ class Endpoint(SectionModel):
     method: HttpMethod
     path: ApiPath = Field(description="versioned path with :param segments")
     kind: EndpointKind
-    caller: Ident = Field(description="a role name, an external system id, or a component id")
+    caller: Ident = Field(description="a role name, an external system id, or a component id")  # not checked: a person or a timer may call
     purpose: ShortText
 
 
@@ -137,15 +146,37 @@ class DesignSpine(SectionModel):
 
     @model_validator(mode="after")
     def _complete(self) -> "DesignSpine":
-        """What an answer implies is completed by code instead of paid for with a re-ask:
-        a key listed as unique, a page's GET endpoint missing from the list, a dead-letter
-        queue without a broker (the failed work waits in a table), a not_needed entry the
-        design itself contradicts."""
+        """What an answer implies is completed by code instead of paid for with a re-ask
+        (a 1.5B model rarely fixes a cross-reference when re-asked): a component the
+        answer names but did not list, a page's role or GET endpoint, a key listed as
+        unique, duplicates, a dead-letter queue without a broker (the failed work waits
+        in a table), and a not_needed entry the design itself contradicts."""
+        self._dedupe()
+        parties = {c.id for c in self.components} | {x.id for x in self.external_systems}
+
+        def component(ident: str, kind: str, why: str) -> None:
+            if ident not in parties and len(self.components) < 8:
+                self.components.append(Component(id=ident, label=ident.replace("_", " ").title(), kind=kind,  # type: ignore[arg-type]
+                                                 responsibility=why))
+                parties.add(ident)
+
+        for x in self.external_systems:
+            component(x.connects_to, "service", f"talks to {x.name}")
         for entity in self.entities:
-            entity.unique = [c for c in entity.unique if c != entity.key]
+            component(entity.owner, "service", f"writes {entity.table}")
+            entity.unique = [c for c in dict.fromkeys(entity.unique) if c != entity.key]
+        for event in self.events:
+            component(event.producer, "service", f"emits {event.name}")
+            component(event.consumer, "worker", f"handles {event.name}")
+        roles = {r.name for r in self.roles}
+        for surface in self.surfaces:
+            if surface.role not in roles and len(self.roles) < 3:
+                self.roles.append(Role(name=surface.role, who=f"the people who use the {surface.name}",
+                                       permissions=[f"read:{_snake(surface.name)}"]))
+                roles.add(surface.role)
         listed = {(e.method, e.path) for e in self.endpoints}
         for surface in self.surfaces:
-            if ("GET", surface.endpoint) not in listed and len(self.endpoints) < 8:
+            if ("GET", surface.endpoint) not in listed and len(self.endpoints) < 6:
                 self.endpoints.append(Endpoint(method="GET", path=surface.endpoint, kind="rest", caller=surface.role,
                                                purpose=f"the data {surface.name} shows"))
                 listed.add(("GET", surface.endpoint))
@@ -153,6 +184,29 @@ class DesignSpine(SectionModel):
             self.failure_policy.after_retries = "dead_letter_table"
         self.not_needed = [o for o in self.not_needed if not has(self, o.what)]
         return self
+
+    def _dedupe(self) -> None:
+        """A repeated item is the same decision said twice: keep the first."""
+        def first(items: list, key: Callable) -> list:  # type: ignore[type-arg]
+            seen: set[str] = set()
+            kept = []
+            for item in items:
+                k = key(item).lower()
+                if k not in seen:
+                    seen.add(k)
+                    kept.append(item)
+            return kept
+
+        self.components = first(self.components, lambda c: c.id)
+        taken = {c.id for c in self.components}
+        self.external_systems = first([x for x in self.external_systems if x.id not in taken], lambda x: x.id)
+        self.entities = first(self.entities, lambda e: e.table)
+        self.endpoints = first(self.endpoints, lambda e: f"{e.method} {e.path}")
+        self.events = first(self.events, lambda e: e.name)
+        self.roles = first(self.roles, lambda r: r.name)
+        self.settings = first(self.settings, lambda s: s.name)
+        self.limits = first(self.limits, lambda lim: lim.name)
+        self.not_needed = first(self.not_needed, lambda o: o.what)
 
     @model_validator(mode="after")
     def _closed(self) -> "DesignSpine":
@@ -171,8 +225,6 @@ class DesignSpine(SectionModel):
             _known(x.connects_to, components, f"external system {x.id}'s connects_to")
         for entity in self.entities:
             _known(entity.owner, components, f"table {entity.table}'s owner")
-        for endpoint in self.endpoints:
-            _known(endpoint.caller, roles | externals | components, f"endpoint {endpoint.method} {endpoint.path}'s caller")
         for event in self.events:
             _known(event.producer, components | externals, f"event {event.name}'s producer")
             _known(event.consumer, components, f"event {event.name}'s consumer")
@@ -181,6 +233,12 @@ class DesignSpine(SectionModel):
             _known(surface.endpoint, gets, f"surface {surface.name!r}'s endpoint (a GET endpoint path)")
             _known(surface.role, roles, f"surface {surface.name!r}'s role")
         return self
+
+
+def _snake(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:30] or "page"
 
 
 def _unique(values: list[str], what: str) -> None:

@@ -62,3 +62,24 @@ def test_the_system_landscape_renders_the_spine(spine_data):
     assert "| `received_events` | new | id | provider_event_id |" in text
     assert "`GET /api/v1/sync-status`" in text
     assert "message broker: a table and a worker carry the load" in text
+
+
+def test_the_gate_rejects_a_section_that_names_what_the_spine_lacks(spine_data):
+    from agents.nodes import _check_section, _task
+
+    state = _state(spine_data)
+    data = {"endpoints": [{"id": "receiveWebhook", "method": "POST", "path": "/api/v1/webhooks/provider",
+                           "purpose": "receive the provider's deliveries", "integration": "webhook receiver",
+                           "dependencies": ["received_events"]},
+                          {"id": "deleteRecord", "method": "DELETE", "path": "/api/v1/records/:recordId",
+                           "purpose": "delete one record", "integration": "synchronous REST", "dependencies": ["synced_records"]}],
+            "migration_strategy": "Expand and contract; new tables ship first.",
+            "index_requirements": "received_events.provider_event_id is unique.",
+            "relationship_management": "No foreign keys cross services.",
+            "business_logic": "The worker publishes each change to Apache Kafka for other teams.",
+            "transaction_management": "One transaction per event."}
+    failures = _check_section(_task(state, "backend_integration"), "backend_integration", data)
+    text = "\n".join(failures)
+    assert "names Apache Kafka, which the design spine does not include" in text
+    assert "endpoint deleteRecord is DELETE /api/v1/records/:recordId, which the design spine does not define" in text
+    assert "the design spine's endpoint GET /api/v1/sync-status is missing" in text

@@ -13,10 +13,8 @@ def test_a_closed_spine_validates(spine):
 
 
 @pytest.mark.parametrize(("path", "value", "message"), [
-    (("endpoints", 1, "caller"), "admin", "caller is 'admin', which the design does not define"),
-    (("surfaces", 0, "role"), "admin", "role is 'admin'"),
     (("events", 0, "consumer"), "provider", "consumer is 'provider'"),
-    (("entities", 0, "owner"), "nobody", "owner is 'nobody'"),
+    (("external_systems", 0, "connects_to"), "provider", "connects_to is 'provider'"),
 ])
 def test_a_name_the_spine_does_not_define_is_refused(spine_data, path, value, message):
     target = spine_data
@@ -32,8 +30,14 @@ def test_what_an_answer_implies_is_completed_by_code(spine_data):
     spine_data["entities"][0]["unique"].append("id")  # its key
     spine_data["surfaces"][0]["endpoint"] = "/api/v1/sync-status/summary"  # not listed
     spine_data["failure_policy"]["after_retries"] = "dead_letter_queue"  # no broker
+    spine_data["surfaces"][0]["role"] = "auditor"  # no such role
+    spine_data["entities"][1]["owner"] = "reconciler"  # no such component
+    spine_data["endpoints"][0]["path"] = "/webhooks/provider"  # unversioned
+    spine_data["events"].append(dict(spine_data["events"][0]))  # said twice
     spine = DesignSpine.model_validate(spine_data)
     assert [o.what for o in spine.not_needed] == ["message_broker"]
+    assert "auditor" in {r.name for r in spine.roles} and "reconciler" in {c.id for c in spine.components}
+    assert spine.endpoints[0].path == "/api/v1/webhooks/provider" and len(spine.events) == 1
     assert spine.entities[0].unique == ["provider_event_id"]
     assert ("GET", "/api/v1/sync-status/summary") in {(e.method, e.path) for e in spine.endpoints}
     assert spine.failure_policy.after_retries == "dead_letter_table"
