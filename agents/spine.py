@@ -15,11 +15,13 @@ spine that never considered its tables is not a decision that there are none."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
+from agentspec.render.markdown import inline
 from agentspec.section import Ident, SectionModel, ShortText, items
 from agents.sections.backend_integration import ApiPath as _ApiPath
 from agents.sections.backend_integration import HttpMethod
@@ -36,18 +38,53 @@ AfterRetries = Literal["dead_letter_table", "dead_letter_queue", "alert_and_keep
 Unit = Literal["ms", "s", "min", "h", "d", "count", "requests_per_s", "requests_per_min", "percent", "MB", "rows"]
 Capability = Literal["user_interface", "mobile_clients", "cache", "message_broker", "events", "graphql", "websocket",
                      "database", "data_migration", "identity_provider"]
+# Spellings with one meaning are normalised by code, not re-asked: the 1.5B model
+# writes them often (measured on the recorded spine answers, tests/spine).
 def _versioned(path: object) -> object:
-    """`/webhooks/provider` -> `/api/v1/webhooks/provider`: every path of ours is versioned."""
-    if isinstance(path, str) and path.strip().startswith("/") and not path.strip().startswith("/api/v"):
-        return "/api/v1" + path.strip()
-    return path
+    """`/webhooks/provider` -> `/api/v1/webhooks/provider`, `/api/x` -> `/api/v1/x`,
+    `:customer_id` -> `:customerId`: every path of ours is versioned, params camelCase."""
+    if not isinstance(path, str) or not path.strip().startswith("/"):
+        return path
+    text = path.strip()
+    if text.startswith("/api/") and not re.match(r"^/api/v[0-9]+/", text):
+        text = "/api/v1/" + text[len("/api/"):]
+    elif not text.startswith("/api/"):
+        text = "/api/v1" + text
+    return re.sub(r":([a-z][a-z0-9]*(?:_[a-z0-9]+)+)", lambda m: ":" + _camel(m.group(1)), text)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _dotted(name: object) -> object:
+    """`invoice_paid` -> `invoice.paid`: an event is entity.action."""
+    if isinstance(name, str) and "." not in name and "_" in name.strip():
+        head, _, action = name.strip().lower().rpartition("_")
+        return f"{head}.{action}"
+    return name.lower() if isinstance(name, str) else name
+
+
+def _env(name: object) -> object:
+    return re.sub(r"[^A-Z0-9_]", "_", name.strip().upper()) if isinstance(name, str) else name
+
+
+def _said_none(value: object) -> object:
+    """"None" is an answer here (no authentication, no replay), not filler."""
+    if isinstance(value, str) and value.strip().lower() in {"none", "n/a", "na", "no", "-"}:
+        return "none"
+    return value
 
 
 ApiPath = Annotated[_ApiPath, BeforeValidator(_versioned)]
-EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$")]
+Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160),
+                      AfterValidator(inline), BeforeValidator(_said_none)]
+EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$"), BeforeValidator(_env)]
 # Bounded repetitions: llama.cpp's grammar ignores maxLength beside a pattern, and an
 # unbounded `[a-z0-9_]*` let the 1.5B model loop "1_1_1_…" until the token limit.
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}([.][a-z][a-z0-9_]{0,30}){1,3}$")]
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}([.][a-z][a-z0-9_]{0,30}){1,3}$"),
+                     BeforeValidator(_dotted)]
 Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}:[a-z][a-z0-9_]{0,30}$")]
 
 
@@ -64,7 +101,7 @@ class ExternalSystem(SectionModel):
     direction: Direction = Field(description="how data crosses: who calls whom")
     connects_to: Ident = Field(description="id of the component that talks to it")
     purpose: ShortText = Field(description="what crosses the interface")
-    auth: ShortText = Field(description="how each call is authenticated or verified")
+    auth: Statement = Field(description="how each call is authenticated or verified")
 
 
 class Entity(SectionModel):
@@ -116,7 +153,7 @@ class FailurePolicy(SectionModel):
     retries: int = Field(ge=0, le=20, description="processing attempts after the first failure")
     backoff: ShortText = Field(description="delay rule between attempts")
     after_retries: AfterRetries = Field(description="where work goes once retries are spent")
-    replay: ShortText = Field(description="how an operator re-runs failed work")
+    replay: Statement = Field(description="how an operator re-runs failed work")
 
 
 class Limit(SectionModel):
@@ -160,7 +197,11 @@ class DesignSpine(SectionModel):
                                                  responsibility=why))
                 parties.add(ident)
 
+        externals = {x.id for x in self.external_systems}
+        talkers = [c.id for c in self.components if c.kind in ("service", "worker")]
         for x in self.external_systems:
+            if x.connects_to in externals and talkers:
+                x.connects_to = talkers[0]  # an external system talks to one of ours, not to another external
             component(x.connects_to, "service", f"talks to {x.name}")
         for entity in self.entities:
             component(entity.owner, "service", f"writes {entity.table}")

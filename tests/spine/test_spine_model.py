@@ -63,3 +63,17 @@ def test_a_slice_holds_only_its_parts_and_what_the_design_leaves_out(spine):
     assert "received_events" in text and "unique provider_event_id" in text
     assert "POST /api/v1/webhooks/provider" not in text
     assert "Not in this design (do not add):" in text and "cache" in text and "message broker" in text
+
+
+def test_the_embedded_models_recorded_spine_answers_validate():
+    """Real answers that failed (unversioned paths, snake_case params, undotted event names,
+    lowercase env names, "None" as an answer) are normalised instead of re-asked."""
+    import json
+    from pathlib import Path
+
+    recorded = json.loads((Path(__file__).parent / "recorded_spine_answers.json").read_text(encoding="utf-8"))
+    for text in recorded["answers"]:
+        spine = DesignSpine.model_validate_json(text)
+        assert all(e.path.startswith("/api/v1/") for e in spine.endpoints)
+        assert all("." in e.name for e in spine.events)
+        assert all(s.name.isupper() for s in spine.settings)
