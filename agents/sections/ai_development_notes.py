@@ -66,9 +66,16 @@ def render(data: AiDevelopmentNotes, ctx: RenderContext) -> str:
             field("Performance Requirements", data.performance_requirements),
         ]),
         "### Agent Collaboration",
-        agent_collaboration(ctx.registry, brief.complexity,
-                            frozenset(sid for sid, status in ctx.statuses.items() if status == "not_applicable")),
+        agent_collaboration(ctx.registry, brief.complexity, _not_applicable(ctx)),
     )
+
+
+def _not_applicable(ctx: RenderContext) -> frozenset[str]:
+    """Sections the design spine has no use for: decided before they are drafted."""
+    from agents.spine import SPINE_ID, applies
+
+    spine = ctx.sections.get(SPINE_ID)
+    return frozenset(s.id for s in ctx.registry if not applies(spine, s.applies_when)[0])
 
 
 def agent_collaboration(specs: tuple[SectionSpec, ...], complexity: str, skipped: frozenset[str] = frozenset()) -> str:

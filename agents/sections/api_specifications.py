@@ -455,7 +455,7 @@ def _transport_decision(spec: GraphQLSpec | WebSocketSpec, capability: str, ctx:
 
     spine = ctx.sections.get(SPINE_ID)
     if spine is None:
-        return spec.applicable, _sentence(spec.reason or "")
+        return spec.applicable, _sentence(spec.reason or f"the feature has no {capability} interface")
     used, reason = applies(spine, capability)
     return used, _sentence(reason)
 

@@ -17,7 +17,19 @@ from agentspec.section import RenderContext, SectionModel, ShortText, Text, item
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
-EndpointId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{2,40}$")]
+def _operation_name(value: object) -> object:
+    """`POST /api/v1/webhooks/stripe` as an id -> `postWebhooksStripe`: the model copied the
+    spine's route where the operation's name goes; the name follows from it."""
+    if not isinstance(value, str) or not re.match(r"^(GET|POST|PUT|PATCH|DELETE)\s+/", value.strip()):
+        return value
+    method, path = value.strip().split(None, 1)
+    words = [w for seg in path.split("/") if seg and not seg.startswith((":", "{")) and not re.fullmatch(r"api|v[0-9]+", seg)
+             for w in re.split(r"[^A-Za-z0-9]+", seg) if w]
+    return (method.lower() + "".join(w.capitalize() for w in words))[:40]
+
+
+EndpointId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{2,40}$"),
+                       BeforeValidator(_operation_name)]
 PATH_PARAM = re.compile(r":([a-z][a-zA-Z0-9]*)")  # a :param path segment (api_specifications too)
 
 

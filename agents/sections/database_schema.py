@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from agentspec.render import mermaid
 from agentspec.render.markdown import fence, join_blocks, table
@@ -35,7 +35,16 @@ DefaultExpr = Annotated[
         pattern=r"^(gen_random_uuid\(\)|now\(\)|CURRENT_DATE|true|false|-?[0-9]{1,12}([.][0-9]{1,6})?|'[A-Za-z0-9_ .:-]{0,40}'|'\{\}'|'\[\]')$",
     ),
 ]
-FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}[.][a-z][a-z0-9_]{0,62}$")]
+
+
+def _two_part_ref(value: object) -> object:
+    """`schema.table.column` -> `table.column`: the schema is not ours to choose."""
+    if isinstance(value, str) and value.count(".") > 1:
+        return ".".join(value.strip().split(".")[-2:])
+    return value
+
+
+FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}[.][a-z][a-z0-9_]{0,62}$"), BeforeValidator(_two_part_ref)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
 
 

@@ -121,8 +121,10 @@ def _broker(spine: DesignSpine | None) -> str | None:
     return next((c.label for c in spine.components if c.kind == "message_broker"), None)
 
 
-def topics(data: EventIntegration) -> list[str]:
-    """The topics the events use, in first-use order."""
+def topics(data: EventIntegration, spine: DesignSpine | None = None) -> list[str]:
+    """The topics the events use, in first-use order (none when the spine has no broker)."""
+    if spine is not None and not _broker(spine):
+        return []
     return list(dict.fromkeys(e.topic for e in data.events if e.topic))
 
 
@@ -130,6 +132,7 @@ def _transport(event: EventDef, spine: DesignSpine | None) -> str:
     broker = _broker(spine)
     if broker and event.topic:
         return f"{broker} topic `{event.topic}`" + (f" (key: {event.ordering_key})" if event.ordering_key else "")
+    # A topic without a broker is ignored: the spine decided there is no broker.
     if spine is not None:
         source = next((x for x in spine.external_systems if x.id == _producer_of(event, spine)), None)
         receiver = next((e for e in spine.endpoints if e.kind == "webhook_receiver"), None)
@@ -164,7 +167,7 @@ def event_object(data: EventIntegration, spine: DesignSpine | None = None) -> st
         for s in data.subscribers
     }
     broker = _broker(spine)
-    bus: dict[str, object] = {"provider": broker, "topics": topics(data)} if broker else {"provider": "none (no message broker)"}
+    bus: dict[str, object] = {"provider": broker, "topics": topics(data, spine)} if broker else {"provider": "none (no message broker)"}
     if spine is not None:
         p = spine.failure_policy
         bus["retries"] = p.retries
@@ -180,9 +183,9 @@ def payload_fields(event: EventDef) -> list[tuple[str, str, bool]]:
     return [(n, t, True) for n, t in ENVELOPE if n not in taken] + own
 
 
-def _schema_text(data: EventIntegration, event: EventDef) -> str:
+def _schema_text(data: EventIntegration, event: EventDef, spine: DesignSpine | None = None) -> str:
     fields = ", ".join(f"`{n}{'' if required else '?'}: {t}`" for n, t, required in payload_fields(event))
-    where = f" on topic `{event.topic}`" if event.topic else ""
+    where = f" on topic `{event.topic}`" if event.topic and (spine is None or _broker(spine)) else ""
     return f"`{event.name}` v1 ({data.schema_format}){where}: {fields}"
 
 
@@ -205,7 +208,7 @@ def definitions(data: EventIntegration, spine: DesignSpine | None = None) -> str
         consumers = [f"`{s.name}`" for s in data.subscribers if event.name in s.events]
         out.append("\n".join([
             f"{number}. **{event.name}**: {' '.join(event.description.split())}",
-            field("Schema", _schema_text(data, event), indent=3),
+            field("Schema", _schema_text(data, event, spine), indent=3),
             field("Transport", _transport(event, spine), indent=3),
             field("Producers", ", ".join(producers), indent=3),
             field("Consumers", ", ".join(consumers) if consumers else "no subscriber in this feature (kept for audit and future consumers)", indent=3),
@@ -252,8 +255,6 @@ def cross_checks(data: EventIntegration, sections: dict) -> list[str]:
     for event in data.events:
         if event.name not in known:
             problems.append(f"event {event.name} is not in the design spine; use only: {', '.join(sorted(known)) or 'none'}")
-        if event.topic and not _broker(spine):
-            problems.append(f"event {event.name} has topic {event.topic!r}, but the design has no message broker; omit topic")
     parties = {c.id for c in spine.components} | {x.id for x in spine.external_systems}
     for member in [*data.publishers, *data.subscribers]:
         if member.name not in parties:

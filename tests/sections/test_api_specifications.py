@@ -30,7 +30,7 @@ def test_render_shape_rest_and_websocket():
     assert "`${this.baseUrl}/api/v1/customers/${encodeURIComponent(String(customerId))}/invoices?${query.toString()}`" in rest
     assert "body: JSON.stringify({ lineItems, dueDate })" in rest
     assert "'Authorization': `Bearer ${await this.getToken()}`" in rest
-    assert "GraphQL is not used by this feature: The billing API is REST-only" in md
+    assert "Not applicable: The billing API is REST-only" in md
     assert "class InvoiceSocket {" in ws and "private maxReconnectAttempts: number = 6;" in ws
     assert "case 'payment.failed':" in ws and "this.ws = new WebSocket('wss://api.acme.com/ws/invoices');" in ws
 
@@ -53,7 +53,7 @@ def test_websocket_not_applicable_renders_note():
     ws = {"applicable": False, "reason": "Payment status is polled; no push channel is needed"}
     md = h.render(section, MODEL.model_validate(_payload(websocket=ws)))
     h.assert_section_shape("api_specifications", md)
-    assert "WebSocket is not used by this feature: Payment status is polled" in md
+    assert "Not applicable: Payment status is polled" in md
     assert len(h.blocks(md, "typescript")) == 1
 
 

@@ -14,7 +14,6 @@ def test_a_closed_spine_validates(spine):
 
 @pytest.mark.parametrize(("path", "value", "message"), [
     (("events", 0, "consumer"), "provider", "consumer is 'provider'"),
-    (("external_systems", 0, "connects_to"), "provider", "connects_to is 'provider'"),
 ])
 def test_a_name_the_spine_does_not_define_is_refused(spine_data, path, value, message):
     target = spine_data
@@ -30,6 +29,7 @@ def test_what_an_answer_implies_is_completed_by_code(spine_data):
     spine_data["entities"][0]["unique"].append("id")  # its key
     spine_data["surfaces"][0]["endpoint"] = "/api/v1/sync-status/summary"  # not listed
     spine_data["failure_policy"]["after_retries"] = "dead_letter_queue"  # no broker
+    spine_data["external_systems"][0]["connects_to"] = "provider"  # itself: an external talks to one of ours
     spine_data["surfaces"][0]["role"] = "auditor"  # no such role
     spine_data["entities"][1]["owner"] = "reconciler"  # no such component
     spine_data["endpoints"][0]["path"] = "/webhooks/provider"  # unversioned
@@ -38,6 +38,7 @@ def test_what_an_answer_implies_is_completed_by_code(spine_data):
     assert [o.what for o in spine.not_needed] == ["message_broker"]
     assert "auditor" in {r.name for r in spine.roles} and "reconciler" in {c.id for c in spine.components}
     assert spine.endpoints[0].path == "/api/v1/webhooks/provider" and len(spine.events) == 1
+    assert spine.external_systems[0].connects_to == "webhook_receiver"
     assert spine.entities[0].unique == ["provider_event_id"]
     assert ("GET", "/api/v1/sync-status/summary") in {(e.method, e.path) for e in spine.endpoints}
     assert spine.failure_policy.after_retries == "dead_letter_table"
