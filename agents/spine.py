@@ -368,13 +368,19 @@ def _externals(s: DesignSpine) -> list[str]:
 
 
 def _entities(s: DesignSpine) -> list[str]:
+    """Said as a data engineer says it: a slice that read "written by X" or "money
+    integer_minor_units" made the 1.5B model add a `written_by` column referencing
+    the component, and a `money_…` column (measured on a recorded draft)."""
     if not s.entities:
         return ["Tables: none"]
+    change = {"new": "new table", "altered": "existing table this feature alters", "referenced": "existing table, read only"}
+    money = {"integer_minor_units_with_currency": "amounts as integer minor units with a currency column",
+             "decimal_with_currency": "amounts as numeric with a currency column"}
     rows = []
     for e in s.entities:
-        extra = [f"key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
-        extra += [f"money {e.money}"] if e.money != "none" else []
-        rows.append(f"{e.table} ({e.change}; {'; '.join(extra)}; written by {e.owner}): {e.purpose}")
+        said = [change[e.change], f"primary key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
+        said += [money[e.money]] if e.money in money else []
+        rows.append(f"{e.table} ({'; '.join(said)}): {e.purpose}")
     return ["Tables (the only tables): " + " | ".join(rows)]
 
 
