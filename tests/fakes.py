@@ -34,3 +34,14 @@ class RecordedResponder:
         if section not in self.data:
             raise KeyError(f"no recorded data for section {section!r}")
         return self.data[section]
+
+
+def not_applicable(spec_json: Path = RECORDED) -> set[str]:
+    """Sections the fixture's design spine has no use for: a draft answering from it
+    never requests them (they render as one "Not applicable" line)."""
+    from agents.registry import registry
+    from agents.spine import DesignSpine, applies
+
+    spec = json.loads(spec_json.read_text(encoding="utf-8"))
+    spine = DesignSpine.model_validate(spec["sections"]["design_spine"]["data"])
+    return {s.id for s in registry() if not applies(spine, s.applies_when)[0]}

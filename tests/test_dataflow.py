@@ -25,10 +25,14 @@ def _slow_leaf_and_early_dependent() -> tuple[str, str]:
     """A first-wave section nothing depends on (made slow), and a section whose
     inputs are all first-wave sections other than that one."""
     specs = by_id()
-    first_wave = [s.id for s in registry() if s.needs_llm and s.stage == "draft" and not s.depends_on]
+    # Every section depends on the design spine, which is drafted first: the first wave
+    # of sections is those that depend on nothing else.
+    first_wave = [s.id for s in registry() if s.needs_llm and s.stage == "draft" and set(s.depends_on) <= {"design_spine"}
+                  and s.id != "design_spine" and s.applies_when is None]
     slow = next(sid for sid in first_wave if not dependents(sid))
-    early = next(s.id for s in registry() if s.needs_llm and s.stage == "draft" and s.depends_on
-                 and all(d in first_wave and d != slow for d in s.depends_on))
+    early = next(s.id for s in registry() if s.needs_llm and s.stage == "draft" and set(s.depends_on) - {"design_spine"}
+                 and s.applies_when is None
+                 and all((d in first_wave and d != slow) or d == "design_spine" for d in s.depends_on))
     assert specs[early].depends_on
     return slow, early
 
@@ -56,7 +60,7 @@ def test_a_section_starts_when_its_inputs_are_done_not_when_its_wave_is(tmp_path
     slow, early, out = _draft(tmp_path, monkeypatch, "dataflow")
     assert early.start < slow.end - 1.0, "the dependent waited for an unrelated slow section"
     spec = json.loads((out / "spec.json").read_text())
-    assert {sid for sid, e in spec["sections"].items() if e["status"] != "drafted"} == set()
+    assert {sid for sid, e in spec["sections"].items() if e["status"] not in ("drafted", "not_applicable")} == set()
     # The waves scheduler (review mode's) holds it back until the whole wave is done.
     slow, early, _ = _draft(tmp_path, monkeypatch, "waves")
     assert early.start >= slow.end - 0.05
