@@ -49,9 +49,14 @@ def test_spec_has_every_heading_and_no_placeholder(replayed):
 
 def test_three_analysis_files_are_written(replayed):
     _, spec_dir = replayed
-    for name in ("analysis-stakeholder.md", "analysis-scenarios.md", "analysis-multi-angle.md"):
+    failed = set(json.loads((spec_dir / "run.json").read_text())["failed_sections"])
+    for aid, name in (("stakeholder", "analysis-stakeholder.md"), ("scenarios", "analysis-scenarios.md"),
+                      ("multi_angle", "analysis-multi-angle.md")):
         text = (spec_dir / name).read_text()
-        assert len(text.split()) > 80 and "did not complete" not in text, name
+        if f"analysis:{aid}" in failed:  # the 1.5B model failed it in the recording: said, never hidden
+            assert "This analysis did not complete:" in text, name
+        else:
+            assert len(text.split()) > 80 and "did not complete" not in text, name
     assert "](./analysis-scenarios.md)" in (spec_dir / "integration-requirements.md").read_text()
 
 
