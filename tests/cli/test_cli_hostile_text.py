@@ -38,7 +38,7 @@ def _hostile_responder() -> RecordedResponder:
     brief["name"] = HOSTILE_NAME
     brief["summary"] = brief["summary"] + "\n\n## Injected Summary Heading\n<!-- hide everything after"
     brief["domains"][0] = "~~~\nInjected Domain"
-    brief["assumptions"][0] = "Injected\n===\nassumption with a setext underline"
+    brief["assumptions"][:1] = ["Injected\n===\nassumption with a setext underline"]  # the list may be empty
     responder.overrides["intake"] = brief
 
     risks = copy.deepcopy(responder.data["risk_assessment"])

@@ -19,9 +19,13 @@ def _run_id(output: str) -> str:
 
 
 def _start_review(workdir, env) -> str:
+    """A review run past its first approval: the design spine comes first, alone."""
     result = agentspec("draft", DESCRIPTION, "--review", "--no-wait", env=env, cwd=workdir)
     assert_exit(result, 3, "waiting for approval")
-    return _run_id(result.output)
+    assert "design_spine" in result.output.split("waiting for approval of:")[-1]
+    run = _run_id(result.output)
+    assert_exit(agentspec("review", run, "--approve", "design_spine", env=env, cwd=workdir), 3, "waiting for approval")
+    return run
 
 
 def test_show_prints_exactly_what_approval_writes(workdir, endpoint_env, tmp_path):
