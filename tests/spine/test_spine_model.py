@@ -78,3 +78,15 @@ def test_the_embedded_models_recorded_spine_answers_validate():
         assert all(e.path.startswith("/api/v1/") for e in spine.endpoints)
         assert all("." in e.name for e in spine.events)
         assert all(s.name.isupper() for s in spine.settings)
+
+
+@pytest.mark.xfail(strict=True, reason="open defect: `{user_id}` and `{user-id}` path params, colon-less or hyphenated "
+                                       "permissions and a 46-character event name still fail; the gdpr recording drafted "
+                                       "without a spine. Fixing it means re-recording that cassette.")
+def test_the_embedded_models_recorded_gdpr_spine_answers_validate():
+    import json
+    from pathlib import Path
+
+    recorded = json.loads((Path(__file__).parent / "recorded_spine_answers_gdpr.json").read_text(encoding="utf-8"))
+    for text in recorded["answers"]:
+        DesignSpine.model_validate_json(text)
