@@ -66,7 +66,7 @@ def test_review_run_survives_process_restarts_on_postgres(pg_url, tmp_path, monk
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (thread,)).fetchone()[0] > 5
     spec = json.loads((tmp_path / "spec" / "spec.json").read_text())
-    assert all(e["status"] == "approved" for e in spec["sections"].values())
+    assert all(e["status"] in ("approved", "not_applicable") for e in spec["sections"].values())
 
 
 def _load_like_langgraph_server():
