@@ -258,7 +258,7 @@ def test_under_faketime_a_replay_keeps_the_recorded_date():
     assert plain.returncode == 0 and moved.returncode == 0, plain.stderr[-2000:] + moved.stderr[-2000:]
     now, later = json.loads(plain.stdout.splitlines()[-1]), json.loads(moved.stdout.splitlines()[-1])
     assert date.fromisoformat(later["today"]) - date.fromisoformat(now["today"]) == timedelta(days=SHIFT_DAYS)
-    assert later["run_date"] == now["run_date"] == "2026-11-26"  # the date in its recorded judge prompts
+    assert later["run_date"] == now["run_date"] == "2026-12-02"  # the date in its recorded judge prompts (re-recorded)
 
 
 @pytest.mark.slow
