@@ -251,14 +251,7 @@ class DesignSpine(SectionModel):
 
     @model_validator(mode="after")
     def _closed(self) -> "DesignSpine":
-        _unique([c.id for c in self.components] + [x.id for x in self.external_systems], "component or external system id")
-        _unique([e.table for e in self.entities], "table")
-        _unique([f"{e.method} {e.path}" for e in self.endpoints], "endpoint")
-        _unique([e.name for e in self.events], "event")
-        _unique([r.name for r in self.roles], "role")
-        _unique([s.name for s in self.settings], "setting")
-        _unique([o.what for o in self.not_needed], "not_needed entry")
-        _unique([lim.name for lim in self.limits], "limit")
+        """Every reference names something the spine defines (duplicates are gone: _complete ran first)."""
         components = {c.id for c in self.components}
         externals = {x.id for x in self.external_systems}
         roles = {r.name for r in self.roles}
@@ -280,14 +273,6 @@ def _snake(text: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:30] or "page"
-
-
-def _unique(values: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value.lower() in seen:
-            raise ValueError(f"duplicate {what} {value!r}; each must be unique")
-        seen.add(value.lower())
 
 
 def _known(value: str, known: set[str], what: str) -> None:

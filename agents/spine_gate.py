@@ -45,7 +45,7 @@ class OutsideName:
         quote = self.line.strip()[:120]
         if self.kind == "infrastructure":
             return (f"names {self.name}, which the design spine does not include ({quote!r}); the design has no "
-                    f"{_capability_of(self.name).replace('_', ' ')}: remove it and use the spine's components")
+                    f"{CAPABILITY_OF[self.name].replace('_', ' ')}: remove it and use the spine's components")
         if self.kind == "endpoint":
             known = ", ".join(f"{e.method} {e.path}" for e in spine.endpoints) if spine else ""
             return f"names endpoint {self.name}, which the design spine does not define; use only: {known or 'none'}"
@@ -56,8 +56,7 @@ class OutsideName:
                 "write this feature's own value")
 
 
-def _capability_of(term: str) -> str:
-    return next(cap for cap, terms in INFRASTRUCTURE.items() if term in terms)
+CAPABILITY_OF = {term: capability for capability, terms in INFRASTRUCTURE.items() for term in terms}
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -66,7 +65,7 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(start + re.escape(term) + end, re.I if len(term) > 4 else 0)
 
 
-_TERMS = [(term, _term_pattern(term)) for terms in INFRASTRUCTURE.values() for term in terms]
+_TERMS = [(term, capability, _term_pattern(term)) for term, capability in CAPABILITY_OF.items()]
 
 
 def _sentences(line: str) -> list[str]:
@@ -82,8 +81,7 @@ def infrastructure_outside(markdown: str, spine: DesignSpine) -> list[OutsideNam
         for sentence in _sentences(line):
             if _NEGATION.search(sentence):
                 continue  # "no Redis is needed" says the spine's decision, it does not contradict it
-            for term, pattern in _TERMS:
-                capability = _capability_of(term)
+            for term, capability, pattern in _TERMS:
                 if capability in seen or has(spine, capability) or not pattern.search(sentence):
                     continue
                 seen.add(capability)

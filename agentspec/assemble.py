@@ -61,7 +61,6 @@ def render_context(state: dict[str, Any]) -> RenderContext:
         brief=brief, description=state.get("description", ""), sections=sections, analyses=analyses, registry=registry(),
         repo_given=bool(options.get("repo_given")), date=options.get("date") or date.today().isoformat(),
         statuses={sid: str(e.get("status")) for sid, e in (state.get("sections") or {}).items()},
-        failures={sid: list(e.get("failures") or []) for sid, e in (state.get("sections") or {}).items()},
         checks=list(state.get("document_checks") or []),
     )
 

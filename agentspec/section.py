@@ -179,7 +179,6 @@ class RenderContext:
     repo_given: bool = False
     date: str = ""
     statuses: dict[str, str] = field(default_factory=dict)  # section id -> status (readiness is computed from it)
-    failures: dict[str, list[str]] = field(default_factory=dict)  # section id -> its failures
     checks: list[dict[str, Any]] = field(default_factory=list)  # the last document checks (Score.to_dict)
 
 

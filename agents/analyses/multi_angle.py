@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from agentspec.render.markdown import join_blocks
-from agents.readiness import readiness
+from agents.readiness import Readiness, readiness
 from agentspec.section import RenderContext, SectionModel, Text, items
 
 TITLE = "Multi-Angle Review"
@@ -70,6 +70,7 @@ MAX_TOKENS = 1800
 
 
 def render(data: MultiAngleReview, ctx: RenderContext) -> str:
+    state = readiness(ctx)
     blocks = [f"# Multi-Angle Review: {ctx.brief.name}", "## Multi-Angle Review"]
     for i, r in enumerate(data.angles, 1):
         blocks.append(
@@ -80,19 +81,18 @@ def render(data: MultiAngleReview, ctx: RenderContext) -> str:
     blocks += [
         "### Synthesis",
         f"**Overall**: {data.overall}/5\n**Recommendation**: {data.recommendation}",
-        "**Critical Issues** (must address):\n" + numbered(data.critical_issues + _run_blockers(ctx)),
+        "**Critical Issues** (must address):\n" + numbered(data.critical_issues + _run_blockers(state)),
         "**Important Improvements** (should address):\n" + numbered(data.important_improvements),
         "**Nice-to-Have**:\n" + numbered(data.nice_to_have),
         "### Implementation Readiness",
         "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in data.readiness()),
-        f"**Reviewer's rating**: {data.ready}. {readiness(ctx).verdict()}",
+        f"**Reviewer's rating**: {data.ready}. {state.verdict()}",
     ]
     return join_blocks(*blocks) + "\n"
 
 
-def _run_blockers(ctx: RenderContext) -> list[str]:
+def _run_blockers(state: Readiness) -> list[str]:
     """Facts of the run that block implementation, whatever the reviewer rated."""
-    state = readiness(ctx)
     return [b[0].upper() + b[1:] for b in state.blockers() if not b.startswith("open critical issue")]
 
 

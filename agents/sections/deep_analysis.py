@@ -74,6 +74,7 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
 def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
     """The template's readiness items, ticked only where the spec shows evidence."""
     scenarios = ctx.analyses.get("scenarios")
+    state = readiness(ctx)
     evidence = [
         ("A shared design (the design spine) was decided", SPINE_ID in ctx.sections),
         ("Third-party dependencies are stable and supported", "external_services" in ctx.sections),
@@ -81,7 +82,7 @@ def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         ("Failure modes are identified and handled", scenarios is not None and bool(scenarios.p1_scenarios)),
         ("Data consistency strategies are in place", data.data_integrity_rating >= 3),
         ("Monitoring and alerting are planned", "monitoring" in ctx.sections),
-        ("No section failed and every check passed", not readiness(ctx).failed_sections and not readiness(ctx).failing_checks),
+        ("No section failed and every check passed", not state.failed_sections and not state.failing_checks),
     ]
     ticks = "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
-    return ticks + "\n\n" + readiness(ctx).verdict()
+    return ticks + "\n\n" + state.verdict()

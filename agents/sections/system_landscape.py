@@ -23,8 +23,8 @@ def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
         edges.append((x.id, x.connects_to, label) if inbound else (x.connects_to, x.id, label))
     for event in spine.events:
         edges.append((event.producer, event.consumer, event.name))
+    store = next((c.id for c in spine.components if c.kind == "database"), None)
     for entity in spine.entities:
-        store = next((c.id for c in spine.components if c.kind == "database"), None)
         if store and entity.owner != store:
             edges.append((entity.owner, store, f"writes {entity.table}"))
     return list(dict.fromkeys(edges))
