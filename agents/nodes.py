@@ -318,9 +318,10 @@ async def _review(task: SectionTask, result: SectionState, deps: list[dict[str, 
     while True:
         state = {**task, "sections": {**task["sections"], sid: result}}
         ctx = render_context(state)
-        markdown = render_section(by_id()[sid], result, ctx)
-        if sid == SPINE_ID and result.get("data") is not None:
-            markdown = render_section(by_id()["system_landscape"], None, ctx)  # the spine, as the spec shows it
+        spec = by_id()[sid]
+        markdown = render_section(spec, result, ctx)
+        if spec.shown_by and result.get("data") is not None:
+            markdown = render_section(by_id()[spec.shown_by], None, ctx)  # as the spec shows it
         _emit(sid, "pending_review")
         decision = interrupt({"section": sid, "markdown": markdown, "failures": result.get("failures", []),
                               "status": result.get("status")})

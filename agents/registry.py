@@ -44,6 +44,7 @@ def _load(entry: dict) -> SectionSpec:
         spine_checks=getattr(module, "spine_checks", None),
         spine_parts=tuple(entry["spine"]) if entry.get("spine") else None,
         applies_when=entry.get("applies_when"),
+        shown_by=entry.get("shown_by"),
     )
 
 
@@ -60,6 +61,8 @@ def _validate(specs: tuple[SectionSpec, ...]) -> None:
             raise ValueError(f"section {spec.id}: unknown spine slices {sorted(set(spec.spine_parts) - set(SLICES))}")
         if spec.applies_when and spec.applies_when not in USES:
             raise ValueError(f"section {spec.id}: unknown applies_when {spec.applies_when!r}; known: {sorted(USES)}")
+        if spec.shown_by and spec.shown_by not in known:
+            raise ValueError(f"section {spec.id}: shown_by names unknown section {spec.shown_by!r}")
         if spec.needs_llm and spec.model is None:
             raise ValueError(f"section {spec.id} is drafted by an LLM but its module defines no MODEL")
     waves(specs)  # raises on cycles

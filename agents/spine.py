@@ -23,8 +23,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from agentspec.render.markdown import inline
 from agentspec.section import Ident, SectionModel, ShortText, items
-from agents.sections.backend_integration import ApiPath as _ApiPath
-from agents.sections.backend_integration import HttpMethod
+from agents.http_api import HttpMethod, VersionedPath
 
 SPINE_ID = "design_spine"
 
@@ -40,30 +39,26 @@ Capability = Literal["user_interface", "mobile_clients", "cache", "message_broke
                      "database", "data_migration", "identity_provider"]
 # Spellings with one meaning are normalised by code, not re-asked: the 1.5B model
 # writes them often (measured on the recorded spine answers, tests/spine).
-def _versioned(path: object) -> object:
-    """`/webhooks/provider` -> `/api/v1/webhooks/provider`, `/api/x` -> `/api/v1/x`,
-    `:customer_id` -> `:customerId`: every path of ours is versioned, params camelCase."""
-    if not isinstance(path, str) or not path.strip().startswith("/"):
-        return path
-    text = path.strip()
-    if text.startswith("/api/") and not re.match(r"^/api/v[0-9]+/", text):
-        text = "/api/v1/" + text[len("/api/"):]
-    elif not text.startswith("/api/"):
-        text = "/api/v1" + text
-    return re.sub(r":([a-z][a-z0-9]*(?:_[a-z0-9]+)+)", lambda m: ":" + _camel(m.group(1)), text)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
 def _dotted(name: object) -> object:
-    """`invoice_paid` -> `invoice.paid`: an event is entity.action."""
-    if isinstance(name, str) and "." not in name and "_" in name.strip():
-        head, _, action = name.strip().lower().rpartition("_")
+    """`invoice_paid` or `invoice-paid` -> `invoice.paid`: an event is entity.action."""
+    if not isinstance(name, str):
+        return name
+    text = name.strip().lower().replace("-", "_")
+    if "." not in text and "_" in text:
+        head, _, action = text.rpartition("_")
         return f"{head}.{action}"
-    return name.lower() if isinstance(name, str) else name
+    return text
+
+
+def _permission(value: object) -> object:
+    """`delete_user`, `Delete-User` or `read invoices` -> `delete:user`: a permission is action:object."""
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"[\s-]+", "_", value.strip().lower())
+    if ":" not in text and "_" in text:
+        action, _, obj = text.partition("_")
+        return f"{action}:{obj}"
+    return text
 
 
 def _env(name: object) -> object:
@@ -77,15 +72,15 @@ def _said_none(value: object) -> object:
     return value
 
 
-ApiPath = Annotated[_ApiPath, BeforeValidator(_versioned)]
 Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160),
                       AfterValidator(inline), BeforeValidator(_said_none)]
 EnvName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{1,62}$"), BeforeValidator(_env)]
 # Bounded repetitions: llama.cpp's grammar ignores maxLength beside a pattern, and an
 # unbounded `[a-z0-9_]*` let the 1.5B model loop "1_1_1_…" until the token limit.
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}([.][a-z][a-z0-9_]{0,30}){1,3}$"),
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,47}([.][a-z][a-z0-9_]{0,30}){1,3}$"),
                      BeforeValidator(_dotted)]
-Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}:[a-z][a-z0-9_]{0,30}$")]
+Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}:[a-z][a-z0-9_]{0,47}$"),
+                      BeforeValidator(_permission)]
 
 
 class Component(SectionModel):
@@ -117,7 +112,7 @@ class Entity(SectionModel):
 
 class Endpoint(SectionModel):
     method: HttpMethod
-    path: ApiPath = Field(description="versioned path with :param segments")
+    path: VersionedPath = Field(description="versioned path with :param segments")
     kind: EndpointKind
     caller: Ident = Field(description="a role name, an external system id, or a component id")  # not checked: a person or a timer may call
     purpose: ShortText
@@ -145,7 +140,7 @@ class Setting(SectionModel):
 class Surface(SectionModel):
     name: ShortText = Field(description="page or screen the description names")
     shows: items(ShortText, 1, 5) = Field(description="what the user sees on it")
-    endpoint: ApiPath = Field(description="path of the GET endpoint that feeds it")
+    endpoint: VersionedPath = Field(description="path of the endpoint behind it: the GET that feeds it, or the call its form makes")
     role: Ident = Field(description="role name allowed to see it")
 
 
@@ -215,12 +210,15 @@ class DesignSpine(SectionModel):
                 self.roles.append(Role(name=surface.role, who=f"the people who use the {surface.name}",
                                        permissions=[f"read:{_snake(surface.name)}"]))
                 roles.add(surface.role)
-        listed = {(e.method, e.path) for e in self.endpoints}
+        listed = {e.path for e in self.endpoints}
         for surface in self.surfaces:
-            if ("GET", surface.endpoint) not in listed and len(self.endpoints) < 6:
+            # A page named after a path the design lacks is read through GET. One named
+            # after a POST path is the form that calls it: adding `GET /users/:id/delete`
+            # would invent a read nobody decided (measured on a recorded gdpr answer).
+            if surface.endpoint not in listed and len(self.endpoints) < 6:
                 self.endpoints.append(Endpoint(method="GET", path=surface.endpoint, kind="rest", caller=surface.role,
                                                purpose=f"the data {surface.name} shows"))
-                listed.add(("GET", surface.endpoint))
+                listed.add(surface.endpoint)
         if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
             self.failure_policy.after_retries = "dead_letter_table"
         self.not_needed = [o for o in self.not_needed if not has(self, o.what)]
@@ -262,11 +260,17 @@ class DesignSpine(SectionModel):
         for event in self.events:
             _known(event.producer, components | externals, f"event {event.name}'s producer")
             _known(event.consumer, components, f"event {event.name}'s consumer")
-        gets = {e.path for e in self.endpoints if e.method == "GET"}
+        paths = {e.path for e in self.endpoints}
         for surface in self.surfaces:
-            _known(surface.endpoint, gets, f"surface {surface.name!r}'s endpoint (a GET endpoint path)")
+            _known(surface.endpoint, paths, f"surface {surface.name!r}'s endpoint (an endpoint path)")
             _known(surface.role, roles, f"surface {surface.name!r}'s role")
         return self
+
+
+def fed_by(spine: DesignSpine, surface: Surface) -> str:
+    """`GET /path` for the endpoint behind a page: its GET when the path has one, else the call its form makes."""
+    methods = [e.method for e in spine.endpoints if e.path == surface.endpoint]
+    return f"{'GET' if 'GET' in methods or not methods else methods[0]} {surface.endpoint}"
 
 
 def _snake(text: str) -> str:
@@ -397,7 +401,7 @@ def _settings(s: DesignSpine) -> list[str]:
 def _surfaces(s: DesignSpine) -> list[str]:
     if not s.surfaces:
         return ["User-facing pages: none"]
-    return ["User-facing pages: " + "; ".join(f"{x.name} shows {', '.join(x.shows)} from GET {x.endpoint} (role {x.role})"
+    return ["User-facing pages: " + "; ".join(f"{x.name} shows {', '.join(x.shows)} via {fed_by(s, x)} (role {x.role})"
                                              for x in s.surfaces)]
 
 

@@ -206,6 +206,7 @@ class SectionSpec:
     spine_checks: Callable[[Any, Any], list[str]] | None = None
     spine_parts: tuple[str, ...] | None = None  # the design spine slices its prompt receives (None: all)
     applies_when: str | None = None  # a spine capability; None: always applies
+    shown_by: str | None = None  # a heading-less section reviewed as the section that renders it
 
     @property
     def prompt(self) -> str:

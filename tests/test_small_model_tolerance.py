@@ -182,12 +182,16 @@ def test_a_line_comment_that_cannot_be_closed_leaves_the_code_unchanged():
 def test_url_path_slips_with_one_meaning_are_tidied_and_the_rest_rejected():
     from pydantic import TypeAdapter
 
-    from agents.sections.backend_integration import ApiPath
+    from agents.http_api import ApiPath
 
     path = TypeAdapter(ApiPath)
     assert path.validate_python("/api/v1/webhooks/billing.invoices/invoice.paid") == "/api/v1/webhooks/billing-invoices/invoice-paid"
     assert path.validate_python("/api/v1/Sync_Status/{invoiceId}") == "/api/v1/sync-status/:invoiceId"
-    for bad in ("/v1/invoices", "/api/invoices", "/api/v1/invoices/:id/:id", "/api/v1/invoices/"):
+    assert path.validate_python("/api/v1/users/{user-id}/delete") == "/api/v1/users/:userId/delete"
+    assert path.validate_python("/api/v1/users/{user_id}") == "/api/v1/users/:userId"
+    assert path.validate_python("/api/v1/users/:user_id") == "/api/v1/users/:userId"
+    assert path.validate_python("/v1/billing/history") == "/api/v1/billing/history"
+    for bad in ("/invoices", "/api/invoices", "/api/v1/invoices/:id/:id", "/api/v1/invoices/"):
         with pytest.raises(ValidationError):
             path.validate_python(bad)
 

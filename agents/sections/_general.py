@@ -173,6 +173,9 @@ class CodeExample(SectionModel):
     @model_validator(mode="after")
     def _parses(self) -> "CodeExample":
         problem = syntax_error(self.code, self.language, path=self.file_path)
+        if problem and self.file_path.lower().endswith(".ts") and syntax_error(self.code, "typescript", path=self.file_path + "x") is None:
+            # JSX in a .ts file: the code is right and the extension is not (a .tsx file holds JSX).
+            self.file_path, problem = self.file_path + "x", None
         if problem:
             raise ValueError(f"code does not parse as {self.language} ({self.file_path}): {problem}")
         return self

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_value
 from agentspec.section import RenderContext, SectionModel, ShortText, items
-from agents.sections.backend_integration import PATH_PARAM, ApiPath, HttpMethod
+from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
 
-CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,40}$")]
+CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,40}$"), BeforeValidator(camel_slip)]
 PascalName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Za-z0-9]{1,40}$")]
 TsType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(string|number|boolean|void|[A-Z][A-Za-z0-9]{1,40})(\[\])?$")]
 GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
@@ -509,11 +509,13 @@ def digest(data: ApiSpecifications) -> str:
 
 
 def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
-    """Every REST method calls an endpoint backend_integration defines."""
+    """Every REST method calls an endpoint backend_integration defines. With a design
+    spine, spine_checks says it once: the backend's endpoints are the spine's."""
     from agents.sections.backend_integration import routes
+    from agents.spine import SPINE_ID
 
     backend = sections.get("backend_integration")
-    if backend is None:
+    if backend is None or sections.get(SPINE_ID) is not None:
         return []
     known = routes(backend)
     listing = ", ".join(f"{m} {p}" for m, p in sorted(known))

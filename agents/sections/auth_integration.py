@@ -75,6 +75,11 @@ class AuthIntegration(SectionModel):
         if self.token_storage == "in-memory (SPA)" and self.refresh_strategy == "sliding server session":
             raise ValueError("an in-memory SPA token has no server session to slide; use silent authentication or rotating refresh tokens")
         api_scopes = [s for s in self.scopes if s not in OIDC_SCOPES]
+        if not api_scopes and granted:
+            # Only OIDC scopes, next to roles that grant permissions: the token asks for
+            # what the roles grant (the 1.5B model left them out on both recorded cases).
+            api_scopes = sorted(granted)[: 10 - len(self.scopes)]
+            self.scopes += api_scopes
         ungranted = [s for s in api_scopes if s not in granted]
         if ungranted:
             raise ValueError(f"scopes {ungranted} are not granted by any role; add them to a role's permissions or drop them")

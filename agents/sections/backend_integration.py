@@ -7,75 +7,20 @@ schema and event names from the sections this one depends on."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import Field, model_validator
 
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
+from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, OperationName, operation_name
 
-HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
-def _operation_name(value: object) -> object:
-    """`POST /api/v1/webhooks/stripe` as an id -> `postWebhooksStripe`: the model copied the
-    spine's route where the operation's name goes; the name follows from it."""
-    if not isinstance(value, str) or not re.match(r"^(GET|POST|PUT|PATCH|DELETE)\s+/", value.strip()):
-        return value
-    method, path = value.strip().split(None, 1)
-    words = [w for seg in path.split("/") if seg and not seg.startswith((":", "{")) and not re.fullmatch(r"api|v[0-9]+", seg)
-             for w in re.split(r"[^A-Za-z0-9]+", seg) if w]
-    return (method.lower() + "".join(w.capitalize() for w in words))[:40]
-
-
-EndpointId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{2,40}$"),
-                       BeforeValidator(_operation_name)]
-PATH_PARAM = re.compile(r":([a-z][a-zA-Z0-9]*)")  # a :param path segment (api_specifications too)
-
-
-_LITERAL_SEGMENT_SEPARATORS = re.compile(r"[._\s]+")
-
-
-def _tidy_path(path: object) -> object:
-    """`/api/v1/webhooks/invoice.paid` or `/api/v1/Sync_Status/{invoiceId}` ->
-    `/api/v1/webhooks/invoice-paid`, `/api/v1/sync-status/:invoiceId`.
-
-    Dots, underscores and capitals in a literal segment, and `{param}`, have one
-    meaning in a URL path; a small model writes them often, so code fixes them
-    instead of a re-ask. Anything else is left to the pattern."""
-    if not isinstance(path, str):
-        return path
-    segments = path.strip().split("/")
-    tidy: list[str] = []
-    for segment in segments:
-        braced = re.fullmatch(r"\{([a-z][a-zA-Z0-9]*)\}", segment)
-        if braced:
-            segment = ":" + braced.group(1)
-        elif not segment.startswith(":"):
-            segment = _LITERAL_SEGMENT_SEPARATORS.sub("-", segment).strip("-").lower()
-        tidy.append(segment)
-    return "/".join(tidy)
-
-
-def _check_path(path: str) -> str:
-    params = PATH_PARAM.findall(path)
-    if len(set(params)) != len(params):
-        raise ValueError(f"path {path} repeats a :param name; each path parameter needs its own name")
-    if path.endswith("/"):
-        raise ValueError(f"path {path} ends with a slash; drop it")
-    return path
-
-
-ApiPath = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^/api/v[0-9]+(/([a-z0-9][a-z0-9-]*|:[a-z][a-zA-Z0-9]*))+$"),
-    BeforeValidator(_tidy_path),
-    AfterValidator(_check_path),
-]
 
 
 class Endpoint(SectionModel):
-    id: EndpointId = Field(description="camelCase operation name: a verb plus this feature's resource")
+    id: OperationName = Field(description="camelCase operation name: a verb plus this feature's resource")
     method: HttpMethod
     path: ApiPath = Field(description="versioned path /api/v1/<plural-resource>, then optional :camelCaseId and action segments, in lowercase kebab-case")
     purpose: ShortText = Field(description="what it does for the caller")
@@ -97,6 +42,10 @@ class BackendIntegration(SectionModel):
         ids: set[str] = set()
         routes: dict[tuple[str, str], str] = {}
         for ep in self.endpoints:
+            if ep.id.lower() in ids:
+                # Two endpoints under one name (the model wrote a component's name
+                # for each): the route names the operation, and routes are unique.
+                ep.id = operation_name(f"{ep.method} {ep.path}")
             if ep.id.lower() in ids:
                 raise ValueError(f"duplicate endpoint id {ep.id!r}; ids must be unique")
             ids.add(ep.id.lower())

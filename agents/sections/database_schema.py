@@ -102,6 +102,11 @@ class DatabaseSchema(SectionModel):
         if all(t.existing for t in self.tables):
             raise ValueError("every table is marked existing; the feature must add at least one new table")
         for tbl in self.tables:
+            if tbl.existing:
+                # An existing table is only referenced here: this section creates no DDL
+                # for it, so an index on it has nowhere to render (both recorded cases
+                # declared one and failed on it).
+                tbl.indexes = []
             _check_table(tbl)
         for tbl in self.tables:
             for col in tbl.columns:
@@ -151,8 +156,6 @@ def _check_table(tbl: Table) -> None:
         if key in seen:
             raise ValueError(f"{where} has two indexes on {list(key)}; remove the duplicate")
         seen.add(key)
-    if tbl.existing and tbl.indexes:
-        raise ValueError(f"table {tbl.name} is existing; do not declare indexes on it")
 
 
 def _check_default(table_name: str, col: Column) -> None:

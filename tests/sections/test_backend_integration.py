@@ -52,14 +52,25 @@ def test_rejects_duplicate_endpoint():
     payload = h.backend_payload()
     payload["endpoints"].append(dict(payload["endpoints"][1], id="fetchInvoice", path="/api/v1/invoices/:id"))
     h.rejects(MODEL, payload, "duplicate endpoint GET /api/v1/invoices/:id", "same route as GET /api/v1/invoices/:invoiceId")
+    # one name for two routes: the second is named after its route, which is unique
     payload = h.backend_payload()
     payload["endpoints"].append(dict(payload["endpoints"][1], method="DELETE", id="getInvoice"))
-    h.rejects(MODEL, payload, "duplicate endpoint id 'getInvoice'")
+    assert MODEL.model_validate(payload).endpoints[-1].id == "deleteInvoices"
+
+
+def test_operation_name_slips_with_one_meaning_are_fixed():
+    payload = h.backend_payload()
+    payload["endpoints"][0]["id"] = "rest_get_billing_history"
+    payload["endpoints"][1]["id"] = "get-invoice"
+    fixed = MODEL.model_validate(payload)
+    assert [e.id for e in fixed.endpoints[:2]] == ["restGetBillingHistory", "getInvoice"]
+    payload["endpoints"][0]["id"] = "Get Invoices!"
+    h.rejects(MODEL, payload, "endpoints.0.id")
 
 
 def test_rejects_bad_paths():
-    # {invoiceId} and capitals are tidied (tests/test_small_model_tolerance.py); these are not.
-    for path in ["/invoices/:invoiceId", "/api/v1/invoices/{invoice-id}", "/api/invoices", "/api/v1/invoices/"]:
+    # {invoice-id}, /v1/ and capitals are tidied (tests/test_small_model_tolerance.py); these are not.
+    for path in ["/invoices/:invoiceId", "/api/v1/invoices/{invoice id}", "/api/invoices", "/api/v1/invoices/"]:
         payload = h.backend_payload()
         payload["endpoints"][0]["path"] = path
         h.rejects(MODEL, payload, "path")

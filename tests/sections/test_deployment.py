@@ -69,8 +69,12 @@ def test_no_cache() -> None:
 def test_validators() -> None:
     prod = dict(ENV["production"], api_url="http://api.example.com")
     assert Deployment.model_validate(dict(DATA, production=prod)).production.api_url == "https://api.example.com"
-    assert_rejects(Deployment, dict(DATA, staging=dict(ENV["staging"], api_url="https://localhost:8443")), "localhost")
-    assert_rejects(Deployment, dict(DATA, staging=dict(ENV["staging"], api_url=ENV["production"]["api_url"])), "own api_url")
+    # staging on localhost or on production's own URL: its host follows from production's
+    for slip in ("https://localhost:8443", "http://127.0.0.1:3000/api", ENV["production"]["api_url"]):
+        derived = Deployment.model_validate(dict(DATA, staging=dict(ENV["staging"], api_url=slip)))
+        assert derived.staging.api_url == "https://staging.api.example.com"
+    assert_rejects(Deployment, dict(DATA, production=dict(ENV["production"], api_url="https://localhost:8443")), "localhost")
+    assert_rejects(Deployment, dict(DATA, development=dict(ENV["development"], api_url=ENV["production"]["api_url"])), "own api_url")
     leaked = dict(ENV["production"], database="postgres://billing:S3cretPass@db.internal:5432/billing")
     assert_rejects(Deployment, dict(DATA, production=leaked), "never put secrets")
     assert_rejects(Deployment, dict(DATA, database_url_env="database-url"), "database_url_env")
