@@ -36,6 +36,12 @@ class Result:
         return self.stdout + self.stderr
 
 
+def fake_endpoint_env(server, key: str = "sk-test-not-a-real-key", **extra: str) -> dict[str, str]:  # noqa: ANN001
+    """The environment that points the CLI at a fake OpenAI-compatible server (a test double)."""
+    return {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": key, "AGENTSPEC_MODEL": "fake-model",
+            "AGENTSPEC_INSTRUCTOR_MODE": "tools", **extra}
+
+
 def _env(extra: dict[str, str] | None) -> dict[str, str]:
     # os.environ already carries the per-test data/config/cache dirs (tests/conftest.py).
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(extra or {})}

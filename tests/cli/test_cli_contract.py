@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agentspec.testing import FakeOpenAIServer, Latency
-from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, interrupt, spawn, wait_for
+from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
 from tests.fakes import RecordedResponder
 
 USAGE_ERRORS = [
@@ -60,9 +60,7 @@ def _slow_server():
     return FakeOpenAIServer(responder=RecordedResponder(), latency=Latency(ttft_s=1.0, tokens_per_s=5000))
 
 
-def _env(server) -> dict[str, str]:  # noqa: ANN001
-    return {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test-not-a-real-key",
-            "AGENTSPEC_MODEL": "fake-model", "AGENTSPEC_INSTRUCTOR_MODE": "tools"}
+_env = fake_endpoint_env
 
 
 def test_ctrl_c_during_draft_exits_130_and_the_run_resumes(workdir, tmp_path):

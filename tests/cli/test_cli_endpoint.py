@@ -13,15 +13,14 @@ from pathlib import Path
 import pytest
 
 from agentspec.testing import FakeOpenAIServer, Fault, FaultKind, FaultPlan
-from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit
+from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, fake_endpoint_env
 from tests.fakes import RecordedResponder
 
 SECRET = "zq-TopSecretKeyValue-0123456789"
 
 
 def _env(srv: FakeOpenAIServer, **extra: str) -> dict[str, str]:
-    return {"OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": SECRET, "AGENTSPEC_MODEL": "fake-model",
-            "AGENTSPEC_INSTRUCTOR_MODE": "tools", **extra}
+    return fake_endpoint_env(srv, SECRET, **extra)
 
 
 def _server(plan: FaultPlan) -> FakeOpenAIServer:
