@@ -37,7 +37,7 @@ from rich.console import Console
 from agentspec.errors import AgentSpecError, ConfigError, PartialResult
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import Endpoint, remote_endpoint
-from agentspec.settings import DEFAULT_LOCAL_MODEL, Settings, load_settings
+from agentspec.settings import DEFAULT_LOCAL_MODEL, LOCAL_REQUEST_TIMEOUT_S, Settings, load_settings
 from evals import cassettes as cass
 from evals.baseline import baseline_spec_dir, compare, load_baseline
 from evals.checks import run_checks
@@ -158,6 +158,10 @@ def pinned_settings(base: Settings, base_url: str, data_dir: Path, *, replay: bo
         model=PINNED_MODEL, instructor_mode=PINNED_MODE, role_models={}, temperature=None,
         # A replayed request that is not in the cassette must fail at once, not after backoff.
         transport_retries=0 if replay else Settings.model_fields["transport_retries"].default,
+        # Pinned settings talk to the embedded model (labelled "openai" for the cassette's
+        # sake), so the local request timeout applies: at the hosted 120 s, a design-spine
+        # answer on a slow 2-core machine timed out three times in a row (2026-12-02).
+        request_timeout_s=base.request_timeout_s or LOCAL_REQUEST_TIMEOUT_S,
         checkpoint_url=None, data_dir=data_dir, cache_dir=base.cache_dir, config_dir=base.config_dir,
         # Recording from the one-request-at-a-time local server: one call at a time.
         concurrency=base.concurrency or (4 if replay else 1), local_n_ctx=base.local_n_ctx, reask_retries=PINNED_REASKS,

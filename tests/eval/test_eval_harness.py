@@ -178,6 +178,9 @@ def test_record_mode_pins_the_request_shape(tmp_path, fast_draft, monkeypatch):
     assert any("AGENTSPEC_JUDGE_MODEL is ignored" in n for n in report["notes"])
     settings = harness.pinned_settings(harness.load_settings(), "http://x/v1", tmp_path, replay=True)
     assert (settings.model, settings.max_output_tokens, settings.transport_retries) == (harness.PINNED_MODEL, 2048, 0)
+    # the embedded model answers slowly on 2 cores: its timeout, not the hosted one
+    recording = harness.pinned_settings(harness.load_settings(), "http://x/v1", tmp_path, replay=False)
+    assert recording.timeout_for(recording.resolved_provider()) == harness.LOCAL_REQUEST_TIMEOUT_S
 
 
 # ------------------------------------------------------------------ baselines, exit codes
