@@ -34,8 +34,15 @@ if [ "${AGENTSPEC_NO_PG:-0}" != "1" ]; then
   export AGENTSPEC_PG_URL AGENTSPEC_TEST_PG_URL
 fi
 
+# Both cores by default (CI has 2): the suite runs serially in about twice the time.
+# Pass your own -n (e.g. -n 0) to override.
+workers=(-n "${AGENTSPEC_TEST_WORKERS:-2}")
+for arg in "$@"; do
+  case "$arg" in -n|-n*|--numprocesses*) workers=() ;; esac
+done
+
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "${workers[@]}" "$@"
 code=$?
 set -e
 # pytest exits 5 when a selection ran no test; that is not a failure of the suite.
