@@ -55,6 +55,7 @@ def section_messages(
     repo_given: bool,
     context: dict[str, Any] | None = None,
     field_guide: bool = True,
+    knowledge: dict[str, list[str]] | None = None,
 ) -> list[dict[str, str]]:
     """The chat messages for one section. `dependencies` holds only the sections it
     depends on (id + digest), never the whole draft so far. `field_guide=False` where
@@ -71,6 +72,7 @@ def section_messages(
         instructions=instructions,
         fields=schema_guide(spec.model) if field_guide else "",
         feedback=feedback,
+        knowledge=knowledge,
     )
     return [{"role": "system", "content": system_message(repo_given)}, {"role": "user", "content": user}]
 

@@ -18,10 +18,12 @@ from agentspec.quality import document_failures, section_failures
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
 from agents.drafting import digest_of, section_messages, system_message
+from agents.knowledge.briefing import briefing, declared_archetypes
+from agents.knowledge.completion import complete
 from agents.registry import by_id, registry
 from agents.roles import role
-from agents.spine import SPINE_ID, applies, slice_digest, spine_of
-from agents.spine_gate import copied_examples, outside_spine
+from agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
+from agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
 from agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
                           request_llm, spec_for)
@@ -201,10 +203,12 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     repo_given = bool(task["options"].get("repo_given"))
     calls: list[dict[str, Any]] = []
     data, failures = None, []
+    chosen = tuple(task["options"].get("archetypes") or ())
+    knowledge = briefing(spec_id, task["description"], spine_of(task["sections"]), chosen)
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
                                     feedback=keep + [f for f in feedback if f not in keep], repo_given=repo_given, context=context,
-                                    field_guide=field_guide_in_prompt())
+                                    field_guide=field_guide_in_prompt(), knowledge=knowledge)
         _emit(spec_id, "drafting", attempt=attempts)
         try:
             out = await request_llm(spec_id, messages, attempts, model)
@@ -218,7 +222,7 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
             failures = [f"no valid output: {out['error']}"]
             feedback = failures
             continue
-        candidate = out["data"]
+        candidate = _aligned(task, spec_id, out["data"])
         _emit(spec_id, "checking")
         # Checks spawn node (mermaid) and parse SQL/TS: off the event loop, so the
         # other sections' LLM calls keep flowing meanwhile.
@@ -228,6 +232,42 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
             break
         feedback = failures
     return data, failures, attempts, calls
+
+
+def _aligned(task: SectionTask, spec_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The answer with the values the design spine fixes put back (the section's `align`)."""
+    spec = by_id().get(spec_id)  # None for the analyses: they have no registry entry
+    if spec_id == SPINE_ID:
+        return _completed_spine(task, data)
+    spine = spine_of(task["sections"])
+    if spec is None or spec.align is None or spec.model is None or spine is None:
+        return data
+    try:
+        model = spec.model.model_validate(data)
+    except ValidationError:
+        return data
+    aligned = spec.align(model, spine).model_dump(mode="json")
+    try:
+        spec.model.model_validate(aligned)
+    except ValidationError:
+        # The spine's value breaks a rule of the section (a table the spine calls
+        # existing while the answer points it at a new one): keep the answer, and let
+        # spine_checks say where the two disagree, as feedback.
+        return data
+    return aligned
+
+
+def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
+    """The spine answer with what its archetypes require added (agents/knowledge/completion.py)."""
+    try:
+        spine = DesignSpine.model_validate(data)
+    except ValidationError:
+        return data  # the gate reports what is wrong with it
+    chosen = tuple(task["options"].get("archetypes") or ())
+    completed, notes = complete(spine, tuple(declared_archetypes(task["description"], chosen)), task["description"])
+    if notes:
+        _emit(SPINE_ID, f"completed: {len(notes)} element(s) from the knowledge library", notes=notes)
+    return completed.model_dump(mode="json") if notes else data
 
 
 def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> list[str]:
@@ -243,6 +283,9 @@ def _spine_failures(task: SectionTask, spec_id: str, markdown: str, data: dict[s
     """Names the design spine lacks, and example values copied from the instructions."""
     failures = [f"copied example: {o.message()}"
                 for o in copied_examples(json.dumps(data, ensure_ascii=False), task["description"])]
+    spec = by_id().get(spec_id)
+    if spec is not None and spec.model is not None:
+        failures += [f"copied instruction: {e}" for e in echoed_descriptions(spec.model, data)]
     spine = spine_of(task["sections"])
     if spine is not None and spec_id != SPINE_ID:
         failures += [f"outside the design spine: {o.message(spine)}" for o in outside_spine(markdown, spine)]

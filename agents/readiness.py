@@ -15,14 +15,25 @@ class Readiness:
     failed_sections: list[str] = field(default_factory=list)
     failing_checks: list[str] = field(default_factory=list)
     open_issues: list[str] = field(default_factory=list)  # critical issues the review raised
+    open_concerns: list[str] = field(default_factory=list)  # uncovered P1 must-cover concerns (agents/knowledge)
+    concerns: list = field(default_factory=list)  # every must-cover concern, covered or not (ConcernResult)
+
+    @property
+    def concerns_total(self) -> int:
+        return len(self.concerns)
+
+    @property
+    def concerns_covered(self) -> int:
+        return sum(c.covered for c in self.concerns)
 
     @property
     def ready(self) -> bool:
-        return not (self.failed_sections or self.failing_checks or self.open_issues)
+        return not (self.failed_sections or self.failing_checks or self.open_issues or self.open_concerns)
 
     def blockers(self) -> list[str]:
         return ([f"section `{sid}` failed" for sid in self.failed_sections]
                 + [f"check `{name}` fails" for name in self.failing_checks]
+                + [f"open P1 concern: {concern}" for concern in self.open_concerns]
                 + [f"open critical issue: {issue}" for issue in self.open_issues])
 
     def verdict(self) -> str:
@@ -39,4 +50,21 @@ def readiness(ctx: RenderContext) -> Readiness:
     checks = [c.get("name", "?") for c in ctx.checks if not c.get("passed", True) and not c.get("skipped")]
     review = ctx.analyses.get("multi_angle")
     issues = list(getattr(review, "critical_issues", []) or [])
-    return Readiness(failed_sections=sorted(set(failed + pending)), failing_checks=checks, open_issues=issues)
+    concerns = _concerns(ctx)
+    return Readiness(failed_sections=sorted(set(failed + pending)), failing_checks=checks, open_issues=issues,
+                     open_concerns=[f"{c.archetype}/{c.concern} ({c.owner}): {c.what}" for c in concerns
+                                    if not c.covered and c.priority == "P1"],
+                     concerns=concerns)
+
+
+def _concerns(ctx: RenderContext) -> list:
+    """Coverage of the design's must-cover concerns, computed from the spine and the
+    validated sections (agents/knowledge/coverage.py); none without a spine."""
+    from agents.knowledge.briefing import declared_archetypes
+    from agents.knowledge.coverage import coverage
+    from agents.spine import DesignSpine
+
+    spine = ctx.sections.get(SPINE_ID)
+    if not isinstance(spine, DesignSpine):
+        return []
+    return coverage(spine, ctx.sections, declared_archetypes(ctx.description or "", ctx.archetypes))

@@ -42,6 +42,7 @@ def _load(entry: dict) -> SectionSpec:
         max_tokens=getattr(module, "MAX_TOKENS", 1400),
         cross_checks=getattr(module, "cross_checks", None),
         spine_checks=getattr(module, "spine_checks", None),
+        align=getattr(module, "align", None),
         spine_parts=tuple(entry["spine"]) if entry.get("spine") else None,
         applies_when=entry.get("applies_when"),
         shown_by=entry.get("shown_by"),

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from agentspec.render.markdown import inline
 from agentspec.section import Ident, SectionModel, ShortText, items
@@ -81,6 +82,16 @@ EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[
                      BeforeValidator(_dotted)]
 Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,30}:[a-z][a-z0-9_]{0,47}$"),
                       BeforeValidator(_permission)]
+
+
+_STORES = ("database", "cache", "object_storage", "search_index", "message_broker")
+# Words by which an inbound system's `auth` says how a delivery is proven genuine.
+VERIFIED = re.compile(r"signature|signed|signing|hmac|basic auth|mutual tls|mtls|shared secret|bearer token|jwt", re.I)
+
+
+def _mentions(name: str, *words: str) -> bool:
+    upper = name.upper()
+    return any(w.upper().replace("-", "_") in upper for w in words)
 
 
 class Component(SectionModel):
@@ -175,6 +186,9 @@ class DesignSpine(SectionModel):
     failure_policy: FailurePolicy
     limits: items(Limit, 0, 4)
     not_needed: items(Omission, 0, 8)
+    # What code added from the knowledge library (agents/knowledge/completion.py), one
+    # note each; never asked of the model, so it is left out of the schema and grammar.
+    completed: SkipJsonSchema[list[str]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> "DesignSpine":
@@ -219,10 +233,44 @@ class DesignSpine(SectionModel):
                 self.endpoints.append(Endpoint(method="GET", path=surface.endpoint, kind="rest", caller=surface.role,
                                                purpose=f"the data {surface.name} shows"))
                 listed.add(surface.endpoint)
+        self._actors_not_stores()
+        self._inbound_webhooks_verified()
         if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
             self.failure_policy.after_retries = "dead_letter_table"
         self.not_needed = [o for o in self.not_needed if not has(self, o.what)]
         return self
+
+    def _actors_not_stores(self) -> None:
+        """A table is written, and an event handled, by code: a database, cache or bucket
+        named as the writer or the consumer means the service or worker in front of it
+        (measured: the recorded Stripe spine made postgres_database its tables' owner)."""
+        stores = {c.id for c in self.components if c.kind in _STORES}
+        actors = [c.id for c in self.components if c.kind in ("worker", "service")]
+        if not stores or not actors:
+            return
+        workers = [c.id for c in self.components if c.kind == "worker"] or actors
+        for entity in self.entities:
+            if entity.owner in stores:
+                entity.owner = actors[0]
+        for event in self.events:
+            if event.consumer in stores:
+                event.consumer = workers[0]
+
+    def _inbound_webhooks_verified(self) -> None:
+        """An inbound webhook is verified before it is trusted (agents/knowledge, inbound
+        webhooks: signature verification). An `auth` that names no verification (the
+        recorded Stripe spine said "API key authentication", which is how we call a
+        provider, not how it proves a delivery) becomes the signature check, and the
+        signing secret it needs is added as a secret setting when none is listed."""
+        for x in self.external_systems:
+            if x.direction != "inbound_webhook":
+                continue
+            secret = next((st.name for st in self.settings if st.secret and _mentions(st.name, "WEBHOOK", "SIGNING", "SIGNATURE")), None)
+            if secret is None and len(self.settings) < 6:
+                secret = _env(f"{x.id}_webhook_secret")
+                self.settings.append(Setting(name=secret, secret=True, purpose=f"verifies the signature of {x.name}'s deliveries"))
+            if not VERIFIED.search(x.auth):
+                x.auth = inline(f"signature over the raw request body, checked with {secret or 'the signing secret'} before parsing")
 
     def _dedupe(self) -> None:
         """A repeated item is the same decision said twice: keep the first."""

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from typing import Any
+
 import yaml
+from pydantic import BaseModel
 
 from agents.spine import DesignSpine, has
 
@@ -142,6 +145,52 @@ def copied_examples(answer_text: str, description: str) -> list[OutsideName]:
     feature description does not contain them."""
     text, asked = answer_text.lower(), description.lower()
     return [OutsideName("example", value, value) for value in known_examples() if value in text and value not in asked]
+
+
+def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "") -> list[str]:
+    """Fields whose value repeats the field's own description: the instruction handed back
+    as the answer (the recorded Stripe security section's middleware read "signature
+    source, claims checked, clock skew in seconds"). A value counts as an echo when it has
+    4 or more words and nearly all of them are the description's words, in any order."""
+    found: list[str] = []
+    if not isinstance(data, dict):
+        return found
+    for name, info in model.model_fields.items():
+        value, where = data.get(name), f"{path}{name}"
+        inner = _model_of(info.annotation)
+        if inner is not None:
+            for i, item in enumerate(value if isinstance(value, list) else [value]):
+                found += echoed_descriptions(inner, item, f"{where}[{i}]." if isinstance(value, list) else f"{where}.")
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and info.description and _echoes(text, info.description):
+                found.append(f"{where} repeats its field description ({text[:60]!r}); write this feature's actual value")
+    return found
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _echoes(value: str, description: str) -> bool:
+    """Nearly all of the value's words are the description's, and the value says most of
+    the description: the whole instruction, not one option it offers ("real-time per
+    message" from "real-time per message, a schedule with its interval, or on user action")."""
+    words = _WORD.findall(value.lower())
+    if len(words) < 4:
+        return False
+    described = _WORD.findall(description.lower())
+    said = set(described)
+    return sum(w in said for w in words) / len(words) >= 0.85 and len(set(words) & said) / len(said) >= 0.6
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (directly, in a list, or optional), if any."""
+    candidates = [annotation, *getattr(annotation, "__args__", ())]
+    for candidate in candidates:
+        for inner in [candidate, *getattr(candidate, "__args__", ())]:
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return None
 
 
 def outside_spine(markdown: str, spine: DesignSpine) -> list[OutsideName]:

@@ -62,6 +62,7 @@ def render_context(state: dict[str, Any]) -> RenderContext:
         repo_given=bool(options.get("repo_given")), date=options.get("date") or date.today().isoformat(),
         statuses={sid: str(e.get("status")) for sid, e in (state.get("sections") or {}).items()},
         checks=list(state.get("document_checks") or []),
+        archetypes=tuple(options.get("archetypes") or ()),
     )
 
 
@@ -129,6 +130,7 @@ def render_analysis_files(state: dict[str, Any]) -> dict[str, str]:
 
 
 def spec_json(state: dict[str, Any]) -> dict[str, Any]:
+    chosen = (state.get("options") or {}).get("archetypes")
     return {
         "description": state.get("description"),
         "brief": state.get("brief"),
@@ -141,6 +143,7 @@ def spec_json(state: dict[str, Any]) -> dict[str, Any]:
         "analyses": {aid: {"status": e.get("status"), "data": e.get("data"), "failures": e.get("failures", [])}
                      for aid, e in (state.get("analyses") or {}).items()},
         "document_checks": state.get("document_checks", []),
+        **({"archetypes": list(chosen)} if chosen else {}),  # draft --archetype, for `check` and `eval`
     }
 
 

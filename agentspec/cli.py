@@ -82,6 +82,8 @@ def draft(
     price_input_per_mtok: Annotated[Optional[float], typer.Option(min=0.0, help="USD per 1M input tokens (models without a known price)")] = None,
     price_output_per_mtok: Annotated[Optional[float], typer.Option(min=0.0, help="USD per 1M output tokens (models without a known price)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
+    archetype: Annotated[Optional[list[str]], typer.Option("--archetype", help="declare an integration archetype (repeatable; "
+                                                           "ids in agents/knowledge/archetypes.yaml), on top of those the design shows")] = None,
 ) -> None:
     """Draft a spec from a one-line feature description."""
     out_console = _json_mode(as_json)
@@ -95,6 +97,7 @@ def draft(
         raise UsageError("give the description as an argument or with --file, not both")
     text = read_description_file(file) if file is not None else (description or "")
     text = clean_description(text, settings.max_description_tokens)
+    chosen = _archetype_ids(archetype or [])
     if estimate:
         from agentspec.estimate import estimate_run
 
@@ -105,8 +108,17 @@ def draft(
     runner = _runner(out_console, settings)
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
                                     max_cost=max_cost, max_tokens=max_tokens, yes=yes,
-                                    confirm=typer.confirm if _interactive(False) else None))
+                                    confirm=typer.confirm if _interactive(False) else None, archetypes=chosen))
     raise typer.Exit(code)
+
+
+def _archetype_ids(ids: list[str]) -> list[str]:
+    from agents.knowledge.briefing import check_archetype_ids
+
+    try:
+        return check_archetype_ids([i.strip() for i in ids])
+    except ValueError as exc:
+        raise UsageError(str(exc), hint="`--archetype` takes an id from agents/knowledge/archetypes.yaml") from None
 
 
 @app.command()

@@ -20,10 +20,15 @@ _PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_/ -]{2,}\]")
 _FILLER = re.compile(r"^(tbd|todo|n/?a|none|placeholder|lorem ipsum|\.\.\.|xxx)\.?$", re.I)
 
 
+def is_filler(value: str) -> bool:
+    """"TBD", "none", "n/a" and the like: a word standing in for an answer."""
+    return bool(_FILLER.match(value.strip()))
+
+
 def _no_placeholder(value: str) -> str:
     if _PLACEHOLDER.search(value):
         raise ValueError(f"contains a template placeholder ({_PLACEHOLDER.search(value).group(0)}); write the real value")
-    if _FILLER.match(value.strip()):
+    if is_filler(value):
         raise ValueError(f"{value!r} is filler; write a concrete, feature-specific value")
     return value
 
@@ -180,6 +185,7 @@ class RenderContext:
     date: str = ""
     statuses: dict[str, str] = field(default_factory=dict)  # section id -> status (readiness is computed from it)
     checks: list[dict[str, Any]] = field(default_factory=list)  # the last document checks (Score.to_dict)
+    archetypes: tuple[str, ...] = ()  # integration archetypes the user chose (draft --archetype)
 
 
 Stage = Literal["draft", "foldin", "static", "analysis"]
@@ -204,6 +210,9 @@ class SectionSpec:
     cross_checks: Callable[[Any, dict[str, Any]], list[str]] | None = None
     # (data, spine) -> what the section states that the design spine contradicts or lacks.
     spine_checks: Callable[[Any, Any], list[str]] | None = None
+    # (data, spine) -> data with what the spine fixes put back: applied to every answer
+    # before the gate, so a re-decided value never reaches the document.
+    align: Callable[[Any, Any], Any] | None = None
     spine_parts: tuple[str, ...] | None = None  # the design spine slices its prompt receives (None: all)
     applies_when: str | None = None  # a spine capability; None: always applies
     shown_by: str | None = None  # a heading-less section reviewed as the section that renders it

@@ -81,7 +81,13 @@ class Case:
     expect: dict[str, Any] = field(default_factory=dict)
 
 
-_EXPECT_KEYS = ("entities", "external_systems", "p1_categories")  # what checks.check_expectations reads
+_EXPECT_KEYS = ("entities", "external_systems", "p1_categories", "must_cover")  # what checks.check_expectations reads
+
+
+def _concern_ids() -> set[str]:
+    from agents.knowledge import archetypes
+
+    return {f"{a.id}/{c.id}" for a in archetypes() for c in a.concerns}
 
 
 def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[Case]:
@@ -141,6 +147,10 @@ def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[
                 raise ConfigError(f"{where}: case {cid}: unknown expect key {key!r} (known: {', '.join(_EXPECT_KEYS)})")
             if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
                 raise ConfigError(f"{where}: case {cid}: expect.{key} must be a list of strings")
+        unknown = sorted(set(expect.get("must_cover") or []) - _concern_ids())
+        if unknown:
+            raise ConfigError(f"{where}: case {cid}: expect.must_cover names no concern of agents/knowledge/archetypes.yaml: "
+                              f"{', '.join(unknown)} (write archetype/concern)")
         cases.append(Case(cid, description, dict(expect)))
     if not cases:
         raise ConfigError(f"{path} holds no cases")

@@ -471,13 +471,18 @@ def agreement(pairs: Sequence[tuple[float, int]]) -> dict[str, Any]:
     """(judge score, human score) pairs -> exact and within-one agreement (judge
     score rounded half up) and Spearman."""
     if not pairs:
-        return {"n": 0, "exact": None, "within_1": None, "spearman": None}
+        return {"n": 0, "exact": None, "within_1": None, "spearman": None, "bias": None, "weak_passed": None}
     rounded = [int(math.floor(j + 0.5)) for j, _ in pairs]
     humans = [h for _, h in pairs]
     exact = sum(r == h for r, h in zip(rounded, humans)) / len(pairs)
     within = sum(abs(r - h) <= 1 for r, h in zip(rounded, humans)) / len(pairs)
+    # Leniency, stated plainly: the mean of judge minus label, and how many examples a
+    # person rated weak (2 or less) the judge rated good (4 or more).
+    weak = [(j, h) for j, h in pairs if h <= 2]
     return {"n": len(pairs), "exact": round(exact, 3), "within_1": round(within, 3),
-            "spearman": spearman([j for j, _ in pairs], humans)}
+            "spearman": spearman([j for j, _ in pairs], humans),
+            "bias": round(sum(j - h for j, h in pairs) / len(pairs), 2),
+            "weak_passed": f"{sum(j >= 4 for j, _ in weak)}/{len(weak)}" if weak else None}
 
 
 async def calibrate(judge: Judge, rubrics: dict[str, Rubric], items: Sequence[CalibrationItem]) -> dict[str, Any]:

@@ -140,6 +140,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         else:
             lines.append(f"n={cal.get('n')} · exact {_num(cal.get('exact'))} · within ±1 {_num(cal.get('within_1'))} "
                          f"· Spearman {_num(cal.get('spearman'))} · labelled by: {'; '.join(cal.get('labellers') or ['?'])}")
+            if _leniency(cal):
+                lines += ["", f"**{_leniency(cal)}**"]
     return "\n".join(lines) + "\n"
 
 
@@ -460,6 +462,17 @@ def _case_details(case: dict[str, Any], comp: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _leniency(cal: dict[str, Any]) -> str | None:
+    """The judge's leniency in one plain sentence, or None without the figures."""
+    bias, weak = cal.get("bias"), cal.get("weak_passed")
+    if bias is None:
+        return None
+    said = f"Judge leniency: it scores {abs(bias):.2f} points {'above' if bias >= 0 else 'below'} the human labels on average"
+    if weak:
+        said += f", and rated {weak} of the examples a person rated weak (2 or less) at 4 or more"
+    return said + ". Read its scores with that in mind; the deterministic checks and coverage do not lean."
+
+
 def _calibration_html(cal: dict[str, Any] | None) -> str:
     if not cal:
         return ""
@@ -470,7 +483,8 @@ def _calibration_html(cal: dict[str, Any] | None) -> str:
                    for i in cal.get("items") or [])
     return (f'<h2>Judge calibration</h2><div class="panel"><p>n={cal.get("n")} · exact agreement {_num(cal.get("exact"))}'
             f' · within ±1 {_num(cal.get("within_1"))} · Spearman {_num(cal.get("spearman"))}</p>'
-            f'<p class="small">labelled by: {_esc("; ".join(cal.get("labellers") or ["unknown"]))}</p>'
+            + (f'<p><strong>{_esc(_leniency(cal))}</strong></p>' if _leniency(cal) else "")
+            + f'<p class="small">labelled by: {_esc("; ".join(cal.get("labellers") or ["unknown"]))}</p>'
             f"<table><tr><th>example</th><th>family</th><th class='num'>label</th><th class='num'>judge</th><th></th></tr>{rows}</table></div>")
 
 

@@ -22,6 +22,7 @@ def test_registry_names_and_order():
         "example_endpoints",
         "event_flow",
         "semantic_defects",
+        "coverage",
         "expectations",
     ]
 

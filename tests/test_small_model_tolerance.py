@@ -125,13 +125,13 @@ def test_retry_budget_is_smaller_on_the_embedded_model(monkeypatch):
 
 def test_migration_tables_must_exist_in_the_schema_and_the_gate_says_so():
     migration = h.migration_payload()
-    schema = h.schema_payload()
+    schema = h.altered_schema_payload()
     task = {"sections": {"database_schema": {"status": "drafted", "data": schema}}}
     assert _cross_failures(task, "data_migration", migration) == []
     bad = copy.deepcopy(migration)
-    bad["pre_checks"][0]["sql"] = "SELECT count(*) = 0 FROM invoices_legacy WHERE customer_id IS NULL"
+    bad["backfills"][1]["table"] = "invoices_legacy"
     failures = _cross_failures(task, "data_migration", bad)
-    assert len(failures) == 1 and "'invoices_legacy'" in failures[0] and "database_schema does not define" in failures[0]
+    assert len(failures) == 1 and "invoices_legacy" in failures[0] and "database_schema" in failures[0]
     # Without the schema (failed or not drafted) there is nothing to check against.
     assert _cross_failures({"sections": {}}, "data_migration", bad) == []
     assert data_migration.cross_checks is not None
@@ -253,3 +253,66 @@ def test_an_unset_reconnect_delay_means_the_default_and_a_tiny_one_is_still_reje
     assert data.websocket.reconnect_delay_ms == api_specifications.DEFAULT_RECONNECT_DELAY_MS
     payload["websocket"]["reconnect_delay_ms"] = 50
     h.rejects(api_specifications.MODEL, payload, "greater than or equal to 100")
+
+
+def test_a_type_qualified_by_its_client_names_the_declared_type():
+    payload = h.api_payload()
+    declared = payload["rest"]["types"][0]["name"]
+    payload["rest"]["types"][0]["name"] = f"{payload['rest']['class_name']}.{declared}"
+    payload["rest"]["methods"][0]["returns"] = f"Billing.{declared}[]"
+    fixed = api_specifications.MODEL.model_validate(payload)
+    assert fixed.rest.types[0].name == declared and fixed.rest.methods[0].returns == f"{declared}[]"
+    payload["rest"]["types"][0]["name"] = "Sync Status"  # not a qualified name: still rejected
+    with pytest.raises(ValidationError):
+        api_specifications.MODEL.model_validate(payload)
+
+
+def test_a_scenario_name_said_twice_is_told_apart_and_a_repeat_dropped():
+    from agents.analyses.scenarios import ScenarioExploration
+
+    def scenario(name: str, category: str, description: str, impact: str = "High") -> dict:
+        return {"name": name, "category": category, "description": description, "likelihood": "Likely", "impact": impact,
+                "current_handling": "Unhandled", "effort": "Small",
+                "mitigation": {"prevention": "A unique key on the event id", "detection": "An alert on the failure count",
+                               "degradation": "The second delivery is a no-op", "recovery": "Replay from the provider"}}
+
+    answer = [scenario("Provider rate limit exceeded", "Scale", "Backfill calls get 429 for minutes"),
+              scenario("Provider rate limit exceeded", "Failure", "Retries after 429 pile up in the queue"),
+              scenario("Forged delivery", "Security", "An unsigned request reaches the receiver"),
+              scenario("Forged delivery", "Security", "An unsigned request reaches the receiver"),
+              scenario("Out-of-order events", "Integration", "An older update overwrites a newer one")]
+    names = [s.name for s in ScenarioExploration.model_validate({"scenarios": answer}).scenarios]
+    assert names == ["Provider rate limit exceeded", "Provider rate limit exceeded (Failure)", "Forged delivery",
+                     "Out-of-order events"]
+
+
+def test_other_languages_type_names_map_to_their_typescript_type():
+    payload = h.api_payload()
+    payload["rest"]["types"][0]["fields"][0]["type"] = "object"
+    payload["rest"]["types"][0]["fields"][1]["type"] = "integer[]"
+    fixed = api_specifications.MODEL.model_validate(payload)
+    assert [f.type for f in fixed.rest.types[0].fields[:2]] == ["Record<string, unknown>", "number[]"]
+    assert typescript_error(api_specifications.render(fixed, h.context()).split("```typescript", 1)[1].split("```", 1)[0]) is None
+    payload["rest"]["types"][0]["fields"][0]["type"] = "Object"  # capitalised: a declared-type name, checked as one
+    with pytest.raises(ValidationError, match="undeclared type"):
+        api_specifications.MODEL.model_validate(payload)
+
+
+def test_a_host_given_as_a_url_is_its_host():
+    from agents.sections.auth_integration import AuthIntegration
+
+    AUTH = h.auth_payload()
+    assert AuthIntegration.model_validate(dict(AUTH, domain="https://Acme-Billing.eu.auth0.com/")).domain == "acme-billing.eu.auth0.com"
+    with pytest.raises(ValidationError):
+        AuthIntegration.model_validate(dict(AUTH, domain="not a host"))
+
+
+def test_a_rate_said_in_words_is_a_performance_bound():
+    from agents.sections.ai_development_notes import AiDevelopmentNotes
+
+    notes = {k: ["Transactional outbox for the sync worker"] for k in AiDevelopmentNotes.model_fields}
+    notes["performance_requirements"] = ["reconciler API call frequency: once every hour"]
+    assert AiDevelopmentNotes.model_validate(notes)
+    notes["performance_requirements"] = ["the sync is fast and reliable"]
+    with pytest.raises(ValidationError, match="need numbers"):
+        AiDevelopmentNotes.model_validate(notes)

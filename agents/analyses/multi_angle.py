@@ -80,15 +80,29 @@ def render(data: MultiAngleReview, ctx: RenderContext) -> str:
     numbered = lambda xs: "\n".join(f"{i}. {x}" for i, x in enumerate(xs, 1)) or "None."  # noqa: E731
     blocks += [
         "### Synthesis",
-        f"**Overall**: {data.overall}/5\n**Recommendation**: {data.recommendation}",
+        f"**Overall**: {data.overall}/5\n**Recommendation**: {computed_recommendation(data, state)}",
         "**Critical Issues** (must address):\n" + numbered(data.critical_issues + _run_blockers(state)),
         "**Important Improvements** (should address):\n" + numbered(data.important_improvements),
         "**Nice-to-Have**:\n" + numbered(data.nice_to_have),
         "### Implementation Readiness",
         "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in data.readiness()),
-        f"**Reviewer's rating**: {data.ready}. {state.verdict()}",
+        f"**Reviewer's rating**: {_rating(data, state)}. {state.verdict()}",
     ]
     return join_blocks(*blocks) + "\n"
+
+
+def computed_recommendation(data: MultiAngleReview, state: Readiness) -> str:
+    """The ratings' recommendation, unless the run itself blocks it: "Proceed" beside a
+    failed section or check would contradict the computed readiness below it."""
+    if state.ready or data.recommendation != "Proceed":
+        return data.recommendation
+    return "Caution (the ratings alone say Proceed; the critical issues of this run come first)"
+
+
+def _rating(data: MultiAngleReview, state: Readiness) -> str:
+    if state.ready or data.ready != "YES":
+        return data.ready
+    return "CONDITIONAL (rated YES on the sections it read)"
 
 
 def _run_blockers(state: Readiness) -> list[str]:

@@ -185,6 +185,49 @@ class CodeExample(SectionModel):
         return language_of_path(self.file_path) or "typescript"
 
 
+# Packages whose import puts a piece of infrastructure in the design: a broker, a
+# socket, a cache, a GraphQL layer. Code that imports one the spine does without
+# invents a component (the README draft's "event-bus" and kafka examples).
+_INFRASTRUCTURE_PACKAGES: dict[str, tuple[str, ...]] = {
+    "message_broker": ("kafkajs", "node-rdkafka", "amqplib", "amqp-connection-manager", "@aws-sdk/client-sqs", "@aws-sdk/client-sns",
+                       "@google-cloud/pubsub", "nats", "bullmq", "bull", "event-bus", "eventbus", "pika", "kafka", "confluent_kafka",
+                       "aiokafka", "celery"),
+    "websocket": ("ws", "socket.io", "socket.io-client", "websockets"),
+    "cache": ("redis", "ioredis", "memcached", "node-cache", "@upstash/redis"),
+    "graphql": ("graphql", "@apollo/client", "@apollo/server", "apollo-server", "graphql-request", "urql", "strawberry", "graphene"),
+}
+_IMPORTED = re.compile(r"""(?:from\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]"""
+                       r"""|^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import\b|import\s+([A-Za-z_][\w.]*)\s*(?:as\s+\w+\s*)?$))""", re.M)
+
+
+def imported_packages(code: str) -> set[str]:
+    """Top-level packages the code imports: `@scope/name` for scoped JS modules, the
+    first path or dotted part otherwise; relative imports are the feature's own."""
+    names = set()
+    for from_js, required, bare_js, py_from, py_import in _IMPORTED.findall(code):
+        spec, python = from_js or required or bare_js, py_from or py_import
+        if spec and not spec.startswith("."):
+            parts = spec.split("/")
+            names.add("/".join(parts[:2]) if spec.startswith("@") else parts[0])
+        elif python:
+            names.add(python.split(".")[0])
+    return names
+
+
+def example_spine_checks(data: CodeExample, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """An example imports no infrastructure the design spine does without."""
+    from agents.spine import has
+
+    used = imported_packages(data.code)
+    problems = []
+    for capability, packages in _INFRASTRUCTURE_PACKAGES.items():
+        found = sorted(used & set(packages))
+        if found and not has(spine, capability):
+            problems.append(f"the code imports {', '.join(found)}, a {capability.replace('_', ' ')} the design spine does without; "
+                            "use only the spine's components (handle events in-process where they arrive)")
+    return problems
+
+
 def render_example(data: CodeExample, headings: list[str] | tuple[str, ...], intro: str | None = None) -> str:
     return join_blocks(
         *headings[:-1],
@@ -192,7 +235,9 @@ def render_example(data: CodeExample, headings: list[str] | tuple[str, ...], int
         headings[-1],
         f"**Purpose**: {' '.join(data.purpose.split())}",
         f"**File**: `{data.file_path}` (proposed new file)",
-        fence(fence_tag(data.language), data.code),
+        # A .tsx file is fenced as tsx: its JSX parses only with that grammar (the document
+        # check reads the tag; the recorded Stripe draft's test failed on exactly this).
+        fence("tsx" if data.file_path.lower().endswith(".tsx") else fence_tag(data.language), data.code),
         "**Key Points**:\n" + bullets(data.key_points),
     )
 

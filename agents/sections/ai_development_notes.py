@@ -17,6 +17,8 @@ from agentspec.section import RenderContext, SectionModel, SectionSpec, ShortTex
 from agents.sections._general import label_of
 
 _NUMBER = re.compile(r"\d")
+# "once every hour", "twice a day": a rate said in words is a number with a unit.
+_RATE_IN_WORDS = re.compile(r"\b(once|twice|every|per)\s+(\w+\s+)?(second|minute|hour|day|week|month)s?\b", re.I)
 
 
 class AiDevelopmentNotes(SectionModel):
@@ -32,7 +34,7 @@ class AiDevelopmentNotes(SectionModel):
     @field_validator("performance_requirements")
     @classmethod
     def _numbers(cls, value: list[str]) -> list[str]:
-        vague = [v for v in value if not _NUMBER.search(v)]
+        vague = [v for v in value if not (_NUMBER.search(v) or _RATE_IN_WORDS.search(v))]
         if vague:
             raise ValueError(f"performance requirements need numbers and units (ms, s, req/s, MB); no number in {vague[0]!r}")
         return value

@@ -19,9 +19,42 @@ from agentspec.render.typescript import ts_value
 from agentspec.section import RenderContext, SectionModel, ShortText, items
 from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
 
-CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,40}$"), BeforeValidator(camel_slip)]
-PascalName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Za-z0-9]{1,40}$")]
-TsType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(string|number|boolean|void|[A-Z][A-Za-z0-9]{1,40})(\[\])?$")]
+# 63, not 40: names derived from a spine path (getErasureRequestAnonymizationsByAnonymizationId) run long.
+CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,63}$"), BeforeValidator(camel_slip)]
+
+
+def _unqualified(name: object) -> object:
+    """`SyncApiClient.SyncStatus` -> `SyncStatus`: a type qualified by its client or
+    namespace names the same declared type (measured on a recorded draft)."""
+    if isinstance(name, str) and re.fullmatch(r"\s*[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+(\[\])?\s*", name):
+        return name.strip().rsplit(".", 1)[1]
+    return name
+
+
+OPEN_OBJECT = "Record<string, unknown>"
+# Other languages' names for the same TypeScript type: one meaning, so mapped, not re-asked.
+_TS_ALIASES = {
+    **dict.fromkeys(("int", "integer", "float", "double", "decimal", "long", "bigint", "int64", "int32"), "number"),
+    **dict.fromkeys(("str", "text", "uuid", "date", "datetime", "timestamp", "email", "url"), "string"),
+    "bool": "boolean",
+    **dict.fromkeys(("object", "any", "json", "jsonb", "dict", "map", "record", "unknown"), OPEN_OBJECT),
+}
+
+
+def _ts_alias(name: object) -> object:
+    """`integer` -> `number`, `object[]` -> `Record<string, unknown>[]` (see _TS_ALIASES)."""
+    if not isinstance(name, str):
+        return name
+    m = re.fullmatch(r"\s*([A-Za-z0-9]+)(\[\])?\s*", name)
+    if m and m.group(1).lower() in _TS_ALIASES and m.group(1) == m.group(1).lower():
+        return _TS_ALIASES[m.group(1)] + (m.group(2) or "")
+    return name
+
+
+PascalName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Za-z0-9]{1,63}$"), BeforeValidator(_unqualified)]
+TsType = Annotated[str, StringConstraints(strip_whitespace=True,
+                                          pattern=r"^(string|number|boolean|void|Record<string, unknown>|[A-Z][A-Za-z0-9]{1,63})(\[\])?$"),
+                   BeforeValidator(_unqualified), BeforeValidator(_ts_alias)]
 GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
 WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
@@ -36,7 +69,7 @@ JS_RESERVED = frozenset(
 DEFAULT_RECONNECT_DELAY_MS = 1000  # a common client default (socket.io starts at 1 s)
 _CLIENT_MEMBERS = {"constructor", "headers", "baseUrl", "getToken"}
 _LOCALS = {"response", "query"}
-_BUILTIN_TYPES = {"string", "number", "boolean", "void"}
+_BUILTIN_TYPES = {"string", "number", "boolean", "void", OPEN_OBJECT}
 _GLOBAL_TYPES = {"Promise", "Record", "HeadersInit", "Response", "Request", "Error", "Date", "Array", "Object", "String",
                  "Number", "Boolean", "Map", "Set", "WebSocket", "MessageEvent", "Event", "JSON", "URLSearchParams"}
 
@@ -530,10 +563,21 @@ def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 -
     """Methods call the design spine's endpoints; GraphQL and WebSocket exist only where the spine has them."""
     from agents.spine import has
 
-    known = {(e.method, e.path) for e in spine.endpoints}
+    ours = [e for e in spine.endpoints if e.kind != "webhook_receiver"]  # a provider calls the receiver, not our client
+    known = {(e.method, e.path) for e in ours}
+    receivers = {(e.method, e.path) for e in spine.endpoints if e.kind == "webhook_receiver"}
     listing = ", ".join(f"{m} {p}" for m, p in sorted(known)) or "none"
-    problems = [f"method {m.name} calls {m.http_method} {m.path}, which the design spine does not define; use only: {listing}"
-                for m in data.rest.methods if (m.http_method, m.path) not in known]
+    problems = []
+    for m in data.rest.methods:
+        if (m.http_method, m.path) in receivers:
+            problems.append(f"method {m.name} calls the webhook receiver {m.http_method} {m.path}, which only the provider "
+                            f"calls; the client calls our own endpoints: {listing}")
+        elif (m.http_method, m.path) not in known:
+            problems.append(f"method {m.name} calls {m.http_method} {m.path}, which the design spine does not define; "
+                            f"use only: {listing}")
+    called = {(m.http_method, m.path) for m in data.rest.methods}
+    problems += [f"the design spine's endpoint {e.method} {e.path} ({e.purpose}) has no client method; add one"
+                 for e in ours if e.kind == "rest" and (e.method, e.path) not in called]
     for spec, capability in ((data.graphql, "graphql"), (data.websocket, "websocket")):
         # Marked applicable without the spine is ignored by render(); the spine having it but the section not is a gap.
         if has(spine, capability) and not spec.applicable:

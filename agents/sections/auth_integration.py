@@ -8,16 +8,26 @@ refresh strategy consistent."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from agentspec.render.markdown import bullets, field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
 
 EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
-Hostname = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?([.][a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", max_length=120)]
+def _host_only(value: object) -> object:
+    """A URL where a host is asked for has one meaning: its host (`https://x.eu.auth0.com/` is `x.eu.auth0.com`)."""
+    if isinstance(value, str) and "://" in value:
+        return (urlsplit(value.strip()).hostname or value).lower()
+    return value
+
+
+Hostname = Annotated[str, BeforeValidator(_host_only), StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?([.][a-z0-9]([a-z0-9-]*[a-z0-9])?)+$", max_length=120)]
 Audience = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https://[a-z0-9.-]+(/[A-Za-z0-9._~/-]*)?|[a-z][a-z0-9+.-]*:[A-Za-z0-9._:/-]+)$", max_length=160)]
 Scope = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*(:[a-z][a-z0-9_.-]*)?$", max_length=60)]
 Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]*:[a-z][a-z0-9_.-]*$", max_length=60)]
@@ -53,6 +63,22 @@ class AuthIntegration(SectionModel):
     resource_rules: items(Text, 0, 4) = Field(default_factory=list, description="resource-level access rules: who may read or change which of this feature's records (ownership, tenant); empty when roles alone decide")
     integration_points: items(ShortText, 1, 4) = Field(description="where checks are enforced: the layer and what it verifies")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _routes_are_not_permissions(cls, data: object) -> object:
+        """`POST /api/v1/webhooks` among scopes or permissions is a route, not a grant:
+        dropped (the recorded Stripe answer put its receiver there). What grants it is the
+        role the spine gives the route's caller (align)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("scopes"), list):
+            data["scopes"] = [s for s in data["scopes"] if not _is_route(s)]
+        if isinstance(data.get("roles"), list):
+            data["roles"] = [{**r, "permissions": [p for p in r["permissions"] if not _is_route(p)]}
+                             if isinstance(r, dict) and isinstance(r.get("permissions"), list) else r for r in data["roles"]]
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> "AuthIntegration":
         _unique(self.scopes, "scope")
@@ -86,6 +112,25 @@ class AuthIntegration(SectionModel):
         if not api_scopes:
             raise ValueError("scopes must include at least one API permission (lowercase action:resource for this feature's resources) besides the OIDC scopes")
         return self
+
+
+_ROUTE = re.compile(r"^\s*(GET|POST|PUT|PATCH|DELETE)\s+/", re.I)
+
+
+def _is_route(value: object) -> bool:
+    return isinstance(value, str) and bool(_ROUTE.match(value))
+
+
+def align(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The roles are the spine's (name, who holds them, permissions), so the guard, the
+    pages and this section name the same roles; the API scopes are what they grant."""
+    if not spine.roles:
+        return data
+    roles = [Role(name=r.name, description=r.who, permissions=list(r.permissions)) for r in spine.roles][:5]
+    granted = list(dict.fromkeys(p for r in roles for p in r.permissions))
+    oidc = [s for s in data.scopes if s in OIDC_SCOPES]
+    scopes = (oidc + [p for p in granted if p not in oidc])[:10]
+    return data.model_copy(update={"roles": roles, "scopes": scopes})
 
 
 def _unique(values: list[str], what: str) -> None:

@@ -77,6 +77,19 @@ class Compatibility(SectionModel):
 MODEL = Compatibility
 MAX_TOKENS = 900
 
+
+def align(data: Compatibility, spine) -> Compatibility:  # noqa: ANN001 - agents.spine.DesignSpine
+    """"Not supported when the feature has no mobile use" repeats the instruction, not the
+    reason: when the answer says not supported and the spine has no mobile client, the
+    reason is that, stated from the spine."""
+    from agents.spine import has
+
+    if has(spine, "mobile_clients"):
+        return data
+    update = {os_: "not supported: the design has no mobile client" for os_ in ("ios", "android")
+              if re.search(r"(?i)not supported|unsupported", getattr(data, os_)) and "mobile use" in getattr(data, os_)}
+    return data.model_copy(update=update) if update else data
+
 _LAYER_ORDER = ("framework", "library", "database", "runtime", "tooling")
 _OS_PREFIX = {"Windows": "windows", "macOS": "macos", "Linux": "linux", "iOS": "ios", "Android": "android"}
 

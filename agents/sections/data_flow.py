@@ -5,13 +5,15 @@ source names the destinations it feeds, and validators keep that graph closed.""
 
 from __future__ import annotations
 
-from typing import Literal
+import copy
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
-from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, is_filler, items
 
 SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
 DestinationType = Literal[
@@ -20,12 +22,21 @@ DestinationType = Literal[
 DataFormat = Literal["JSON", "CSV", "XML", "Avro", "Protobuf", "Parquet", "SQL rows", "form data"]
 
 
+AS_RECEIVED = "none: stored as received"
+
+
+def _none_is_as_received(value: object) -> object:
+    """"none" is a real answer for a transformation: the data is stored unchanged."""
+    return AS_RECEIVED if isinstance(value, str) and (not value.strip() or is_filler(value)) else value
+
+
 class Source(SectionModel):
     name: Ident = Field(description="snake_case source name: the system or input it comes from, plus what arrives")
     type: SourceType
     format: DataFormat
     frequency: ShortText = Field(description="how often data arrives: real-time per message, a schedule with its interval, or on user action")
-    transformation: ShortText = Field(description="what is mapped, validated or enriched on the way")
+    transformation: Annotated[ShortText, BeforeValidator(_none_is_as_received)] = Field(
+        description="what is mapped, validated or enriched on the way")
     feeds: items(Ident, 1, 3) = Field(description="names of destinations this source feeds")
 
 
@@ -39,7 +50,37 @@ class Destination(SectionModel):
 
 class DataFlow(SectionModel):
     sources: items(Source, 1, 4)
-    destinations: items(Destination, 1, 3)
+    destinations: items(Destination, 1, 4)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _feeds_by_table(cls, data: Any) -> Any:
+        """A source that feeds a table names the store it feeds: the destination that
+        lists the table, or else a PostgreSQL destination of that table (which
+        cross_checks then holds to database_schema). Fixed here, not re-asked."""
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not isinstance(data.get("destinations"), list):
+            return data
+        data = copy.deepcopy(data)  # the caller's answer stays as given
+        destinations = [d for d in data["destinations"] if isinstance(d, dict)]
+        names = {d.get("name") for d in destinations}
+        holder = {t: d.get("name") for d in destinations for t in (d.get("tables") or []) if isinstance(t, str)}
+        for source in data["sources"]:
+            if not isinstance(source, dict) or not isinstance(source.get("feeds"), list):
+                continue
+            feeds = []
+            for target in source["feeds"]:
+                if isinstance(target, str) and target not in names:
+                    if target in holder:
+                        target = holder[target]
+                    elif len(destinations) < 4:
+                        destinations.append({"name": target, "type": "PostgreSQL table", "format": "SQL rows",
+                                             "schedule": (destinations[0].get("schedule") if destinations else None)
+                                             or "in the request transaction", "tables": [target]})
+                        names.add(target)
+                if target not in feeds:
+                    feeds.append(target)
+            source["feeds"] = feeds
+        return {**data, "destinations": destinations}
 
     @model_validator(mode="after")
     def _closed(self) -> "DataFlow":
@@ -68,6 +109,35 @@ class DataFlow(SectionModel):
 
 MODEL = DataFlow
 MAX_TOKENS = 1100
+
+
+def align(data: DataFlow, spine) -> DataFlow:  # noqa: ANN001 - agents.spine.DesignSpine
+    """A PostgreSQL destination writes the spine's tables: a table the spine lacks is
+    dropped from it, and a destination left with none writes the tables the feature
+    creates or alters (the recorded Stripe answer wrote a `billing_data` table nobody decided)."""
+    decided = [e.table for e in spine.entities]
+    written = [e.table for e in spine.entities if e.change != "referenced"] or decided
+    directions = {x.id: x.direction for x in spine.external_systems}
+    sources = []
+    for source in data.sources:
+        # A source named after an external system crosses the way the spine says it does.
+        kind = _SOURCE_TYPE.get(directions.get(source.name, ""))
+        if kind and kind != source.type:
+            source = source.model_copy(update={"type": kind, **({"frequency": "real-time, per delivery"}
+                                                                 if kind == "Webhook" and not _DIGIT.search(source.frequency) else {})})
+        sources.append(source)
+    destinations = []
+    for dest in data.destinations:
+        if dest.type == "PostgreSQL table" and decided:
+            tables = [t for t in dest.tables if t in decided] or written[:4]
+            dest = dest if tables == list(dest.tables) else dest.model_copy(update={"tables": tables})
+        destinations.append(dest)
+    return data.model_copy(update={"sources": sources, "destinations": destinations})
+
+
+_SOURCE_TYPE = {"inbound_webhook": "Webhook", "outbound_api": "REST API", "polling": "REST API", "file_import": "File Import",
+                "inbound_stream": "Event Stream"}
+_DIGIT = re.compile(r"\d")
 
 
 def flow_object(data: DataFlow) -> str:

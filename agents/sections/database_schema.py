@@ -57,6 +57,7 @@ class Column(SectionModel):
     name: Ident = Field(description="snake_case column name")
     type: SqlType = Field(description="PostgreSQL type")
     nullable: bool = Field(False, description="true if NULL is allowed")
+    added: bool = Field(False, description="true for a column this feature adds to an existing table")
     primary_key: bool = Field(False, description="exactly one per table")
     unique: bool = False
     default: DefaultExpr | None = Field(None, description="gen_random_uuid() | now() | CURRENT_DATE | true | false | a number | a quoted lowercase word in single quotes | '{}' for jsonb")
@@ -84,13 +85,62 @@ class Table(SectionModel):
     name: Ident = Field(description="snake_case plural table name for this feature's own entity")
     purpose: ShortText = Field(description="what one row represents and why the feature needs it")
     integration_type: IntegrationType
-    existing: bool = Field(False, description="true for a table that already exists (one the description names or clearly implies): list its primary key and only the columns this feature reads")
+    existing: bool = Field(False, description="true for a table that already exists (one the description names or clearly implies): list its primary key, the columns this feature reads and the columns it adds")
     columns: items(Column, 1, 10) = Field(description="columns; created_at timestamptz is added to new tables automatically")
     indexes: items(Index, 0, 4) = Field(default_factory=list, description="query indexes; foreign-key columns are indexed automatically")
+
+    @model_validator(mode="after")
+    def _one_key_beside_id(self) -> "Table":
+        """`id` and another column both marked primary key: `id` is the surrogate key and
+        the other mark means unique (the recorded Stripe answer marked the provider's
+        event id so). A composite key without `id` (a join table) is left for the check."""
+        keys = [c for c in self.columns if c.primary_key]
+        if len(keys) > 1 and any(c.name == "id" for c in keys):
+            for col in keys:
+                if col.name != "id":
+                    col.primary_key, col.unique = False, True
+        return self
+
+    @model_validator(mode="after")
+    def _added_only_on_existing(self) -> "Table":
+        """`added` has one meaning: a column this feature adds to a table that
+        already exists. On a new table every column is new, and an existing
+        table already has its primary key, so both are plain columns."""
+        for col in self.columns:
+            if not self.existing or col.primary_key:
+                col.added = False
+        return self
 
 
 class DatabaseSchema(SectionModel):
     tables: items(Table, 1, 6) = Field(description="the tables this feature adds or references, parents first")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _referenced_tables_exist(cls, data: Any) -> Any:
+        """A foreign key to a table the answer does not list (`users.id`) says that
+        table already exists in the application: it is listed as existing, with the
+        referenced column as its key, typed like the referencing column. One meaning,
+        so added here rather than re-asked (the gdpr recording failed on exactly this)."""
+        if not isinstance(data, dict) or not isinstance(data.get("tables"), list):
+            return data
+        tables = [t for t in data["tables"] if isinstance(t, dict)]
+        listed = {t.get("name") for t in tables}
+        added: list[dict[str, Any]] = []
+        for tbl in tables:
+            for col in tbl.get("columns") or []:
+                ref = col.get("references") if isinstance(col, dict) else None
+                if not isinstance(ref, str) or ref.count(".") != 1:
+                    continue
+                target, key = (part.strip() for part in ref.split("."))
+                if target in listed or not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", target) or len(tables) + len(added) >= 6:
+                    continue
+                listed.add(target)
+                added.append({"name": target, "purpose": f"existing table that {tbl.get('name')} references",
+                              "integration_type": "Application Data", "existing": True,
+                              "columns": [{"name": key, "type": col.get("type") or "uuid", "primary_key": True}]})
+        # Parents first: the existing tables go before the ones that reference them.
+        return {**data, "tables": added + tables} if added else data
 
     @model_validator(mode="after")
     def _consistent(self) -> "DatabaseSchema":
@@ -99,14 +149,15 @@ class DatabaseSchema(SectionModel):
             if tbl.name in by_name:
                 raise ValueError(f"duplicate table {tbl.name!r}; table names must be unique")
             by_name[tbl.name] = tbl
-        if all(t.existing for t in self.tables):
-            raise ValueError("every table is marked existing; the feature must add at least one new table")
+        # No rule that some table be new: a feature may only add columns to existing
+        # tables, or only read them; the spine's `change` decides (align, spine_checks).
         for tbl in self.tables:
             if tbl.existing:
-                # An existing table is only referenced here: this section creates no DDL
-                # for it, so an index on it has nowhere to render (both recorded cases
-                # declared one and failed on it).
-                tbl.indexes = []
+                # This section creates no DDL for an existing table's own columns, so an
+                # index on them has nowhere to render (both recorded cases declared one
+                # and failed on it); an index on columns the feature adds renders with them.
+                added = {c.name for c in tbl.columns if c.added}
+                tbl.indexes = [i for i in tbl.indexes if set(i.columns) <= added]
             _check_table(tbl)
         for tbl in self.tables:
             for col in tbl.columns:
@@ -218,6 +269,22 @@ def _check_reference(tbl: Table, col: Column, by_name: dict[str, Table]) -> None
         raise ValueError(f"existing table {tbl.name} cannot reference new table {target_table}; put the foreign key on the new table")
 
 
+def added_columns(tbl: Table) -> list[Column]:
+    """The columns this feature adds to an existing table (none on a new table)."""
+    return [c for c in tbl.columns if c.added]
+
+
+def needs_backfill(col: Column) -> bool:
+    """An added NOT NULL column without a default: existing rows would hold NULL,
+    so the schema adds it nullable and the data migration fills it, then sets NOT NULL."""
+    return col.added and not col.nullable and col.default is None
+
+
+def altered_tables(data: "DatabaseSchema") -> list[Table]:
+    """Existing tables this feature adds columns to: the ones whose rows a data migration concerns."""
+    return [t for t in data.tables if t.existing and added_columns(t)]
+
+
 def _parents(tables: list[Table]) -> dict[str, list[str]]:
     return {t.name: [c.references.split(".")[0] for c in t.columns if c.references] for t in tables}
 
@@ -263,11 +330,11 @@ def foreign_keys(data: DatabaseSchema) -> list[ForeignKey]:
 def all_indexes(tbl: Table, keys: list[ForeignKey]) -> list[tuple[str, list[str], bool]]:
     """(name, columns, unique): declared indexes plus one per unindexed FK column."""
     result = [(index_name(tbl.name, i.columns, i.unique), list(i.columns), i.unique) for i in tbl.indexes]
-    if tbl.existing:
-        return result
+    # On an existing table only the columns this feature adds are ours to index.
+    ours = {c.name for c in added_columns(tbl)} if tbl.existing else {c.name for c in tbl.columns}
     covered = {cols[0] for _, cols, _ in result} | {c.name for c in tbl.columns if c.primary_key or c.unique}
     for fk in keys:
-        if fk.child == tbl.name and fk.column not in covered:
+        if fk.child == tbl.name and fk.column in ours and fk.column not in covered:
             result.append((index_name(tbl.name, [fk.column]), [fk.column], False))
             covered.add(fk.column)
     return result
@@ -323,24 +390,47 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
+def _added_column_sql(col: Column) -> str:
+    """An added column as the expand step adds it: nullable while it needs a
+    backfill (existing rows have no value yet), otherwise as declared."""
+    if needs_backfill(col):
+        col = col.model_copy(update={"nullable": True})
+    return _column_sql(col)
+
+
+def _add_columns(tbl: Table) -> list[str]:
+    added = added_columns(tbl)
+    if not added:
+        return []
+    lines = [f"-- Columns this feature adds to {tbl.name}: existing rows get NULL or the column's default."]
+    later = [c.name for c in added if needs_backfill(c)]
+    if later:
+        lines.append(f"-- NOT NULL on {', '.join(later)} is set by the data migration, after its backfill.")
+    return lines + [f"ALTER TABLE {tbl.name} ADD COLUMN IF NOT EXISTS {_added_column_sql(c)};" for c in added]
+
+
 def ddl(data: DatabaseSchema) -> str:
     keys = foreign_keys(data)
     lines = ["-- Database schema integration"]
     for tbl in creation_order(data):
-        cols = ",\n".join("  " + _column_sql(c) for c in all_columns(tbl))
         if tbl.existing:
+            cols = ",\n".join("  " + _column_sql(c) for c in all_columns(tbl) if not c.added)
             lines += [
                 "",
                 f"-- {tbl.name}: existing table, not created by this feature. The statement lists the columns",
                 f"-- this feature relies on and does nothing where {tbl.name} already exists.",
                 f"CREATE TABLE IF NOT EXISTS {tbl.name} (\n{cols}\n);",
+                *_add_columns(tbl),
             ]
         else:
+            cols = ",\n".join("  " + _column_sql(c) for c in all_columns(tbl))
             lines += ["", f"-- {tbl.name}: {_comment(tbl.purpose)}", f"CREATE TABLE {tbl.name} (\n{cols}\n);"]
     index_lines = []
-    for tbl in creation_order(data):  # existing tables carry no indexes here
+    for tbl in creation_order(data):
+        # An existing table may already carry the index from an earlier run of this DDL.
+        exists_guard = "IF NOT EXISTS " if tbl.existing else ""
         for name, cols, unique in all_indexes(tbl, keys):
-            index_lines.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {tbl.name} ({', '.join(cols)});")
+            index_lines.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {exists_guard}{name} ON {tbl.name} ({', '.join(cols)});")
     if index_lines:
         lines += ["", "-- Indexes for integration performance"] + index_lines
     return "\n".join(lines)
@@ -600,11 +690,17 @@ def typeorm_entities(data: DatabaseSchema) -> str:
 # --- section ------------------------------------------------------------------------------
 
 
+def _existing_note(tbl: Table) -> str:
+    if not tbl.existing:
+        return ""
+    added = added_columns(tbl)
+    if not added:
+        return " (existing table, referenced only)"
+    return f" (existing table; this feature adds {', '.join(c.name for c in added)})"
+
+
 def render(data: DatabaseSchema, ctx: RenderContext) -> str:
-    rows = [
-        (f"`{t.name}`", t.purpose + (" (existing table, referenced only)" if t.existing else ""), t.integration_type)
-        for t in data.tables
-    ]
+    rows = [(f"`{t.name}`", t.purpose + _existing_note(t), t.integration_type) for t in data.tables]
     return join_blocks(
         "### Database Integration Strategy",
         "#### Schema Integration & ERD",
@@ -634,6 +730,8 @@ def _column_digest(col: Column) -> str:
         parts.append("null")
     if col.default is not None:
         parts.append(f"default {col.default}")
+    if col.added:
+        parts.append("added backfill-required" if needs_backfill(col) else "added")
     return " ".join(parts)
 
 
@@ -654,11 +752,107 @@ def table_columns(data: DatabaseSchema) -> dict[str, set[str]]:
     return {t.name: {c.name for c in all_columns(t)} for t in data.tables}
 
 
+def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The spine decides whether a table already exists (its `change`: new, or
+    altered/referenced), so `existing` is set from it. Which columns an altered
+    table gains is this section's to say: spine_checks asks for those."""
+    changes = {e.table: e.change for e in spine.entities}
+    money = {e.table: e.money for e in spine.entities}
+    tables = []
+    for tbl in data.tables:
+        change = changes.get(tbl.name)
+        existing = tbl.existing if change is None else change != "new"
+        tbl = tbl if existing == tbl.existing else tbl.model_copy(update={"existing": existing})
+        tables.append(_money_as_decided(tbl, money.get(tbl.name, "none")))
+    listed = {t.name for t in tables}
+    for entity in spine.entities:
+        if entity.change == "new" and entity.table not in listed and len(tables) < 6:
+            tables.append(_table_of(entity))
+    unique = {e.table: e.unique for e in spine.entities if e.change == "new"}
+    tables = [_with_unique_columns(t, unique.get(t.name, [])) for t in tables]
+    return data.model_copy(update={"tables": tables})
+
+
+def _with_unique_columns(tbl: Table, unique: list[str]) -> Table:
+    """A new table gets each unique column the spine decided and the answer left out
+    (the provider's id of a synced record, say), as a unique varchar; one the answer
+    has is marked unique when it is a single column of it."""
+    names = {c.name for c in tbl.columns}
+    columns = [c.model_copy(update={"unique": True}) if c.name in unique and not c.primary_key and not c.unique else c
+               for c in tbl.columns]
+    room = 10 - len(columns)
+    columns += [Column(name=c, type="varchar(255)", unique=True) for c in unique if c not in names][:max(room, 0)]
+    return tbl if columns == list(tbl.columns) else tbl.model_copy(update={"columns": columns})
+
+
+def _table_of(entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
+    """A new table the spine decided and the answer left out, rendered from what the spine
+    fixes: its key and its unique columns (the provider's ids). Nothing else is invented;
+    spine_checks and coverage say what a fuller table would state."""
+    columns = [Column(name=entity.key, type="uuid", primary_key=True, default="gen_random_uuid()")]
+    columns += [Column(name=c, type="varchar(255)", unique=True) for c in entity.unique if c != entity.key]
+    if entity.money != "none":
+        columns.append(Column(name="currency", type="char(3)", note="ISO 4217 code"))
+    return Table(name=entity.table, purpose=entity.purpose, integration_type="Application Data", columns=columns)
+
+
+def _money_as_decided(tbl: Table, money: str) -> Table:
+    """The spine decided how this table stores amounts, so its amount columns take
+    that type: integer minor units in bigint, a decimal in numeric(12,2), never a float.
+    Keys and references keep theirs; a default that no longer fits is converted or dropped."""
+    wrong, right = {"integer_minor_units_with_currency": ({"numeric(12,2)", "double precision"}, "bigint"),
+                    "decimal_with_currency": ({"double precision"}, "numeric(12,2)")}.get(money, (set(), ""))
+    columns = []
+    for col in tbl.columns:
+        if col.type in wrong and not col.primary_key and not col.references:
+            col = col.model_copy(update={"type": right, "default": _number_default(col.default, right)})
+        columns.append(col)
+    if money != "none" and not tbl.existing and not any("currency" in c.name for c in columns) and len(columns) < 10:
+        # "with currency" is the spine's decision: an amount never travels without its ISO 4217 code.
+        columns.append(Column(name="currency", type="char(3)", note="ISO 4217 code"))
+    return tbl.model_copy(update={"columns": columns}) if columns != list(tbl.columns) else tbl
+
+
+def _number_default(default: str | None, sql_type: str) -> str | None:
+    try:
+        value = float(default) if default is not None else None
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    if sql_type == "bigint":
+        return str(int(value)) if value.is_integer() else None  # 0.00 -> 0; 9.99 has no one minor-unit meaning here
+    return default
+
+
+def _change_problems(table: Table, change: str) -> list[str]:
+    """The table's existing flag and added columns say what the spine's `change` says.
+    The spine decides; a disagreement goes back to the model, since which columns
+    an altered table gains is this section's to say."""
+    added = [c.name for c in added_columns(table)]
+    if change == "new" and table.existing:
+        return [f"table {table.name} is new in the design spine; set existing false"]
+    if change == "referenced" and not table.existing:
+        return [f"table {table.name} already exists in the design spine and this feature only references it; set existing true"]
+    if change == "referenced" and added:
+        return [f"table {table.name} is only referenced in the design spine, so this feature adds no column to it; "
+                f"set added false on {', '.join(added)}"]
+    if change == "altered" and not table.existing:
+        return [f"table {table.name} already exists in the design spine and this feature alters it; "
+                "set existing true and added true on each column the feature adds"]
+    if change == "altered" and not added:
+        return [f"table {table.name} is altered in the design spine; list the columns this feature adds to it with added true"]
+    return []
+
+
 def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
-    """The tables are the design spine's, with its keys and uniqueness."""
+    """The tables are the design spine's, with its keys, uniqueness and change
+    (new, altered: existing with added columns, referenced: existing, unchanged)."""
     entities = {e.table: e for e in spine.entities}
+    # An existing table the feature only points a foreign key at changes nothing,
+    # so the spine need not list it; a table it creates or alters must be the spine's.
     problems = [f"table {t.name} is not in the design spine; use only: {', '.join(entities) or 'none'}"
-                for t in data.tables if t.name not in entities]
+                for t in data.tables if t.name not in entities and not (t.existing and not added_columns(t))]
     by_name = {t.name: t for t in data.tables}
     for entity in spine.entities:
         table = by_name.get(entity.table)
@@ -666,9 +860,14 @@ def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - ag
             if entity.change != "referenced":
                 problems.append(f"the design spine's table {entity.table} is missing; add it")
             continue
+        problems += _change_problems(table, entity.change)
         keys = [c.name for c in table.columns if c.primary_key]
         if keys and keys != [entity.key]:
             problems.append(f"table {entity.table}: the design spine's primary key is {entity.key}, not {', '.join(keys)}")
+        # A new table only: an existing one may already have its currency among the columns not listed.
+        if entity.money != "none" and not table.existing and not any("currency" in c.name for c in table.columns):
+            problems.append(f"table {entity.table}: the design spine stores its amounts with a currency; "
+                            "add a currency char(3) column (ISO 4217 code)")
         singles = {c.name for c in table.columns if c.unique or c.primary_key}
         singles |= {i.columns[0] for i in table.indexes if i.unique and len(i.columns) == 1}
         for column in entity.unique:

@@ -67,7 +67,10 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         ) or "- None identified by the stakeholder analysis."]
     blocks += ["#### Integration Readiness", _readiness(data, ctx)]
     if review is not None:
-        blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{review.recommendation}**.")
+        from agents.analyses.multi_angle import computed_recommendation
+
+        # The same computed recommendation as the review file: never "Proceed" beside "Not ready".
+        blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{computed_recommendation(review, readiness(ctx))}**.")
     return join_blocks(*blocks)
 
 
@@ -84,5 +87,18 @@ def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         ("Monitoring and alerting are planned", "monitoring" in ctx.sections),
         ("No section failed and every check passed", not state.failed_sections and not state.failing_checks),
     ]
+    if state.concerns_total:
+        evidence.append((f"Must-cover concerns of the integration archetypes are covered "
+                         f"({state.concerns_covered}/{state.concerns_total}, computed)", not state.open_concerns))
     ticks = "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
-    return ticks + "\n\n" + state.verdict()
+    return join_blocks(ticks, _concern_list(state), state.verdict())
+
+
+def _concern_list(state) -> str | None:  # noqa: ANN001 - agents.readiness.Readiness
+    """Each must-cover concern with where the spec states it, or what it must state."""
+    if not state.concerns:
+        return None
+    shown = {c.what: c for c in state.concerns}  # two archetypes may share a concern: shown once
+    lines = [f"- [{'x' if c.covered else ' '}] {c.priority} {c.what} ({c.archetype.replace('_', ' ')}, {c.owner}): "
+             + (f"{c.evidence}" if c.covered else f"missing: {c.missing}") for c in shown.values()]
+    return "**Must-cover concerns** (computed from the design by the knowledge library):\n" + "\n".join(lines)

@@ -245,6 +245,36 @@ def event_names(data: EventIntegration) -> set[str]:
     return {e.name for e in data.events}
 
 
+def align(data: EventIntegration, spine: DesignSpine) -> EventIntegration:
+    """Who publishes and who handles each event is the spine's decision (its producer and
+    consumer): the publishers and subscribers are rebuilt from it for the answer's events
+    that the spine has. A subscriber keeps the handler and error handling the answer gave
+    for the same events; one the answer left out gets the spine's failure policy."""
+    decided = {e.name: e for e in spine.events}
+    events = [e.name for e in data.events if e.name in decided]
+    if not events:
+        return data  # nothing the spine knows: cross_checks say so
+    externals = {x.id for x in spine.external_systems}
+    publishers: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
+    for name in events:
+        publishers.setdefault(decided[name].producer, []).append(name)
+        consumers.setdefault(decided[name].consumer, []).append(name)
+    policy = spine.failure_policy
+    fallback = (f"retries {policy.retries} times ({policy.backoff}), then {policy.after_retries.replace('_', ' ')}")
+    subscribers = []
+    for consumer, handled in consumers.items():
+        given = next((s for s in data.subscribers if set(handled) & set(s.events)), None)
+        subscribers.append(Subscriber(name=consumer, events=handled,
+                                      handler=given.handler if given else f"{consumer} applies {', '.join(handled)}",
+                                      error_handling=given.error_handling if given else fallback))
+    return data.model_copy(update={
+        "events": [e for e in data.events if e.name in decided],
+        "publishers": [Publisher(name=p, external=p in externals, events=evs) for p, evs in publishers.items()],
+        "subscribers": subscribers,
+    })
+
+
 def cross_checks(data: EventIntegration, sections: dict) -> list[str]:
     """Events and their producers and consumers are the design spine's; topics only on its broker."""
     spine: DesignSpine | None = sections.get(SPINE_ID)

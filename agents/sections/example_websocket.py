@@ -4,7 +4,7 @@ The model writes the code; it must parse before it is rendered."""
 from __future__ import annotations
 
 from agentspec.section import RenderContext
-from agents.sections._general import CodeExample, example_digest, render_example
+from agents.sections._general import CodeExample, example_digest, example_spine_checks, render_example
 
 HEADINGS = ["### Example 4: WebSocket Integration"]
 
@@ -22,3 +22,4 @@ def render(data: WebSocketExample, ctx: RenderContext) -> str:
 
 
 digest = example_digest
+spine_checks = example_spine_checks

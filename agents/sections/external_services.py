@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, field_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
+from agents.spine import VERIFIED
 
 EnvVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$", max_length=200)]
@@ -41,6 +42,75 @@ class ExternalServices(SectionModel):
 
 MODEL = ExternalServices
 
+# How each spine direction reads as the template's "Integration Type".
+_DIRECTION_TEXT = {
+    "inbound_webhook": "inbound webhooks (the provider calls us)",
+    "outbound_api": "outbound REST API calls (we call the provider)",
+    "polling": "scheduled polling of the provider's API",
+    "file_import": "file import (the provider drops files we read)",
+    "file_export": "file export (we deliver files to the provider)",
+    "identity_provider": "identity provider (sign-in and tokens)",
+    "inbound_stream": "inbound event stream",
+    "outbound_notification": "outbound notifications (we send through the provider)",
+}
+
+
+def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - agents.spine.DesignSpine
+    """The services are the spine's external systems: each answer's service that names
+    one takes the system's name and its integration type from the spine's directions
+    (with the receiver path for a webhook); a service the spine lacks is dropped, since
+    the spine decided who the feature talks to. An inbound webhook's authentication
+    states the spine's verification when the answer named none (an API key is how we
+    call a provider, not how it proves a delivery)."""
+    by_system = {}
+    for service in data.services:
+        system = _system_named(service.name, spine)
+        if system is not None and system.id not in by_system:
+            by_system[system.id] = (system, service)
+    services = []
+    for system, service in by_system.values():
+        interfaces = [x for x in spine.external_systems if x.name == system.name or x.id == system.id]
+        directions = [x.direction for x in interfaces]
+        kinds = "; ".join(dict.fromkeys(_DIRECTION_TEXT[d] + _receiver(spine, system) * (d == "inbound_webhook") for d in directions))
+        auth = service.authentication
+        if "inbound_webhook" in directions and (len(interfaces) > 1 or not VERIFIED.search(auth)):
+            # How each interface is authenticated is the spine's: a delivery by its verification,
+            # our own calls by their credential (an API key is never how a delivery is proven).
+            auth = ". ".join(f"{_AUTH_LABEL.get(x.direction, x.direction.replace('_', ' '))}: {x.auth}" for x in interfaces)
+        services.append(service.model_copy(update={"name": system.name, "integration_type": kinds, "authentication": auth}))
+    return data.model_copy(update={"services": services})
+
+
+_AUTH_LABEL = {"inbound_webhook": "Deliveries", "outbound_api": "Our calls", "polling": "Our polling"}
+
+
+def _system_named(name: str, spine):  # noqa: ANN001, ANN202
+    """The spine's external system a service name means: its name or id is a word of it, or it of them."""
+    said = name.lower()
+    for x in spine.external_systems:
+        names = {x.name.lower(), x.id.replace("_", " ").lower()}
+        if any(n in said or said in n for n in names if n):
+            return x
+    return None
+
+
+def _receiver(spine, system) -> str:  # noqa: ANN001
+    path = next((e.path for e in spine.endpoints if e.kind == "webhook_receiver" and e.caller == system.id), None)
+    path = path or next((e.path for e in spine.endpoints if e.kind == "webhook_receiver"), None)
+    return f" to POST {path}" if path else ""
+
+
+def provider_facts_block(description: str) -> str | None:
+    """The sourced facts of each provider the description names (agents/knowledge/providers.yaml),
+    so the spec states them as the provider documents them, with the page to check."""
+    from agents.knowledge.briefing import named_providers
+
+    lines = [f"- {note.name}: {fact.fact} ([source]({fact.source_url}))"
+             for note in named_providers(description) for fact in note.facts]
+    if not lines:
+        return None
+    return "**Provider facts** (from agentspec's knowledge library, each from the provider's documentation):\n" + "\n".join(lines)
+
 
 def render(data: ExternalServices, ctx: RenderContext) -> str:
     blocks = ["## External Service Integration", "### Third-Party APIs"]
@@ -67,6 +137,7 @@ def render(data: ExternalServices, ctx: RenderContext) -> str:
                 fence("typescript", ts_const(ts_identifier(service.name) + "Config", config, "Service integration configuration")),
             )
         )
+    blocks.append(provider_facts_block(ctx.description))
     return join_blocks(*blocks)
 
 

@@ -45,9 +45,10 @@ class Monitoring(SectionModel):
     @classmethod
     def _thresholds(cls, value: list[str]) -> list[str]:
         vague = [v for v in value if not _DIGIT.search(v)]
-        if vague:
+        if vague and len(vague) == len(value):
             raise ValueError(f"each alert rule needs a metric, a numeric threshold and a time window with numbers; got {vague[0]!r}")
-        return value
+        # Beside rules with numbers, a bare name is a rule nobody can page on: dropped, not re-asked.
+        return [v for v in value if v not in vague]
 
     @field_validator("external_checks")
     @classmethod
@@ -63,6 +64,19 @@ class Monitoring(SectionModel):
 
 MODEL = Monitoring
 MAX_TOKENS = 1000
+
+
+def align(data: Monitoring, spine) -> Monitoring:  # noqa: ANN001 - agents.spine.DesignSpine
+    """Readiness checks that only repeat the instruction ("dependencies required to serve
+    traffic") are the spine's own dependencies: its stores and the systems it calls."""
+    from agents.spine_gate import echoed_descriptions
+
+    if not any(e.startswith("readiness_checks ") for e in echoed_descriptions(Monitoring, data.model_dump())):
+        return data
+    checks = [f"{c.id} ({c.kind.replace('_', ' ')}) answers a cheap query" for c in spine.components
+              if c.kind in ("database", "cache", "message_broker", "object_storage", "search_index")]
+    checks += [f"{x.name} API reachable (read-only call)" for x in spine.external_systems if x.direction in ("outbound_api", "polling")]
+    return data.model_copy(update={"readiness_checks": checks[:4]}) if checks else data
 
 
 def _norm(name: str) -> str:

@@ -51,6 +51,19 @@ MODEL = Performance
 MAX_TOKENS = 800
 
 
+def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spine.DesignSpine
+    """What the spine does without is not cached or bundled here: with no cache in the
+    design the application caches nothing, and with no page there is no UI bundle."""
+    from agents.spine import has
+
+    update = {}
+    if not has(spine, "cache"):
+        update["application_cache"] = "nothing: the design has no cache"
+    if not has(spine, "user_interface"):
+        update["bundling"] = "no UI: the feature has no page"
+    return data.model_copy(update={"config": data.config.model_copy(update=update)}) if update else data
+
+
 def render(data: Performance, ctx: RenderContext) -> str:
     c = data.config
     config = {

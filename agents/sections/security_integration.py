@@ -85,11 +85,46 @@ MODEL = SecurityIntegration
 MAX_TOKENS = 1000
 
 
+def align(data: SecurityIntegration, spine) -> SecurityIntegration:  # noqa: ANN001 - agents.spine.DesignSpine
+    """A middleware value that only repeats its field's description is replaced by what
+    the spine decides, where it decides it: the roles and their guard, the secrets' names,
+    how an inbound delivery is verified. One it does not decide is left for the gate."""
+    from agents.spine_gate import echoed_descriptions
+
+    echoed = {e.split(" ", 1)[0].removeprefix("middleware.") for e in echoed_descriptions(SecurityIntegration, data.model_dump())}
+    derived = _from_spine(spine)
+    update = {name: derived[name] for name in echoed if name in derived}
+    return data.model_copy(update={"middleware": data.middleware.model_copy(update=update)}) if update else data
+
+
+def _from_spine(spine) -> dict[str, str]:  # noqa: ANN001
+    values: dict[str, str] = {}
+    if spine.roles:
+        values["rbac"] = (f"roles {', '.join(r.name for r in spine.roles)}, checked by the API guard "
+                          "before each handler runs")
+        values["permission_check"] = ("the route's role from the design spine is required; its permissions "
+                                      f"({', '.join(dict.fromkeys(p for r in spine.roles for p in r.permissions))}) are read from the token")
+    secrets = [s.name for s in spine.settings if s.secret]
+    if secrets:
+        values["key_management"] = f"secrets only in environment variables ({', '.join(secrets)}), never in code or logs"
+    inbound = [x for x in spine.external_systems if x.direction == "inbound_webhook"]
+    if inbound:
+        values["token_validation"] = "; ".join(f"{x.name} deliveries: {x.auth}" for x in inbound)
+    return {k: v[:160] for k, v in values.items()}
+
+
 def render(data: SecurityIntegration, ctx: RenderContext) -> str:
+    from agents.spine import SPINE_ID
+
+    spine = ctx.sections.get(SPINE_ID)
+    # How each inbound delivery is proven genuine is the spine's decision, stated here
+    # whatever the answer chose among the standard items.
+    verified = [f"{x.name} deliveries verified: {x.auth}" for x in (spine.external_systems if spine else [])
+                if x.direction == "inbound_webhook"]
     groups = []
     for number, (title, standard, specific, options) in enumerate(GROUPS, start=1):
         chosen = set(getattr(data, standard))
-        lines = [o for o in options if o in chosen] + list(getattr(data, specific))
+        lines = [o for o in options if o in chosen] + list(getattr(data, specific)) + (verified if number == 1 else [])
         groups.append(f"{number}. **{title}**\n" + checklist(lines, indent=3))
     m = data.middleware
     middleware = {

@@ -40,6 +40,23 @@ def _omitted(spine: DesignSpine) -> list[str]:
     return [f"{what.replace('_', ' ')}: {given.get(what, DEFAULT_REASON[what])}" for what in USES if not has(spine, what)]
 
 
+def _archetypes(spine: DesignSpine, description: str, chosen: tuple[str, ...] = ()) -> list[str]:
+    """Each archetype of the design, and what made it one: the user's choice, the
+    description's words, or the spine's structure."""
+    from agents.knowledge.briefing import declared_archetypes, suggested_archetypes
+    from agents.knowledge.coverage import archetypes_for
+
+    declared = declared_archetypes(description, chosen)
+    cues = {a.id: cue for a, cue in suggested_archetypes(description)}
+
+    def why(archetype_id: str) -> str:
+        if archetype_id in chosen:
+            return "chosen with --archetype"
+        return f'the description says "{cues[archetype_id]}"' if archetype_id in declared else "from the design's structure"
+
+    return [f"{a.title}: {why(a.id)}" for a in archetypes_for(spine, declared)]
+
+
 def render(_data: None, ctx: RenderContext) -> str:
     spine: DesignSpine | None = ctx.sections.get(SPINE_ID)
     if spine is None:
@@ -84,6 +101,13 @@ def render(_data: None, ctx: RenderContext) -> str:
                           field("Replay", policy.replay)]
                          + [field(lim.name.replace("_", " ").capitalize(), f"{number(lim.value)} {lim.unit.replace('_', ' ')} ({lim.meaning})")
                             for lim in spine.limits])]
+    found = _archetypes(spine, ctx.description, ctx.archetypes)
+    if found:
+        blocks += ["**Integration archetypes** (agentspec's knowledge library; their must-cover concerns are "
+                   "listed under Integration Readiness)", bullets(found)]
+    if spine.completed:
+        blocks += ["**Added from the knowledge library** (required by the feature's integration archetypes; "
+                   "the model's answer left them out)", bullets(spine.completed)]
     omitted = _omitted(spine)
     if omitted:
         blocks += ["**Not in this design**", bullets(omitted)]

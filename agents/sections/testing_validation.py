@@ -7,13 +7,14 @@ carries `p1_scenarios`; each becomes a `- [ ] P1: ...` item of the strategy."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from agentspec.render.markdown import checklist, join_blocks
-from agentspec.section import RenderContext, SectionModel, ShortText, items
+from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items
 from agents.sections._general import attr
+from agents.spine import SPINE_ID
 
 KINDS = (
     ("unit", "Unit integration tests"),
@@ -25,22 +26,35 @@ KINDS = (
 )
 
 
+def _blank_is_none(value: object) -> object:
+    """An empty or "none" test kind means the model had nothing to say: the test is
+    then derived from the design spine (see `derived_test`) instead of re-asked."""
+    if value is None or (isinstance(value, str) and (not value.strip() or is_filler(value))):
+        return None
+    return value
+
+
+KindTest = Annotated[ShortText | None, BeforeValidator(_blank_is_none)]
+
+RATE_UNITS = ("requests_per_s", "requests_per_min", "count", "rows")
+
+
 class TestingValidation(SectionModel):
     __test__ = False  # not a pytest class
 
-    unit: ShortText = Field(description="unit integration test: the component of this feature under test, the input and the asserted outcome")
-    api: ShortText = Field(description="API test naming the real endpoint")
-    database: ShortText = Field(description="database test naming the real table or constraint")
-    end_to_end: ShortText = Field(description="one user journey through the whole integration")
-    performance: ShortText = Field(description="load and pass threshold with numbers")
-    security: ShortText = Field(description="an attack the test proves is rejected")
+    unit: KindTest = Field(None, description="unit integration test: the component of this feature under test, the input and the asserted outcome")
+    api: KindTest = Field(None, description="API test naming the real endpoint")
+    database: KindTest = Field(None, description="database test naming the real table or constraint")
+    end_to_end: KindTest = Field(None, description="one user journey through the whole integration")
+    performance: KindTest = Field(None, description="load and pass threshold with numbers")
+    security: KindTest = Field(None, description="an attack the test proves is rejected")
     functional: items(ShortText, 3, 5) = Field(description="functional acceptance criteria")
     non_functional: items(ShortText, 3, 5) = Field(description="security, monitoring, recovery and scale criteria")
 
     @field_validator("performance")
     @classmethod
-    def _numbers(cls, value: str) -> str:
-        if not re.search(r"\d", value):
+    def _numbers(cls, value: str | None) -> str | None:
+        if value is not None and not re.search(r"\d", value):
             raise ValueError(f"the performance test needs numbers: the load (rate or users, and duration) and the pass threshold; got {value!r}")
         return value
 
@@ -81,8 +95,72 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def kind_tests(data: TestingValidation, spine) -> list[tuple[str, str]]:  # noqa: ANN001 - agents.spine.DesignSpine | None
+    """(label, test) per test kind: the answer's, or the one the spine implies."""
+    return [(label, getattr(data, key) or derived_test(key, spine)) for key, label in KINDS]
+
+
+def derived_test(kind: str, spine) -> str:  # noqa: ANN001
+    """The test a kind gets from the design spine when the answer left it empty.
+    Every name comes from the spine; a kind the spine gives nothing to test says so."""
+    if spine is None:
+        return "not derived: no design spine was drafted"
+    endpoints = list(spine.endpoints)
+    stored = [e for e in spine.entities if e.change in ("new", "altered")]
+    receiver = next((e for e in endpoints if e.kind == "webhook_receiver"), None)
+    guarded = next((e for e in endpoints if e.kind != "webhook_receiver"), None)
+    if kind == "unit":
+        if spine.events:
+            ev = spine.events[0]
+            return f"{ev.consumer} handles a `{ev.name}` from {ev.producer} and a duplicate of it without a second effect"
+        return f"{spine.components[0].id}: {spine.components[0].responsibility}, with valid and invalid input"
+    if kind == "api":
+        if not endpoints:
+            return "none: this feature adds no endpoint"
+        return "; ".join(f"`{e.method} {e.path}` answers a valid call and rejects a malformed one with 4xx" for e in endpoints[:2])
+    if kind == "database":
+        if not stored:
+            return "none: this feature creates or alters no table"
+        checks = [_table_test(t) for t in stored[:2]]
+        return "; ".join(checks) + "; the migration applies to a seeded copy and rolls back"
+    if kind == "end_to_end":
+        parts = []
+        if receiver:
+            parts.append(f"a signed test delivery reaches `{receiver.method} {receiver.path}`")
+        if stored:
+            parts.append(f"is stored in `{stored[0].table}`")
+        if spine.surfaces:
+            parts.append(f"and shows on the {spine.surfaces[0].name}")
+        return " ".join(parts) if parts else "none: the spine names no journey through the feature"
+    if kind == "performance":
+        if not spine.limits:
+            return "none: the spine sets no load figure to test against"
+        rate = next((lim for lim in spine.limits if lim.unit in RATE_UNITS), None)
+        if rate:
+            return f"sustain {rate.value:g} {rate.unit.replace('_', ' ')} ({rate.meaning}) for 10 min with no failed request"
+        lim = spine.limits[0]
+        return f"in a 10-minute load test, p95 {lim.name} stays within {lim.value:g} {lim.unit} ({lim.meaning})"
+    if kind == "security":
+        if receiver:
+            return f"a delivery to `{receiver.method} {receiver.path}` with a missing or wrong signature is rejected and stores nothing"
+        if guarded and spine.roles:
+            return f"a caller without the `{spine.roles[0].name}` role gets 403 from `{guarded.method} {guarded.path}`"
+        return "none: the feature exposes no endpoint to attack"
+    raise ValueError(f"unknown test kind {kind!r}")
+
+
+def _table_test(entity) -> str:  # noqa: ANN001 - agents.spine.Entity
+    """What a database test asserts of one table the feature creates or alters."""
+    once = entity.unique[0] if entity.unique else (entity.key if entity.key != "id" else None)
+    if once:
+        return f"a second `{entity.table}` row with the same `{once}` is rejected"
+    if entity.change == "altered":
+        return f"existing `{entity.table}` rows survive the migration and its rollback"
+    return f"the migration creates `{entity.table}` and its rollback drops it"
+
+
 def render(data: TestingValidation, ctx: RenderContext) -> str:
-    strategy = [f"{label}: {getattr(data, key)}" for key, label in KINDS]
+    strategy = [f"{label}: {test}" for label, test in kind_tests(data, ctx.sections.get(SPINE_ID))]
     strategy += p1_items(ctx.analyses.get("scenarios"))
     criteria = "\n".join([
         "1. **Functional Validation**",
@@ -101,4 +179,4 @@ def render(data: TestingValidation, ctx: RenderContext) -> str:
 
 
 def digest(data: TestingValidation) -> str:
-    return "\n".join(f"- {label}: {getattr(data, key)}" for key, label in KINDS)
+    return "\n".join(f"- {label}: {getattr(data, key) or 'derived from the design spine'}" for key, label in KINDS)

@@ -25,6 +25,7 @@ from evals.checks.consistency import (
     check_example_endpoints,
     check_expectations,
 )
+from evals.checks.coverage import check_coverage
 from evals.checks.file_refs import check_file_refs
 from evals.checks.headings import check_headings
 from evals.checks.length import check_length_bounds, make_length_check
@@ -55,6 +56,9 @@ CHECKS: dict[str, Check] = {
     # Semantic defects: names outside the design spine, contradictions between
     # sections, and sections whose content disagrees with whether they apply.
     "semantic_defects": check_semantic,
+    # Must-cover concerns of the feature's integration archetypes (agents/knowledge),
+    # judged from structured fields; reported only, not part of the drafting gate.
+    "coverage": check_coverage,
     "expectations": check_expectations,
 }
 
@@ -120,6 +124,7 @@ __all__ = [
     "SpecDocument",
     "all_passed",
     "check_code_blocks",
+    "check_coverage",
     "check_erd_ddl_orm",
     "check_event_flow",
     "check_example_endpoints",

@@ -363,9 +363,33 @@ def check_expectations(spec: SpecDocument, run: dict[str, Any] | None = None) ->
             found = category in categories if categories is not None else category in scenarios_text
             if not found:
                 findings.append(Finding(None, f"no P1 scenario in category {category!r}"))
+    must_cover = expect.get("must_cover") or []
+    if must_cover:
+        checked += len(must_cover)
+        findings += _must_cover_findings(spec, run, must_cover)
     if checked == 0:
         return Score.skip(name, "the case's expectations are empty")
     return Score.from_findings(name, findings, checked=checked)
+
+
+def _must_cover_findings(spec: SpecDocument, run: dict[str, Any] | None, wanted: list[str]) -> list[Finding]:
+    """`archetype/concern` ids a senior engineer requires of this feature (the dataset's
+    `must_cover`), each judged by the knowledge library's coverage predicates."""
+    from evals.checks.coverage import coverage_results
+
+    results = coverage_results(spec, run)
+    if results is None:
+        return [Finding(None, f"must-cover {w} is not covered: the spec has no design spine") for w in wanted]
+    by_id = {f"{r.archetype}/{r.concern}": r for r in results}
+    findings = []
+    for concern_id in wanted:
+        result = by_id.get(concern_id)
+        if result is None:
+            archetype = concern_id.split("/", 1)[0]
+            findings.append(Finding(None, f"must-cover {concern_id} is not covered: the design has no {archetype} archetype"))
+        elif not result.covered:
+            findings.append(Finding(None, f"must-cover {concern_id} is not covered: missing {result.missing}"))
+    return findings
 
 
 CONSISTENCY_CHECKS = {

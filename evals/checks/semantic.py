@@ -753,6 +753,82 @@ def content_in_not_applicable(ctx: Context) -> Outcome:
     return out
 
 
+# --------------------------------------------------------------------- money as the spine stores it
+
+_NOT_INTEGER = {"DECIMAL", "NUMERIC", "FLOAT", "DOUBLE", "REAL", "MONEY", "DOUBLE PRECISION", "FLOAT4", "FLOAT8"}
+_FLOATING = {"FLOAT", "DOUBLE", "REAL", "MONEY", "DOUBLE PRECISION", "FLOAT4", "FLOAT8"}
+
+
+def _table_columns(ctx: Context) -> dict[str, list[tuple[Line, str, str]]]:
+    """Table -> (line, column, SQL type) for every column a CREATE TABLE or ALTER TABLE ... ADD COLUMN declares."""
+    import sqlglot
+    from sqlglot import exp
+
+    columns: dict[str, list[tuple[Line, str, str]]] = {}
+    for line, statement in ctx.sql:
+        if not (_CREATE_TABLE.match(statement) or _ALTER_TABLE.match(statement)):
+            continue
+        try:
+            tree = sqlglot.parse_one(statement, read="postgres")
+        except sqlglot.errors.SqlglotError:
+            continue  # the sql check reports what does not parse
+        table = tree.find(exp.Table)
+        if table is None:
+            continue
+        for column in tree.find_all(exp.ColumnDef):
+            kind = column.args.get("kind")
+            if kind is not None:
+                columns.setdefault(table.name.lower(), []).append((line, column.name.lower(), kind.this.value.upper()))
+    return columns
+
+
+def money_representation(ctx: Context) -> Outcome:
+    """The spine says how a table stores money: integer minor units or a decimal, each
+    beside a currency column. A schema that stores the spine's minor units in NUMERIC,
+    money in a float, or amounts without a currency contradicts it."""
+    out = Outcome()
+    declared = _table_columns(ctx)
+    for entity in ctx.spine.entities:
+        if entity.money == "none" or entity.table.lower() not in declared:
+            continue
+        out.checked += 1
+        columns = declared[entity.table.lower()]
+        wrong = _FLOATING if entity.money == "decimal_with_currency" else _NOT_INTEGER
+        said = "integer minor units" if entity.money == "integer_minor_units_with_currency" else "a decimal, never a float"
+        for line, name, kind in columns:
+            if kind in wrong:
+                out.findings.append(Finding(line.h2, f"money: the design spine stores {entity.table}'s amounts as {said}, "
+                                                     f"but {entity.table}.{name} is {kind}", line.number))
+        if not any("currency" in name for _, name, _ in columns):
+            line = columns[0][0]
+            out.findings.append(Finding(line.h2, f"money: the design spine stores {entity.table}'s amounts with a currency, "
+                                                 f"but {entity.table} has no currency column", line.number))
+    return out
+
+
+# --------------------------------------------------------------------- who does the work, in the spine
+
+_ACTORS = {"service", "worker", "scheduler"}  # component kinds that run code
+
+
+def spine_actors(ctx: Context) -> Outcome:
+    """A table is written, and an event handled, by code: a database, cache, broker,
+    bucket or page named as the writer or the handler leaves nobody to implement it."""
+    out = Outcome()
+    kinds = {c.id: c.kind for c in ctx.spine.components}
+    landscape = ctx.spec.find_heading(LANDSCAPE_H3, level=3)
+    h2, line = (ctx.spec.h2_at(landscape.line), landscape.line) if landscape is not None else (None, None)
+    said = [(f"table {e.table} is written by", e.owner) for e in ctx.spine.entities]
+    said += [(f"event {e.name} is handled by", e.consumer) for e in ctx.spine.events]
+    for what, who in said:
+        out.checked += 1
+        kind = kinds.get(who)
+        if kind is not None and kind not in _ACTORS:
+            out.findings.append(Finding(h2, f"no actor: {what} `{who}`, a {kind.replace('_', ' ')}, which runs no code "
+                                            "of this feature", line))
+    return out
+
+
 # --------------------------------------------------------------------- the check
 
 
@@ -770,6 +846,8 @@ RULES: tuple[Rule, ...] = (
     Rule("failure handling", failure_handling, "markdown"),
     Rule("undefined roles", undefined_roles, "spine"),
     Rule("quantities", quantity_values, "markdown"),
+    Rule("money representation", money_representation, "spine"),
+    Rule("actors in the spine", spine_actors, "spine"),
     Rule("empty applicable sections", empty_applicable_sections, "spine+spec_json"),
     Rule("content in not-applicable sections", content_in_not_applicable, "spec_json"),
 )

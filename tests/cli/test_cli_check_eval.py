@@ -158,6 +158,8 @@ def test_eval_bad_dataset_line_is_bad_input_and_creates_nothing(workdir, tmp_pat
 @pytest.mark.parametrize("line, fragment", [
     ('{"id": "c", "description": "Sync invoices", "expect": {"entities": "invoice"}}', "expect.entities must be a list"),
     ('{"id": "c", "description": "Sync invoices", "expect": {"entites": ["invoice"]}}', "unknown expect key 'entites'"),
+    ('{"id": "c", "description": "Sync invoices", "expect": {"must_cover": ["inbound_webhooks/kafka"]}}',
+     "names no concern of agents/knowledge/archetypes.yaml: inbound_webhooks/kafka"),
     ('{"id": 7, "description": "Sync invoices"}', "must be a string of letters"),
     ('{"id": "c"}', "has no description"),
 ])

@@ -21,6 +21,7 @@ USAGE_ERRORS = [
     ["no-such-command"],
     ["draft", "x", "--concurrency", "0"],
     ["draft", "x", "--max-cost", "-1"],
+    ["draft", "x", "--archetype", "no_such_archetype"],
     ["resume"],
     ["review"],
     ["check"],

@@ -196,6 +196,8 @@ def test_spearman_and_agreement():
     assert spearman([1, 2], [1, 2]) is None  # too few
     result = agreement([(4.6, 5), (2.4, 2), (3.5, 2), (1.0, 1)])
     assert result["n"] == 4 and result["exact"] == 0.75 and result["within_1"] == 0.75
+    assert abs(result["bias"] - 0.375) < 0.01 and result["weak_passed"] == "0/3"  # (-0.4 + 0.4 + 1.5 + 0) / 4
+    assert agreement([(4.4, 1), (4.0, 2), (3.0, 5)])["weak_passed"] == "2/2"
     assert agreement([])["exact"] is None
 
 
@@ -207,3 +209,14 @@ def test_calibration_set_is_marked_author_labelled():
     assert {i.human_score for i in items} >= {1, 5}  # clearly bad and clearly good examples
     readme = (Path(__file__).resolve().parents[2] / "evals" / "calibration" / "README.md").read_text(encoding="utf-8")
     assert "author-labelled" in readme
+
+
+def test_the_report_states_the_judges_leniency_plainly():
+    from evals.report import _calibration_html, _leniency
+
+    cal = {"n": 3, **agreement([(4.4, 1), (4.0, 2), (4.5, 4)]), "labellers": ["author"], "items": []}
+    sentence = _leniency(cal)
+    assert sentence.startswith("Judge leniency: it scores 1.97 points above the human labels on average, and rated 2/2 "
+                               "of the examples a person rated weak (2 or less) at 4 or more.")
+    assert f"<strong>{sentence}</strong>" in _calibration_html(cal)
+    assert _leniency({"n": 0, **agreement([])}) is None

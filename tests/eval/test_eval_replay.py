@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from rich.console import Console
 
 from agentspec.testing import FakeOpenAIServer
@@ -258,7 +259,9 @@ def test_under_faketime_a_replay_keeps_the_recorded_date():
     assert plain.returncode == 0 and moved.returncode == 0, plain.stderr[-2000:] + moved.stderr[-2000:]
     now, later = json.loads(plain.stdout.splitlines()[-1]), json.loads(moved.stdout.splitlines()[-1])
     assert date.fromisoformat(later["today"]) - date.fromisoformat(now["today"]) == timedelta(days=SHIFT_DAYS)
-    assert later["run_date"] == now["run_date"] == "2026-12-02"  # the date in its recorded judge prompts (re-recorded)
+    recorded = yaml.safe_load(cassette.read_text(encoding="utf-8"))["metadata"]["recording"]["run_date"]
+    assert later["run_date"] == now["run_date"] == recorded  # the date the cassette was recorded on, not either clock's
+    assert later["today"] != recorded
 
 
 @pytest.mark.slow

@@ -409,6 +409,7 @@ def test_without_spec_json_the_markdown_rules_still_run(tmp_path):
     assert score.passed and not score.skipped
     skipped = [d for d in score.details if d.startswith("skipped")]
     assert skipped == ["skipped names outside the spine: no design spine", "skipped undefined roles: no design spine",
+                       "skipped money representation: no design spine", "skipped actors in the spine: no design spine",
                        "skipped empty applicable sections: no spec.json",
                        "skipped content in not-applicable sections: no spec.json"]
     assert "no spec.json: contradictions are judged between statements" in score.details
@@ -456,3 +457,33 @@ def test_the_eval_report_shows_defects_next_to_the_judge():
     assert '<td class="num">3</td>' in _cases_table({"cases": [case]})
     skipped = {**case, "checks": [{**case["checks"][0], "skipped": True}]}
     assert "| c1 | ok | 3.50 | – | – |" in render_markdown({"cases": [skipped], "summary": {}, "exit_code": 0})
+
+
+def test_minor_units_in_the_spine_and_numeric_in_the_schema(tmp_path):
+    ddl = DDL.replace("amount_due_minor BIGINT NOT NULL", "amount_due NUMERIC(12,2) NOT NULL")
+    found = only(build(tmp_path, prose={"database_schema": "Two new tables hold the synced data.\n\n" + ddl}))
+    assert "stores stripe_invoices's amounts as integer minor units, but stripe_invoices.amount_due is DECIMAL" in found
+
+
+def test_amounts_without_a_currency_column(tmp_path):
+    ddl = DDL.replace("  amount_due_minor BIGINT NOT NULL,\n  currency CHAR(3) NOT NULL", "  amount_due_minor BIGINT NOT NULL")
+    found = only(build(tmp_path, prose={"database_schema": "Two new tables hold the synced data.\n\n" + ddl}))
+    assert "stripe_invoices has no currency column" in found
+
+
+def test_a_float_is_never_money_even_as_a_decimal(tmp_path):
+    entities = copy.deepcopy(SPINE["entities"])
+    entities[0]["money"] = "decimal_with_currency"
+    ddl = DDL.replace("amount_due_minor BIGINT", "amount_due DOUBLE PRECISION")
+    found = only(build(tmp_path, spine=_spine(entities=entities),
+                       prose={"database_schema": "Two new tables hold the synced data.\n\n" + ddl}))
+    assert "as a decimal, never a float, but stripe_invoices.amount_due is DOUBLE" in found
+
+
+def test_a_table_written_by_a_page(tmp_path):
+    # A database named as the writer is reassigned when the spine validates (agents/spine.py
+    # _actors_not_stores); a page is not, and the rule still names it.
+    entities = copy.deepcopy(SPINE["entities"])
+    entities[1]["owner"] = "admin_ui"
+    found = only(build(tmp_path, spine=_spine(entities=entities)))
+    assert "no actor: table webhook_events is written by `admin_ui`, a web ui, which runs no code" in found

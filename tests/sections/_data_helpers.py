@@ -290,39 +290,38 @@ INSERT INTO users (email, stripe_customer_id) VALUES ('a@example.com', 'cus_A1')
 """
 
 
+def altered_schema_payload() -> dict[str, Any]:
+    """schema_payload where the feature also adds columns to the existing users
+    table: one NOT NULL without a default (needs a backfill), one with a default
+    and one nullable (neither needs one)."""
+    payload = schema_payload()
+    users = next(t for t in payload["tables"] if t["name"] == "users")
+    users["columns"] += [
+        {"name": "billing_email", "type": "text", "added": True, "note": "where invoices are sent"},
+        {"name": "billing_status", "type": "varchar(50)", "added": True, "default": "'active'", "note": "active, delinquent"},
+        {"name": "stripe_synced_at", "type": "timestamptz", "added": True, "nullable": True},
+    ]
+    return payload
+
+
 def migration_payload() -> dict[str, Any]:
+    """Backfills for altered_schema_payload's users columns."""
     return {
         "planning": [
-            "Inventory users rows carrying a legacy stripe_customer_id and map each to one billing_customers row",
-            "Run after the schema DDL and before the webhook handler is enabled",
-            "Rollback deletes only the backfilled billing_customers rows; users keeps the legacy column",
-            "Validation: one billing customer per user with a Stripe id, no duplicate Stripe ids",
+            "Existing users rows get billing_email from their sign-in email, lower-cased",
+            "Users already linked to Stripe get stripe_synced_at so the first sync skips them",
+            "Run after the schema DDL and before the invoicing endpoints are enabled",
         ],
-        "pre_checks": [
-            {
-                "description": "legacy Stripe customer ids are unique",
-                "sql": "SELECT count(*) = count(DISTINCT stripe_customer_id) FROM users WHERE stripe_customer_id IS NOT NULL",
-            },
-            {"description": "billing_customers is empty before the backfill", "sql": "SELECT NOT EXISTS (SELECT 1 FROM billing_customers)"},
-        ],
-        "transformation": [
-            "INSERT INTO billing_customers (user_id, stripe_customer_id) "
-            "SELECT id, stripe_customer_id FROM users WHERE stripe_customer_id IS NOT NULL ON CONFLICT (user_id) DO NOTHING",
-            "UPDATE billing_customers SET currency = 'USD' WHERE currency IS NULL;",
-        ],
-        "post_checks": [
-            {
-                "description": "every user with a legacy Stripe id has a billing customer (100% of rows)",
-                "sql": "SELECT (SELECT count(*) FROM billing_customers) = (SELECT count(*) FROM users WHERE stripe_customer_id IS NOT NULL)",
-            }
-        ],
-        "rollback": [
-            "DELETE FROM billing_customers b USING users u WHERE b.user_id = u.id AND b.stripe_customer_id = u.stripe_customer_id",
+        "backfills": [
+            {"table": "users", "column": "billing_email", "value": "lower(email)",
+             "reason": "invoices go to the address the user signs in with until they choose another"},
+            {"table": "users", "column": "stripe_synced_at", "value": "now()", "where": "stripe_customer_id IS NOT NULL",
+             "reason": "users with a legacy Stripe id are already known to Stripe"},
         ],
         "validation": [
-            "Row count of billing_customers equals users with a legacy Stripe id",
-            "No billing_customers row without a users row (FK enforced)",
-            "stripe_customer_id values in billing_customers match users exactly",
+            "users row count is the same before and after",
+            "No users row has a NULL billing_email",
+            "stripe_synced_at is set exactly for users with a stripe_customer_id",
         ],
     }
 
@@ -453,6 +452,7 @@ def backend_payload() -> dict[str, Any]:
                 "path": "/api/v1/invoices/:invoiceId/pay",
                 "purpose": "Start payment of an open invoice through Stripe",
                 "integration": "asynchronous (202 + job)",
+                "background_job": True,
                 "dependencies": ["Stripe API", "invoices"],
             },
             {

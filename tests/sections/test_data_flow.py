@@ -39,10 +39,31 @@ def test_cross_check_against_schema():
     assert section.cross_checks(data, {}) == []
 
 
-def test_rejects_feed_to_unknown_destination_and_unfed_destination():
+def test_a_feed_naming_a_table_names_its_store_and_the_schema_still_decides():
     payload = h.flow_payload()
-    payload["sources"][1]["feeds"] = ["warehouse"]
-    h.rejects(MODEL, payload, "feeds ['warehouse'], which are not destinations")
+    payload["sources"][1]["feeds"] = ["invoices"]  # a table of billing_database: that destination
+    assert MODEL.model_validate(payload).sources[1].feeds == ["billing_database"]
+    assert payload["sources"][1]["feeds"] == ["invoices"]  # the answer itself is not changed
+    payload["sources"][1]["feeds"] = ["warehouse"]  # not a destination: a table of its own, held to the schema
+    flow = MODEL.model_validate(payload)
+    assert flow.destinations[-1].model_dump() == {"name": "warehouse", "type": "PostgreSQL table", "format": "SQL rows",
+                                                   "schedule": "immediately, inside the request or webhook transaction",
+                                                   "tables": ["warehouse"]}
+    schema = database_schema.MODEL.model_validate(h.schema_payload())
+    assert any("writes table 'warehouse'" in p for p in section.cross_checks(flow, {"database_schema": schema}))
+    payload["destinations"] += [dict(payload["destinations"][1], name=f"stream_{i}") for i in range(2)]
+    payload["sources"][0]["feeds"] += ["stream_0", "stream_1"][:1]
+    payload["sources"][1]["feeds"] = ["stream_1", "lake"]  # no room for a fifth store: still rejected
+    h.rejects(MODEL, payload, "feeds ['lake'], which are not destinations")
+
+
+def test_none_as_a_transformation_means_stored_as_received():
+    payload = h.flow_payload()
+    payload["sources"][0]["transformation"] = "none"
+    assert MODEL.model_validate(payload).sources[0].transformation == "none: stored as received"
+
+
+def test_rejects_unfed_destination():
     payload = h.flow_payload()
     payload["sources"][0]["feeds"] = ["billing_database"]
     h.rejects(MODEL, payload, "['billing_events'] are fed by no source")

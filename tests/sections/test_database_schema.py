@@ -159,8 +159,26 @@ def _table(payload, name):
     return next(t for t in payload["tables"] if t["name"] == name)
 
 
-def test_rejects_fk_to_missing_table():
+def test_fk_to_an_unlisted_table_lists_it_as_existing_and_the_spine_accepts_it():
     payload = h.schema_payload()
+    _table(payload, "invoices")["columns"][1]["references"] = "customers.id"
+    schema = MODEL.model_validate(payload)
+    customers = schema.tables[0]
+    assert (customers.name, customers.existing, [(c.name, c.type, c.primary_key) for c in customers.columns]) == (
+        "customers", True, [("id", "uuid", True)])
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+    spine = DesignSpine.model_validate(SPINE)
+    problems = section.spine_checks(schema, spine)
+    assert not any("table customers" in p for p in problems)
+    assert any("table invoices is not in the design spine" in p for p in problems)  # a table it creates still must be
+
+
+def test_rejects_fk_to_missing_table_when_no_room_is_left():
+    payload = h.schema_payload()
+    while len(payload["tables"]) < 6:
+        payload["tables"].append(dict(payload["tables"][-1], name=f"extra_{len(payload['tables'])}",
+                                      columns=[{"name": "id", "type": "uuid", "primary_key": True}], indexes=[]))
     _table(payload, "invoices")["columns"][1]["references"] = "customers.id"
     h.rejects(MODEL, payload, "no table 'customers'", "mark it existing")
 
@@ -201,6 +219,12 @@ def test_rejects_missing_or_double_primary_key():
     _table(payload, "invoices")["columns"][0]["primary_key"] = False
     h.rejects(MODEL, payload, "0 primary key columns", '"primary_key": true')
     payload = h.schema_payload()
+    _table(payload, "invoices")["columns"][2]["primary_key"] = True  # beside `id`: means unique
+    invoices = next(t for t in MODEL.model_validate(payload).tables if t.name == "invoices")
+    second = invoices.columns[2]
+    assert [c.name for c in invoices.columns if c.primary_key] == ["id"] and second.unique and not second.primary_key
+    payload = h.schema_payload()
+    _table(payload, "invoices")["columns"][0]["name"] = "invoice_id"  # no `id`: a composite key is still rejected
     _table(payload, "invoices")["columns"][2]["primary_key"] = True
     h.rejects(MODEL, payload, "2 primary key columns")
 
@@ -242,12 +266,13 @@ def test_rejects_set_null_on_not_null_column_and_fk_cycles():
     h.rejects(MODEL, payload, "cycle", "billing_customers")
 
 
-def test_rejects_existing_table_pointing_at_new_table_and_all_existing():
+def test_rejects_existing_table_pointing_at_new_table():
     payload = h.schema_payload()
     _table(payload, "users")["columns"].append({"name": "invoice_id", "type": "uuid", "references": "invoices.id"})
     h.rejects(MODEL, payload, "existing table users cannot reference new table invoices")
+    # Only existing tables is a design too (a feature that reads them); the spine decides.
     payload = {"tables": [_table(h.schema_payload(), "users"), dict(_table(h.schema_payload(), "users"), name="accounts")]}
-    h.rejects(MODEL, payload, "at least one new table")
+    assert all(t.existing for t in MODEL.model_validate(payload).tables)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

@@ -136,7 +136,10 @@ export function UpgradeButton({ workspaceId, priceId }: Props) {
 """
     data = ApiClientExample.model_validate(DATA | {"file_path": "src/components/billing/UpgradeButton.tsx", "code": tsx})
     md = section.render(data, context())
-    assert "```typescript\nimport { useState }" in md
+    assert "```tsx\nimport { useState }" in md  # fenced as tsx: the document check parses JSX only then
+    from evals.checks.code_blocks import check_code_blocks
+    from evals.spec_document import SpecDocument
+    assert check_code_blocks(SpecDocument.from_markdown(md)).passed
 
 
 def test_all_general_models_are_grammar_friendly() -> None:

@@ -72,6 +72,8 @@ def test_no_external_services_is_stated() -> None:
 
 def test_validators() -> None:
     assert_rejects(Monitoring, dict(DATA, alert_rules=["alert when webhooks are slow"]), "threshold")
+    kept = Monitoring.model_validate(dict(DATA, alert_rules=DATA["alert_rules"] + ["sync_status_page_down"])).alert_rules
+    assert kept == DATA["alert_rules"]  # a bare name beside rules with numbers is dropped
     assert_rejects(Monitoring, dict(DATA, trace_sampling=0), "trace_sampling")
     assert_rejects(Monitoring, dict(DATA, trace_sampling=5), "trace_sampling")
     dup = [DATA["external_checks"][0], dict(DATA["external_checks"][0])]

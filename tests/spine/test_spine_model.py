@@ -93,3 +93,26 @@ def test_the_embedded_models_recorded_gdpr_spine_answers_validate():
         assert not any("{" in e.path or "_" in e.path for e in spine.endpoints)
         # a page named after a POST path is the form that calls it: no GET is invented for it
         assert not any(e.method == "GET" and e.path.endswith("/delete") for e in spine.endpoints)
+
+
+def test_an_inbound_webhook_is_verified_with_a_signing_secret(spine_data):
+    from agents.spine import DesignSpine
+
+    spine_data["external_systems"][0]["auth"] = "API key authentication"
+    spine_data["settings"] = [{"name": "PROVIDER_API_KEY", "secret": True, "purpose": "calls the provider's API"}]
+    spine = DesignSpine.model_validate(spine_data)
+    assert spine.external_systems[0].auth == "signature over the raw request body, checked with PROVIDER_WEBHOOK_SECRET before parsing"
+    assert [(s.name, s.secret) for s in spine.settings] == [("PROVIDER_API_KEY", True), ("PROVIDER_WEBHOOK_SECRET", True)]
+    spine_data["external_systems"][0]["auth"] = "HMAC-SHA256 of the body in X-Provider-Signature"  # already verified: kept
+    spine_data["settings"].append({"name": "PROVIDER_SIGNING_KEY", "secret": True, "purpose": "verify"})
+    spine = DesignSpine.model_validate(spine_data)
+    assert spine.external_systems[0].auth.startswith("HMAC-SHA256") and len(spine.settings) == 2  # no second secret
+
+
+def test_a_store_named_as_writer_or_consumer_means_the_code_in_front_of_it(spine_data):
+    from agents.spine import DesignSpine
+
+    spine_data["entities"][1]["owner"] = "app_db"
+    spine_data["events"][0]["consumer"] = "app_db"
+    spine = DesignSpine.model_validate(spine_data)
+    assert spine.entities[1].owner == "webhook_receiver" and spine.events[0].consumer == "sync_worker"

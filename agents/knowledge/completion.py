@@ -1,0 +1,177 @@
+"""What an archetype implies, added to the design spine when the answer left it out.
+
+The spine's prompt lists each suggested archetype's implied elements (briefing.py);
+a small model still drops some. What the library says every design of the kind
+needs is then completed by code, named after the spine's own systems, and each
+addition is noted in the spine (`completed`), so a reader sees what code decided.
+Only what the archetype requires is added, never a choice among designs: a
+webhook design gets its receiver, its stored-once deliveries, the read-back that
+closes gaps and a kept failure; what it stores and shows stays the model's.
+
+One function per archetype (COMPLETIONS); an archetype without one is only
+prompted and measured (coverage), never completed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
+from agents.spine import Component, DesignSpine, Endpoint, Entity, ExternalSystem, Setting
+
+Completion = Callable[[DesignSpine, str], list[str]]
+COMPLETIONS: dict[str, Completion] = {}
+# The spine's list bounds (agents/spine.py DesignSpine): completion never breaks them.
+_MAX = {"components": 8, "external_systems": 3, "entities": 5, "endpoints": 6, "settings": 6}
+
+
+def completes(archetype_id: str) -> Callable[[Completion], Completion]:
+    def register(fn: Completion) -> Completion:
+        COMPLETIONS[archetype_id] = fn
+        return fn
+    return register
+
+
+def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: str = "") -> tuple[DesignSpine, list[str]]:
+    """A copy of the spine with each applicable archetype's required elements added,
+    and one note per addition. The description names the records a sync is about."""
+    spine = spine.model_copy(deep=True)
+    notes: list[str] = []
+    for archetype in archetypes_for(spine, declared):
+        fn = COMPLETIONS.get(archetype.id)
+        if fn is not None:
+            notes += [f"{archetype.title}: {note}" for note in fn(spine, description)]
+    spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
+    return spine, notes
+
+
+def _room(spine: DesignSpine, field: str) -> bool:
+    return len(getattr(spine, field)) < _MAX[field]
+
+
+def _kebab(ident: str) -> str:
+    return ident.replace("_", "-")
+
+
+def _base(system: ExternalSystem) -> str:
+    """The provider part of a system id (`stripe_api`, `stripe_webhooks` -> `stripe`), for the names code gives."""
+    return re.sub(r"_(api|apis|webhooks?|service|client|events?)$", "", system.id) or system.id
+
+
+@completes("inbound_webhooks")
+def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
+    notes: list[str] = []
+    for system in externals(spine, "inbound_webhook"):
+        notes += (_receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
+                  + _provider_ids_unique(spine, system) + _read_back(spine, system))
+    if spine.failure_policy.after_retries not in KEEPS_FAILED:
+        # Deliveries that still fail are kept to replay, never dropped: the provider's own retries end.
+        spine.failure_policy.after_retries = "dead_letter_table"
+        notes.append("failed deliveries are kept in a dead-letter table after the retries, not dropped")
+    return notes
+
+
+def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    if any(e.kind == "webhook_receiver" for e in spine.endpoints) or not _room(spine, "endpoints"):
+        return []
+    path = f"/api/v1/webhooks/{_kebab(_base(system))}"
+    spine.endpoints.append(Endpoint(method="POST", path=path, kind="webhook_receiver", caller=system.id,
+                                    purpose=f"receives {system.name}'s deliveries"))
+    return [f"endpoint POST {path} receives {system.name}'s deliveries"]
+
+
+def _deliveries_table(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """Every delivery stored once, unique on the provider's event id, by the component that receives it."""
+    receiver = system.connects_to
+    if any(e.owner == receiver and any("event" in c for c in [e.key, *e.unique]) for e in spine.entities) or not _room(spine, "entities"):
+        return []  # a table the receiver writes, keyed or unique on an event id, is that table
+    table = f"{_base(system)}_webhook_events"
+    if any(e.table == table for e in spine.entities):
+        return []
+    spine.entities.append(Entity(table=table, purpose=f"each {system.name} delivery, stored once before it is processed",
+                                 change="new", key="id", unique=[f"{_base(system)}_event_id"], money="none", owner=receiver))
+    return [f"table {table} stores each delivery once, unique on {_base(system)}_event_id"]
+
+
+# Words after a provider's name that are not records it holds ("Stripe webhooks", "Stripe API").
+_NOT_RECORDS = {"webhooks", "webhook", "api", "apis", "events", "event", "data", "account", "accounts", "integration", "sync", "and"}
+
+
+def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
+    """The records the description says are synced from the provider ("Sync Stripe invoices")
+    get a table when the spine has none for them: written by the code that handles the
+    deliveries, unique on the provider's id, and in minor units when the provider's
+    documentation says its amounts are (providers.yaml)."""
+    names = {system.name.lower(), _base(system).replace("_", " ")}
+    noun = next((m.group(1) for n in names for m in re.finditer(rf"\b{re.escape(n)}\s+([a-z]+)\b", description.lower())
+                 if m.group(1).endswith("s") and m.group(1) not in _NOT_RECORDS), None)
+    if noun is None or not _room(spine, "entities"):
+        return []
+    record = _singular(noun)
+    if any(record in e.table for e in spine.entities):
+        return []
+    handlers = [e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)]
+    owner = next((h for h in handlers if h != system.connects_to), None) or system.connects_to
+    base = _base(system)
+    table = f"{base}_{noun}"
+    spine.entities.append(Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
+                                 change="new", key="id", unique=[f"{base}_{record}_id"],
+                                 money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner))
+    return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
+
+
+def _minor_units(system: ExternalSystem) -> bool:
+    from agents.knowledge.briefing import named_providers
+
+    return any(f.topic == "money_units" for note in named_providers(f"{system.name} {system.id}") for f in note.facts)
+
+
+def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A new table filled from the provider's deliveries is unique on the provider's id of
+    its record, so a redelivery or a read-back updates the row instead of adding one."""
+    writers = {system.connects_to} | {e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)}
+    notes = []
+    for entity in spine.entities:
+        if entity.change != "new" or entity.unique or entity.owner not in writers:
+            continue
+        column = f"{_record_of(entity.table, _base(system))}_id"
+        entity.unique = [column]
+        notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")
+    return notes
+
+
+def _record_of(table: str, provider: str) -> str:
+    """`stripe_invoices` -> `stripe_invoice`, `invoices` -> `stripe_invoice`: the provider's record, singular."""
+    return _singular(table if table.startswith(f"{provider}_") else f"{provider}_{table}")
+
+
+def _singular(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("sses", "ches", "shes", "xes")):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A scheduled read of the same provider's API fetches what the webhooks missed."""
+    notes = []
+    scheduler = next((c for c in spine.components if c.kind == "scheduler"), None)
+    if scheduler is None and _room(spine, "components"):
+        scheduler = Component(id=f"{_base(system)}_reconciler", label=f"{system.name} reconciler", kind="scheduler",
+                              responsibility=f"reads {system.name}'s API on a schedule for what the webhooks missed")
+        spine.components.append(scheduler)
+        notes.append(f"scheduler {scheduler.id} reconciles on a schedule")
+    same = {system.name.lower(), system.id}
+    readers = [x for x in externals(spine, "outbound_api", "polling") if x.name.lower() in same or x.id.startswith(_base(system))]
+    taken = {x.id for x in spine.external_systems} | {c.id for c in spine.components}
+    reader_id = next(i for i in (f"{_base(system)}_api", f"{_base(system)}_api_reader", f"{system.id}_reader") if i not in taken)
+    if scheduler is not None and not readers and _room(spine, "external_systems"):
+        key = f"{_base(system).upper()}_API_KEY"
+        spine.external_systems.append(ExternalSystem(
+            id=reader_id, name=system.name, direction="outbound_api", connects_to=scheduler.id,
+            purpose="reads back events or objects the webhooks missed", auth=f"API key from {key}"))
+        if not any(s.name == key for s in spine.settings) and _room(spine, "settings"):
+            spine.settings.append(Setting(name=key, secret=True, purpose=f"reads {system.name}'s API"))
+        notes.append(f"{system.name}'s API is read back by {scheduler.id}")
+    return notes

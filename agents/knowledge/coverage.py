@@ -1,0 +1,642 @@
+"""Which archetypes a design has, and whether the spec covers their must-cover concerns.
+
+Everything here reads structure: the design spine's typed fields and the
+validated section models. Nothing searches prose, because a model can echo a
+word ("idempotent", "signature") without deciding anything. A concern is
+covered when the field that states it is present and agrees with the rest of
+the design; where no such field exists yet, the predicate returns None and its
+docstring names the field a later session must add (PENDING_FIELDS lists them),
+so the gap shows as uncovered instead of being faked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agents.spine import DesignSpine, ExternalSystem
+
+Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    where: str  # e.g. "design spine: table received_events unique on provider_event_id"
+
+
+Predicate = Callable[[DesignSpine, Sections], "Evidence | None"]
+COVERED_WHEN: dict[str, Predicate] = {}
+# predicate name -> the structured field that does not exist yet; such a concern is always uncovered
+PENDING_FIELDS: dict[str, str] = {}
+
+
+def predicate(name: str, pending: str | None = None) -> Callable[[Predicate], Predicate]:
+    def register(fn: Predicate) -> Predicate:
+        if name in COVERED_WHEN:
+            raise ValueError(f"predicate {name} registered twice")
+        COVERED_WHEN[name] = fn
+        if pending:
+            PENDING_FIELDS[name] = pending
+        return fn
+    return register
+
+
+# ----------------------------------------------------------------------------- helpers over the spine
+INBOUND = ("inbound_webhook", "inbound_stream", "file_import", "polling")
+OUTBOUND = ("outbound_api", "polling", "file_export", "outbound_notification")
+KEEPS_FAILED = ("dead_letter_table", "dead_letter_queue", "alert_and_keep_failed")
+_SIGNED = re.compile(r"\b(signature|signed|hmac)\b", re.I)
+
+
+def externals(spine: DesignSpine, *directions: str) -> list[ExternalSystem]:
+    return [x for x in spine.external_systems if x.direction in directions]
+
+
+def _tokens(ident: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", ident.lower()) if len(t) > 1}
+
+
+_SIGNING_WORDS = {"webhook", "signing", "signature", "whsec"}
+
+
+def _secret_for(spine: DesignSpine, system: ExternalSystem):
+    """The secret setting named after the system (STRIPE_WEBHOOK_SECRET for `stripe`): the link is by identifier.
+    An inbound webhook's secret is a signing secret; our own calls' is any other (an API key is not a signing secret)."""
+    own = _tokens(system.id) | _tokens(system.name)
+    signing = system.direction == "inbound_webhook"
+    return next((s for s in spine.settings if s.secret and own & _tokens(s.name)
+                 and bool(_tokens(s.name) & _SIGNING_WORDS) == signing), None)
+
+
+def _schema_unique(sections: Sections, table: str, column: str) -> bool | None:
+    """Whether database_schema makes `table.column` unique; None when the section is absent."""
+    schema = sections.get("database_schema")
+    if schema is None:
+        return None
+    found = next((t for t in schema.tables if t.name == table), None)
+    if found is None:
+        return False
+    col = next((c for c in found.columns if c.name == column), None)
+    if col is None:
+        return False
+    return bool(col.unique or col.primary_key or any(i.unique and list(i.columns) == [column] for i in found.indexes))
+
+
+def _unique_receipt(spine: DesignSpine, sections: Sections, directions: tuple[str, ...]) -> Evidence | None:
+    """Each system of these directions lands in a table, written by the component it talks to,
+    with a unique column besides the key (the provider's id) that database_schema, when drafted, keeps unique."""
+    systems = externals(spine, *directions)
+    if not systems:
+        return None
+    said = []
+    for system in systems:
+        writers = {system.connects_to}
+        if system.direction in ("polling", "outbound_api"):
+            # Pulled records may land in the table the same provider's webhook handler writes:
+            # a read-back fills the table the deliveries fill.
+            same = [x for x in spine.external_systems if _tokens(x.name) & _tokens(system.name)]
+            writers |= {x.connects_to for x in same}
+            writers |= {e.consumer for e in spine.events if e.producer in writers or e.producer in {x.id for x in same}}
+        tables = [e for e in spine.entities if e.owner in writers and e.unique]
+        agreeing = [(e, c) for e in tables for c in e.unique if _schema_unique(sections, e.table, c) is not False]
+        if system.direction in ("polling", "outbound_api"):
+            # Pulled records are the provider's objects, not its deliveries: a table unique on
+            # an event id is the webhook's receipt, so an object table is preferred when there is one.
+            agreeing.sort(key=lambda pair: "event" in pair[1])
+        if not agreeing:
+            return None
+        entity, column = agreeing[0]
+        schema = "" if _schema_unique(sections, entity.table, column) is None else ", and database_schema agrees"
+        said.append(f"table {entity.table} (written by {entity.owner}) unique on {column}{schema}")
+    return Evidence("design spine: " + "; ".join(said))
+
+
+def _limit(spine: DesignSpine, *units: str):
+    return next((lim for lim in spine.limits if lim.unit in units), None)
+
+
+def _service_for(sections: Sections, system: ExternalSystem):
+    """The external_services entry for a spine system: same name or id, compared as words."""
+    services = sections.get("external_services")
+    if services is None:
+        return None
+    own = _tokens(system.id) | _tokens(system.name)
+    return next((s for s in services.services if own & _tokens(s.name)), None)
+
+
+def _kinds(spine: DesignSpine) -> dict[str, str]:
+    return {c.id: c.kind for c in spine.components}
+
+
+# ----------------------------------------------------------------------------- inbound delivery
+@predicate("signature_verified")
+def signature_verified(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every inbound webhook system's `auth` states a signature and a secret setting named after it exists."""
+    systems = externals(spine, "inbound_webhook")
+    if not systems:
+        return None
+    said = []
+    for system in systems:
+        secret = _secret_for(spine, system)
+        if not _SIGNED.search(system.auth) or secret is None:
+            return None
+        said.append(f"{system.id} auth {system.auth!r} with secret setting {secret.name}")
+    return Evidence("design spine: " + "; ".join(said))
+
+
+@predicate("webhook_events_unique")
+def webhook_events_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    return _unique_receipt(spine, sections, ("inbound_webhook",))
+
+
+@predicate("fast_ack_async")
+def fast_ack_async(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """A webhook_receiver endpoint exists, and the work happens elsewhere: a worker consumes an event
+    the provider or the receiver emits, or backend_integration marks the receiver as a background job."""
+    receivers = [e for e in spine.endpoints if e.kind == "webhook_receiver"]
+    if not receivers:
+        return None
+    kinds = _kinds(spine)
+    sources = {x.id for x in externals(spine, "inbound_webhook")} | {x.connects_to for x in externals(spine, "inbound_webhook")}
+    handed_off = next((ev for ev in spine.events if ev.producer in sources and kinds.get(ev.consumer) == "worker"), None)
+    if handed_off is not None:
+        return Evidence(f"design spine: {receivers[0].method} {receivers[0].path} is a webhook receiver; "
+                        f"event {handed_off.name} is handled by worker {handed_off.consumer}")
+    backend = sections.get("backend_integration")
+    paths = {e.path for e in receivers}
+    job = next((e for e in (backend.endpoints if backend else []) if e.path in paths and e.background_job), None)
+    if job is not None:
+        return Evidence(f"backend_integration: {job.method} {job.path} answers 202 and works in the background")
+    return None
+
+
+@predicate("failed_events_replayable")
+def failed_events_replayable(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """failure_policy.replay says how (not "none") and after_retries keeps the failed work to replay."""
+    policy = spine.failure_policy
+    if policy.replay == "none" or policy.after_retries not in KEEPS_FAILED:
+        return None
+    return Evidence(f"design spine: failure policy keeps failed work ({policy.after_retries}); replay: {policy.replay}")
+
+
+@predicate("missed_events_backfilled")
+def missed_events_backfilled(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """A scheduler component exists and, for every inbound webhook system, the same provider is also
+    read back (an outbound_api or polling system with the same name), so missed deliveries are fetched."""
+    systems = externals(spine, "inbound_webhook", "inbound_stream")
+    scheduler = next((c for c in spine.components if c.kind == "scheduler"), None)
+    if not systems or scheduler is None:
+        return None
+    readers = externals(spine, "outbound_api", "polling")
+    for system in systems:
+        if not any(_tokens(r.name) & _tokens(system.name) for r in readers):
+            return None
+    return Evidence(f"design spine: scheduler {scheduler.id} and a read-back of "
+                    + ", ".join(sorted({r.id for r in readers})))
+
+
+@predicate("out_of_order_handled",
+           pending="an ordering field on the spine: Entity.version_column (the provider's timestamp or version compared "
+                   "before an update is applied), or Event.ordering (per-entity order key)")
+def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No structured field says how an older event is kept from overwriting a newer one; a later
+    session adds Entity.version_column (or Event.ordering) to the spine and checks it here."""
+    return None
+
+
+@predicate("retry_window_known",
+           pending="ExternalSystem.redelivery_window (the provider's retry window, from its provider note) and a Limit "
+                   "that keeps failed deliveries at least that long")
+def retry_window_known(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states the provider's redelivery window; a later session adds
+    ExternalSystem.redelivery_window, filled from the provider note, and compares it with retention."""
+    return None
+
+
+# ----------------------------------------------------------------------------- outbound calls
+@predicate("credentials_are_secret_settings")
+def credentials_are_secret_settings(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every outbound system whose auth is not "none" has a secret setting named after it."""
+    systems = [x for x in externals(spine, *OUTBOUND) if x.auth != "none"]
+    if not systems:
+        return None
+    found = []
+    for system in systems:
+        secret = _secret_for(spine, system)
+        if secret is None:
+            return None
+        found.append(f"{system.id}: {secret.name}")
+    return Evidence("design spine: secret settings " + "; ".join(found))
+
+
+@predicate("call_timeout_fixed")
+def call_timeout_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """external_services gives each outbound system a timeout_ms (a typed number), or the spine fixes a time limit."""
+    systems = externals(spine, *OUTBOUND)
+    if not systems:
+        return None
+    services = [_service_for(sections, x) for x in systems]
+    if all(services):
+        return Evidence("external_services: " + "; ".join(f"{s.name} timeout {s.timeout_ms} ms" for s in services))
+    limit = _limit(spine, "ms", "s")
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}") if limit else None
+
+
+@predicate("retries_bounded")
+def retries_bounded(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """failure_policy.retries is at least 1 and failed work is not dropped."""
+    policy = spine.failure_policy
+    if policy.retries < 1 or policy.after_retries == "drop_and_log":
+        return None
+    return Evidence(f"design spine: {policy.retries} retries, {policy.backoff}, then {policy.after_retries}")
+
+
+@predicate("rate_limit_planned")
+def rate_limit_planned(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Each outbound system has requests_per_minute in external_services, or the spine fixes a request-rate limit."""
+    systems = externals(spine, *OUTBOUND)
+    if not systems:
+        return None
+    services = [_service_for(sections, x) for x in systems]
+    if all(services):
+        return Evidence("external_services: " + "; ".join(f"{s.name} {s.requests_per_minute}/min, burst {s.burst_limit}"
+                                                         for s in services))
+    limit = _limit(spine, "requests_per_s", "requests_per_min")
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}") if limit else None
+
+
+@predicate("polled_records_unique")
+def polled_records_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    return _unique_receipt(spine, sections, ("polling", "outbound_api"))
+
+
+@predicate("failed_work_kept")
+def failed_work_kept(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """after_retries keeps failed work (a dead-letter table or queue, or alert and keep)."""
+    policy = spine.failure_policy
+    return Evidence(f"design spine: after retries, {policy.after_retries}") if policy.after_retries in KEEPS_FAILED else None
+
+
+@predicate("sync_cursor_persisted",
+           pending="ExternalSystem.cursor (the column or table holding the last synced position: updated_since, page token)")
+def sync_cursor_persisted(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field names where the sync position lives; a later session adds ExternalSystem.cursor."""
+    return None
+
+
+# ----------------------------------------------------------------------------- files and streams
+@predicate("imported_rows_unique")
+def imported_rows_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    return _unique_receipt(spine, sections, ("file_import",))
+
+
+@predicate("stream_records_unique")
+def stream_records_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    return _unique_receipt(spine, sections, ("inbound_stream",))
+
+
+@predicate("file_size_limited")
+def file_size_limited(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The spine fixes a size or row-count limit (units MB or rows)."""
+    limit = _limit(spine, "MB", "rows")
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}") if limit else None
+
+
+@predicate("throughput_limited")
+def throughput_limited(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The spine fixes a rate or batch limit the consumer is sized for (requests_per_s/min, rows, count)."""
+    limit = _limit(spine, "requests_per_s", "requests_per_min", "rows", "count")
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}") if limit else None
+
+
+@predicate("file_integrity_checked",
+           pending="a FileContract on the spine: format, checksum or manifest, and whether a partial file is rejected whole")
+def file_integrity_checked(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states the file contract (format, checksum, partial-file rule); a later session adds one."""
+    return None
+
+
+# ----------------------------------------------------------------------------- people, access and pages
+@predicate("status_page_defined")
+def status_page_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """A surface shows something and is fed by an endpoint the spine defines."""
+    paths = {e.path for e in spine.endpoints}
+    page = next((s for s in spine.surfaces if s.shows and s.endpoint in paths), None)
+    if page is None:
+        return None
+    return Evidence(f"design spine: surface {page.name!r} shows {', '.join(page.shows)} via {page.endpoint}")
+
+
+@predicate("operators_authorized")
+def operators_authorized(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every surface's role and every endpoint called by a person (not a component or an external
+    system) is a role the spine defines with permissions; at least one such caller exists."""
+    roles = {r.name for r in spine.roles}
+    machines = {c.id for c in spine.components} | {x.id for x in spine.external_systems}
+    callers = {e.caller for e in spine.endpoints if e.caller not in machines} | {s.role for s in spine.surfaces}
+    if not callers or not callers <= roles:
+        return None
+    return Evidence("design spine: callers " + ", ".join(sorted(callers)) + " are defined roles")
+
+
+@predicate("identity_provider_configured")
+def identity_provider_configured(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """An identity_provider system exists, and auth_integration's client id variable, when drafted, is a spine setting."""
+    idp = next(iter(externals(spine, "identity_provider")), None)
+    if idp is None:
+        return None
+    auth = sections.get("auth_integration")
+    if auth is not None and auth.client_id_env_var not in {s.name for s in spine.settings}:
+        return None
+    said = f"design spine: identity provider {idp.id} via {idp.connects_to}"
+    return Evidence(said + (f"; auth_integration client id {auth.client_id_env_var}" if auth is not None else ""))
+
+
+@predicate("session_lifetime_fixed")
+def session_lifetime_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """auth_integration fixes the access token lifetime (a typed number of minutes)."""
+    auth = sections.get("auth_integration")
+    return Evidence(f"auth_integration: access tokens last {auth.access_token_minutes} min") if auth is not None else None
+
+
+@predicate("roles_defined")
+def roles_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The spine defines at least one role, each with permissions (the model requires them)."""
+    if not spine.roles:
+        return None
+    return Evidence("design spine: roles " + "; ".join(f"{r.name} ({', '.join(r.permissions)})" for r in spine.roles))
+
+
+@predicate("deprovisioning_defined",
+           pending="an IdentityLifecycle on the spine: what happens to a user's sessions, data and role when the "
+                   "identity provider deactivates them")
+def deprovisioning_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states what deactivating a user does; a later session adds it."""
+    return None
+
+
+# ----------------------------------------------------------------------------- messaging and publishing
+@predicate("delivery_status_received")
+def delivery_status_received(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every outbound notification provider also calls back (an inbound_webhook system with the same name)."""
+    senders = externals(spine, "outbound_notification")
+    callbacks = externals(spine, "inbound_webhook")
+    if not senders or not all(any(_tokens(c.name) & _tokens(s.name) for c in callbacks) for s in senders):
+        return None
+    return Evidence("design spine: delivery callbacks from " + ", ".join(c.id for c in callbacks))
+
+
+@predicate("consent_recorded",
+           pending="a Consent element on the spine: the table and column holding each recipient's opt-in per channel, "
+                   "checked before every send")
+def consent_recorded(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field names where consent lives; a later session adds a Consent element."""
+    return None
+
+
+@predicate("opt_out_honored",
+           pending="Consent.opt_out (how an unsubscribe or STOP reply reaches the consent table, and how fast)")
+def opt_out_honored(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states the opt-out path; a later session adds Consent.opt_out."""
+    return None
+
+
+@predicate("channels_separate")
+def channels_separate(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """At least two outbound channels, each its own external system, so one failing does not block the others."""
+    channels = externals(spine, "outbound_api", "outbound_notification")
+    if len(channels) < 2:
+        return None
+    return Evidence("design spine: channels " + ", ".join(f"{x.id} ({x.direction})" for x in channels))
+
+
+@predicate("per_channel_status",
+           pending="a per-channel status on the spine: an entity keyed by (item, channel) with the channel's "
+                   "external id and state")
+def per_channel_status(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field ties a status row to a channel; a later session adds it."""
+    return None
+
+
+# ----------------------------------------------------------------------------- data: money, matching, deletion
+@predicate("money_in_minor_units")
+def money_in_minor_units(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Tables holding money store integer minor units with a currency; database_schema, when drafted,
+    gives each such table a currency column."""
+    money = [e for e in spine.entities if e.money != "none"]
+    if not money or any(e.money != "integer_minor_units_with_currency" for e in money):
+        return None
+    schema = sections.get("database_schema")
+    if schema is not None:
+        tables = {t.name: t for t in schema.tables}
+        for entity in money:
+            table = tables.get(entity.table)
+            if table is None or not any("currency" in c.name for c in table.columns):
+                return None
+    return Evidence("design spine: " + ", ".join(e.table for e in money) + " store integer minor units with currency")
+
+
+@predicate("source_ids_unique")
+def source_ids_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every table this feature creates or alters has a unique column besides its key, so two sides can be matched."""
+    own = [e for e in spine.entities if e.change != "referenced"]
+    if not own or any(not e.unique for e in own):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{e.table} unique on {', '.join(e.unique)}" for e in own))
+
+
+@predicate("scheduler_present")
+def scheduler_present(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    scheduler = next((c for c in spine.components if c.kind == "scheduler"), None)
+    return Evidence(f"design spine: scheduler {scheduler.id}: {scheduler.responsibility}") if scheduler else None
+
+
+@predicate("schedule_interval_fixed")
+def schedule_interval_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The spine fixes a period (a limit in min, h or d) next to a scheduler component."""
+    limit = _limit(spine, "min", "h", "d")
+    if limit is None or not any(c.kind == "scheduler" for c in spine.components):
+        return None
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}")
+
+
+@predicate("match_tolerance_fixed",
+           pending="a MatchRule on the spine: the keys two records are matched on and the tolerance on amounts and dates")
+def match_tolerance_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states the matching rule; a later session adds a MatchRule."""
+    return None
+
+
+@predicate("run_overlap_prevented",
+           pending="Component.concurrency for schedulers (single run with a lock, or how overlapping runs are merged)")
+def run_overlap_prevented(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states what happens when a run overlaps the previous one; a later session adds it."""
+    return None
+
+
+@predicate("deletion_endpoint_authorized")
+def deletion_endpoint_authorized(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The endpoints that start a deletion (a DELETE, or a POST that files an erasure or
+    deletion request, the asynchronous form a deadline-bound deletion usually takes)
+    exist, and each is called by a defined role."""
+    roles = {r.name for r in spine.roles}
+    deletes = [e for e in spine.endpoints
+               if e.method == "DELETE" or (e.method == "POST" and _DELETION_PATH.search(e.path))]
+    if not deletes or any(e.caller not in roles for e in deletes):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{e.method} {e.path} by role {e.caller}" for e in deletes))
+
+
+_DELETION_PATH = re.compile(r"delet|erasure|erase|forget|anonymi[sz]", re.I)
+
+
+@predicate("retention_period_fixed")
+def retention_period_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """The spine fixes a period in days (how long data or failed work is kept)."""
+    limit = _limit(spine, "d")
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} d") if limit else None
+
+
+@predicate("deletion_reaches_processors",
+           pending="a DataMap on the spine: which external systems hold personal data, and the call that deletes it there")
+def deletion_reaches_processors(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field lists where personal data is copied to; a later session adds a DataMap."""
+    return None
+
+
+@predicate("deletion_audited",
+           pending="an AuditRecord element: the table recording who asked for a deletion, when, and what was removed")
+def deletion_audited(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field names the audit record; a later session adds one."""
+    return None
+
+
+# ----------------------------------------------------------------------------- real time and search
+@predicate("realtime_channel_authorized")
+def realtime_channel_authorized(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Every websocket or server-sent-events endpoint is called by a defined role."""
+    roles = {r.name for r in spine.roles}
+    live = [e for e in spine.endpoints if e.kind in ("websocket", "server_sent_events")]
+    if not live or any(e.caller not in roles for e in live):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{e.path} ({e.kind}) by role {e.caller}" for e in live))
+
+
+@predicate("reconnect_policy_fixed")
+def reconnect_policy_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """api_specifications' WebSocket client is applicable, with its reconnect attempts and delay (typed numbers)."""
+    api = sections.get("api_specifications")
+    if api is None or not api.websocket.applicable:
+        return None
+    ws = api.websocket
+    return Evidence(f"api_specifications: {ws.max_reconnect_attempts} reconnect attempts, {ws.reconnect_delay_ms} ms apart")
+
+
+@predicate("conflict_resolution_defined",
+           pending="a ConcurrencyRule on the spine: how concurrent edits merge (last writer wins on a version column, "
+                   "operational transform, CRDT)")
+def conflict_resolution_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field states how concurrent edits merge; a later session adds a ConcurrencyRule."""
+    return None
+
+
+@predicate("index_fed_by_events")
+def index_fed_by_events(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """A search_index component exists and a worker consumes at least one event (the index is updated asynchronously)."""
+    kinds = _kinds(spine)
+    index = next((c for c in spine.components if c.kind == "search_index"), None)
+    fed = next((e for e in spine.events if kinds.get(e.consumer) == "worker"), None)
+    if index is None or fed is None:
+        return None
+    return Evidence(f"design spine: {index.id} with event {fed.name} handled by worker {fed.consumer}")
+
+
+@predicate("reindex_possible")
+def reindex_possible(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """A search_index exists and a scheduler can rebuild it from the tables."""
+    kinds = set(_kinds(spine).values())
+    if not {"search_index", "scheduler"} <= kinds or not spine.entities:
+        return None
+    return Evidence("design spine: a scheduler next to the search index, with tables to rebuild it from")
+
+
+@predicate("index_lag_measured",
+           pending="a Limit kind for freshness (max seconds between a write and its search visibility) tied to the index")
+def index_lag_measured(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """No field ties a freshness target to the index; a later session adds it."""
+    return None
+
+
+# ----------------------------------------------------------------------------- which archetypes and providers
+_TRIGGER_VALUES: dict[str, Callable[[DesignSpine], set[str]]] = {
+    "external_direction": lambda s: {x.direction for x in s.external_systems},
+    "component_kind": lambda s: {c.kind for c in s.components},
+    "endpoint_kind": lambda s: {e.kind for e in s.endpoints},
+}
+
+
+def archetypes_for(spine: DesignSpine, declared: Iterable[str] = ()) -> list:
+    """The archetypes this design has, in library order: those whose triggers match the spine's
+    structure (external directions, component kinds, endpoint kinds), plus every id in `declared`.
+
+    Archetypes with no triggers (data deletion and compliance, reconciliation and matching,
+    multi-channel publishing) cannot be told from structure and apply only when declared; a
+    later session adds intake classification and a `--archetype` option that fill `declared`.
+    An unknown declared id is an error, not a silent no-op."""
+    from agents.knowledge import archetypes
+
+    library = archetypes()
+    wanted = set(declared)
+    unknown = wanted - {a.id for a in library}
+    if unknown:
+        raise ValueError(f"unknown archetype(s) {sorted(unknown)}; known: {[a.id for a in library]}")
+    present = {on: values(spine) for on, values in _TRIGGER_VALUES.items()}
+    return [a for a in library
+            if a.id in wanted or any(present[t.where] & set(t.any_of) for t in a.triggers)]
+
+
+def providers_for(spine: DesignSpine) -> list:
+    """Provider notes whose name or an alias is a whole word of an external system's name or id."""
+    from agents.knowledge import providers
+
+    said = [f"{x.name} {x.id.replace('_', ' ')}" for x in spine.external_systems]
+    found = []
+    for note in providers():
+        names = [note.name, *note.aliases]
+        if any(re.search(rf"(?<![a-z0-9]){re.escape(n.lower())}(?![a-z0-9])", text.lower()) for n in names for text in said):
+            found.append(note)
+    return found
+
+
+# ----------------------------------------------------------------------------- coverage
+@dataclass(frozen=True)
+class ConcernResult:
+    archetype: str
+    concern: str
+    what: str
+    priority: str
+    owner: str  # section id
+    covered: bool
+    evidence: str | None  # where the spec states it
+    missing: str | None  # what the spec must state, when it does not
+
+    def line(self) -> str:
+        head = f"{self.priority} {self.archetype}/{self.concern} ({self.owner})"
+        return f"{head}: {self.evidence}" if self.covered else f"{head}: missing: {self.missing}"
+
+
+def coverage(spine: DesignSpine, sections: Sections, declared: Iterable[str] = ()) -> list[ConcernResult]:
+    """Each must-cover concern of the design's archetypes, covered or not, with where or what is missing."""
+    results = []
+    for archetype in archetypes_for(spine, declared):
+        for concern in archetype.concerns:
+            evidence = COVERED_WHEN[concern.covered_when](spine, sections)
+            missing = None
+            if evidence is None:
+                missing = "; ".join(concern.states)
+                if concern.covered_when in PENDING_FIELDS:
+                    missing += f" (no structured field states this yet: {PENDING_FIELDS[concern.covered_when]})"
+            results.append(ConcernResult(archetype.id, concern.id, concern.what, concern.priority, concern.owner,
+                                         evidence is not None, evidence.where if evidence else None, missing))
+    return results

@@ -1,0 +1,104 @@
+"""The shape of the knowledge library (agents/knowledge/*.yaml).
+
+Archetypes are written for any feature of their kind, never for one provider:
+what a senior engineer checks first, which section owns it, and which coverage
+predicate (agents/knowledge/coverage.py) decides from the spec's structured
+fields whether the spec states it. Provider notes hold sourced facts only:
+a fact without the provider's documentation page is not a fact here.
+
+Every model forbids unknown keys, so a misspelt key in the YAML is an error
+rather than a silently ignored line."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from typing_extensions import Annotated
+
+from agents.spine import ComponentKind, Direction, EndpointKind
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=400)]
+Priority = Literal["P1", "P2"]
+HttpsUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https://[^\s]+$")]
+
+# What a trigger may look at: the spine's structural enums, nothing said in prose.
+TRIGGER_VALUES: dict[str, frozenset[str]] = {
+    "external_direction": frozenset(get_args(Direction)),
+    "component_kind": frozenset(get_args(ComponentKind)),
+    "endpoint_kind": frozenset(get_args(EndpointKind)),
+}
+SpineElement = Literal["component", "external_system", "entity", "endpoint", "event", "role", "setting", "surface",
+                       "failure_policy", "limit"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Trigger(Strict):
+    """The archetype applies when the spine has any of these values in this place."""
+    where: Literal["external_direction", "component_kind", "endpoint_kind"]
+    any_of: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_values(self) -> "Trigger":
+        unknown = sorted(set(self.any_of) - TRIGGER_VALUES[self.where])
+        if unknown:
+            raise ValueError(f"trigger where {self.where}: unknown value(s) {unknown}; known: {sorted(TRIGGER_VALUES[self.where])}")
+        return self
+
+
+class Concern(Strict):
+    id: Id
+    what: Text = Field(description="the decision the spec must make")
+    why: Text = Field(description="what goes wrong without it")
+    owner: Id = Field(description="section id (agents/sections.yaml) whose content states it")
+    priority: Priority
+    states: list[Text] = Field(min_length=1, description="what a spec must state to cover it")
+    covered_when: Id = Field(description="name of a predicate in agents/knowledge/coverage.py COVERED_WHEN")
+
+
+class Implied(Strict):
+    """A spine element the archetype implies, e.g. {element: endpoint, kind: webhook_receiver}."""
+    element: SpineElement
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    note: Text | None = None
+
+
+class FailureScenario(Strict):
+    name: Text
+    priority: Priority
+
+
+class Metric(Strict):
+    name: Id
+    alert: Text = Field(description="when it pages or warns")
+
+
+class Archetype(Strict):
+    id: Id
+    title: Text
+    summary: Text
+    cues: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 .'/-]{1,40}$")]] = Field(
+        default_factory=list, description="description words that suggest the archetype before the spine exists")
+    triggers: list[Trigger] = Field(description="structural conditions on the spine; empty: applies only when declared")
+    concerns: list[Concern] = Field(min_length=4, max_length=8)
+    implies: list[Implied] = Field(min_length=1)
+    failure_scenarios: list[FailureScenario] = Field(min_length=1)
+    metrics: list[Metric] = Field(min_length=1)
+
+
+class ProviderFact(Strict):
+    topic: Id
+    fact: Text
+    source_url: HttpsUrl = Field(description="the provider's own documentation page the fact is quoted from")
+
+
+class ProviderNote(Strict):
+    id: Id
+    name: Text
+    aliases: list[Annotated[str, StringConstraints(min_length=2, max_length=60)]] = Field(default_factory=list)
+    archetypes: list[Id] = Field(min_length=1)
+    facts: list[ProviderFact] = Field(min_length=1)

@@ -1,0 +1,101 @@
+"""What an archetype requires is added to the spine when the answer left it out, and said so."""
+
+from __future__ import annotations
+
+import copy
+
+from agents.knowledge.completion import complete
+from agents.knowledge.coverage import coverage
+from agents.spine import DesignSpine
+
+from tests.spine.conftest import SPINE
+
+
+def _bare_webhook_spine() -> DesignSpine:
+    data = copy.deepcopy(SPINE)
+    data["endpoints"] = [e for e in data["endpoints"] if e["kind"] != "webhook_receiver"]
+    data["entities"] = data["entities"][1:]  # no received-events table
+    data["failure_policy"]["after_retries"] = "drop_and_log"
+    return DesignSpine.model_validate(data)
+
+
+def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failures() -> None:
+    bare = _bare_webhook_spine()
+    spine, notes = complete(bare)
+    assert [n.split(": ", 1)[1] for n in notes] == [
+        "endpoint POST /api/v1/webhooks/provider receives Provider's deliveries",
+        "table provider_webhook_events stores each delivery once, unique on provider_event_id",
+        "scheduler provider_reconciler reconciles on a schedule",
+        "Provider's API is read back by provider_reconciler",
+        "failed deliveries are kept in a dead-letter table after the retries, not dropped",
+    ]
+    assert spine.completed == notes and bare.completed == []  # the answer itself is not changed
+    assert ("provider_api", "outbound_api", "provider_reconciler") in [(x.id, x.direction, x.connects_to) for x in spine.external_systems]
+    assert "PROVIDER_API_KEY" in [s.name for s in spine.settings]
+    DesignSpine.model_validate(spine.model_dump())  # still a valid spine
+    before = {r.concern for r in coverage(bare, {}) if r.covered}
+    after = {r.concern for r in coverage(spine, {}) if r.covered}
+    assert {"idempotent_receipt", "backfill_missed_events", "replay_failed_events"} <= after - before
+
+
+def test_completion_is_idempotent_and_leaves_a_complete_design_alone() -> None:
+    spine, notes = complete(_bare_webhook_spine())
+    again, more = complete(spine)
+    assert more == [] and again == spine
+    plain = DesignSpine.model_validate({**copy.deepcopy(SPINE), "external_systems": [], "events": [],
+                                        "endpoints": [SPINE["endpoints"][1]]})
+    assert complete(plain) == (plain, [])  # no archetype applies: nothing added
+
+
+def test_the_system_landscape_says_what_code_added() -> None:
+    from agentspec.assemble import render_context, render_section
+    from agents.registry import by_id
+
+    from tests.spine.test_applicability_and_readiness import _state
+
+    spine, _ = complete(_bare_webhook_spine())
+    text = render_section(by_id()["system_landscape"], None, render_context(_state(spine.model_dump(mode="json"))))
+    assert "**Added from the knowledge library**" in text
+    assert "- Inbound webhooks: table provider_webhook_events stores each delivery once" in text
+
+
+def test_a_table_filled_from_the_providers_deliveries_is_unique_on_the_providers_id() -> None:
+    from agents.knowledge.completion import _record_of
+
+    data = copy.deepcopy(SPINE)
+    data["entities"][1]["unique"] = []  # synced_records, written by sync_worker, which handles the provider's event
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert "Inbound webhooks: table synced_records is unique on provider_synced_record_id, Provider's id of the record" in notes
+    assert spine.entities[1].unique == ["provider_synced_record_id"]
+    tables = ("stripe_invoices", "invoices", "stripe_charges", "refund_batches", "stripe_addresses", "stripe_entries", "stripe_access")
+    assert [_record_of(t, "stripe") for t in tables] == [
+        "stripe_invoice", "stripe_invoice", "stripe_charge", "stripe_refund_batch", "stripe_address", "stripe_entry", "stripe_access"]
+
+
+def test_names_code_gives_use_the_provider_part_of_the_system_id() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0]["id"] = "stripe_api"  # the recorded Stripe spine's id for the webhook sender
+    data["events"][0]["producer"] = "stripe_api"
+    data["endpoints"] = [e for e in data["endpoints"] if e["kind"] != "webhook_receiver"]
+    data["entities"] = data["entities"][1:]
+    spine, _ = complete(DesignSpine.model_validate(data))
+    assert "/api/v1/webhooks/stripe" in [e.path for e in spine.endpoints]
+    assert "stripe_webhook_events" in [e.table for e in spine.entities]
+    assert [x.id for x in spine.external_systems] == ["stripe_api", "stripe_api_reader"]  # stripe_api is taken
+    assert "stripe_reconciler" in [c.id for c in spine.components]
+
+
+def test_the_records_the_description_syncs_get_a_table_unique_on_the_providers_id() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe", name="Stripe")
+    data["events"][0]["producer"] = "stripe"
+    spine, notes = complete(DesignSpine.model_validate(data), (), "Sync Stripe invoices into our Postgres billing DB via webhooks")
+    assert "Inbound webhooks: table stripe_invoices holds the synced invoices, unique on stripe_invoice_id" in notes
+    table = next(e for e in spine.entities if e.table == "stripe_invoices")
+    assert (table.owner, table.money) == ("sync_worker", "integer_minor_units_with_currency")  # Stripe documents minor units
+    again, more = complete(spine, (), "Sync Stripe invoices into our Postgres billing DB via webhooks")
+    assert not any("stripe_invoices" in n for n in more)
+    data["external_systems"][0].update(id="shopify", name="Shopify")
+    data["events"][0]["producer"] = "shopify"
+    shop, _ = complete(DesignSpine.model_validate(data), (), "Receive Shopify webhooks for orders")  # "webhooks" names no record
+    assert not any(e.table.startswith("shopify_") and e.table != "shopify_webhook_events" for e in shop.entities)

@@ -1,0 +1,81 @@
+"""A value that repeats its field's description is sent back, or replaced by what the spine decides."""
+
+from __future__ import annotations
+
+import json
+
+from agents.registry import by_id
+from agents.spine_gate import echoed_descriptions
+
+from tests.sections._general_helpers import ROOT
+
+RECORDED = json.loads((ROOT / "tests" / "fixtures" / "recorded" / "spec.json").read_text(encoding="utf-8"))
+
+
+def _recorded(section_id: str):
+    return by_id()[section_id].model.model_validate(RECORDED["sections"][section_id]["data"])
+
+
+def _echoing_security() -> dict:
+    """The security answer with every middleware value set to its field's description, as
+    the recorded embedded-model drafts wrote it."""
+    from agents.sections.security_integration import SecurityMiddleware
+
+    data = json.loads(json.dumps(RECORDED["sections"]["security_integration"]["data"]))
+    data["middleware"] = {name: info.description for name, info in SecurityMiddleware.model_fields.items()}
+    return data
+
+
+def test_an_echoed_instruction_is_found_and_an_offered_option_is_not() -> None:
+    security = by_id()["security_integration"].model
+    echoes = echoed_descriptions(security, _echoing_security())
+    assert echoed_descriptions(security, RECORDED["sections"]["security_integration"]["data"]) == []
+    assert any(e.startswith("middleware.token_validation repeats its field description") for e in echoes)
+    flow = by_id()["data_flow"].model
+    data = json.loads(json.dumps(RECORDED["sections"]["data_flow"]["data"]))
+    data["sources"][0]["frequency"] = "real-time per message"  # one of the options the description offers
+    assert echoed_descriptions(flow, data) == []
+
+
+def test_security_middleware_echoes_are_replaced_from_the_spine(spine) -> None:
+    from agents.sections import security_integration
+
+    aligned = security_integration.align(security_integration.MODEL.model_validate(_echoing_security()), spine)
+    m = aligned.middleware
+    assert m.rbac == "roles sync_viewer, checked by the API guard before each handler runs"
+    assert m.key_management.startswith("secrets only in environment variables (PROVIDER_WEBHOOK_SECRET)")
+    assert m.token_validation == "Provider deliveries: HMAC signature over the raw body"
+    left = {e.split(" ", 1)[0] for e in echoed_descriptions(security_integration.MODEL, aligned.model_dump())}
+    assert "middleware.rbac" not in left and "middleware.tls" in left  # what the spine does not decide is left for the gate
+
+
+def test_a_not_supported_mobile_echo_states_the_spines_reason(spine) -> None:
+    from agents.sections import compatibility
+
+    data = _recorded("compatibility").model_copy(update={"android": "not supported when the feature has no mobile use"})
+    assert compatibility.align(data, spine).android == "not supported: the design has no mobile client"
+
+
+def test_echoed_readiness_checks_are_the_spines_dependencies(spine) -> None:
+    from agents.sections import monitoring
+
+    data = _recorded("monitoring").model_copy(update={"readiness_checks": ["dependencies required to serve traffic"]})
+    assert monitoring.align(data, spine).readiness_checks == ["app_db (database) answers a cheap query"]
+
+
+def test_security_requirements_state_how_each_inbound_delivery_is_verified(spine) -> None:
+    from agents.sections import security_integration
+
+    from tests.sections._general_helpers import context
+
+    md = security_integration.render(_recorded("security_integration"), context(sections={"design_spine": spine}))
+    auth = md.split("2. **Authorization Security**")[0]
+    assert "   - [ ] Provider deliveries verified: HMAC signature over the raw body" in auth
+
+
+def test_performance_caches_nothing_the_design_does_without(spine) -> None:
+    from agents.sections import performance
+
+    aligned = performance.align(_recorded("performance"), spine)  # the spine has a page but no cache
+    assert aligned.config.application_cache == "nothing: the design has no cache"
+    assert aligned.config.bundling == _recorded("performance").config.bundling
