@@ -114,6 +114,9 @@ def endpoints_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
     return found
 
 
+_REFERENCES = re.compile(r"\bREFERENCES\s+\"?\w+\"?\s*\([^)]*\)", re.I)
+
+
 def tables_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
     from agentspec.render.sql import referenced_tables
 
@@ -123,7 +126,10 @@ def tables_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
         for statement in block.split(";"):
             if not statement.strip() or statement.strip().startswith("--") and "\n" not in statement.strip():
                 continue
-            for table in sorted(referenced_tables(statement)):
+            # A table only a foreign key points at already exists (a new one has its own CREATE
+            # TABLE, checked here): the schema lists it as existing, and the spine need not.
+            for table in sorted(referenced_tables(_REFERENCES.sub("", statement)) if "create table" in statement.lower()
+                                else referenced_tables(statement)):
                 if table not in known and table not in seen:
                     seen.add(table)
                     first = next((ln for ln in statement.splitlines() if table in ln.lower()), statement.strip()[:80])
@@ -193,5 +199,12 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+# A block the product supplies (agents/sections/external_services.provider_facts_block): the
+# provider's documented facts, quoted with their source. They may name another product of the
+# provider's (S3's facts name SQS), which the model did not choose, so the gate does not read them.
+SUPPLIED_BLOCK = re.compile(r"^\*\*Provider facts\*\*.*\n(?:- .*\n?)*", re.M)
+
+
 def outside_spine(markdown: str, spine: DesignSpine) -> list[OutsideName]:
+    markdown = SUPPLIED_BLOCK.sub("", markdown)
     return infrastructure_outside(markdown, spine) + endpoints_outside(markdown, spine) + tables_outside(markdown, spine)

@@ -49,6 +49,11 @@ def _room(spine: DesignSpine, field: str) -> bool:
     return len(getattr(spine, field)) < _MAX[field]
 
 
+def _api_of(system: ExternalSystem) -> str:
+    """"Stripe's API", or "Stripe API" when the system is already named as one (not "Stripe API's API")."""
+    return system.name if system.name.lower().endswith("api") else f"{system.name}'s API"
+
+
 def _kebab(ident: str) -> str:
     return ident.replace("_", "-")
 
@@ -132,8 +137,8 @@ def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str
     writers = {system.connects_to} | {e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)}
     notes = []
     for entity in spine.entities:
-        if entity.change != "new" or entity.unique or entity.owner not in writers:
-            continue
+        if entity.change != "new" or entity.unique or entity.owner not in writers or "event" in entity.key:
+            continue  # a table keyed on an event id is the deliveries table: its key already makes it unique
         column = f"{_record_of(entity.table, _base(system))}_id"
         entity.unique = [column]
         notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")
@@ -159,7 +164,7 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     scheduler = next((c for c in spine.components if c.kind == "scheduler"), None)
     if scheduler is None and _room(spine, "components"):
         scheduler = Component(id=f"{_base(system)}_reconciler", label=f"{system.name} reconciler", kind="scheduler",
-                              responsibility=f"reads {system.name}'s API on a schedule for what the webhooks missed")
+                              responsibility=f"reads {_api_of(system)} on a schedule for what the webhooks missed")
         spine.components.append(scheduler)
         notes.append(f"scheduler {scheduler.id} reconciles on a schedule")
     same = {system.name.lower(), system.id}
@@ -172,6 +177,6 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
             id=reader_id, name=system.name, direction="outbound_api", connects_to=scheduler.id,
             purpose="reads back events or objects the webhooks missed", auth=f"API key from {key}"))
         if not any(s.name == key for s in spine.settings) and _room(spine, "settings"):
-            spine.settings.append(Setting(name=key, secret=True, purpose=f"reads {system.name}'s API"))
-        notes.append(f"{system.name}'s API is read back by {scheduler.id}")
+            spine.settings.append(Setting(name=key, secret=True, purpose=f"reads {_api_of(system)}"))
+        notes.append(f"{_api_of(system)} is read back by {scheduler.id}")
     return notes

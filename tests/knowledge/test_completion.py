@@ -99,3 +99,12 @@ def test_the_records_the_description_syncs_get_a_table_unique_on_the_providers_i
     data["events"][0]["producer"] = "shopify"
     shop, _ = complete(DesignSpine.model_validate(data), (), "Receive Shopify webhooks for orders")  # "webhooks" names no record
     assert not any(e.table.startswith("shopify_") and e.table != "shopify_webhook_events" for e in shop.entities)
+
+
+def test_a_deliveries_table_keyed_on_its_event_id_gets_no_second_unique_id() -> None:
+    data = copy.deepcopy(SPINE)
+    data["entities"][0].update(key="event_id", unique=[])  # the recorded Stripe spine's received_events
+    data["external_systems"][0]["name"] = "Provider API"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert spine.entities[0].unique == [] and not any("received_events is unique" in n for n in notes)
+    assert "Inbound webhooks: Provider API is read back by provider_reconciler" in notes  # not "Provider API's API"

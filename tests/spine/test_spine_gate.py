@@ -49,3 +49,17 @@ def test_outside_spine_is_clean_on_text_that_uses_only_spine_names(spine):
 def test_a_known_example_value_is_a_copy_unless_the_description_says_it():
     assert [o.name for o in copied_examples('{"domain": "acme.us.auth0.com"}', "Add SSO")] == ["acme.us.auth0.com"]
     assert copied_examples('{"domain": "acme.us.auth0.com"}', "Log in through acme.us.auth0.com") == []
+
+
+def test_supplied_provider_facts_and_fk_targets_are_not_names_the_model_chose(spine):
+    from agents.spine_gate import outside_spine
+
+    facts = ("**Provider facts** (from agentspec's knowledge library, each from the provider's documentation):\n"
+             "- Amazon S3: an SQS destination's MaximumMessageSize should be at least 64 KB. ([source](https://x))\n")
+    assert outside_spine(facts, spine) == []
+    assert [o.name for o in outside_spine("The worker reads jobs from SQS.", spine)] == ["SQS"]
+    ddl = ("```sql\nCREATE TABLE received_events (\n  id uuid PRIMARY KEY,\n"
+           "  user_id uuid NOT NULL REFERENCES users (id)\n);\n```\n")
+    assert outside_spine(ddl, spine) == []  # users already exists: only a foreign key points at it
+    invented = "```sql\nCREATE TABLE audit_log (\n  id uuid PRIMARY KEY\n);\n```\n"
+    assert [o.name for o in outside_spine(invented, spine)] == ["audit_log"]
