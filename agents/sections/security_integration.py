@@ -31,13 +31,12 @@ GROUPS = (
 class SecurityMiddleware(SectionModel):
     auth_provider: ShortText = Field(description="identity provider and token type, as the authentication section names them")
     token_validation: ShortText = Field(description="how tokens are verified: signature source, claims checked, clock skew in seconds")
-    token_refresh: ShortText = Field(description="refresh strategy and access token lifetime, as the authentication section states them")
-    rbac: ShortText = Field(description="roles and where they are enforced")
-    permission_check: ShortText = Field(description="how a request's permission is checked")
+    # Refresh, roles, permission checks and keys are not asked: the authentication section and the
+    # spine decide them, and render() states them from there (every recorded embedded-model answer
+    # handed these fields' instructions back as their values).
     resource_protection: ShortText = Field(description="how records are protected: the ownership or tenant column every query is scoped by")
     tls: ShortText = Field(description="minimum TLS version and transport headers")
     encryption_at_rest: ShortText = Field(description="algorithm and mechanism, and which of this feature's data it covers")
-    key_management: ShortText = Field(description="where keys live and rotation period; env var names only")
 
     @field_validator("*")
     @classmethod
@@ -99,18 +98,28 @@ def align(data: SecurityIntegration, spine) -> SecurityIntegration:  # noqa: ANN
 
 def _from_spine(spine) -> dict[str, str]:  # noqa: ANN001
     values: dict[str, str] = {}
-    if spine.roles:
-        values["rbac"] = (f"roles {', '.join(r.name for r in spine.roles)}, checked by the API guard "
-                          "before each handler runs")
-        values["permission_check"] = ("the route's role from the design spine is required; its permissions "
-                                      f"({', '.join(dict.fromkeys(p for r in spine.roles for p in r.permissions))}) are read from the token")
-    secrets = [s.name for s in spine.settings if s.secret]
-    if secrets:
-        values["key_management"] = f"secrets only in environment variables ({', '.join(secrets)}), never in code or logs"
     inbound = [x for x in spine.external_systems if x.direction == "inbound_webhook"]
     if inbound:
         values["token_validation"] = "; ".join(f"{x.name} deliveries: {x.auth}" for x in inbound)
     return {k: v[:160] for k, v in values.items()}
+
+
+def _decided(spine, auth) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | None, AuthIntegration | None
+    """The middleware values other sections decide, stated from them."""
+    roles = [r.name for r in spine.roles] if spine else [r.name for r in auth.roles] if auth else []
+    secrets = [s.name for s in spine.settings if s.secret] if spine else []
+    refresh = "as the authentication section states"
+    if auth is not None:
+        refresh = f"{auth.refresh_strategy}, access token {auth.access_token_minutes} min" + (
+            f", refresh {auth.refresh_token_days} d" if auth.refresh_token_days else "")
+    return {
+        "refresh": refresh,
+        "rbac": f"roles {', '.join(roles)}, checked by the API guard before each handler runs" if roles
+                else "no roles: the feature has no guarded page or operator endpoint",
+        "permissions": auth.permission_claim if auth is not None else "each route's role from the design spine is required",
+        "keys": f"secrets only in environment variables ({', '.join(secrets)}), never in code or logs" if secrets
+                else "no secrets: the feature reads none",
+    }
 
 
 def render(data: SecurityIntegration, ctx: RenderContext) -> str:
@@ -127,10 +136,11 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
         lines = [o for o in options if o in chosen] + list(getattr(data, specific)) + (verified if number == 1 else [])
         groups.append(f"{number}. **{title}**\n" + checklist(lines, indent=3))
     m = data.middleware
+    decided = _decided(spine, ctx.sections.get("auth_integration"))
     middleware = {
-        "authentication": {"provider": m.auth_provider, "validation": m.token_validation, "refresh": m.token_refresh},
-        "authorization": {"rbac": m.rbac, "permissions": m.permission_check, "resources": m.resource_protection},
-        "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": m.key_management},
+        "authentication": {"provider": m.auth_provider, "validation": m.token_validation, "refresh": decided["refresh"]},
+        "authorization": {"rbac": decided["rbac"], "permissions": decided["permissions"], "resources": m.resource_protection},
+        "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": decided["keys"]},
     }
     return join_blocks(
         "## Security Integration",
@@ -144,4 +154,4 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
 def digest(data: SecurityIntegration) -> str:
     m = data.middleware
     specific = data.authentication_specific + data.authorization_specific + data.data_security_specific
-    return f"- auth: {m.auth_provider}; {m.token_validation}\n- authz: {m.rbac}\n- data: {m.encryption_at_rest}; keys {m.key_management}\n- specific: " + ("; ".join(specific) or "none")
+    return f"- auth: {m.auth_provider}; {m.token_validation}\n- data: {m.encryption_at_rest}\n- specific: " + ("; ".join(specific) or "none")

@@ -37,16 +37,19 @@ def test_an_echoed_instruction_is_found_and_an_offered_option_is_not() -> None:
     assert echoed_descriptions(flow, data) == []
 
 
-def test_security_middleware_echoes_are_replaced_from_the_spine(spine) -> None:
+def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> None:
     from agents.sections import security_integration
 
+    from tests.sections._general_helpers import context
+
     aligned = security_integration.align(security_integration.MODEL.model_validate(_echoing_security()), spine)
-    m = aligned.middleware
-    assert m.rbac == "roles sync_viewer, checked by the API guard before each handler runs"
-    assert m.key_management.startswith("secrets only in environment variables (PROVIDER_WEBHOOK_SECRET)")
-    assert m.token_validation == "Provider deliveries: HMAC signature over the raw body"
+    assert aligned.middleware.token_validation == "Provider deliveries: HMAC signature over the raw body"
     left = {e.split(" ", 1)[0] for e in echoed_descriptions(security_integration.MODEL, aligned.model_dump())}
-    assert "middleware.rbac" not in left and "middleware.tls" in left  # what the spine does not decide is left for the gate
+    assert "middleware.token_validation" not in left and "middleware.tls" in left  # what the spine does not decide: gate
+    md = security_integration.render(aligned, context(sections={"design_spine": spine}))
+    assert "rbac: 'roles sync_viewer, checked by the API guard before each handler runs'" in md
+    assert "keys: 'secrets only in environment variables (PROVIDER_WEBHOOK_SECRET), never in code or logs'" in md
+    assert "refresh: 'as the authentication section states'" in md
 
 
 def test_a_not_supported_mobile_echo_states_the_spines_reason(spine) -> None:
