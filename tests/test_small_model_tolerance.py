@@ -316,3 +316,14 @@ def test_a_rate_said_in_words_is_a_performance_bound():
     notes["performance_requirements"] = ["the sync is fast and reliable"]
     with pytest.raises(ValidationError, match="need numbers"):
         AiDevelopmentNotes.model_validate(notes)
+
+
+def test_two_learnings_under_one_generic_name_are_told_apart():
+    payload = copy.deepcopy(REUSABILITY)
+    first = dict(payload["knowledge"][0], name="pattern")
+    second = dict(first, description="Verify the signature before parsing the body")
+    payload["knowledge"] = [first, second]
+    names = [k.name for k in reusability.MODEL.model_validate(payload).knowledge]
+    assert names == ["pattern", "Verify the signature before parsing the body"]
+    payload["knowledge"] = [first, dict(first)]  # an exact repeat is dropped
+    assert len(reusability.MODEL.model_validate(payload).knowledge) == 1

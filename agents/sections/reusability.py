@@ -80,8 +80,22 @@ class Reusability(_NoLocations):
     def _unique(self) -> "Reusability":
         unique_names(self.existing_patterns, "name", "existing pattern")
         unique_names(self.new_components, "name", "component")
+        self.knowledge = _told_apart(self.knowledge)
         unique_names(self.knowledge, "name", "knowledge item")
         return self
+
+
+def _told_apart(items: list[Knowledge]) -> list[Knowledge]:
+    """Two learnings under one generic name ("pattern", measured on the 12-04 recording) are
+    two learnings: the second is named by its own description; an exact repeat is dropped."""
+    kept: list[Knowledge] = []
+    for item in items:
+        if any(item == k for k in kept):
+            continue
+        if any(item.name.lower() == k.name.lower() for k in kept):
+            item = item.model_copy(update={"name": " ".join(item.description.split()[:8]).rstrip(".,;:")[:80]})
+        kept.append(item)
+    return kept
 
 
 MODEL = Reusability
