@@ -67,16 +67,25 @@ MAX_TOKENS = 1000
 
 
 def align(data: Monitoring, spine) -> Monitoring:  # noqa: ANN001 - agents.spine.DesignSpine
-    """Readiness checks that only repeat the instruction ("dependencies required to serve
-    traffic") are the spine's own dependencies: its stores and the systems it calls."""
-    from agents.spine_gate import echoed_descriptions
+    """Health checks are of the spine's dependencies: readiness checks that only repeat the
+    instruction ("dependencies required to serve traffic"), or probe infrastructure the design
+    does without ("redis ping" with no cache, measured on the 12-04 gdpr recording), are
+    replaced by its stores and the systems it calls."""
+    from agents.spine_gate import echoed_descriptions, infrastructure_outside
 
-    if not any(e.startswith("readiness_checks ") for e in echoed_descriptions(Monitoring, data.model_dump())):
-        return data
+    echoed = any(e.startswith("readiness_checks ") for e in echoed_descriptions(Monitoring, data.model_dump()))
+    real = [c for c in data.readiness_checks if not infrastructure_outside(c, spine)]
+    alive = [c for c in data.liveness_checks if not infrastructure_outside(c, spine)]
     checks = [f"{c.id} ({c.kind.replace('_', ' ')}) answers a cheap query" for c in spine.components
               if c.kind in ("database", "cache", "message_broker", "object_storage", "search_index")]
     checks += [f"{x.name} API reachable (read-only call)" for x in spine.external_systems if x.direction in ("outbound_api", "polling")]
-    return data.model_copy(update={"readiness_checks": checks[:4]}) if checks else data
+    readiness = checks[:4] if (echoed or not real) and checks else real
+    update = {}
+    if readiness != list(data.readiness_checks) and readiness:
+        update["readiness_checks"] = readiness
+    if alive != list(data.liveness_checks) and alive:
+        update["liveness_checks"] = alive
+    return data.model_copy(update=update) if update else data
 
 
 def _norm(name: str) -> str:

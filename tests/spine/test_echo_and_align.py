@@ -82,3 +82,10 @@ def test_performance_caches_nothing_the_design_does_without(spine) -> None:
     aligned = performance.align(_recorded("performance"), spine)  # the spine has a page but no cache
     assert aligned.config.application_cache == "nothing: the design has no cache"
     assert aligned.config.bundling == _recorded("performance").config.bundling
+
+
+def test_health_checks_probe_only_what_the_design_has(spine) -> None:
+    from agents.sections import monitoring
+
+    data = _recorded("monitoring").model_copy(update={"readiness_checks": ["redis ping", "postgres SELECT 1"]})
+    assert monitoring.align(data, spine).readiness_checks == ["postgres SELECT 1"]  # the spine has no cache
