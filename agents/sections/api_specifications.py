@@ -559,6 +559,17 @@ def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
     ]
 
 
+def align(data: ApiSpecifications, spine) -> ApiSpecifications:  # noqa: ANN001 - agents.spine.DesignSpine
+    """Our client never calls the webhook receiver (only the provider does): such a method is
+    dropped when others remain (both recorded Stripe drafts wrote one). A client left with
+    none keeps it, and spine_checks says what to call instead."""
+    receivers = {(e.method, e.path) for e in spine.endpoints if e.kind == "webhook_receiver"}
+    methods = [m for m in data.rest.methods if (m.http_method, m.path) not in receivers]
+    if not methods or len(methods) == len(data.rest.methods):
+        return data
+    return data.model_copy(update={"rest": data.rest.model_copy(update={"methods": methods})})
+
+
 def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
     """Methods call the design spine's endpoints; GraphQL and WebSocket exist only where the spine has them."""
     from agents.spine import has

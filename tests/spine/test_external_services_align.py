@@ -98,3 +98,19 @@ def test_the_client_never_calls_the_webhook_receiver_and_covers_our_endpoints(sp
     assert problems[0].startswith("method postProviderWebhooks calls the webhook receiver POST /api/v1/webhooks/provider, "
                                   "which only the provider calls")
     assert "the design spine's endpoint GET /api/v1/sync-status (status page data) has no client method; add one" in problems
+
+
+def test_a_client_method_for_the_webhook_receiver_is_dropped_when_others_remain(spine) -> None:
+    from agents.sections import api_specifications
+
+    from tests.sections import _data_helpers as h
+
+    payload = h.api_payload()
+    status = dict(payload["rest"]["methods"][1], name="getSyncStatus", path="/api/v1/sync-status", params=[])
+    receiver = dict(payload["rest"]["methods"][0], name="postProviderWebhooks", path="/api/v1/webhooks/provider", params=[])
+    payload["rest"]["methods"] = [receiver, status]
+    aligned = api_specifications.align(api_specifications.MODEL.model_validate(payload), spine)
+    assert [m.name for m in aligned.rest.methods] == ["getSyncStatus"]
+    payload["rest"]["methods"] = [receiver]  # nothing else: kept, and the gate says what to call
+    alone = api_specifications.MODEL.model_validate(payload)
+    assert api_specifications.align(alone, spine) == alone
