@@ -34,12 +34,20 @@ def completes(archetype_id: str) -> Callable[[Completion], Completion]:
 
 def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: str = "") -> tuple[DesignSpine, list[str]]:
     """A copy of the spine with each applicable archetype's required elements added,
-    and one note per addition. The description names the records a sync is about."""
+    and one note per addition. The description names the records a sync is about; with a
+    description, only archetypes it suggests or `declared` are completed (without one, all)."""
+    from agents.knowledge.briefing import suggested_archetypes
+
     spine = spine.model_copy(deep=True)
     notes: list[str] = []
+    # Code adds elements only for an archetype the user asked for, not one the model's own
+    # structure alone implies: the 12-04 gdpr spine made third-party processors an inbound
+    # webhook, and completing it added a receiver, a deliveries table and a reconciler to a
+    # design that calls the processors, never hears from them.
+    asked = set(declared) | {a.id for a, _ in suggested_archetypes(description)}
     for archetype in archetypes_for(spine, declared):
         fn = COMPLETIONS.get(archetype.id)
-        if fn is not None:
+        if fn is not None and (archetype.id in asked or not description):
             notes += [f"{archetype.title}: {note}" for note in fn(spine, description)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes

@@ -108,3 +108,13 @@ def test_a_deliveries_table_keyed_on_its_event_id_gets_no_second_unique_id() -> 
     spine, notes = complete(DesignSpine.model_validate(data))
     assert spine.entities[0].unique == [] and not any("received_events is unique" in n for n in notes)
     assert "Inbound webhooks: Provider API is read back by provider_reconciler" in notes  # not "Provider API's API"
+
+
+def test_nothing_is_added_for_an_archetype_only_the_models_structure_implies() -> None:
+    bare = _bare_webhook_spine()
+    spine, notes = complete(bare, (), "GDPR right-to-erasure across Postgres, S3 and third-party processors")
+    assert notes == [] and spine == bare  # the description never says webhooks: the spine's webhook is the model's
+    _, said = complete(bare, (), "Sync a provider's records via webhooks")
+    assert said  # the description asks for webhooks: completed
+    _, chosen = complete(bare, ("inbound_webhooks",), "Sync a provider's records")
+    assert chosen  # or the user declared it
