@@ -119,6 +119,10 @@ class Entity(SectionModel):
     unique: items(Ident, 0, 3) = Field(description="columns that must be unique, such as a provider's id")
     money: Money = Field(description="how amounts are stored, if the table holds money")
     owner: Ident = Field(description="id of the component that writes it")
+    # The column compared before an update is applied, so an older event never overwrites newer
+    # state. Set by code (agents/knowledge/completion.py) for records a provider's deliveries
+    # update; not asked of the model, so left out of the schema and grammar.
+    version_column: SkipJsonSchema[Ident | None] = None
 
 
 class Endpoint(SectionModel):

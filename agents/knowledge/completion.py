@@ -129,7 +129,8 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
     table = f"{base}_{noun}"
     spine.entities.append(Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
                                  change="new", key="id", unique=[f"{base}_{record}_id"],
-                                 money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner))
+                                 money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
+                                 version_column=f"{base}_updated_at"))
     return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
 
 
@@ -150,6 +151,12 @@ def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str
         column = f"{_record_of(entity.table, _base(system))}_id"
         entity.unique = [column]
         notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")
+    for entity in spine.entities:
+        if entity.change == "new" and entity.owner in writers and entity.version_column is None and entity.unique \
+                and "event" not in entity.key and not any("event" in c for c in entity.unique):
+            # Deliveries arrive out of order: an update applies only when the provider's time is newer.
+            entity.version_column = f"{_base(system)}_updated_at"
+            notes.append(f"table {entity.table} applies an update only when {entity.version_column} is newer")
     return notes
 
 

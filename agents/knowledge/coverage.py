@@ -196,13 +196,27 @@ def missed_events_backfilled(spine: DesignSpine, sections: Sections) -> Evidence
                     + ", ".join(sorted({r.id for r in readers})))
 
 
-@predicate("out_of_order_handled",
-           pending="an ordering field on the spine: Entity.version_column (the provider's timestamp or version compared "
-                   "before an update is applied), or Event.ordering (per-entity order key)")
+@predicate("out_of_order_handled")
 def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No structured field says how an older event is kept from overwriting a newer one; a later
-    session adds Entity.version_column (or Event.ordering) to the spine and checks it here."""
-    return None
+    """Every new table written from an inbound system's deliveries has a version column the
+    update is compared against (Entity.version_column), and the schema, when drafted, has it."""
+    systems = externals(spine, "inbound_webhook", "inbound_stream")
+    if not systems:
+        return None
+    handlers = {x.connects_to for x in systems} | {e.consumer for e in spine.events
+                                                    if e.producer in {x.id for x in systems} | {x.connects_to for x in systems}}
+    synced = [e for e in spine.entities if e.owner in handlers and e.change == "new" and "event" not in e.key
+              and not any("event" in c for c in e.unique)]
+    if not synced or any(e.version_column is None for e in synced):
+        return None
+    schema = sections.get("database_schema")
+    if schema is not None:
+        from agents.sections.database_schema import table_columns
+
+        columns = table_columns(schema)
+        if any(e.version_column not in columns.get(e.table, set()) for e in synced):
+            return None
+    return Evidence("design spine: " + "; ".join(f"{e.table} updates only when {e.version_column} is newer" for e in synced))
 
 
 @predicate("retry_window_known",

@@ -770,7 +770,17 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
             tables.append(_table_of(entity))
     unique = {e.table: e.unique for e in spine.entities if e.change == "new"}
     tables = [_with_unique_columns(t, unique.get(t.name, [])) for t in tables]
+    versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column}
+    tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     return data.model_copy(update={"tables": tables})
+
+
+def _with_version_column(tbl: Table, name: str) -> Table:
+    """The column the spine compares before applying an update (out-of-order deliveries)."""
+    if any(c.name == name for c in tbl.columns) or len(tbl.columns) >= 10:
+        return tbl
+    column = Column(name=name, type="timestamptz", note="provider's update time; older updates are ignored")
+    return tbl.model_copy(update={"columns": [*tbl.columns, column]})
 
 
 def _with_unique_columns(tbl: Table, unique: list[str]) -> Table:

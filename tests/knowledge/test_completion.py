@@ -25,6 +25,7 @@ def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failure
     assert [n.split(": ", 1)[1] for n in notes] == [
         "endpoint POST /api/v1/webhooks/provider receives Provider's deliveries",
         "table provider_webhook_events stores each delivery once, unique on provider_event_id",
+        "table synced_records applies an update only when provider_updated_at is newer",
         "scheduler provider_reconciler reconciles on a schedule",
         "Provider's API is read back by provider_reconciler",
         "failed deliveries are kept in a dead-letter table after the retries, not dropped",

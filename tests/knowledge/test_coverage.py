@@ -49,6 +49,8 @@ CASES = {
     "fast_ack_async": ((spine(events=[]), {"backend_integration": NS(endpoints=[
                             NS(method="POST", path="/api/v1/webhooks/provider", background_job=True)])}),
                        (spine(events=[]), {})),
+    "out_of_order_handled": ((spine(entities=[S["entities"][0], {**S["entities"][1], "version_column": "provider_updated_at"}]), {}),
+                             (spine(), {})),
     "failed_events_replayable": ((spine(), {}), (spine(failure_policy={**S["failure_policy"], "replay": "none"}), {})),
     "missed_events_backfilled": ((spine(components=_with("components", SCHEDULER),
                                         external_systems=_with("external_systems", PROVIDER_API)), {}),
@@ -151,7 +153,9 @@ def test_coverage_lists_each_concern_with_evidence_or_what_is_missing():
     assert "received_events" in results["idempotent_receipt"].evidence
     gap = results["out_of_order_events"]
     assert not gap.covered and gap.priority == "P1" and gap.owner == "data_flow"
-    assert "no structured field states this yet" in gap.missing
+    assert gap.missing == "the version or timestamp compared before an update is applied"
+    pending = results["provider_retry_window"]
+    assert not pending.covered and "no structured field states this yet" in pending.missing
     assert not results["backfill_missed_events"].covered and "scheduler" in results["backfill_missed_events"].missing
 
 

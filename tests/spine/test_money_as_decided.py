@@ -71,3 +71,15 @@ def test_a_unique_column_the_spine_decided_is_added_or_marked_on_a_new_table(spi
     cols = {c.name: c for c in aligned.tables[1].columns}
     assert cols["provider_record_id"].unique and (cols["invoice_number"].type, cols["invoice_number"].unique) == ("varchar(255)", True)
     assert section.spine_checks(aligned, spine) == []
+
+
+def test_a_version_column_the_spine_compares_is_added_to_its_table(spine_data) -> None:
+    from agents.knowledge.coverage import COVERED_WHEN
+    from agents.spine import DesignSpine
+
+    spine_data["entities"][1]["version_column"] = "provider_updated_at"
+    spine = DesignSpine.model_validate(spine_data)
+    aligned = section.align(_schema("bigint"), spine)
+    assert ("provider_updated_at", "timestamptz") in [(c.name, c.type) for c in aligned.tables[1].columns]
+    assert COVERED_WHEN["out_of_order_handled"](spine, {"database_schema": aligned}) is not None
+    assert COVERED_WHEN["out_of_order_handled"](spine, {"database_schema": _schema("bigint")}) is None  # schema lacks it
