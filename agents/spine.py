@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from pydantic.json_schema import SkipJsonSchema
 
 from agentspec.render.markdown import inline
-from agentspec.section import Ident, SectionModel, ShortText, items
+from agentspec.section import Ident, SectionModel, ShortText, items, means_none
 from agents.http_api import HttpMethod, VersionedPath
 
 SPINE_ID = "design_spine"
@@ -68,9 +68,7 @@ def _env(name: object) -> object:
 
 def _said_none(value: object) -> object:
     """"None" is an answer here (no authentication, no replay), not filler."""
-    if isinstance(value, str) and value.strip().lower() in {"none", "n/a", "na", "no", "-"}:
-        return "none"
-    return value
+    return "none" if means_none(value) and value.strip() else value
 
 
 Statement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160),
@@ -85,8 +83,11 @@ Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^
 
 
 _STORES = ("database", "cache", "object_storage", "search_index", "message_broker")
-# Words by which an inbound system's `auth` says how a delivery is proven genuine.
-VERIFIED = re.compile(r"signature|signed|signing|hmac|basic auth|mutual tls|mtls|shared secret|bearer token|jwt", re.I)
+# Words by which an inbound system's `auth` says a delivery is signed (what a provider's
+# webhook concern asks for), and the wider set that says it is proven genuine at all.
+_SIGNATURE_WORDS = r"signature|signed|signing|hmac"
+SIGNED = re.compile(rf"\b({_SIGNATURE_WORDS})\b", re.I)
+VERIFIED = re.compile(rf"{_SIGNATURE_WORDS}|basic auth|mutual tls|mtls|shared secret|bearer token|jwt", re.I)
 
 
 def _mentions(name: str, *words: str) -> bool:

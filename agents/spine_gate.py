@@ -153,6 +153,12 @@ def copied_examples(answer_text: str, description: str) -> list[OutsideName]:
     return [OutsideName("example", value, value) for value in known_examples() if value in text and value not in asked]
 
 
+def echoes_field(model: type[BaseModel], name: str, value: object) -> bool:
+    """The value (one string of the field) repeats the field's own description."""
+    description = model.model_fields[name].description
+    return isinstance(value, str) and bool(description) and _echoes(value, description)
+
+
 def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "") -> list[str]:
     """Fields whose value repeats the field's own description: the instruction handed back
     as the answer (the recorded Stripe security section's middleware read "signature
@@ -169,7 +175,7 @@ def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "") -> li
                 found += echoed_descriptions(inner, item, f"{where}[{i}]." if isinstance(value, list) else f"{where}.")
             continue
         for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and info.description and _echoes(text, info.description):
+            if echoes_field(model, name, text):
                 found.append(f"{where} repeats its field description ({text[:60]!r}); write this feature's actual value")
     return found
 

@@ -25,6 +25,16 @@ def is_filler(value: str) -> bool:
     return bool(_FILLER.match(value.strip()))
 
 
+_NONE = {"none", "n/a", "na", "no", "-", "nothing"}
+
+
+def means_none(value: object) -> bool:
+    """Blank, or a word that answers "there is none" ("none", "n/a", "no", "-"). Where
+    a field may truthfully be empty, this is an answer and not filler; each field
+    decides what it then means (no authentication, stored as received, derive it)."""
+    return isinstance(value, str) and (not value.strip() or value.strip().rstrip(".").lower() in _NONE)
+
+
 def _no_placeholder(value: str) -> str:
     if _PLACEHOLDER.search(value):
         raise ValueError(f"contains a template placeholder ({_PLACEHOLDER.search(value).group(0)}); write the real value")

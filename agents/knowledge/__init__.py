@@ -9,6 +9,7 @@ or archetype that does not exist fails on load with a message saying which."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,18 @@ class KnowledgeError(ValueError):
 
 def _read(name: str) -> Any:
     return yaml.safe_load(resources.files("agents.knowledge").joinpath(name).read_text(encoding="utf-8"))
+
+
+def says(text: str, phrase: str) -> bool:
+    """The phrase is a whole word (or words) of the text, case-insensitive: "Stripe" in
+    "Sync Stripe invoices" but not in "Stripey"."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(phrase.lower())}(?![a-z0-9])", text.lower()) is not None
+
+
+def providers_named_in(texts: Iterable[str]) -> list[ProviderNote]:
+    """Provider notes whose name or an alias is a whole word of one of the texts."""
+    texts = list(texts)
+    return [note for note in providers() if any(says(t, n) for n in (note.name, *note.aliases) for t in texts)]
 
 
 @lru_cache(maxsize=1)

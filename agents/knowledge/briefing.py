@@ -8,9 +8,8 @@ checks from structured fields whether the spec states each concern."""
 
 from __future__ import annotations
 
-import re
 
-from agents.knowledge import archetypes, providers
+from agents.knowledge import archetypes, providers_named_in, says
 from agents.knowledge.coverage import archetypes_for
 from agents.knowledge.schema import Archetype, ProviderNote
 from agents.spine import SPINE_ID, DesignSpine
@@ -43,13 +42,9 @@ TOPIC_READERS: dict[str, tuple[str, ...]] = {
 _DEFAULT_READERS = (SPINE_ID, "external_services")
 
 
-def _says(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(phrase.lower())}(?![a-z0-9])", text.lower()) is not None
-
-
 def named_providers(text: str) -> list[ProviderNote]:
     """Provider notes whose name or an alias is a whole word of the text (the user's description)."""
-    return [note for note in providers() if any(_says(text, name) for name in (note.name, *note.aliases))]
+    return providers_named_in([text])
 
 
 def suggested_archetypes(description: str) -> list[tuple[Archetype, str]]:
@@ -57,7 +52,7 @@ def suggested_archetypes(description: str) -> list[tuple[Archetype, str]]:
     a hint before the design exists. Once the spine exists, its structure decides (triggers)."""
     found = []
     for archetype in archetypes():
-        cue = next((c for c in archetype.cues if _says(description, c)), None)
+        cue = next((c for c in archetype.cues if says(description, c)), None)
         if cue:
             found.append((archetype, cue))
     return found

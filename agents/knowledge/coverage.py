@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import DesignSpine, ExternalSystem
+from agents.spine import SIGNED, DesignSpine, ExternalSystem
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -46,7 +46,6 @@ def predicate(name: str, pending: str | None = None) -> Callable[[Predicate], Pr
 INBOUND = ("inbound_webhook", "inbound_stream", "file_import", "polling")
 OUTBOUND = ("outbound_api", "polling", "file_export", "outbound_notification")
 KEEPS_FAILED = ("dead_letter_table", "dead_letter_queue", "alert_and_keep_failed")
-_SIGNED = re.compile(r"\b(signature|signed|hmac)\b", re.I)
 
 
 def externals(spine: DesignSpine, *directions: str) -> list[ExternalSystem]:
@@ -139,7 +138,7 @@ def signature_verified(spine: DesignSpine, sections: Sections) -> Evidence | Non
     said = []
     for system in systems:
         secret = _secret_for(spine, system)
-        if not _SIGNED.search(system.auth) or secret is None:
+        if not SIGNED.search(system.auth) or secret is None:
             return None
         said.append(f"{system.id} auth {system.auth!r} with secret setting {secret.name}")
     return Evidence("design spine: " + "; ".join(said))
@@ -612,15 +611,9 @@ def archetypes_for(spine: DesignSpine, declared: Iterable[str] = ()) -> list:
 
 def providers_for(spine: DesignSpine) -> list:
     """Provider notes whose name or an alias is a whole word of an external system's name or id."""
-    from agents.knowledge import providers
+    from agents.knowledge import providers_named_in
 
-    said = [f"{x.name} {x.id.replace('_', ' ')}" for x in spine.external_systems]
-    found = []
-    for note in providers():
-        names = [note.name, *note.aliases]
-        if any(re.search(rf"(?<![a-z0-9]){re.escape(n.lower())}(?![a-z0-9])", text.lower()) for n in names for text in said):
-            found.append(note)
-    return found
+    return providers_named_in(f"{x.name} {x.id.replace('_', ' ')}" for x in spine.external_systems)
 
 
 # ----------------------------------------------------------------------------- coverage

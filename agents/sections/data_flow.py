@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
-from agentspec.section import Ident, RenderContext, SectionModel, ShortText, is_filler, items
+from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items, means_none
 
 SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
 DestinationType = Literal[
@@ -27,7 +27,7 @@ AS_RECEIVED = "none: stored as received"
 
 def _none_is_as_received(value: object) -> object:
     """"none" is a real answer for a transformation: the data is stored unchanged."""
-    return AS_RECEIVED if isinstance(value, str) and (not value.strip() or is_filler(value)) else value
+    return AS_RECEIVED if means_none(value) else value
 
 
 class Source(SectionModel):

@@ -71,9 +71,9 @@ def align(data: Monitoring, spine) -> Monitoring:  # noqa: ANN001 - agents.spine
     instruction ("dependencies required to serve traffic"), or probe infrastructure the design
     does without ("redis ping" with no cache, measured on the 12-04 gdpr recording), are
     replaced by its stores and the systems it calls."""
-    from agents.spine_gate import echoed_descriptions, infrastructure_outside
+    from agents.spine_gate import echoes_field, infrastructure_outside
 
-    echoed = any(e.startswith("readiness_checks ") for e in echoed_descriptions(Monitoring, data.model_dump()))
+    echoed = any(echoes_field(Monitoring, "readiness_checks", c) for c in data.readiness_checks)
     real = [c for c in data.readiness_checks if not infrastructure_outside(c, spine)]
     alive = [c for c in data.liveness_checks if not infrastructure_outside(c, spine)]
     checks = [f"{c.id} ({c.kind.replace('_', ' ')}) answers a cheap query" for c in spine.components

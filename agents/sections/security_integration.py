@@ -88,9 +88,10 @@ def align(data: SecurityIntegration, spine) -> SecurityIntegration:  # noqa: ANN
     """A middleware value that only repeats its field's description is replaced by what
     the spine decides, where it decides it: the roles and their guard, the secrets' names,
     how an inbound delivery is verified. One it does not decide is left for the gate."""
-    from agents.spine_gate import echoed_descriptions
+    from agents.spine_gate import echoes_field
 
-    echoed = {e.split(" ", 1)[0].removeprefix("middleware.") for e in echoed_descriptions(SecurityIntegration, data.model_dump())}
+    echoed = {name for name in SecurityMiddleware.model_fields
+              if echoes_field(SecurityMiddleware, name, getattr(data.middleware, name))}
     derived = _from_spine(spine)
     update = {name: derived[name] for name in echoed if name in derived}
     return data.model_copy(update={"middleware": data.middleware.model_copy(update=update)}) if update else data

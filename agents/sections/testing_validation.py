@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator
 
 from agentspec.render.markdown import checklist, join_blocks
-from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items
+from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items, means_none
 from agents.sections._general import attr
 from agents.spine import SPINE_ID
 
@@ -29,9 +29,7 @@ KINDS = (
 def _blank_is_none(value: object) -> object:
     """An empty or "none" test kind means the model had nothing to say: the test is
     then derived from the design spine (see `derived_test`) instead of re-asked."""
-    if value is None or (isinstance(value, str) and (not value.strip() or is_filler(value))):
-        return None
-    return value
+    return None if value is None or means_none(value) or (isinstance(value, str) and is_filler(value)) else value
 
 
 KindTest = Annotated[ShortText | None, BeforeValidator(_blank_is_none)]
