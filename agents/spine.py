@@ -90,6 +90,27 @@ SIGNED = re.compile(rf"\b({_SIGNATURE_WORDS})\b", re.I)
 VERIFIED = re.compile(rf"{_SIGNATURE_WORDS}|basic auth|mutual tls|mtls|shared secret|bearer token|jwt", re.I)
 
 
+# Store products that are the team's own infrastructure, not a third party: named as an
+# external system (the recorded gdpr spine listed PostgreSQL and S3 as "outbound_api"
+# systems with auth "none"), each is a component of its kind.
+_OWN_STORE_PRODUCTS = {
+    "database": ("postgres", "postgresql", "mysql", "mariadb", "sqlite", "mongodb", "database"),
+    "object_storage": ("s3", "gcs", "google cloud storage", "azure blob storage", "minio", "object storage"),
+    "cache": ("redis", "memcached", "valkey"),
+    "search_index": ("elasticsearch", "opensearch"),
+    "message_broker": ("kafka", "rabbitmq", "sqs", "nats"),
+}
+
+
+_THEIRS = re.compile(r"partner|vendor|customer|client|their|external|third", re.I)
+
+
+def _store_kind(system: "ExternalSystem") -> str | None:
+    said = f"{system.name} {system.id.replace('_', ' ')}".lower()
+    return next((kind for kind, words in _OWN_STORE_PRODUCTS.items()
+                 if any(re.search(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])", said) for w in words)), None)
+
+
 def _mentions(name: str, *words: str) -> bool:
     upper = name.upper()
     return any(w.upper().replace("-", "_") in upper for w in words)
@@ -203,6 +224,7 @@ class DesignSpine(SectionModel):
         unique, duplicates, a dead-letter queue without a broker (the failed work waits
         in a table), and a not_needed entry the design itself contradicts."""
         self._dedupe()
+        self._stores_are_ours()
         parties = {c.id for c in self.components} | {x.id for x in self.external_systems}
 
         def component(ident: str, kind: str, why: str) -> None:
@@ -244,6 +266,19 @@ class DesignSpine(SectionModel):
             self.failure_policy.after_retries = "dead_letter_table"
         self.not_needed = [o for o in self.not_needed if not has(self, o.what)]
         return self
+
+    def _stores_are_ours(self) -> None:
+        """A database, bucket, cache, index or broker product named as an external system is
+        the team's own store: it becomes a component of that kind (its id kept, so references
+        still hold), and the code in front of it keeps talking to it."""
+        for x in list(self.external_systems):
+            kind = _store_kind(x)
+            # A file exchange through a bucket, or a store named as someone else's, stays external.
+            if kind is None or x.direction not in ("outbound_api", "polling", "inbound_webhook") or len(self.components) >= 8 \
+                    or _THEIRS.search(f"{x.name} {x.id} {x.purpose}"):
+                continue
+            self.external_systems.remove(x)
+            self.components.append(Component(id=x.id, label=x.name, kind=kind, responsibility=x.purpose))  # type: ignore[arg-type]
 
     def _actors_not_stores(self) -> None:
         """A table is written, and an event handled, by code: a database, cache or bucket

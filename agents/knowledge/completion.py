@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
-from agents.spine import Component, DesignSpine, Endpoint, Entity, ExternalSystem, Setting
+from agents.spine import Component, DesignSpine, Endpoint, Entity, ExternalSystem, Limit, Setting
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -45,12 +45,30 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # webhook, and completing it added a receiver, a deliveries table and a reconciler to a
     # design that calls the processors, never hears from them.
     asked = set(declared) | {a.id for a, _ in suggested_archetypes(description)}
+    if description and "inbound_webhooks" not in asked:
+        notes += _called_not_calling(spine)
     for archetype in archetypes_for(spine, declared):
         fn = COMPLETIONS.get(archetype.id)
         if fn is not None and (archetype.id in asked or not description):
             notes += [f"{archetype.title}: {note}" for note in fn(spine, description)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
+
+
+def _called_not_calling(spine: DesignSpine) -> list[str]:
+    """An "inbound webhook" that nothing receives, in a feature whose description never
+    suggests one, is a system the feature calls: the recorded gdpr spines made third-party
+    processors an inbound webhook with no receiver endpoint, though the feature sends
+    them erasure requests."""
+    if any(e.kind == "webhook_receiver" for e in spine.endpoints):
+        return []
+    notes = []
+    for system in externals(spine, "inbound_webhook"):
+        system.direction = "outbound_api"
+        if system.auth.lower().startswith("signature over the raw request body"):  # the spine's own default for a webhook
+            system.auth = f"credentials {system.name} issues, sent with each call"
+        notes.append(f"Called systems: {system.name} is called by {system.connects_to} (no endpoint receives from it)")
+    return notes
 
 
 def _room(spine: DesignSpine, field: str) -> bool:
@@ -195,3 +213,39 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
             spine.settings.append(Setting(name=key, secret=True, purpose=f"reads {_api_of(system)}"))
         notes.append(f"{_api_of(system)} is read back by {scheduler.id}")
     return notes
+
+
+@completes("data_deletion_compliance")
+def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
+    """Erasure needs proof: a table recording who asked, when, and what was removed where,
+    written by the code that carries out the deletions and holding no personal data itself."""
+    from agents.knowledge.coverage import AUDIT_TABLE
+
+    notes = _deadline(spine, description)
+    if any(e.change == "new" and AUDIT_TABLE.search(e.table) for e in spine.entities) or not _room(spine, "entities"):
+        return []
+    requests = next((e for e in spine.entities if e.change == "new" and re.search(r"delet|eras|request", e.table)), None)
+    workers = [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
+    owner = requests.owner if requests is not None else (workers[0] if workers else None)
+    if owner is None:
+        return notes
+    table = "deletion_audit_log"
+    spine.entities.append(Entity(table=table, change="new", key="id", unique=[], money="none", owner=owner,
+                                 purpose="who asked for each deletion, when, and what was removed in each store, without personal data"))
+    return [*notes, f"table {table} records who asked for each deletion, when, and what was removed"]
+
+
+_WITHIN = re.compile(r"\bwithin (\d{1,4}) (day|hour)s?\b", re.I)
+
+
+def _deadline(spine: DesignSpine, description: str) -> list[str]:
+    """The deadline the description states ("within 30 days") becomes a limit of the design."""
+    found = _WITHIN.search(description)
+    if found is None or len(spine.limits) >= 4:
+        return []
+    value, unit = float(found.group(1)), "d" if found.group(2).lower() == "day" else "h"
+    if any(lim.value == value and lim.unit == unit for lim in spine.limits):
+        return []
+    spine.limits.append(Limit(name="completion_deadline", value=value, unit=unit,
+                              meaning=f"each request is completed within {found.group(1)} {found.group(2).lower()}s of being filed"))
+    return [f"limit completion_deadline = {found.group(1)} {unit}, as the description states"]

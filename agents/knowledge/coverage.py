@@ -506,23 +506,35 @@ _DELETION_PATH = re.compile(r"delet|erasure|erase|forget|anonymi[sz]", re.I)
 
 @predicate("retention_period_fixed")
 def retention_period_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """The spine fixes a period in days (how long data or failed work is kept)."""
-    limit = _limit(spine, "d")
-    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} d") if limit else None
+    """The spine fixes, in days, how long something is kept (a retention, not a deadline:
+    "erase within 30 days" says when data goes, not how long backups or proofs stay)."""
+    limit = next((lim for lim in spine.limits if lim.unit == "d" and _KEPT.search(f"{lim.name} {lim.meaning}")), None)
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} d ({limit.meaning})") if limit else None
 
 
-@predicate("deletion_reaches_processors",
-           pending="a DataMap on the spine: which external systems hold personal data, and the call that deletes it there")
+_KEPT = re.compile(r"retain|retention|kept|keep|backup|purge|expir", re.I)
+_DELETES = re.compile(r"delet|eras|anonymi[sz]|forget|purge|redact", re.I)
+AUDIT_TABLE = re.compile(r"audit|proof|(deletion|erasure)_(log|record|evidence)", re.I)
+
+
+@predicate("deletion_reaches_processors")
 def deletion_reaches_processors(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field lists where personal data is copied to; a later session adds a DataMap."""
-    return None
+    """Each third-party system the feature sends data to says how the deletion reaches it:
+    its purpose names the erasure call (a processor that is only "processes user data" is
+    exactly the gap a regulator finds). With no such system, nothing is left at a processor."""
+    processors = externals(spine, *OUTBOUND, "identity_provider")
+    if not processors:
+        return None
+    if any(not _DELETES.search(x.purpose) for x in processors):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{x.id}: {x.purpose}" for x in processors))
 
 
-@predicate("deletion_audited",
-           pending="an AuditRecord element: the table recording who asked for a deletion, when, and what was removed")
+@predicate("deletion_audited")
 def deletion_audited(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field names the audit record; a later session adds one."""
-    return None
+    """A new table records the deletions (its name says audit or proof of deletion)."""
+    table = next((e for e in spine.entities if e.change == "new" and AUDIT_TABLE.search(e.table)), None)
+    return Evidence(f"design spine: table {table.table} ({table.purpose})") if table else None
 
 
 # ----------------------------------------------------------------------------- real time and search

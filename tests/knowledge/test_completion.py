@@ -113,9 +113,44 @@ def test_a_deliveries_table_keyed_on_its_event_id_gets_no_second_unique_id() -> 
 
 def test_nothing_is_added_for_an_archetype_only_the_models_structure_implies() -> None:
     bare = _bare_webhook_spine()
-    spine, notes = complete(bare, (), "GDPR right-to-erasure across Postgres, S3 and third-party processors")
-    assert notes == [] and spine == bare  # the description never says webhooks: the spine's webhook is the model's
+    spine, notes = complete(bare, (), "Export the ledger to a partner every night")
+    # the description never says webhooks: no receiver or deliveries table is added; the
+    # "webhook" nothing receives is a system the feature calls
+    assert [e.kind for e in spine.endpoints] == [e.kind for e in bare.endpoints]
+    assert [e.table for e in spine.entities] == [e.table for e in bare.entities]
+    assert {x.direction for x in spine.external_systems} == {"outbound_api"} and len(notes) == 1
     _, said = complete(bare, (), "Sync a provider's records via webhooks")
     assert said  # the description asks for webhooks: completed
     _, chosen = complete(bare, ("inbound_webhooks",), "Sync a provider's records")
     assert chosen  # or the user declared it
+
+
+def _recorded_gdpr_spines() -> list[DesignSpine]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "spine" / "recorded_spine_answers_gdpr.json"
+    return [DesignSpine.model_validate_json(t) for t in json.loads(path.read_text(encoding="utf-8"))["answers"]]
+
+
+GDPR = ("GDPR right-to-erasure: users request account deletion, we delete or anonymise their data across Postgres, "
+        "S3 and third-party processors within 30 days and keep proof of deletion")
+
+
+def test_own_stores_named_as_external_systems_are_components() -> None:
+    for spine in _recorded_gdpr_spines():  # recorded answers listed Postgres and S3 as external systems
+        assert not any(x.name.lower() in ("postgres", "postgresql", "s3") for x in spine.external_systems)
+        assert {"database", "object_storage"} <= {c.kind for c in spine.components}
+
+
+def test_a_deletion_design_gets_an_audit_table_its_deadline_and_called_processors() -> None:
+    from agents.knowledge.briefing import declared_archetypes
+
+    for bare in _recorded_gdpr_spines():
+        spine, notes = complete(bare, tuple(declared_archetypes(GDPR)), GDPR)
+        assert any("audit" in e.table or "proof" in e.table for e in spine.entities), notes
+        assert any(lim.value == 30 and lim.unit == "d" for lim in spine.limits)
+        assert not any(x.direction == "inbound_webhook" for x in spine.external_systems)  # nothing receives from them
+        assert not any(e.kind == "webhook_receiver" for e in spine.endpoints)
+        again, more = complete(spine, tuple(declared_archetypes(GDPR)), GDPR)
+        assert again.entities == spine.entities and again.limits == spine.limits  # idempotent

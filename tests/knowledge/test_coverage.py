@@ -90,7 +90,16 @@ CASES = {
     "deletion_endpoint_authorized": ((spine(endpoints=_with("endpoints", DELETE)), {}),
                                      (spine(endpoints=_with("endpoints", {**DELETE, "caller": "webhook_receiver"})), {})),
     "retention_period_fixed": ((spine(limits=[{"name": "keep_failed", "value": 30, "unit": "d", "meaning": "x"}]), {}),
-                               (spine(), {})),
+                               # a deadline in days is not a retention
+                               (spine(limits=[{"name": "erasure_deadline", "value": 30, "unit": "d", "meaning": "erase in time"}]), {})),
+    "deletion_reaches_processors": (
+        (spine(external_systems=[{**PROVIDER_API, "purpose": "erases the person's records through its delete call"}]), {}),
+        (spine(external_systems=[{**PROVIDER_API, "purpose": "processes user data"}]), {})),
+    "deletion_audited": (
+        (spine(entities=_with("entities", {"table": "deletion_audit_log", "purpose": "who asked and what was removed",
+                                           "change": "new", "key": "id", "unique": [], "money": "none",
+                                           "owner": "sync_worker"})), {}),
+        (spine(), {})),
     "realtime_channel_authorized": ((spine(endpoints=_with("endpoints", SOCKET)), {}),
                                     (spine(endpoints=_with("endpoints", {**SOCKET, "caller": "guest"})), {})),
     "reconnect_policy_fixed": ((spine(), {"api_specifications": NS(websocket=NS(applicable=True, max_reconnect_attempts=5,
