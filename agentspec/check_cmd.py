@@ -28,11 +28,29 @@ def load_spec(spec_dir: Path) -> SpecDocument:
         raise UsageError(str(exc), hint="spec files are UTF-8 text written by `agentspec draft`") from exc
 
 
-def run_check(spec_dir: Path, console: Console, *, as_json: bool = False) -> tuple[int, dict]:
+def require_execution(scores: list) -> list:
+    """The SQL row fails when its blocks were only parsed (no PostgreSQL reachable): with
+    `--require-execution` a spec passes only when its SQL ran, on seeded rows."""
+    from evals.checks.score import Score
+
+    out = []
+    for s in scores:
+        skipped = [d for d in s.details if d.startswith("execute: skipped")]
+        if s.name == "sql" and skipped and not s.skipped:
+            s = Score(s.name, 0.0, False, [f"execution required (--require-execution) but {skipped[0].removeprefix('execute: ')}",
+                                           *[d for d in s.details if d not in skipped]])
+        out.append(s)
+    return out
+
+
+def run_check(spec_dir: Path, console: Console, *, as_json: bool = False,
+              execution_required: bool = False) -> tuple[int, dict]:
     """(exit code, result): with as_json nothing is printed; the CLI prints the result
     as its one JSON document (docs/cli-json.md)."""
     spec = load_spec(spec_dir)
     scores = run_checks(spec)
+    if execution_required:
+        scores = require_execution(scores)
     try:
         scores.append(check_failed_sections(spec, spec.run))
     except Exception as exc:  # noqa: BLE001 - like run_checks: a crashed check is a failed row

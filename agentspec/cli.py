@@ -195,12 +195,14 @@ def doctor(as_json: Annotated[bool, typer.Option("--json", help="the report as J
 
 @app.command()
 def check(spec_dir: Annotated[Path, typer.Argument(help="a spec directory written by `agentspec draft`")],
-          as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+          as_json: Annotated[bool, typer.Option("--json")] = False,
+          execution_required: Annotated[bool, typer.Option(
+              "--require-execution", help="fail when the SQL could not be executed on PostgreSQL (AGENTSPEC_PG_URL)")] = False) -> None:
     """Run the deterministic checks on an existing spec."""
     from agentspec.check_cmd import run_check
 
     _json_mode(as_json)
-    code, _state["result"] = run_check(spec_dir, console, as_json=as_json)
+    code, _state["result"] = run_check(spec_dir, console, as_json=as_json, execution_required=execution_required)
     raise typer.Exit(code)
 
 

@@ -90,7 +90,8 @@ def _leftover_databases(url: str) -> list[str]:
 def test_good_spec_executes_on_postgres():
     score = check_sql(load("good_spec"), None, pg_url=PG_URL)
     assert score.passed, score.details
-    assert score.details == ["execute: ran 3 of 3 block(s) on PostgreSQL"]
+    assert score.details[0] == "execute: ran 3 of 3 block(s) on PostgreSQL"
+    assert score.details[1].startswith("execute: seeded 9 row(s) in 3 of 3 table(s) once the schema existed")
     assert _leftover_databases(PG_URL) == []
 
 

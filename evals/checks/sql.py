@@ -32,6 +32,17 @@ def _parse_findings(spec: SpecDocument, blocks: list[CodeBlock]) -> list[tuple[C
     return out
 
 
+def unique_required(spec: SpecDocument) -> tuple[tuple[str, str], ...]:
+    """(table, column) for each value the design spine says is unique, on its new tables."""
+    from agents.spine import spine_of
+
+    sections = (spec.spec_json or {}).get("sections")
+    spine = spine_of(sections) if isinstance(sections, dict) else None
+    if spine is None:
+        return ()
+    return tuple((e.table, column) for e in spine.entities if e.change == "new" for column in e.unique)
+
+
 def _execute(
     spec: SpecDocument, blocks: list[CodeBlock], pg_url: str
 ) -> tuple[list[tuple[CodeBlock, Finding]], list[str]]:
@@ -45,7 +56,7 @@ def _execute(
     except ImportError:
         return [(blocks[0], Finding(None, "execute: psycopg not installed: pip install 'agentspec[postgres]'"))], []
     try:
-        result = execute_blocks(pg_url, blocks)
+        result = execute_blocks(pg_url, blocks, unique_required(spec))
     except psycopg.Error as exc:
         # Execution was asked for; an unreachable server must fail the check
         # rather than read as "the SQL is fine".
@@ -64,6 +75,7 @@ def _execute(
         f"execute: ran {result.executed_blocks} of {len(blocks)} block(s) on PostgreSQL"
         + (f"; {result.not_run_blocks} not run after the first failure" if result.not_run_blocks else "")
     )
+    notes += [f"execute: {note}" for note in result.notes]
     return located, notes
 
 

@@ -59,6 +59,7 @@ class ExecResult:
     executed_blocks: int
     not_run_blocks: int
     stubbed_tables: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the seeded-rows checks did or could not do
 
 
 def _leading_comment(block: CodeBlock) -> str:
@@ -201,8 +202,11 @@ def _message(exc: psycopg.Error) -> str:
     return f"PostgreSQL: {primary}{state}"
 
 
-def execute_blocks(url: str, blocks: list[CodeBlock]) -> ExecResult:
-    """Run `blocks` in a throwaway database on the server at `url`.
+def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tuple[str, str], ...] = (),
+                   seeded: bool = True) -> ExecResult:
+    """Run `blocks` in a throwaway database on the server at `url`; with `seeded`, on rows
+    (sql_meaning): the migration must not empty or duplicate a table, the rollback must
+    restore it, and each (table, column) in `unique_required` must refuse a duplicate.
 
     Raises psycopg.OperationalError when the server cannot be reached.
     """
@@ -212,13 +216,16 @@ def execute_blocks(url: str, blocks: list[CodeBlock]) -> ExecResult:
     with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as admin:
         admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(db_name)))
     try:
-        result = _run(make_conninfo(url, dbname=db_name), ordered, list(stubs.values()))
-        return ExecResult(result.failures, result.executed_blocks, result.not_run_blocks, tuple(stubs))
+        result = _run(make_conninfo(url, dbname=db_name), ordered, list(stubs.values()), unique_required, seeded)
+        return ExecResult(result.failures, result.executed_blocks, result.not_run_blocks, tuple(stubs), result.notes)
     finally:
         _drop(url, db_name)
 
 
-def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str]) -> ExecResult:
+def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str],
+         unique_required: tuple[tuple[str, str], ...] = (), seeded: bool = True) -> ExecResult:
+    from evals.checks.sql_meaning import Watch
+
     with psycopg.connect(
         conninfo,
         autocommit=True,
@@ -232,14 +239,45 @@ def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str]) 
                 conn.execute(stub.encode())
             except psycopg.Error:
                 pass
+        watch = Watch(conn, unique_required) if seeded else None
+        meaning: list[ExecFailure] = []
+        phases_done: set[str] = set()
+
+        def finish_phases(upto: str) -> None:
+            """Run the seeded-rows step of each phase before `upto` that has not had it."""
+            for phase in PHASES[: PHASES.index(upto)]:
+                if watch is None or phase in phases_done:
+                    continue
+                phases_done.add(phase)
+                if phase == "schema":
+                    watch.seeded()
+                elif phase == "migration":
+                    meaning.extend(ExecFailure(last_block, "migration", f.message, last_block.line)
+                                   for f in watch.migrated())
+
+        last_block = ordered[0][1] if ordered else None
         for index, (phase, block) in enumerate(ordered):
+            finish_phases(phase)
+            last_block = block
             for offset, statement in split_statements(block.content):
+                if watch is not None and phase == "migration":
+                    watch.before_statement()
                 try:
                     conn.execute(statement.encode())  # bytes: no %-placeholder processing
                 except psycopg.Error as exc:
                     failure = ExecFailure(block, phase, _message(exc), _error_line(block, offset, statement, exc))
-                    return ExecResult([failure], index + 1, len(ordered) - index - 1)
-    return ExecResult([], len(ordered), 0)
+                    return ExecResult([*meaning, failure], index + 1, len(ordered) - index - 1,
+                                      notes=tuple(watch.notes) if watch else ())
+                if watch is not None and phase == "migration":
+                    line = block.content_line + block.content.count("\n", 0, offset + len(statement) - len(statement.lstrip()))
+                    meaning += [ExecFailure(block, phase, f.message, line) for f in watch.after_statement(statement)]
+        if watch is not None and last_block is not None:
+            finish_phases("rollback")
+            if "rollback" in {p for p, _ in ordered}:
+                meaning += [ExecFailure(last_block, "rollback", f.message, last_block.line) for f in watch.rolled_back()]
+            elif "migration" in {p for p, _ in ordered}:
+                watch.notes.append("no rollback SQL: the migration's reversal was not tested")
+    return ExecResult(meaning, len(ordered), 0, notes=tuple(watch.notes) if watch else ())
 
 
 def _drop(url: str, db_name: str) -> None:

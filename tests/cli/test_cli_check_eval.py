@@ -49,6 +49,26 @@ def test_check_good_spec_passes_and_says_sql_was_not_executed(spec_dir, tmp_path
     tree.assert_unchanged()
 
 
+def test_check_require_execution_fails_when_the_sql_was_only_parsed(spec_dir, tmp_path):
+    tree = Tree(tmp_path)
+    result = agentspec("check", str(spec_dir), "--require-execution", env=NO_PG)
+    assert_exit(result, 1, "execution required (--require-execution) but skipped")
+    assert "FAIL" in _row(result.output, "sql"), result.output
+    tree.assert_unchanged()
+
+
+PG_URL = __import__("os").environ.get("AGENTSPEC_TEST_PG_URL")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="AGENTSPEC_TEST_PG_URL not set (see scripts/ci_postgres.sh)")
+def test_check_require_execution_passes_when_the_sql_ran_on_seeded_rows(spec_dir):
+    result = agentspec("check", str(spec_dir), "--require-execution", "--json", env={"AGENTSPEC_PG_URL": PG_URL})
+    assert_exit(result, 0)
+    sql = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "sql")
+    assert sql["passed"] and any("seeded" in d for d in sql["details"]), sql
+
+
 def test_check_non_utf8_spec_is_bad_input_naming_file_and_line(spec_dir, tmp_path):
     md = spec_dir / SPEC
     md.write_bytes(md.read_bytes().replace(b"## Overview", b"## Overview \xff\xfe", 1))
