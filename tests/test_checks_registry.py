@@ -23,6 +23,7 @@ def test_registry_names_and_order():
         "event_flow",
         "semantic_defects",
         "coverage",
+        "lints",
         "expectations",
     ]
 

@@ -33,6 +33,7 @@ from evals.checks.mermaid import check_mermaid
 from evals.checks.placeholders import check_placeholders
 from evals.checks.score import DOCUMENT, Check, Finding, Score
 from evals.checks.semantic import check_semantic
+from evals.checks.lints import check_lints
 from evals.checks.sql import check_sql
 from evals.checks.template import canonical_h2
 from evals.checks.traceability import check_p1_traceability
@@ -59,6 +60,9 @@ CHECKS: dict[str, Check] = {
     # Must-cover concerns of the feature's integration archetypes (agents/knowledge),
     # judged from structured fields; reported only, not part of the drafting gate.
     "coverage": check_coverage,
+    # Named lints code can decide (HTTP verb vs name, one-to-one keys, live credentials
+    # before production, time units, out of scope yet required); reported, not gated.
+    "lints": check_lints,
     "expectations": check_expectations,
 }
 
@@ -125,6 +129,7 @@ __all__ = [
     "all_passed",
     "check_code_blocks",
     "check_coverage",
+    "check_lints",
     "check_erd_ddl_orm",
     "check_event_flow",
     "check_example_endpoints",

@@ -1,0 +1,54 @@
+"""Each named lint catches its bad fixture with the section and the quote, and the good
+fixture passes every lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.checks.lints import LINTS, check_lints
+from evals.spec_document import SpecDocument
+
+FIXTURES = Path(__file__).parent / "fixtures" / "checks" / "lints"
+
+# rule -> (section, message start, quoted text)
+EXPECTED = {
+    "verb_matches_operation": ("Integration Examples", "deleteInvoice sends POST; its name says DELETE",
+                               "async deleteInvoice(id: string): Promise<void> {"),
+    "one_to_one_said": ("Data Integration", "billing_profiles.customer_id is a unique foreign key to customers "
+                        "(one-to-one), but the ERD draws one-to-many", "customers ||--o{ billing_profiles : customer_id"),
+    "no_live_credentials_before_production": ("Deployment Considerations", "a pre-production environment uses live mode",
+                                              "| Staging | live mode | STRIPE_API_KEY (sk_live_) |"),
+    "time_units_consistent": ("Integration Examples", "PX is milliseconds: 3600 ms is 3.6 s (write 3600000 for 3600 seconds)", '"PX", 3600);'),
+    "out_of_scope_not_required": ("Compatibility", 'requires "mobile apps", which line 6 lists as out of scope',
+                                  "must ship in the native mobile apps"),
+}
+
+
+def test_every_lint_has_a_bad_fixture():
+    assert set(EXPECTED) == set(LINTS) == {p.stem for p in FIXTURES.glob("*.md")} - {"good"}
+
+
+@pytest.mark.parametrize("rule", sorted(EXPECTED))
+def test_each_bad_fixture_is_caught_by_its_rule_alone(rule):
+    score = check_lints(SpecDocument.load(FIXTURES / f"{rule}.md"))
+    assert not score.passed
+    section, message, quoted = EXPECTED[rule]
+    assert len(score.findings) == 1, score.details
+    finding = score.findings[0]
+    assert finding.heading == section
+    assert finding.message.startswith(f"{rule}: {message}: \""), finding.message
+    assert quoted in finding.message
+
+
+def test_the_good_fixture_passes_every_lint():
+    score = check_lints(SpecDocument.load(FIXTURES / "good.md"))
+    assert score.passed, score.details
+
+
+def test_graphql_posts_and_negated_live_keys_are_not_flagged():
+    spec = SpecDocument.from_markdown(
+        "## Examples\n\n```ts\nasync getInvoices() {\n  return client.post('/graphql', { query });\n}\n```\n\n"
+        "## Deployment\n\n- **Staging**: never uses live keys\n")
+    assert check_lints(spec).passed
