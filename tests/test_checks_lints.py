@@ -21,6 +21,8 @@ EXPECTED = {
     "no_live_credentials_before_production": ("Deployment Considerations", "a pre-production environment uses live mode",
                                               "| Staging | live mode | STRIPE_API_KEY (sk_live_) |"),
     "time_units_consistent": ("Integration Examples", "PX is milliseconds: 3600 ms is 3.6 s (write 3600000 for 3600 seconds)", '"PX", 3600);'),
+    "imports_named_dependencies": ("Integration Examples", "imports event-broker, which no dependency list or text of "
+                                   "the spec names", "import { EventBroker } from 'event-broker';"),
     "out_of_scope_not_required": ("Compatibility", 'requires "mobile apps", which line 6 lists as out of scope',
                                   "must ship in the native mobile apps"),
 }

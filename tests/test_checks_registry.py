@@ -15,6 +15,7 @@ def test_registry_names_and_order():
         "mermaid",
         "sql",
         "code_blocks",
+        "typecheck",
         "file_refs",
         "length_bounds",
         "p1_traceability",

@@ -35,6 +35,7 @@ from evals.checks.score import DOCUMENT, Check, Finding, Score
 from evals.checks.semantic import check_semantic
 from evals.checks.lints import check_lints
 from evals.checks.sql import check_sql
+from evals.checks.typecheck import check_typecheck
 from evals.checks.template import canonical_h2
 from evals.checks.traceability import check_p1_traceability
 from evals.spec_document import SpecDocument
@@ -46,6 +47,8 @@ CHECKS: dict[str, Check] = {
     "mermaid": check_mermaid,
     "sql": check_sql,
     "code_blocks": check_code_blocks,
+    # TypeScript examples compiled against real typings (evals/node); reported, not gated.
+    "typecheck": check_typecheck,
     "file_refs": check_file_refs,
     "length_bounds": check_length_bounds,
     "p1_traceability": check_p1_traceability,
@@ -130,6 +133,7 @@ __all__ = [
     "check_code_blocks",
     "check_coverage",
     "check_lints",
+    "check_typecheck",
     "check_erd_ddl_orm",
     "check_event_flow",
     "check_example_endpoints",

@@ -310,6 +310,58 @@ def out_of_scope_not_required(spec: SpecDocument) -> Iterator[Finding]:
                 break
 
 
+# ----------------------------------------------------------------------------- libraries
+_TS_IMPORT = re.compile(r"""(?:\bfrom\s+|\bimport\s+|\brequire\s*\(\s*)['"]([^'"./][^'"]*)['"]""")
+_PY_IMPORT = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import\b|import\s+([A-Za-z_][\w]*))")
+_NODE_BUILTINS = set("assert async_hooks buffer child_process cluster console crypto dgram dns events fs http http2 https "
+                     "module net os path perf_hooks process querystring readline stream string_decoder timers tls tty "
+                     "url util v8 vm worker_threads zlib test".split())
+
+
+def _package(specifier: str) -> str | None:
+    if specifier.startswith("node:"):
+        return None
+    parts = specifier.split("/")
+    name = "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
+    return None if name in _NODE_BUILTINS else name
+
+
+def _imports(block: CodeBlock) -> Iterator[tuple[int, str, str]]:
+    """(line, package, text) for each third-party package the block imports."""
+    import sys
+
+    python = block.language in ("python", "py")
+    for line, text in _lines_of(block):
+        if python:
+            found = _PY_IMPORT.match(text)
+            name = (found.group(1) or found.group(2)) if found else None
+            if name and name not in sys.stdlib_module_names:
+                yield line, name, text
+        else:
+            for found in _TS_IMPORT.finditer(text):
+                name = _package(found.group(1))
+                if name:
+                    yield line, name, text
+
+
+@lint("imports_named_dependencies")
+def imports_named_dependencies(spec: SpecDocument) -> Iterator[Finding]:
+    """A package a code example imports is named by the spec outside its code: in a
+    dependency list, the stack, or the text. An import nothing else mentions is a
+    dependency the plan never declared (or a package that does not exist)."""
+    in_code = {n for b in spec.code_blocks for n in range(b.line, b.line + b.content.count("\n") + 2)}
+    prose = "\n".join(text for i, text in enumerate(spec.lines, start=1) if i not in in_code).lower()
+    seen: set[str] = set()
+    for block in spec.blocks(*CODE_LANGUAGES):
+        for line, name, text in _imports(block):
+            if name in seen:
+                continue
+            seen.add(name)
+            if not re.search(rf"(?<![\w@/-]){re.escape(name.lower())}(?![\w-])", prose):
+                yield _finding(spec, "imports_named_dependencies", line,
+                               f"imports {name}, which no dependency list or text of the spec names", text)
+
+
 # ----------------------------------------------------------------------------- check
 def check_lints(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     if not spec.markdown.strip():

@@ -1,0 +1,110 @@
+"""TypeScript examples type-check with the real TypeScript compiler (issue 14, item 2).
+
+Parsing proves a block is TypeScript; the compiler proves it uses its libraries as
+they are: the recorded README draft gave `pg`'s Pool a string port, and a reviewer found
+`pool.release()`, which does not exist. evals/node/ts_check.mjs compiles every block of
+the spec as its own module in one program, against the typings evals/node/package.json
+installs (node, pg, express, axios, ioredis). Not `stripe`: its typings pin `apiVersion`
+to the release's own API version, so every spec that names another version would fail
+for the SDK release installed here, not for anything it says.
+
+What a snippet cannot be blamed for is left out: a relative import of the project's own
+files (there is no repository), and a name no block declares (the `queue` or `pool` a
+snippet takes from the code around it); those names are listed in a note. A package no
+installed typing declares is checked as `any` and named in a note, never silently passed.
+What stays is what a reviewer would mark: a library used the way it is not (a method
+that does not exist, a string where a number is typed, a wrong argument count).
+
+Install once: npm ci --prefix evals/node
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from typing import Any
+
+from evals.checks.mermaid import NODE_DIR
+from evals.checks.score import Finding, Score
+from evals.spec_document import CodeBlock, SpecDocument
+
+NAME = "typecheck"
+SCRIPT = "ts_check.mjs"
+LANGUAGES = ("typescript", "ts", "tsx")
+NOT_INSTALLED = "TypeScript compiler not installed: run npm ci --prefix evals/node"
+TIMEOUT_S = 120.0
+_CANNOT_FIND_MODULE = 2307
+_CANNOT_FIND_NAME = (2304, 2552, 2582)  # "Cannot find name 'X'" (2552: "Did you mean …", 2582: a test global)
+_NAMESPACE_AS_TYPE = 2709  # `Stripe` as a type when 'stripe' is checked as `any`
+
+
+def compiler_available() -> bool:
+    return shutil.which("node") is not None and (NODE_DIR / SCRIPT).is_file() \
+        and (NODE_DIR / "node_modules" / "typescript").is_dir()
+
+
+def _compile(blocks: list[CodeBlock]) -> dict[str, Any]:
+    payload = {"blocks": [{"id": f"b{i}", "code": b.content, "tsx": b.language == "tsx"} for i, b in enumerate(blocks)]}
+    proc = subprocess.run(["node", str(NODE_DIR / SCRIPT)], input=json.dumps(payload), capture_output=True, text=True,
+                          timeout=TIMEOUT_S, cwd=NODE_DIR)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"TypeScript compiler failed (exit {proc.returncode}): {' | '.join(tail)}")
+    return json.loads(proc.stdout)
+
+
+def _excused(diagnostic: dict[str, Any], unresolved: list[str]) -> str | None:
+    """The name a snippet takes from its surroundings, or "" for another excused
+    diagnostic; None when the diagnostic is the example's own fault."""
+    message = str(diagnostic.get("message") or "")
+    code = diagnostic.get("code")
+    if code == _CANNOT_FIND_MODULE and re.search(r"Cannot find module '\.{1,2}/", message):
+        return ""
+    if code == _NAMESPACE_AS_TYPE and unresolved:
+        return ""
+    if code in _CANNOT_FIND_NAME:
+        found = re.search(r"Cannot find name '([A-Za-z_$][\w$]*)'", message)
+        return found.group(1) if found else ""
+    return None
+
+
+def check_typecheck(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
+    blocks = spec.blocks(*LANGUAGES)
+    if not blocks:
+        return Score.skip(NAME, "no TypeScript blocks")
+    if not compiler_available():
+        if (run or {}).get("parser_missing") == "skip":
+            return Score.skip(NAME, NOT_INSTALLED)
+        return Score(NAME, 0.0, False, [NOT_INSTALLED])
+    try:
+        output = _compile(blocks)
+    except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+        return Score(NAME, 0.0, False, [f"type check did not run: {exc}"])
+
+    findings: list[Finding] = []
+    failed: set[int] = set()
+    unresolved: set[str] = set()
+    context_names: set[str] = set()
+    for index, (block, result) in enumerate(zip(blocks, output["results"], strict=True)):
+        packages = [n for n in result.get("unresolved") or [] if not n.startswith(".")]
+        unresolved |= set(packages)
+        lines = block.content.splitlines()
+        for diagnostic in result.get("diagnostics") or []:
+            excused = _excused(diagnostic, packages)
+            if excused is not None:
+                context_names |= {excused} - {""}
+                continue
+            at = diagnostic.get("line")
+            line = block.content_line + at - 1 if isinstance(at, int) else block.line
+            quoted = lines[at - 1].strip() if isinstance(at, int) and 0 < at <= len(lines) else ""
+            findings.append(Finding(spec.h2_at(block.line), f"TS{diagnostic.get('code')}: {diagnostic.get('message')}"
+                                    + (f': "{quoted[:90]}"' if quoted else ""), line))
+            failed.add(index)
+    notes = [f"TypeScript {output.get('version')}: {len(blocks)} block(s) compiled"]
+    if unresolved:
+        notes.append("checked as `any` (no installed typing declares them): " + ", ".join(sorted(unresolved)))
+    if context_names:
+        notes.append("names no block declares, taken as the snippet's surroundings: " + ", ".join(sorted(context_names)))
+    return Score.from_findings(NAME, findings, checked=len(blocks), notes=notes, failed=len(failed))
