@@ -15,6 +15,8 @@ from agentspec.assemble import render_context, render_section
 from agentspec.errors import AgentSpecError
 from agentspec.prompting import render_prompt, schema_guide
 from agentspec.quality import document_failures, section_failures
+from agentspec.review_pass import REDRAFTED, review_findings
+from agentspec.review_pass import feedback as review_feedback
 from agents.analyses import analysis_specs
 from agents.brief import FeatureBrief
 from agents.drafting import digest_of, section_messages, system_message
@@ -434,22 +436,43 @@ def join(_state: DraftState) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- check / assemble
 def check(state: DraftState) -> dict[str, Any]:
-    """Whole-document checks. Failing, unlocked sections with attempts left are
-    queued again with the failures as feedback; the rest are marked failed."""
+    """Whole-document checks, then the review pass (agentspec/review_pass.py). Failing,
+    unlocked sections with attempts left are queued again with the failures and the
+    critical or major review findings as feedback; a section still failing a check is
+    marked failed, while review findings left after the one redraft stay open questions."""
     scores, by_section = document_failures(state)
+    review = _review_pass(state)
+    findings_of: dict[str, list] = {}
+    for finding in review.get("open", []):
+        if finding["severity"] in REDRAFTED:
+            findings_of.setdefault(finding["section"], []).append(finding)
     updates: dict[str, SectionState] = {}
-    for sid, failures in by_section.items():
+    for sid in {*by_section, *findings_of}:
         entry = (state.get("sections") or {}).get(sid)
-        if entry is None or entry.get("status") in LOCKED:
+        failures = by_section.get(sid, [])
+        if entry is None or entry.get("status") in LOCKED or (not failures and entry.get("status") == "failed"):
             continue
         # One document-level redraft per section on top of its own repair loop keeps cost bounded.
         if int(entry.get("doc_repairs", 0)) < 1:
-            updates[sid] = {**entry, "status": "queued", "feedback": failures, "failures": failures,
-                            "doc_repairs": int(entry.get("doc_repairs", 0)) + 1}
-        else:
+            updates[sid] = {**entry, "status": "queued", "feedback": failures + review_feedback(findings_of.get(sid, [])),
+                            "failures": failures, "doc_repairs": int(entry.get("doc_repairs", 0)) + 1}
+            if sid in findings_of:
+                review["redrafted"] = sorted({*review.get("redrafted", []), sid})
+        elif failures:
             updates[sid] = {**entry, "status": "failed", "failures": failures}
     requeued = any(u["status"] == "queued" for u in updates.values())
-    return {"sections": updates, "document_checks": [s.to_dict() for s in scores], "needs_check": requeued}
+    return {"sections": updates, "document_checks": [s.to_dict() for s in scores], "needs_check": requeued,
+            **({"review_pass": review} if review else {})}
+
+
+def _review_pass(state: DraftState) -> dict[str, Any]:
+    """The review pass's findings now, with the first round's kept for run.json; {} when
+    the run turned it off (`draft --no-critic`)."""
+    if not (state.get("options") or {}).get("critic", True):
+        return {}
+    found = review_findings(state)
+    earlier = state.get("review_pass") or {}
+    return {"first": earlier.get("first", found), "open": found, "redrafted": list(earlier.get("redrafted", []))}
 
 
 def assemble(state: DraftState) -> dict[str, Any]:

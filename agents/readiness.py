@@ -17,6 +17,7 @@ class Readiness:
     open_issues: list[str] = field(default_factory=list)  # critical issues the review raised
     open_concerns: list[str] = field(default_factory=list)  # uncovered P1 must-cover concerns (agents/knowledge)
     concerns: list = field(default_factory=list)  # every must-cover concern, covered or not (ConcernResult)
+    open_review: list[str] = field(default_factory=list)  # critical review-pass findings left after the redraft
 
     @property
     def concerns_total(self) -> int:
@@ -28,13 +29,15 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        return not (self.failed_sections or self.failing_checks or self.open_issues or self.open_concerns)
+        return not (self.failed_sections or self.failing_checks or self.open_issues or self.open_concerns
+                    or self.open_review)
 
     def blockers(self) -> list[str]:
         return ([f"section `{sid}` failed" for sid in self.failed_sections]
                 + [f"check `{name}` fails" for name in self.failing_checks]
                 + [f"open P1 concern: {concern}" for concern in self.open_concerns]
-                + [f"open critical issue: {issue}" for issue in self.open_issues])
+                + [f"open critical issue: {issue}" for issue in self.open_issues]
+                + [f"open critical review finding in `{finding}`" for finding in self.open_review])
 
     def verdict(self) -> str:
         if self.ready:
@@ -54,7 +57,8 @@ def readiness(ctx: RenderContext) -> Readiness:
     return Readiness(failed_sections=sorted(set(failed + pending)), failing_checks=checks, open_issues=issues,
                      open_concerns=[f"{c.archetype}/{c.concern} ({c.owner}): {c.what}" for c in concerns
                                     if not c.covered and c.priority == "P1"],
-                     concerns=concerns)
+                     concerns=concerns,
+                     open_review=sorted({f["section"] for f in ctx.review if f.get("severity") == "critical"}))
 
 
 def _concerns(ctx: RenderContext) -> list:

@@ -47,6 +47,7 @@ class RunOptions(TypedDict, total=False):
     max_tokens: int | None  # stop starting new sections once spent (input + output)
     max_cost_usd: float | None
     drop_p3: bool  # budget degradation: the scenario analysis keeps P1/P2 only
+    critic: bool  # the review pass after assembly (agentspec/review_pass.py); off with `draft --no-critic`
 
 
 class DraftState(TypedDict, total=False):
@@ -59,6 +60,7 @@ class DraftState(TypedDict, total=False):
     document_checks: list[dict[str, Any]]
     needs_check: Annotated[bool, latest]  # something changed since the last document check
     document: dict[str, str] | None  # file name -> content, written by the CLI
+    review_pass: dict[str, Any]  # {"first": findings, "open": findings, "redrafted": section ids}
 
 
 class SectionTask(TypedDict):

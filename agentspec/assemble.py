@@ -63,6 +63,7 @@ def render_context(state: dict[str, Any]) -> RenderContext:
         statuses={sid: str(e.get("status")) for sid, e in (state.get("sections") or {}).items()},
         checks=list(state.get("document_checks") or []),
         archetypes=tuple(options.get("archetypes") or ()),
+        review=list((state.get("review_pass") or {}).get("open") or []),
     )
 
 
@@ -147,6 +148,21 @@ def spec_json(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def review_summary(state: dict[str, Any]) -> dict[str, Any]:
+    """What the review pass (agentspec/review_pass.py) found first, what it redrafted, what
+    is still open, by severity."""
+    review = state.get("review_pass") or {}
+    if not review:
+        return {"enabled": bool((state.get("options") or {}).get("critic", True)), "ran": False}
+
+    def by_severity(findings: list[dict[str, Any]]) -> dict[str, int]:
+        return {s: sum(f.get("severity") == s for f in findings) for s in ("critical", "major", "minor")}
+
+    return {"enabled": True, "ran": True, "first": by_severity(review.get("first") or []),
+            "redrafted": sorted(review.get("redrafted") or []), "open": by_severity(review.get("open") or []),
+            "open_findings": list(review.get("open") or [])}
+
+
 def run_json(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: dict[str, float]) -> dict[str, Any]:
     calls = [CallRecord.model_validate(c) for c in state.get("calls") or []]
     failed = sorted(sid for sid, e in (state.get("sections") or {}).items() if e.get("status") == "failed")
@@ -158,6 +174,7 @@ def run_json(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: d
         "repo": None if not (state.get("options") or {}).get("repo_given") else "given",
         "totals": totals(calls),
         "failed_sections": failed,
+        "review_pass": review_summary(state),
         "timings": timings,
         "calls": [c.model_dump() for c in calls],
         "versions": _versions(),

@@ -84,6 +84,8 @@ def draft(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
     archetype: Annotated[Optional[list[str]], typer.Option("--archetype", help="declare an integration archetype (repeatable; "
                                                            "ids in agents/knowledge/archetypes.yaml), on top of those the design shows")] = None,
+    critic: Annotated[bool, typer.Option("--critic/--no-critic", help="the review pass after assembly: sections with critical or "
+                                         "major findings are redrafted once, the rest listed as open questions")] = True,
 ) -> None:
     """Draft a spec from a one-line feature description."""
     out_console = _json_mode(as_json)
@@ -108,7 +110,8 @@ def draft(
     runner = _runner(out_console, settings)
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
                                     max_cost=max_cost, max_tokens=max_tokens, yes=yes,
-                                    confirm=typer.confirm if _interactive(False) else None, archetypes=chosen))
+                                    confirm=typer.confirm if _interactive(False) else None, archetypes=chosen,
+                                    critic=critic))
     raise typer.Exit(code)
 
 

@@ -99,7 +99,7 @@ class Runner:
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
                     max_tokens: int | None = None, date: str | None = None, yes: bool = False,
-                    confirm: Any = None, archetypes: list[str] | None = None) -> int:
+                    confirm: Any = None, archetypes: list[str] | None = None, critic: bool = True) -> int:
         # Budgets: `confirm(question) -> bool` asks on a terminal when the estimate exceeds them.
         # `date` (YYYY-MM-DD) is the run's date for the document; a replay passes the recording's.
         # Where the run writes is decided and checked here, before any call is paid for,
@@ -112,7 +112,7 @@ class Runner:
         options = {"review": review, "dataflow": not review and self.settings.scheduler == "dataflow",
                    "repo_given": repo_given, "max_repairs": self.settings.retry_budget()[1],
                    "date": date or time.strftime("%Y-%m-%d"), "analyses_enabled": analyses,
-                   "max_cost_usd": max_cost, "max_tokens": max_tokens}
+                   "max_cost_usd": max_cost, "max_tokens": max_tokens, "critic": critic}
         if archetypes:
             options["archetypes"] = list(archetypes)  # draft --archetype: declared, on top of what the design shows
         self._degrade_for_budget(description, max_cost, max_tokens, yes=yes, confirm=confirm)

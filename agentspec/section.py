@@ -196,6 +196,7 @@ class RenderContext:
     statuses: dict[str, str] = field(default_factory=dict)  # section id -> status (readiness is computed from it)
     checks: list[dict[str, Any]] = field(default_factory=list)  # the last document checks (Score.to_dict)
     archetypes: tuple[str, ...] = ()  # integration archetypes the user chose (draft --archetype)
+    review: list[dict[str, Any]] = field(default_factory=list)  # open review-pass findings (agentspec/review_pass.py)
 
 
 Stage = Literal["draft", "foldin", "static", "analysis"]

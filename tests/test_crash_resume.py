@@ -49,7 +49,7 @@ def test_kill_9_at_five_points_then_resume_requests_no_finished_section_again(tm
     resumed after every kill: each resume requests no section that had finished
     before any earlier kill, and the last resume completes the spec."""
     with FakeOpenAIServer(responder=RecordedResponder(), latency=Latency(ttft_s=0.15, tokens_per_s=2000)) as srv:
-        args = ["draft", DESCRIPTION, "--out", str(tmp_path / "spec"), "--concurrency", "3"]
+        args = ["draft", DESCRIPTION, "--out", str(tmp_path / "spec"), "--concurrency", "3", "--no-critic"]
         finished: set[str] = set()
         for kill_after in KILL_POINTS:
             before = Counter(c.section for c in srv.calls)
@@ -97,7 +97,7 @@ def test_interactive_review_through_a_pty(tmp_path):
         base_url = server.stdout.readline().split()[-1]
         env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-test", "EDITOR": "true",
                "TERM": "dumb", "COLUMNS": "120"}
-        child = pexpect.spawn(sys.executable, ["-m", "agentspec.cli", "draft", DESCRIPTION, "--review",
+        child = pexpect.spawn(sys.executable, ["-m", "agentspec.cli", "draft", DESCRIPTION, "--review", "--no-critic",
                                                "--out", str(tmp_path / "spec"), "--concurrency", "2"],
                               env=env, encoding="utf-8", timeout=HANG_S, dimensions=(50, 120))
         answers = {"revise": 0}

@@ -61,7 +61,7 @@ def start_review(out: Path) -> str:
 
 
 def test_full_draft_requests_each_section_once(fake, tmp_path):
-    assert asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False)) == 0
+    assert asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False, critic=False)) == 0
     assert counts(fake) == Counter({"intake": 1, **{s: 1 for s in LLM_SECTIONS}, **{a: 1 for a in ANALYSES}})
     run = json.loads((tmp_path / "spec" / "run.json").read_text())
     assert run["totals"]["calls"] == len(run["calls"]) == sum(counts(fake).values())
@@ -76,7 +76,7 @@ def test_approvals_cost_no_llm_calls(fake, tmp_path):
 
 
 def test_revision_costs_exactly_the_section_and_its_dependents(fake, tmp_path):
-    asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False))
+    asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False, critic=False))
     thread = runner().runs()[0]["thread_id"]
     before = counts(fake)
     code = asyncio.run(runner().review(thread, approve=[], approve_all=False, revise="database_schema",
@@ -116,7 +116,7 @@ def test_resume_retries_only_failed_sections(fake, tmp_path):
     from agentspec.errors import PartialResult
 
     with pytest.raises(PartialResult):
-        asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False))
+        asyncio.run(runner().draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False, critic=False))
     thread = runner().runs()[0]["thread_id"]
     assert "Section `performance` failed" in (tmp_path / "spec" / "integration-requirements.md").read_text()
     del fake.responder_data.overrides["performance"]

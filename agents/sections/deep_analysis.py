@@ -91,7 +91,17 @@ def _readiness(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         evidence.append((f"Must-cover concerns of the integration archetypes are covered "
                          f"({state.concerns_covered}/{state.concerns_total}, computed)", not state.open_concerns))
     ticks = "\n".join(f"- [{'x' if ok else ' '}] {item}" for item, ok in evidence)
-    return join_blocks(ticks, _concern_list(state), state.verdict())
+    return join_blocks(ticks, _concern_list(state), _open_questions(ctx), state.verdict())
+
+
+def _open_questions(ctx: RenderContext) -> str | None:
+    """What the review pass found and the one redraft did not fix, most severe first."""
+    if not ctx.review:
+        return None
+    order = {"critical": 0, "major": 1, "minor": 2}
+    lines = [f"- **{f['severity']}** ({f['section']}): {f['message']} Fix: {f['fix']}."
+             for f in sorted(ctx.review, key=lambda f: (order.get(f["severity"], 3), f["section"]))]
+    return "**Open questions from the review pass** (computed by the checks of meaning):\n" + "\n".join(lines)
 
 
 def _concern_list(state) -> str | None:  # noqa: ANN001 - agents.readiness.Readiness

@@ -39,6 +39,7 @@ from evals.spec_document import SpecDocument, normalize_heading
 NAME = "semantic_defects"
 
 ECHO_H2 = {normalize_heading(h) for h in ("Context", "Overview")}  # restate the description
+READINESS_H4 = "Integration Readiness"
 LANDSCAPE_H3 = "System Landscape"
 
 # --------------------------------------------------------------------- the document as statements
@@ -118,6 +119,11 @@ def _context(spec: SpecDocument, spine: Any) -> Context:
     if landscape is not None and spine is not None:
         start, end = spec.section_range(landscape)
         skipped.update(range(landscape.line, end))
+    # The readiness block is computed from this run (coverage, open review findings): it
+    # quotes what is missing or wrong, and read as a statement it would contradict itself.
+    readiness = spec.find_heading(READINESS_H4, level=4)
+    if readiness is not None:
+        skipped.update(range(readiness.line, spec.section_range(readiness)[1]))
     fenced: set[int] = set()  # the fence lines themselves
     code: set[int] = set()  # lines inside fences, where a leading # is a comment, not a heading
     sql: list[tuple[int, str]] = []

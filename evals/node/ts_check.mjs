@@ -26,6 +26,7 @@ const options = {
   skipLibCheck: true,
   noEmit: true,
   strict: false, // snippets leave parameters untyped; a wrong type where one is given is still an error
+  experimentalDecorators: true, // NestJS and TypeORM examples decorate constructor parameters
   jsx: ts.JsxEmit.ReactJSX,
   types: ["node"],
   typeRoots: [path.join(here, "node_modules", "@types")],

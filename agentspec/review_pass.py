@@ -1,0 +1,92 @@
+"""The review pass: after assembly, the spec is read the way a staff engineer reads a
+design doc, and what is wrong comes back as findings (severity, section, quote, fix).
+
+The reviewer is code, not a model: the checks of meaning (evals/checks: names outside
+the design spine, contradictions with it, money, lints, TypeScript that does not
+compile) decide each finding, so a finding is never the model's opinion and never
+depends on how generous a 1.5B judge is (it scored unimplementable drafts 4.48 of 5).
+Sections with critical or major findings are redrafted once with the findings as
+feedback (agents/nodes.py `check`); what remains is listed in the spec as open questions
+with their severity, and counted in run.json.
+
+SQL is parsed here but not executed: what a draft asks the model must not depend on
+whether a PostgreSQL happens to be reachable, or a cassette replay would diverge.
+`agentspec check` and `eval` execute it on seeded rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from agentspec.assemble import render_analysis_files, render_document
+from evals.checks import run_checks
+from evals.spec_document import SpecDocument
+
+REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck")
+SEVERITIES = ("critical", "major", "minor")
+REDRAFTED = ("critical", "major")
+
+# semantic_defects findings by the family their message starts with: (severity, fix).
+# "empty:" findings are failed sections, already counted as failed; they are not repeated.
+_SEMANTIC = {
+    "outside the spine": ("critical", "use only the components, tables, endpoints and events of the design spine, or remove it"),
+    "contradiction": ("critical", "state what the design spine decides"),
+    "money": ("critical", "store and show amounts the way the design spine decides"),
+    "no actor": ("major", "name the service or worker that does it"),
+    "not applicable but has content": ("major", "remove it: the design does without this"),
+}
+_LINT_FIX = {
+    "verb_matches_operation": "make the HTTP method match what the operation does",
+    "one_to_one_said": "make the ERD and the unique constraint say the same cardinality",
+    "no_live_credentials_before_production": "use test or sandbox credentials outside production",
+    "time_units_consistent": "give the value in the unit the API takes",
+    "out_of_scope_not_required": "drop the requirement or the out-of-scope entry",
+    "imports_named_dependencies": "name the package in the dependency list, or use one the spec names",
+}
+
+
+class ReviewFinding(TypedDict):
+    severity: str
+    section: str  # section id ("_document" when no section holds it)
+    check: str
+    message: str  # quotes the text it is about
+    fix: str
+
+
+def _classify(check: str, message: str) -> tuple[str, str] | None:
+    if check == "semantic_defects":
+        family = message.split(":", 1)[0]
+        return _SEMANTIC.get(family)
+    if check == "lints":
+        rule = message.split(":", 1)[0]
+        return "major", _LINT_FIX.get(rule, "correct it as the finding says")
+    if check == "typecheck":
+        return "major", "use the library's real API and types"
+    return None
+
+
+def review_findings(state: dict[str, Any]) -> list[ReviewFinding]:
+    """Findings on the assembled document, each attributed to the section whose rendered
+    lines hold it. Checks that need a tool this machine lacks (Node) are skipped."""
+    document = render_document(state)
+    analyses = {name.removeprefix("analysis-").removesuffix(".md"): text
+                for name, text in render_analysis_files(state).items()}
+    from agentspec.assemble import spec_json
+
+    doc = SpecDocument.from_markdown(document.markdown, analyses=analyses, spec_json=spec_json(state))
+    scores = run_checks(doc, run={"sql_execute": False, "parser_missing": "skip"}, names=REVIEW_CHECKS)
+    found: list[ReviewFinding] = []
+    for score in scores:
+        for finding in score.findings or []:
+            kind = _classify(score.name, finding.message)
+            if kind is None:
+                continue
+            severity, fix = kind
+            found.append(ReviewFinding(severity=severity, section=document.section_at(finding.line) or "_document",
+                                       check=score.name, message=finding.message, fix=fix))
+    return found
+
+
+def feedback(findings: list[ReviewFinding]) -> list[str]:
+    """The lines a redraft is given, one per finding."""
+    return [f"review ({f['severity']}): {f['message']} Fix: {f['fix']}." for f in findings]

@@ -1,0 +1,70 @@
+"""The review pass after assembly (agentspec/review_pass.py), against the fake OpenAI
+server (a test double) answering with data recorded from a real draft: sections with
+critical or major findings are redrafted once with the findings as feedback, the rest
+are listed in the spec as open questions, and run.json counts both."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections import Counter
+
+import pytest
+from rich.console import Console
+
+from agentspec.runner import Runner
+from agentspec.settings import load_settings
+from agentspec.testing import FakeOpenAIServer
+from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
+
+pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
+
+
+def _draft(tmp_path, monkeypatch, critic: bool):
+    responder = RecordedResponder()
+    asked: dict[str, list[str]] = {}
+
+    def remember(section):
+        def answer(request):
+            asked.setdefault(section, []).append(json.dumps(request.messages))
+            return responder.data[section]
+        return answer
+
+    for section in list(responder.data):
+        responder.overrides[section] = remember(section)
+    with FakeOpenAIServer(responder=responder) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        runner = Runner(load_settings(), Console(file=io.StringIO(), width=200))
+        code = asyncio.run(runner.draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False,
+                                        interactive=False, critic=critic))
+        calls = Counter(c.section for c in srv.calls)
+    run = json.loads((tmp_path / "spec" / "run.json").read_text(encoding="utf-8"))
+    return code, calls, asked, run, (tmp_path / "spec" / "integration-requirements.md").read_text(encoding="utf-8")
+
+
+def test_sections_with_findings_are_redrafted_once_with_the_findings(tmp_path, monkeypatch):
+    code, calls, asked, run, markdown = _draft(tmp_path, monkeypatch, critic=True)
+    review = run["review_pass"]
+    assert review["ran"] and sum(review["first"].values()) > 0
+    redrafted = review["redrafted"]
+    assert redrafted, review
+    for section in redrafted:
+        assert calls[section] == 2, (section, calls[section])  # the draft and one redraft, never more
+        assert "review (" in asked[section][-1] and "Fix:" in asked[section][-1]
+    assert all(n == 1 for s, n in calls.items() if s not in redrafted and s != "intake"), calls
+    # the fake answers the same data again, so the findings stay: listed, with their severity
+    open_findings = review["open_findings"]
+    assert open_findings and all(f["severity"] in ("critical", "major") for f in open_findings)
+    assert "**Open questions from the review pass**" in markdown
+    assert open_findings[0]["message"].split(":", 1)[0] in markdown
+    if review["open"]["critical"]:
+        assert "**Not ready for implementation**" in markdown and "open critical review finding" in markdown
+
+
+def test_no_critic_turns_the_pass_off(tmp_path, monkeypatch):
+    _, calls, _, run, markdown = _draft(tmp_path, monkeypatch, critic=False)
+    assert run["review_pass"] == {"enabled": False, "ran": False}
+    assert set(calls.values()) == {1}
+    assert "Open questions from the review pass" not in markdown
