@@ -40,6 +40,9 @@ NAME = "semantic_defects"
 
 ECHO_H2 = {normalize_heading(h) for h in ("Context", "Overview")}  # restate the description
 READINESS_H4 = "Integration Readiness"
+# Lines of that block that code writes: ticks, concern and open-question lists, the verdict.
+_COMPUTED_READINESS = re.compile(r"^\s*(- \[[ x]\]|- \*\*(critical|major|minor)\*\*|\*\*(Must-cover concerns|Open questions|"
+                                 r"Not ready|Ready for implementation))")
 LANDSCAPE_H3 = "System Landscape"
 
 # --------------------------------------------------------------------- the document as statements
@@ -123,7 +126,8 @@ def _context(spec: SpecDocument, spine: Any) -> Context:
     # quotes what is missing or wrong, and read as a statement it would contradict itself.
     readiness = spec.find_heading(READINESS_H4, level=4)
     if readiness is not None:
-        skipped.update(range(readiness.line, spec.section_range(readiness)[1]))
+        skipped.update(n for n in range(readiness.line, spec.section_range(readiness)[1])
+                       if _COMPUTED_READINESS.match(spec.lines[n - 1]))
     fenced: set[int] = set()  # the fence lines themselves
     code: set[int] = set()  # lines inside fences, where a leading # is a comment, not a heading
     sql: list[tuple[int, str]] = []
