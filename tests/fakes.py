@@ -45,3 +45,16 @@ def not_applicable(spec_json: Path = RECORDED) -> set[str]:
     spec = json.loads(spec_json.read_text(encoding="utf-8"))
     spine = DesignSpine.model_validate(spec["sections"]["design_spine"]["data"])
     return {s.id for s in registry() if not applies(spine, s.applies_when)[0]}
+
+
+def replay_tools_missing() -> bool:
+    """A committed cassette replays the recorded flow only with the tools the recording's
+    review pass had: the TypeScript compiler of evals/node decides which examples are
+    redrafted (agentspec/review_pass.py), so without it the replay asks what was never recorded."""
+    from evals.checks.typecheck import compiler_available
+
+    return not compiler_available()
+
+
+REPLAY_TOOLS_REASON = "the recorded review pass type-checked the examples: run npm ci --prefix evals/node"
+

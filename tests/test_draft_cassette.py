@@ -13,10 +13,12 @@ from rich.console import Console
 
 from evals.checks import run_checks
 from evals.spec_document import SpecDocument
+from tests.fakes import REPLAY_TOOLS_REASON, replay_tools_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTE = ROOT / "evals" / "cassettes" / "stripe-invoice-sync.yaml"
-pytestmark = pytest.mark.skipif(not CASSETTE.is_file(), reason="no recorded cassette yet (agentspec eval --record)")
+pytestmark = [pytest.mark.skipif(not CASSETTE.is_file(), reason="no recorded cassette yet (agentspec eval --record)"),
+              pytest.mark.skipif(replay_tools_missing(), reason=REPLAY_TOOLS_REASON)]
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ from evals import cassettes
 from evals.baseline import BASELINE_PATH, load_baseline
 from evals.checks import CHECKS, Score
 from evals.harness import DATASETS_DIR, Case, load_dataset, run_eval
+from tests.fakes import REPLAY_TOOLS_REASON, replay_tools_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = Case("stripe-invoice-sync", "Sync Stripe invoices into our Postgres billing DB via webhooks, with an admin sync-status page",
@@ -114,6 +115,7 @@ def shift_clock(monkeypatch: pytest.MonkeyPatch, days: int = SHIFT_DAYS) -> str:
     return time.strftime("%Y-%m-%d")
 
 
+@pytest.mark.skipif(replay_tools_missing(), reason=REPLAY_TOOLS_REASON)
 @pytest.mark.parametrize("case", _replay_cases(), ids=lambda c: c.id)
 def test_committed_cassette_replays_cleanly(case, tmp_path, monkeypatch):
     path = cassettes.CASSETTE_DIR / f"{case.id}.yaml"
@@ -245,6 +247,7 @@ def _faketime() -> str:
 FAKETIME_ENV = {"FAKETIME_DONT_FAKE_MONOTONIC": "1"}
 
 
+@pytest.mark.skipif(replay_tools_missing(), reason=REPLAY_TOOLS_REASON)
 def test_under_faketime_a_replay_keeps_the_recorded_date():
     """The real clock moved (libfaketime, in a subprocess): the replay still dates the run as recorded."""
     cassette = cassettes.CASSETTE_DIR / "gdpr-data-deletion.yaml"
@@ -265,6 +268,7 @@ def test_under_faketime_a_replay_keeps_the_recorded_date():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(replay_tools_missing(), reason=REPLAY_TOOLS_REASON)
 def test_eval_replay_cli_under_faketime(tmp_path):
     """`agentspec eval --replay` end to end with the clock 30 days ahead (about a minute; -m slow)."""
     faketime = _faketime()
