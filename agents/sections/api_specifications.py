@@ -497,7 +497,9 @@ def render(data: ApiSpecifications, ctx: RenderContext) -> str:
     gql_used, gql_reason = _transport_decision(data.graphql, "graphql", ctx)
     ws_used, ws_reason = _transport_decision(data.websocket, "websocket", ctx)
     graphql = (
-        fence("typescript", graphql_client(data.graphql, data.rest))
+        # The client library is named in the text, as every package a code block imports is.
+        join_blocks("Operations as Apollo Client documents (the `@apollo/client` package):",
+                    fence("typescript", graphql_client(data.graphql, data.rest)))
         if gql_used and data.graphql.applicable
         else f"Not applicable: {gql_reason}" if not gql_used
         else "Not drafted: the design spine has a GraphQL endpoint, but this section describes no GraphQL operation."

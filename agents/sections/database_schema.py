@@ -713,7 +713,8 @@ def render(data: DatabaseSchema, ctx: RenderContext) -> str:
         fence("sql", ddl(data)),
         "**Relationship Details**:",
         relationship_details(data),
-        "**ORM Integration Mapping**:",
+        # The ORM is named in the text: every package a code block imports is one the spec names.
+        "**ORM Integration Mapping** (TypeORM, the `typeorm` package):",
         fence("typescript", typeorm_entities(data)),
     )
 

@@ -36,7 +36,10 @@ LANGUAGES = ("typescript", "ts", "tsx")
 NOT_INSTALLED = "TypeScript compiler not installed: run npm ci --prefix evals/node"
 TIMEOUT_S = 120.0
 _CANNOT_FIND_MODULE = 2307
-_CANNOT_FIND_NAME = (2304, 2552, 2582)  # "Cannot find name 'X'" (2552: "Did you mean …", 2582: a test global)
+# "Cannot find name 'X'" (2552: "Did you mean …"; 2582 and 2593: a test runner's globals)
+_CANNOT_FIND_NAME = (2304, 2552, 2582, 2593)
+# JSX in a block fenced as `typescript`: compiled as TSX, as the file it shows would be.
+_JSX = re.compile(r"</[A-Za-z][\w.]*>|<[A-Z][\w.]*\s*/>|<[A-Z][\w.]*\s+[a-zA-Z][\w-]*=")
 _NAMESPACE_AS_TYPE = 2709  # `Stripe` as a type when 'stripe' is checked as `any`
 
 
@@ -46,7 +49,8 @@ def compiler_available() -> bool:
 
 
 def _compile(blocks: list[CodeBlock]) -> dict[str, Any]:
-    payload = {"blocks": [{"id": f"b{i}", "code": b.content, "tsx": b.language == "tsx"} for i, b in enumerate(blocks)]}
+    payload = {"blocks": [{"id": f"b{i}", "code": b.content, "tsx": b.language == "tsx" or bool(_JSX.search(b.content))}
+                          for i, b in enumerate(blocks)]}
     proc = subprocess.run(["node", str(NODE_DIR / SCRIPT)], input=json.dumps(payload), capture_output=True, text=True,
                           timeout=TIMEOUT_S, cwd=NODE_DIR)
     if proc.returncode != 0:

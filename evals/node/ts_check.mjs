@@ -27,7 +27,7 @@ const options = {
   noEmit: true,
   strict: false, // snippets leave parameters untyped; a wrong type where one is given is still an error
   experimentalDecorators: true, // NestJS and TypeORM examples decorate constructor parameters
-  jsx: ts.JsxEmit.ReactJSX,
+  jsx: ts.JsxEmit.Preserve, // no React typings: JSX is parsed and its expressions checked, not its elements
   types: ["node"],
   typeRoots: [path.join(here, "node_modules", "@types")],
   lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],

@@ -22,7 +22,7 @@ def test_render_shape_and_labels():
     md = _render()
     h.assert_section_shape("database_schema", md)
     labels = ["**Entity-Relationship Diagram**:", "**Integration Tables**:", "**Schema Integration SQL**:",
-              "**Relationship Details**:", "**ORM Integration Mapping**:"]
+              "**Relationship Details**:", "**ORM Integration Mapping** (TypeORM, the `typeorm` package):"]
     positions = [md.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "| `invoices` | One invoice issued to a billing customer and mirrored in Stripe | Data Bridge |" in md
@@ -78,7 +78,7 @@ def test_children_listed_first_are_still_created_after_parents():
 
 def test_relationship_details_derived_from_foreign_keys():
     md = _render()
-    details = md.split("**Relationship Details**:")[1].split("**ORM Integration Mapping**:")[0]
+    details = md.split("**Relationship Details**:")[1].split("**ORM Integration Mapping**")[0]
     assert "- **billing_customers → invoices**: One-to-many (RESTRICT delete)" in details
     assert "- **users → billing_customers**: One-to-one (CASCADE delete)" in details
     assert "- **invoices → stripe_webhook_events**: One-to-many, optional (SET NULL delete)" in details
