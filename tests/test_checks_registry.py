@@ -25,6 +25,7 @@ def test_registry_names_and_order():
         "semantic_defects",
         "coverage",
         "lints",
+        "provider_values",
         "expectations",
     ]
 

@@ -96,9 +96,19 @@ class ProviderFact(Strict):
     source_url: HttpsUrl = Field(description="the provider's own documentation page the fact is quoted from")
 
 
+class ProviderValues(Strict):
+    """The documented values of one field of one provider record (an invoice's status),
+    so a spec that stores another value ("pending") is caught by a check."""
+    record: Id = Field(description="the record, singular: invoice")
+    field: Id = Field(description="its field: status")
+    values: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")]] = Field(min_length=2)
+    source_url: HttpsUrl = Field(description="the provider's own page listing the values")
+
+
 class ProviderNote(Strict):
     id: Id
     name: Text
     aliases: list[Annotated[str, StringConstraints(min_length=2, max_length=60)]] = Field(default_factory=list)
     archetypes: list[Id] = Field(min_length=1)
     facts: list[ProviderFact] = Field(min_length=1)
+    documented_values: list[ProviderValues] = Field(default_factory=list)

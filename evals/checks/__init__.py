@@ -34,6 +34,7 @@ from evals.checks.placeholders import check_placeholders
 from evals.checks.score import DOCUMENT, Check, Finding, Score
 from evals.checks.semantic import check_semantic
 from evals.checks.lints import check_lints
+from evals.checks.provider_values import check_provider_values
 from evals.checks.sql import check_sql
 from evals.checks.typecheck import check_typecheck
 from evals.checks.template import canonical_h2
@@ -66,6 +67,8 @@ CHECKS: dict[str, Check] = {
     # Named lints code can decide (HTTP verb vs name, one-to-one keys, live credentials
     # before production, time units, out of scope yet required); reported, not gated.
     "lints": check_lints,
+    # A provider record's values against its documented ones (agents/knowledge/providers.yaml).
+    "provider_values": check_provider_values,
     "expectations": check_expectations,
 }
 
@@ -133,6 +136,7 @@ __all__ = [
     "check_code_blocks",
     "check_coverage",
     "check_lints",
+    "check_provider_values",
     "check_typecheck",
     "check_erd_ddl_orm",
     "check_event_flow",

@@ -46,7 +46,7 @@ def test_registered_in_the_check_registry():
     assert all(name in CHECKS for name in CONSISTENCY)
     # semantic_defects and coverage (tests/eval/test_semantic_check.py, tests/knowledge) sit between
     # the consistency checks and expectations
-    assert [n for n in CHECKS if n not in ("semantic_defects", "coverage", "lints")][-4:] == CONSISTENCY
+    assert [n for n in CHECKS if n not in ("semantic_defects", "coverage", "lints", "provider_values")][-4:] == CONSISTENCY
     assert list(CHECKS).index("semantic_defects") == list(CHECKS).index("event_flow") + 1
     assert list(CHECKS).index("coverage") == list(CHECKS).index("semantic_defects") + 1
 
