@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 from typer._click import exceptions as click_exceptions  # typer 0.29 vendors click (STACK-NOTES)
 from typer.exceptions import Abort as TyperAbort
@@ -94,7 +95,7 @@ def draft(
     prices = {k: v for k, v in (("price_input_per_mtok", price_input_per_mtok),
                                  ("price_output_per_mtok", price_output_per_mtok)) if v is not None}
     settings = load_settings(**({"concurrency": concurrency} if concurrency else {}), **prices)
-    check_template(template)
+    check_template(template, settings.config_dir)
     if description is not None and file is not None:
         raise UsageError("give the description as an argument or with --file, not both")
     text = read_description_file(file) if file is not None else (description or "")
@@ -207,6 +208,37 @@ def check(spec_dir: Annotated[Path, typer.Argument(help="a spec directory writte
     _json_mode(as_json)
     code, _state["result"] = run_check(spec_dir, console, as_json=as_json, execution_required=execution_required)
     raise typer.Exit(code)
+
+
+templates_app = typer.Typer(help="List the templates, or show how one compiles into sections and fields.",
+                            no_args_is_help=False, invoke_without_command=True)
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.callback(invoke_without_command=True)
+def templates(ctx: typer.Context) -> None:
+    """Templates by name: the project's (.agentspec/templates/), the user's, then the built-in ones."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from agentspec.packs.lookup import list_templates
+
+    for template in list_templates(load_settings().config_dir):
+        console.print(f"{template.name}  [dim]{template.where}{f' {template.path}' if template.path else ''}[/]", highlight=False)
+
+
+@templates_app.command("show")
+def templates_show(template: Annotated[str, typer.Argument(help="a template name or a markdown file")]) -> None:
+    """Each section of the template with the fields its placeholders become."""
+    from agentspec.packs.lookup import find_template
+
+    found = find_template(template, load_settings().config_dir)
+    for section in found.sections():
+        console.print(f"[bold]## {escape(section.heading)}[/]  ({section.id})", highlight=False)
+        for slot in section.slots:
+            shape = {"table": f"rows of ({', '.join(slot.columns)})", "numbered": f"list of ({', '.join(slot.columns)})",
+                     "numbered_block": f"list of ({', '.join(slot.columns)})", "checklist": "list of items",
+                     "code": f"{slot.language} code", "choice": " | ".join(slot.choices), "text": "text"}[slot.kind]
+            console.print(f"  {slot.name}: {escape(shape)}", highlight=False)
 
 
 @app.command("eval")

@@ -1,0 +1,84 @@
+"""Where a template comes from: a path, or a name looked up in the project
+(`.agentspec/templates/NAME.md`), then the user's config folder, then the built-in ones.
+Every problem is a UsageError (exit 2) naming the file, before any model call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from agentspec.errors import UsageError
+from agentspec.packs.compile import TemplateError, TemplateSection, compile_template
+
+BUILT_IN = ("integration-requirements",)
+PROJECT_DIR = Path(".agentspec") / "templates"
+MAX_TEMPLATE_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    where: str  # "built-in", "project", "user" or "file"
+    path: Path | None  # None for a built-in one (a package resource)
+    markdown: str
+
+    def sections(self) -> list[TemplateSection]:
+        try:
+            return compile_template(self.markdown)
+        except TemplateError as exc:
+            raise UsageError(f"{self.path or self.name}: {exc}", hint="a template is markdown with `## ` sections") from exc
+
+
+def _read(path: Path) -> str:
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory, not a template file")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read template {path}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise UsageError(f"template {path} is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"template {path}: line {line}: not valid UTF-8", hint="save the template as UTF-8") from exc
+    return text
+
+
+def _search(user_dir: Path) -> list[tuple[str, Path]]:
+    return [("project", PROJECT_DIR), ("user", user_dir / "templates")]
+
+
+def find_template(name_or_path: str, user_dir: Path) -> Template:
+    """The template a user named: a file path (anything ending in .md or holding a slash),
+    else a name in the project, user and built-in folders, in that order."""
+    if name_or_path.endswith(".md") or "/" in name_or_path:
+        path = Path(name_or_path).expanduser()
+        if not path.exists():
+            raise UsageError(f"template file {path} does not exist", hint="give a markdown file, or a name from `agentspec templates`")
+        template = Template(path.stem, "file", path, _read(path))
+        template.sections()  # compiles, or says why not
+        return template
+    for where, folder in _search(user_dir):
+        path = folder / f"{name_or_path}.md"
+        if path.is_file():
+            return Template(name_or_path, where, path, _read(path))
+    if name_or_path in BUILT_IN:
+        text = resources.files("agentspec").joinpath(f"templates/{name_or_path}.md").read_text(encoding="utf-8")
+        return Template(name_or_path, "built-in", None, text)
+    known = ", ".join(t.name for t in list_templates(user_dir))
+    raise UsageError(f"unknown template {name_or_path!r}", hint=f"known templates: {known}; or give a path to a markdown file")
+
+
+def list_templates(user_dir: Path) -> list[Template]:
+    """Every template by name, the first found winning (project, user, built-in)."""
+    found: dict[str, Template] = {}
+    for where, folder in _search(user_dir):
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            found.setdefault(path.stem, Template(path.stem, where, path, ""))
+    for name in BUILT_IN:
+        found.setdefault(name, Template(name, "built-in", None, ""))
+    return list(found.values())

@@ -1,0 +1,49 @@
+"""`--template` and `agentspec templates` through the installed console script: a missing
+file, a file without `## ` sections and a non-UTF-8 file are bad input (exit 2, the file
+named, nothing written); a template that compiles is shown section by section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.harness import Tree, agentspec, assert_exit
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "does not exist"),
+    (b"# Title only\n\nSome [TEXT].\n", "has no H2 (`## `) headings"),
+    (b"## Section\n\nbad \xff byte\n", "line 3: not valid UTF-8"),
+], ids=["missing", "no-sections", "non-utf8"])
+def test_a_bad_template_file_is_bad_input_before_any_call(tmp_path, content, message):
+    template = tmp_path / "ours.md"
+    if content is not None:
+        template.write_bytes(content)
+    tree = Tree(tmp_path)
+    result = agentspec("draft", "Sync Stripe invoices into Postgres", "--template", str(template), "--out",
+                       str(tmp_path / "out"), cwd=tmp_path)
+    assert_exit(result, 2, message)
+    assert str(template) in result.output and "Traceback" not in result.output
+    tree.assert_unchanged()
+
+
+def test_templates_lists_project_templates_before_the_built_in(tmp_path):
+    project = tmp_path / ".agentspec" / "templates"
+    project.mkdir(parents=True)
+    (project / "postmortem.md").write_text((TEMPLATES / "incident-postmortem.md").read_text(encoding="utf-8"), encoding="utf-8")
+    result = agentspec("templates", cwd=tmp_path)
+    assert_exit(result, 0)
+    lines = [line.split()[:2] for line in result.output.splitlines() if line.strip()]
+    assert lines == [["postmortem", "project"], ["integration-requirements", "built-in"]]
+
+
+def test_templates_show_gives_each_section_and_the_fields_its_placeholders_become(tmp_path):
+    result = agentspec("templates", "show", str(TEMPLATES / "incident-postmortem.md"), cwd=tmp_path)
+    assert_exit(result, 0)
+    assert "## Timeline  (timeline)" in result.output
+    assert "time_utc_rows: rows of (time_utc, event, owner)" in result.output
+    assert "severity: SEV1 | SEV2 | SEV3" in result.output and "mermaid_code: mermaid code" in result.output
+
