@@ -74,7 +74,7 @@ def review_findings(state: dict[str, Any]) -> list[ReviewFinding]:
     from agentspec.assemble import spec_json
 
     doc = SpecDocument.from_markdown(document.markdown, analyses=analyses, spec_json=spec_json(state))
-    scores = run_checks(doc, run={"sql_execute": False, "parser_missing": "skip"}, names=REVIEW_CHECKS)
+    scores = run_checks(doc, run={"sql_execute": False, "parser_missing": "skip", "python_types": False}, names=REVIEW_CHECKS)
     found: list[ReviewFinding] = []
     for score in scores:
         for finding in score.findings or []:

@@ -51,3 +51,26 @@ def test_without_the_compiler_the_check_fails_unless_the_gate_asks_to_skip(monke
     spec = SpecDocument.from_markdown("## Examples\n\n```ts\nconst a: number = 1;\n```\n")
     assert not check_typecheck(spec).passed
     assert check_typecheck(spec, {"parser_missing": "skip"}).skipped
+
+
+PYTHON_BAD = """## Integration Examples
+
+```python
+from datetime import datetime
+
+def received_at() -> int:
+    return datetime.now()
+
+def handler(event: dict) -> None:
+    store(event)
+```
+"""
+
+
+def test_python_examples_are_type_checked_with_mypy():
+    pytest.importorskip("mypy")
+    score = check_typecheck(SpecDocument.from_markdown(PYTHON_BAD))
+    assert [f.message for f in score.findings] == [
+        'mypy [return-value]: Incompatible return value type (got "datetime", expected "int"): "return datetime.now()"']
+    assert "Python names no block defines, taken as the snippet's surroundings: store" in score.details
+    assert check_typecheck(SpecDocument.from_markdown(PYTHON_BAD), {"python_types": False}).skipped

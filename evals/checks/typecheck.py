@@ -15,7 +15,13 @@ installed typing declares is checked as `any` and named in a note, never silentl
 What stays is what a reviewer would mark: a library used the way it is not (a method
 that does not exist, a string where a number is typed, a wrong argument count).
 
-Install once: npm ci --prefix evals/node
+Python blocks are checked by mypy (PyPI) against the standard library's types and the
+typed packages installed beside agentspec; a package without types is `Any`
+(`--ignore-missing-imports`), and an undefined name is the snippet's surroundings, as
+for TypeScript. `run["python_types"] = False` leaves Python out (the review pass does:
+what a draft asks must not depend on whether mypy is installed).
+
+Install once: npm ci --prefix evals/node (TypeScript); pip install 'agentspec[checks]' (mypy)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from evals.spec_document import CodeBlock, SpecDocument
 NAME = "typecheck"
 SCRIPT = "ts_check.mjs"
 LANGUAGES = ("typescript", "ts", "tsx")
+PYTHON = ("python", "py")
 NOT_INSTALLED = "TypeScript compiler not installed: run npm ci --prefix evals/node"
 TIMEOUT_S = 120.0
 _CANNOT_FIND_MODULE = 2307
@@ -74,10 +81,55 @@ def _excused(diagnostic: dict[str, Any], unresolved: list[str]) -> str | None:
     return None
 
 
+def _python_findings(spec: SpecDocument, blocks: list[CodeBlock]) -> tuple[list[Finding], list[str]]:
+    """mypy over each Python block as its own module; (findings, notes)."""
+    import tempfile
+    from pathlib import Path
+
+    try:
+        from mypy import api as mypy_api
+    except ImportError:
+        return [], ["Python blocks not type-checked: mypy not installed (pip install 'agentspec[checks]')"]
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for i, block in enumerate(blocks):
+            path = Path(folder) / f"example_{i}.py"
+            path.write_text(block.content, encoding="utf-8")
+            paths.append(path)
+        out, _err, _code = mypy_api.run([*map(str, paths), "--ignore-missing-imports", "--no-error-summary",
+                                         "--show-error-codes", "--follow-imports=silent", "--cache-dir", str(Path(folder) / ".cache"),
+                                         "--no-color-output"])
+    findings, context = [], set()
+    for line in out.splitlines():
+        found = re.match(r".*example_(\d+)\.py:(\d+): error: (.*?)(?:\s+\[([\w-]+)\])?$", line)
+        if not found:
+            continue
+        block, at, message, code = blocks[int(found.group(1))], int(found.group(2)), found.group(3), found.group(4)
+        if code in ("name-defined", "import-not-found", "import-untyped"):
+            named = re.search(r'Name "([^"]+)"', message)
+            context |= {named.group(1)} if named else set()
+            continue
+        source = block.content.splitlines()
+        quoted = source[at - 1].strip() if 0 < at <= len(source) else ""
+        findings.append(Finding(spec.h2_at(block.line), f"mypy [{code}]: {message}" + (f': "{quoted[:90]}"' if quoted else ""),
+                                block.content_line + at - 1))
+    import mypy.version
+
+    notes = [f"mypy {mypy.version.__version__}: {len(blocks)} Python block(s) checked"]
+    if context:
+        notes.append("Python names no block defines, taken as the snippet's surroundings: " + ", ".join(sorted(context)))
+    return findings, notes
+
+
 def check_typecheck(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
+    python = spec.blocks(*PYTHON) if (run or {}).get("python_types", True) else []
     blocks = spec.blocks(*LANGUAGES)
+    if not blocks and not python:
+        return Score.skip(NAME, "no TypeScript or Python blocks")
     if not blocks:
-        return Score.skip(NAME, "no TypeScript blocks")
+        findings, notes = _python_findings(spec, python)
+        return Score.from_findings(NAME, findings, checked=len(python), notes=notes,
+                                   failed=len({f.line for f in findings}))
     if not compiler_available():
         if (run or {}).get("parser_missing") == "skip":
             return Score.skip(NAME, NOT_INSTALLED)
@@ -107,8 +159,13 @@ def check_typecheck(spec: SpecDocument, run: dict[str, Any] | None = None) -> Sc
                                     + (f': "{quoted[:90]}"' if quoted else ""), line))
             failed.add(index)
     notes = [f"TypeScript {output.get('version')}: {len(blocks)} block(s) compiled"]
+    if python:
+        more, python_notes = _python_findings(spec, python)
+        findings += more
+        notes += python_notes
     if unresolved:
         notes.append("checked as `any` (no installed typing declares them): " + ", ".join(sorted(unresolved)))
     if context_names:
         notes.append("names no block declares, taken as the snippet's surroundings: " + ", ".join(sorted(context_names)))
-    return Score.from_findings(NAME, findings, checked=len(blocks), notes=notes, failed=len(failed))
+    return Score.from_findings(NAME, findings, checked=len(blocks) + len(python), notes=notes,
+                               failed=len(failed) + len({f.line for f in findings if f.message.startswith("mypy")}))
