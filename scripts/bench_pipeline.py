@@ -40,7 +40,7 @@ from agentspec.gateway.client import documented_tool  # noqa: E402
 from agentspec.gateway.tokens import count_message_tokens, count_tokens, count_tool_tokens  # noqa: E402
 from agentspec.runner import Runner  # noqa: E402
 from agentspec.settings import load_settings  # noqa: E402
-from agentspec.testing import FakeOpenAIServer, Latency  # noqa: E402
+from tests.doubles import FakeOpenAIServer, Latency  # noqa: E402
 from agents.analyses import analysis_specs  # noqa: E402
 from agents.registry import by_id, dependents, registry  # noqa: E402
 from tests.fakes import DESCRIPTION, RecordedResponder  # noqa: E402

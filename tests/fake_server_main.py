@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from agentspec.testing import FakeOpenAIServer, Latency
+from tests.doubles import FakeOpenAIServer, Latency
 from tests.fakes import RecordedResponder
 
 

@@ -111,7 +111,7 @@ def test_bad_base_url(workdir):
 
 
 def test_unknown_model(workdir):
-    from agentspec.testing import FakeOpenAIServer
+    from tests.doubles import FakeOpenAIServer
 
     with FakeOpenAIServer(models=("gpt-4o-mini",), strict_models=True) as srv:
         result = cli("draft", "sync invoices", "--out", str(workdir / "o"),

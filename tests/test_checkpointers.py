@@ -17,7 +17,7 @@ from rich.console import Console
 from agentspec.errors import ReviewPending
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 
 ROOT = Path(__file__).resolve().parents[1]

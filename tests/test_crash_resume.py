@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.testing import FakeOpenAIServer, Latency
+from tests.doubles import FakeOpenAIServer, Latency
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")

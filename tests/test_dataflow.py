@@ -14,7 +14,7 @@ from rich.console import Console
 from agentspec.gateway.memo import CallMemo, MemoTransport, memo_attempt, memo_scope
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer, FaultPlan, Latency
+from tests.doubles import FakeOpenAIServer, FaultPlan, Latency
 from agents.registry import by_id, dependents, registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 

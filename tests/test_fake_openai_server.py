@@ -21,9 +21,9 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorRetr
 from openai import AsyncOpenAI, OpenAI
 from pydantic import BaseModel, Field, HttpUrl, ValidationError, field_validator, model_validator
 
-from agentspec.testing import Fault, FaultKind, FaultPlan, FakeOpenAIServer, Latency
-from agentspec.testing.fake_request import FakeRequest
-from agentspec.testing.schema_faker import SchemaFaker, corrupt, generate_from_schema
+from tests.doubles import Fault, FaultKind, FaultPlan, FakeOpenAIServer, Latency
+from tests.doubles.fake_request import FakeRequest
+from tests.doubles.schema_faker import SchemaFaker, corrupt, generate_from_schema
 
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -386,7 +386,7 @@ def test_call_log_records_auth_presence_but_never_the_key():
 
 def test_cli_prints_banner_and_serves():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agentspec.testing.fake_openai_server", "--port", "0", "--seed", "1"],
+        [sys.executable, "-m", "tests.doubles.fake_openai_server", "--port", "0", "--seed", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []

@@ -16,7 +16,7 @@ from rich.console import Console
 from agentspec.errors import EndpointError, PartialResult
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer, FaultPlan
+from tests.doubles import FakeOpenAIServer, FaultPlan
 from agents.registry import registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable
 
@@ -82,7 +82,7 @@ def test_endpoint_dies_mid_run_then_resume_finishes(tmp_path):
     import subprocess
     import sys
 
-    from agentspec.testing import Latency
+    from tests.doubles import Latency
 
     responder = RecordedResponder()
     env = {**os.environ, "OPENAI_API_KEY": "sk-test", "AGENTSPEC_TRANSPORT_RETRIES": "1"}

@@ -13,7 +13,7 @@ from agentspec.errors import ConfigError, EndpointError
 from agentspec.gateway.client import Gateway, StructuredCallFailed
 from agentspec.gateway.endpoint import Endpoint
 from agentspec.settings import Settings
-from agentspec.testing import FakeOpenAIServer, Fault, FaultKind, FaultPlan
+from tests.doubles import FakeOpenAIServer, Fault, FaultKind, FaultPlan
 
 
 class Thing(BaseModel):
@@ -132,7 +132,7 @@ def test_rate_limit_honours_retry_after_then_succeeds():
 
 
 def test_concurrency_cap_is_enforced_by_the_gateway():
-    from agentspec.testing import Latency
+    from tests.doubles import Latency
 
     async def many(gw):
         await asyncio.gather(*[gw.structured(response_model=Thing, messages=[{"role": "user", "content": str(i)}],

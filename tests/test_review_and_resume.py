@@ -16,7 +16,7 @@ from rich.console import Console
 from agentspec.errors import ReviewPending
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from agents.analyses import ANALYSES
 from agents.registry import dependents, registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")

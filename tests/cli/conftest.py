@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from tests.fakes import RecordedResponder
 
 

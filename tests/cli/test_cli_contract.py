@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.testing import FakeOpenAIServer, Latency
+from tests.doubles import FakeOpenAIServer, Latency
 from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
 from tests.fakes import RecordedResponder
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agentspec.testing import FakeOpenAIServer, Fault, FaultKind, FaultPlan
+from tests.doubles import FakeOpenAIServer, Fault, FaultKind, FaultPlan
 from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, fake_endpoint_env
 from tests.fakes import RecordedResponder
 

@@ -21,7 +21,7 @@ import pytest
 from agentspec.assemble import render_document
 from agentspec.quality import document_problems
 from agentspec.render.markdown import cell, fence, inline
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from agents.brief import FeatureBrief
 from evals.checks import run_checks
 from evals.spec_document import SpecDocument

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from agentspec.testing.fake_request import message_text
+from tests.doubles.fake_request import message_text
 from tests.cli.harness import DESCRIPTION, Tree, agentspec, assert_exit
 
 FAILING = {"api_response_ms": "not a number"}  # schema-invalid data for `performance`

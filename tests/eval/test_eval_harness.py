@@ -21,7 +21,7 @@ from rich.console import Console
 
 from agentspec.errors import UsageError
 from agentspec.eval_cmd import run_eval_command
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from evals import harness
 from evals.baseline import compare, make_baseline
 from evals.checks import CHECKS, Score

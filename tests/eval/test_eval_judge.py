@@ -11,7 +11,7 @@ import pytest
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import remote_endpoint
 from agentspec.settings import load_settings
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from agents.registry import registry
 from evals.judge import (
     JudgeCache,

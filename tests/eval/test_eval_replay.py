@@ -27,7 +27,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from agentspec.testing import FakeOpenAIServer
+from tests.doubles import FakeOpenAIServer
 from evals import cassettes
 from evals.baseline import BASELINE_PATH, load_baseline
 from evals.checks import CHECKS, Score

@@ -28,7 +28,7 @@ Usage::
 
 Manual use / benchmarks::
 
-    python -m agentspec.testing.fake_openai_server --port 8099 --ttft 0.2 --tps 50 \\
+    python -m tests.doubles.fake_openai_server --port 8099 --ttft 0.2 --tps 50 \\
         --fail-rate 0.2 --malformed-rate 0.1 --seed 1
 """
 
@@ -47,9 +47,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from agentspec.gateway.tokens import count_message_tokens, count_tokens, count_tool_tokens
-from agentspec.testing.fake_request import FakeRequest, parse_request
-from agentspec.testing.faults import Fault, FaultKind, FaultPlan, Latency
-from agentspec.testing.schema_faker import SchemaFaker, corrupt
+from tests.doubles.fake_request import FakeRequest, parse_request
+from tests.doubles.faults import Fault, FaultKind, FaultPlan, Latency
+from tests.doubles.schema_faker import SchemaFaker, corrupt
 
 __all__ = ["FakeOpenAIServer", "CallRecord", "Responder", "main"]
 
@@ -533,7 +533,7 @@ BANNER = "\n".join([
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
-        prog="python -m agentspec.testing.fake_openai_server",
+        prog="python -m tests.doubles.fake_openai_server",
         description="TEST DOUBLE: fake OpenAI-compatible server for tests and benchmarks (127.0.0.1 only).",
     )
     p.add_argument("--port", type=int, default=0, help="0 = pick a free port")

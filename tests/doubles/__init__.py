@@ -1,7 +1,7 @@
 """TEST DOUBLES for agentspec's tests and benchmarks. Never imported by the product.
 
 Nothing in the runtime path imports this package; tests opt in explicitly.
-Names are loaded lazily so ``python -m agentspec.testing.fake_openai_server``
+Names are loaded lazily so ``python -m tests.doubles.fake_openai_server``
 does not import the module twice.
 """
 
