@@ -12,9 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from agentspec.errors import UsageError
-from evals.checks import run_checks
-from evals.checks.sections import check_failed_sections
-from evals.spec_document import SPEC_FILENAME, SpecDocument, SpecFileError
+from agentspec.checks import run_checks
+from agentspec.checks.sections import check_failed_sections
+from agentspec.spec_document import SPEC_FILENAME, SpecDocument, SpecFileError
 
 
 def load_spec(spec_dir: Path) -> SpecDocument:
@@ -31,7 +31,7 @@ def load_spec(spec_dir: Path) -> SpecDocument:
 def require_execution(scores: list) -> list:
     """The SQL row fails when its blocks were only parsed (no PostgreSQL reachable): with
     `--require-execution` a spec passes only when its SQL ran, on seeded rows."""
-    from evals.checks.score import Score
+    from agentspec.checks.score import Score
 
     out = []
     for s in scores:
@@ -54,7 +54,7 @@ def run_check(spec_dir: Path, console: Console, *, as_json: bool = False,
     try:
         scores.append(check_failed_sections(spec, spec.run))
     except Exception as exc:  # noqa: BLE001 - like run_checks: a crashed check is a failed row
-        from evals.checks.score import Score
+        from agentspec.checks.score import Score
 
         scores.append(Score("failed_sections", 0.0, False, [f"check crashed: {type(exc).__name__}: {exc}"]))
     passed = all(s.passed for s in scores)

@@ -74,7 +74,7 @@ def run_eval_command(
 
 
 def _print_summary(result: dict, report_dir: Path, console: Console) -> None:
-    from evals.checks.semantic import defect_count
+    from agentspec.checks.semantic import defect_count
 
     table = Table(title=f"agentspec eval ({result['mode']})")
     for column in ("case", "status", "judge", "Δ judge", "defects", "checks failed", "tokens", "time s"):

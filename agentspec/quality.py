@@ -1,4 +1,4 @@
-"""The repair gate: deterministic checks (evals.checks) applied to one section
+"""The repair gate: deterministic checks (agentspec.checks) applied to one section
 while it is drafted, and to the whole document before assembly."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.assemble import render_analysis_files, render_document
-from evals.checks import run_checks
-from evals.checks.score import Score
-from evals.spec_document import SpecDocument
+from agentspec.checks import run_checks
+from agentspec.checks.score import Score
+from agentspec.spec_document import SpecDocument
 
 # Checks that make sense on a section alone. Headings, length and P1 traceability
 # need the whole document.

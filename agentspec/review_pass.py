@@ -1,7 +1,7 @@
 """The review pass: after assembly, the spec is read the way a staff engineer reads a
 design doc, and what is wrong comes back as findings (severity, section, quote, fix).
 
-The reviewer is code, not a model: the checks of meaning (evals/checks: names outside
+The reviewer is code, not a model: the checks of meaning (agentspec/checks: names outside
 the design spine, contradictions with it, money, lints, TypeScript that does not
 compile) decide each finding, so a finding is never the model's opinion and never
 depends on how generous a 1.5B judge is (it scored unimplementable drafts 4.48 of 5).
@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from agentspec.assemble import render_analysis_files, render_document
-from evals.checks import run_checks
-from evals.spec_document import SpecDocument
+from agentspec.checks import run_checks
+from agentspec.spec_document import SpecDocument
 
 REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck")
 SEVERITIES = ("critical", "major", "minor")

@@ -40,7 +40,7 @@ from agentspec.gateway.endpoint import Endpoint, remote_endpoint
 from agentspec.settings import DEFAULT_LOCAL_MODEL, LOCAL_REQUEST_TIMEOUT_S, Settings, load_settings
 from evals import cassettes as cass
 from evals.baseline import baseline_spec_dir, compare, load_baseline
-from evals.checks import run_checks
+from agentspec.checks import run_checks
 from evals.judge import (
     JUDGE_MODEL_ENV,
     JUDGE_ROLE,
@@ -55,8 +55,8 @@ from evals.judge import (
     load_calibration,
     load_rubrics,
 )
-from evals.sections_map import section_at, section_for_heading, section_spans, section_texts
-from evals.spec_document import SpecDocument
+from agentspec.sections_map import section_at, section_for_heading, section_spans, section_texts
+from agentspec.spec_document import SpecDocument
 
 Mode = Literal["replay", "live", "record"]
 EVALS_DIR = Path(__file__).parent

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.checks.semantic import defect_count
+from agentspec.checks.semantic import defect_count
 
 PALETTE = {"current": "#2f6fdf", "baseline": "#b7c3d6", "input": "#5b8def", "output": "#f2a33a",
            "pass": "#1f9d55", "fail": "#d64545", "skip": "#9aa5b1"}
@@ -50,7 +50,7 @@ def _delta(value: float | None, digits: int = 2) -> str:
 
 
 def _defects(case: dict[str, Any]) -> str:
-    """The case's semantic-defect count (evals/checks/semantic.py), shown next to the judge."""
+    """The case's semantic-defect count (agentspec/checks/semantic.py), shown next to the judge."""
     count = defect_count(case.get("checks") or [])
     return "–" if count is None else str(count)
 

@@ -32,9 +32,9 @@ from agentspec.runner import Runner  # noqa: E402
 from agentspec.settings import load_settings  # noqa: E402
 from tests.doubles import FakeOpenAIServer  # noqa: E402
 from tests.doubles.fake_openai_server import Latency  # noqa: E402
-from evals.checks.sql import check_sql  # noqa: E402
-from evals.checks.typecheck import check_typecheck, compiler_available  # noqa: E402
-from evals.spec_document import SpecDocument  # noqa: E402
+from agentspec.checks.sql import check_sql  # noqa: E402
+from agentspec.checks.typecheck import check_typecheck, compiler_available  # noqa: E402
+from agentspec.spec_document import SpecDocument  # noqa: E402
 from tests.fakes import DESCRIPTION, RecordedResponder  # noqa: E402
 
 OUT = ROOT / "docs" / "benchmarks-checks.md"

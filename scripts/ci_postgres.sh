@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start a local PostgreSQL for the SQL check (evals/checks/sql.py) and the
+# Start a local PostgreSQL for the SQL check (agentspec/checks/sql.py) and the
 # @pytest.mark.postgres tests, then print the URLs as export lines:
 #
 #   eval "$(scripts/ci_postgres.sh)"

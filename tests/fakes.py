@@ -51,7 +51,7 @@ def replay_tools_missing() -> bool:
     """A committed cassette replays the recorded flow only with the tools the recording's
     review pass had: the TypeScript compiler of evals/node decides which examples are
     redrafted (agentspec/review_pass.py), so without it the replay asks what was never recorded."""
-    from evals.checks.typecheck import compiler_available
+    from agentspec.checks.typecheck import compiler_available
 
     return not compiler_available()
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from evals.checks import check_code_blocks
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_code_blocks
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 
@@ -27,7 +27,7 @@ def test_each_language_reports_its_parse_error():
 
 
 def test_raw_template_typescript_fails():
-    from evals.checks.template import template_document
+    from agentspec.checks.template import template_document
 
     score = check_code_blocks(template_document(), None)
     assert not score.passed

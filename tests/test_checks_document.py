@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

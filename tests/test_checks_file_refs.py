@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.checks import check_file_refs
-from evals.checks.file_refs import find_file_refs
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_file_refs
+from agentspec.checks.file_refs import find_file_refs
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

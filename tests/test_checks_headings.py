@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.checks import check_headings
-from evals.checks.template import required_headings
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_headings
+from agentspec.checks.template import required_headings
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.checks import check_length_bounds, make_length_check
-from evals.checks.length import word_count
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_length_bounds, make_length_check
+from agentspec.checks.length import word_count
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 
@@ -29,8 +29,8 @@ def test_fence_lines_do_not_count():
 
 
 def test_a_section_that_does_not_apply_is_not_too_short():
-    from evals.checks.length import check_length_bounds
-    from evals.spec_document import SpecDocument
+    from agentspec.checks.length import check_length_bounds
+    from agentspec.spec_document import SpecDocument
 
     text = "# T\n\n## Event-Driven Integration\n\n### Event Architecture\n\nNot applicable: the design has no events.\n"
     assert check_length_bounds(SpecDocument.from_markdown(text)).passed

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks.lints import LINTS, check_lints
-from evals.spec_document import SpecDocument
+from agentspec.checks.lints import LINTS, check_lints
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks" / "lints"
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks import check_mermaid
-from evals.checks import mermaid as mermaid_check
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_mermaid
+from agentspec.checks import mermaid as mermaid_check
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.checks import check_placeholders
-from evals.checks.template import template_document, template_placeholders
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_placeholders
+from agentspec.checks.template import template_document, template_placeholders
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from evals.checks.provider_values import check_provider_values
-from evals.spec_document import SpecDocument
+from agentspec.checks.provider_values import check_provider_values
+from agentspec.spec_document import SpecDocument
 
 DESCRIPTION = "Sync Stripe invoices into our Postgres billing DB via webhooks"
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks import CHECKS, DOCUMENT, Finding, Score, failures_by_heading, run_checks
-from evals.spec_document import SpecDocument
+from agentspec.checks import CHECKS, DOCUMENT, Finding, Score, failures_by_heading, run_checks
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks import check_sql
-from evals.checks.sql_exec import classify, existing_table_stubs, split_statements
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_sql
+from agentspec.checks.sql_exec import classify, existing_table_stubs, split_statements
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 PG_URL = os.environ.get("AGENTSPEC_TEST_PG_URL")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks import check_sql
-from evals.checks.sql_exec import execute_blocks
-from evals.checks.sql_seed import _allowed_literals, candidates, Column, Table
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_sql
+from agentspec.checks.sql_exec import execute_blocks
+from agentspec.checks.sql_seed import _allowed_literals, candidates, Column, Table
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks" / "meaning"
 PG_URL = os.environ.get("AGENTSPEC_TEST_PG_URL")

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-from evals.checks import check_p1_traceability
-from evals.checks.traceability import p1_scenarios
-from evals.spec_document import SpecDocument
+from agentspec.checks import check_p1_traceability
+from agentspec.checks.traceability import p1_scenarios
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

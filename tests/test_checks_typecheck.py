@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.checks.typecheck import check_typecheck, compiler_available
-from evals.spec_document import SpecDocument
+from agentspec.checks.typecheck import check_typecheck, compiler_available
+from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks" / "typecheck"
 needs_tsc = pytest.mark.skipif(not compiler_available(), reason="npm ci --prefix evals/node not run")
@@ -45,7 +45,7 @@ def test_an_undeclared_package_is_named_not_passed_silently():
 
 
 def test_without_the_compiler_the_check_fails_unless_the_gate_asks_to_skip(monkeypatch):
-    import evals.checks.typecheck as typecheck
+    import agentspec.checks.typecheck as typecheck
 
     monkeypatch.setattr(typecheck, "compiler_available", lambda: False)
     spec = SpecDocument.from_markdown("## Examples\n\n```ts\nconst a: number = 1;\n```\n")

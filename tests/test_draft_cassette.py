@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from evals.checks import run_checks
-from evals.spec_document import SpecDocument
+from agentspec.checks import run_checks
+from agentspec.spec_document import SpecDocument
 from tests.fakes import REPLAY_TOOLS_REASON, replay_tools_missing
 
 ROOT = Path(__file__).resolve().parents[1]

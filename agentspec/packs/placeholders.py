@@ -1,5 +1,5 @@
 """What a template placeholder looks like: the one definition the template compiler and
-the placeholder check share (evals/checks/template.py imports it)."""
+the placeholder check share (agentspec/checks/template.py imports it)."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ from agentspec.quality import document_problems
 from agentspec.render.markdown import cell, fence, inline
 from tests.doubles import FakeOpenAIServer
 from agents.brief import FeatureBrief
-from evals.checks import run_checks
-from evals.spec_document import SpecDocument
+from agentspec.checks import run_checks
+from agentspec.spec_document import SpecDocument
 from tests.cli.harness import DESCRIPTION, Tree, agentspec, assert_exit
 from tests.fakes import RECORDED, RecordedResponder
 

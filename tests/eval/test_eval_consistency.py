@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import spec_factory
 
-from evals.checks import CHECKS, run_checks
-from evals.checks.consistency import (
+from agentspec.checks import CHECKS, run_checks
+from agentspec.checks.consistency import (
     check_erd_ddl_orm,
     check_event_flow,
     check_example_endpoints,
     check_expectations,
     route_shape,
 )
-from evals.spec_document import SpecDocument
+from agentspec.spec_document import SpecDocument
 
 CONSISTENCY = ["erd_ddl_orm", "example_endpoints", "event_flow", "expectations"]
 

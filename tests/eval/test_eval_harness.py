@@ -24,7 +24,7 @@ from agentspec.eval_cmd import run_eval_command
 from tests.doubles import FakeOpenAIServer
 from evals import harness
 from evals.baseline import compare, make_baseline
-from evals.checks import CHECKS, Score
+from agentspec.checks import CHECKS, Score
 from evals.cassettes import REPLAY_BASE_URL, ReadableSerializer
 from evals.harness import Case, run_eval
 

@@ -30,7 +30,7 @@ from rich.console import Console
 from tests.doubles import FakeOpenAIServer
 from evals import cassettes
 from evals.baseline import BASELINE_PATH, load_baseline
-from evals.checks import CHECKS, Score
+from agentspec.checks import CHECKS, Score
 from evals.harness import DATASETS_DIR, Case, load_dataset, run_eval
 from tests.fakes import REPLAY_TOOLS_REASON, replay_tools_missing
 
@@ -42,7 +42,7 @@ _REPLAY_SCRIPT = """
 import io, json, sys
 from pathlib import Path
 from rich.console import Console
-from evals.checks import CHECKS, Score
+from agentspec.checks import CHECKS, Score
 from evals.harness import Case, run_eval
 CHECKS["mermaid"] = lambda spec, run: Score.skip("mermaid", "stubbed")
 case = Case(**json.loads(sys.argv[1]))

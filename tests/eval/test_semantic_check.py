@@ -1,4 +1,4 @@
-"""The semantic-defect check (evals/checks/semantic.py) on hand-built spec
+"""The semantic-defect check (agentspec/checks/semantic.py) on hand-built spec
 directories: a design spine (validated by DesignSpine), the real assembler
 (agentspec.assemble.all_files: the System Landscape from the spine, the
 "Not applicable" lines, spec.json), and hand-written prose for each section
@@ -20,9 +20,9 @@ from agents.brief import FeatureBrief
 from agents.registry import registry
 from agents.spine import DesignSpine, applies
 from agentspec.assemble import all_files
-from evals.checks import CHECKS, run_checks
-from evals.checks.semantic import NAME, check_semantic, defect_count
-from evals.spec_document import SpecDocument
+from agentspec.checks import CHECKS, run_checks
+from agentspec.checks.semantic import NAME, check_semantic, defect_count
+from agentspec.spec_document import SpecDocument
 
 SPINE: dict[str, Any] = {
     "components": [

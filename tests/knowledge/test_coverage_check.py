@@ -1,12 +1,12 @@
-"""The coverage check (evals/checks/coverage.py) on spec directories built the way the
+"""The coverage check (agentspec/checks/coverage.py) on spec directories built the way the
 semantic-check tests build them: a spine in spec.json, the real assembler, human-edited prose."""
 
 from __future__ import annotations
 
 from tests.knowledge.conftest import OUTBOUND_SPINE, ROOT, _load, spine_data
 
-from evals.checks import CHECKS
-from evals.checks.coverage import NAME, check_coverage
+from agentspec.checks import CHECKS
+from agentspec.checks.coverage import NAME, check_coverage
 
 semantic = _load("_knowledge_semantic_builder", ROOT / "tests" / "eval" / "test_semantic_check.py")
 
@@ -51,14 +51,14 @@ def test_skips_without_a_spine(tmp_path):
 
 
 def test_the_datasets_must_cover_expectations_are_judged_by_coverage(tmp_path):
-    from evals.checks.consistency import check_expectations
+    from agentspec.checks.consistency import check_expectations
 
     spec = semantic.build(tmp_path / "s", spine=spine_data(OUTBOUND_SPINE))
     expect = {"must_cover": ["outbound_api_sync/credentials_secret", "outbound_api_sync/sync_cursor",
                              "inbound_webhooks/signature_verification"]}
     score = check_expectations(spec, {"expect": expect})
     messages = [f.message for f in score.findings]
-    from evals.checks.coverage import coverage_results
+    from agentspec.checks.coverage import coverage_results
 
     cursor = next(r for r in coverage_results(spec) if r.concern == "sync_cursor")
     assert messages == [

@@ -12,8 +12,8 @@ import pytest
 from pydantic import BaseModel
 
 from agentspec.packs.compile import TemplateError, compile_template
-from evals.checks.placeholders import check_placeholders
-from evals.spec_document import SpecDocument
+from agentspec.checks.placeholders import check_placeholders
+from agentspec.spec_document import SpecDocument
 
 TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
 BUILT_IN = Path(__file__).parents[2] / "agentspec" / "templates" / "integration-requirements.md"

@@ -137,8 +137,8 @@ export function UpgradeButton({ workspaceId, priceId }: Props) {
     data = ApiClientExample.model_validate(DATA | {"file_path": "src/components/billing/UpgradeButton.tsx", "code": tsx})
     md = section.render(data, context())
     assert "```tsx\nimport { useState }" in md  # fenced as tsx: the document check parses JSX only then
-    from evals.checks.code_blocks import check_code_blocks
-    from evals.spec_document import SpecDocument
+    from agentspec.checks.code_blocks import check_code_blocks
+    from agentspec.spec_document import SpecDocument
     assert check_code_blocks(SpecDocument.from_markdown(md)).passed
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "coverage"
 

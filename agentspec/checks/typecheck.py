@@ -32,9 +32,9 @@ import shutil
 import subprocess
 from typing import Any
 
-from evals.checks.mermaid import NODE_DIR
-from evals.checks.score import Finding, Score
-from evals.spec_document import CodeBlock, SpecDocument
+from agentspec.checks.mermaid import NODE_DIR
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import CodeBlock, SpecDocument
 
 NAME = "typecheck"
 SCRIPT = "ts_check.mjs"

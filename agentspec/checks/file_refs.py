@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "file_refs"
 

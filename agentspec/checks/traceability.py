@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 NAME = "p1_traceability"
 RISK_SECTION = "Risk Assessment & Mitigation"

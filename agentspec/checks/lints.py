@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import CodeBlock, SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import CodeBlock, SpecDocument
 
 NAME = "lints"
 CODE_LANGUAGES = ("typescript", "ts", "javascript", "js", "tsx", "jsx", "python", "py")

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.checks.template import (
+from agentspec.checks.score import Finding, Score
+from agentspec.checks.template import (
     BRACKET_RE,
     LITERAL_PLACEHOLDERS,
     is_checkbox_or_footnote,
@@ -23,7 +23,7 @@ from evals.checks.template import (
     strong_placeholder_shape,
     template_placeholders,
 )
-from evals.spec_document import SpecDocument
+from agentspec.spec_document import SpecDocument
 
 NAME = "placeholders"
 

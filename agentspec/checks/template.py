@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 TEMPLATE_RESOURCE = ("agentspec", "templates/integration-requirements.md")
 

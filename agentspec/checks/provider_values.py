@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "provider_values"
 _CREATE_TABLE = re.compile(r"create\s+table\s+(?:if\s+not\s+exists\s+)?[\w.\"]*?\"?(\w+)\"?\s*\((.*?)\)\s*;", re.I | re.S)

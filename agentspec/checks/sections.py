@@ -7,7 +7,7 @@ it with status "failed" (run.json lists it in failed_sections). Every other
 check may well pass on such a document, so without this row a spec whose
 sections failed would read as mostly passing.
 
-Not part of the drafting gate (evals.checks.CHECKS): while a run drafts, the
+Not part of the drafting gate (agentspec.checks.CHECKS): while a run drafts, the
 section statuses are the pipeline's own state, not a finding about the text.
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "failed_sections"
 _FAILED_NOTE = re.compile(r"^>\s*\*\*Section `([^`]+)` failed\*\*")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.checks.sql_parse import SQL_LANGUAGES, parse_problems
-from evals.spec_document import CodeBlock, SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.checks.sql_parse import SQL_LANGUAGES, parse_problems
+from agentspec.spec_document import CodeBlock, SpecDocument
 
 NAME = "sql"
 PG_URL_ENV = "AGENTSPEC_PG_URL"
@@ -52,7 +52,7 @@ def _execute(
         # import it only when execution was asked for.
         import psycopg
 
-        from evals.checks.sql_exec import execute_blocks
+        from agentspec.checks.sql_exec import execute_blocks
     except ImportError:
         return [(blocks[0], Finding(None, "execute: psycopg not installed: pip install 'agentspec[postgres]'"))], []
     try:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from evals.checks.score import Check, Finding, Score
-from evals.checks.template import canonical_h2
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Check, Finding, Score
+from agentspec.checks.template import canonical_h2
+from agentspec.spec_document import SpecDocument
 
 NAME = "length_bounds"
 

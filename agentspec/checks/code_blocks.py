@@ -18,8 +18,8 @@ import tree_sitter
 import tree_sitter_typescript
 import yaml
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "code_blocks"
 

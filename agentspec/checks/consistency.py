@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import CodeBlock, SpecDocument, normalize_heading
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import CodeBlock, SpecDocument, normalize_heading
 
 SCHEMA_HEADING = "Schema Integration & ERD"
 CODE_EXAMPLES_H2 = "Code Examples"
@@ -375,7 +375,7 @@ def check_expectations(spec: SpecDocument, run: dict[str, Any] | None = None) ->
 def _must_cover_findings(spec: SpecDocument, run: dict[str, Any] | None, wanted: list[str]) -> list[Finding]:
     """`archetype/concern` ids a senior engineer requires of this feature (the dataset's
     `must_cover`), each judged by the knowledge library's coverage predicates."""
-    from evals.checks.coverage import coverage_results
+    from agentspec.checks.coverage import coverage_results
 
     results = coverage_results(spec, run)
     if results is None:

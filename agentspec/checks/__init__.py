@@ -5,8 +5,8 @@ registered in CHECKS under its name. The drafting pipeline uses them as its
 repair gate (failures_by_heading tells it which H2 sections to redraft);
 ``agentspec eval`` / ``agentspec check`` report them.
 
-    from evals.spec_document import SpecDocument
-    from evals.checks import run_checks, failures_by_heading
+    from agentspec.spec_document import SpecDocument
+    from agentspec.checks import run_checks, failures_by_heading
 
     spec = SpecDocument.load("specs/my-feature")
     scores = run_checks(spec, run={"repo": None})
@@ -18,28 +18,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from evals.checks.code_blocks import check_code_blocks
-from evals.checks.consistency import (
+from agentspec.checks.code_blocks import check_code_blocks
+from agentspec.checks.consistency import (
     check_erd_ddl_orm,
     check_event_flow,
     check_example_endpoints,
     check_expectations,
 )
-from evals.checks.coverage import check_coverage
-from evals.checks.file_refs import check_file_refs
-from evals.checks.headings import check_headings
-from evals.checks.length import check_length_bounds, make_length_check
-from evals.checks.mermaid import check_mermaid
-from evals.checks.placeholders import check_placeholders
-from evals.checks.score import DOCUMENT, Check, Finding, Score
-from evals.checks.semantic import check_semantic
-from evals.checks.lints import check_lints
-from evals.checks.provider_values import check_provider_values
-from evals.checks.sql import check_sql
-from evals.checks.typecheck import check_typecheck
-from evals.checks.template import canonical_h2
-from evals.checks.traceability import check_p1_traceability
-from evals.spec_document import SpecDocument
+from agentspec.checks.coverage import check_coverage
+from agentspec.checks.file_refs import check_file_refs
+from agentspec.checks.headings import check_headings
+from agentspec.checks.length import check_length_bounds, make_length_check
+from agentspec.checks.mermaid import check_mermaid
+from agentspec.checks.placeholders import check_placeholders
+from agentspec.checks.score import DOCUMENT, Check, Finding, Score
+from agentspec.checks.semantic import check_semantic
+from agentspec.checks.lints import check_lints
+from agentspec.checks.provider_values import check_provider_values
+from agentspec.checks.sql import check_sql
+from agentspec.checks.typecheck import check_typecheck
+from agentspec.checks.template import canonical_h2
+from agentspec.checks.traceability import check_p1_traceability
+from agentspec.spec_document import SpecDocument
 
 # Order is the order reports list them in: structure first, then content.
 CHECKS: dict[str, Check] = {

@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 NAME = "semantic_defects"
 
@@ -690,7 +690,7 @@ def empty_applicable_sections(ctx: Context) -> Outcome:
     from agents.registry import registry
     from agents.spine import SPINE_ID, applies
 
-    from evals.sections_map import section_spans
+    from agentspec.sections_map import section_spans
 
     out = Outcome()
     entries = _sections_json(ctx.spec)
@@ -728,7 +728,7 @@ def content_in_not_applicable(ctx: Context) -> Outcome:
     (a hand edit, or a renderer that ignored the status)."""
     from agents.registry import registry
 
-    from evals.sections_map import section_spans
+    from agentspec.sections_map import section_spans
 
     out = Outcome()
     entries = _sections_json(ctx.spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 
 @lru_cache(maxsize=1)

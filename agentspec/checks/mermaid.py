@@ -17,14 +17,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.spec_document import SpecDocument
+from agentspec.checks.score import Finding, Score
+from agentspec.spec_document import SpecDocument
 
 NAME = "mermaid"
 NOT_INSTALLED = "mermaid parser not installed: run npm ci --prefix evals/node"
 
 # Overridable so an installed package can point at a node_modules elsewhere.
-NODE_DIR = Path(os.environ.get("AGENTSPEC_NODE_DIR", Path(__file__).resolve().parents[1] / "node"))
+# The Node tools live with the evals (evals/node: package.json, the scripts, node_modules).
+NODE_DIR = Path(os.environ.get("AGENTSPEC_NODE_DIR", Path(__file__).resolve().parents[2] / "evals" / "node"))
 SCRIPT = "mermaid_check.mjs"
 TIMEOUT_S = 60.0
 

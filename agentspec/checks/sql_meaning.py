@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql as pgsql
 
-from evals.checks import sql_seed
-from evals.checks.sql_seed import Table, TableState
+from agentspec.checks import sql_seed
+from agentspec.checks.sql_seed import Table, TableState
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
-from evals.spec_document import CodeBlock
+from agentspec.spec_document import CodeBlock
 
 PHASES = ("schema", "migration", "rollback")
 STATEMENT_TIMEOUT_MS = 15_000
@@ -224,7 +224,7 @@ def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tup
 
 def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str],
          unique_required: tuple[tuple[str, str], ...] = (), seeded: bool = True) -> ExecResult:
-    from evals.checks.sql_meaning import Watch
+    from agentspec.checks.sql_meaning import Watch
 
     with psycopg.connect(
         conninfo,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.checks.score import Finding, Score
-from evals.checks.template import RequiredHeading, required_headings
-from evals.spec_document import SpecDocument, normalize_heading
+from agentspec.checks.score import Finding, Score
+from agentspec.checks.template import RequiredHeading, required_headings
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 NAME = "headings"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeAlias
 
-from evals.spec_document import SpecDocument
+from agentspec.spec_document import SpecDocument
 
 # Findings that belong to no H2 section (e.g. the title, or a missing file).
 DOCUMENT = "(document)"
