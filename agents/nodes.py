@@ -343,6 +343,10 @@ async def draft_section(task: SectionTask) -> dict[str, Any]:
     if data is None and entry.get("data") is not None and any(f.startswith(BUDGET_NOTE) for f in failures):
         data = entry["data"]  # a budget stop keeps the earlier draft
     status = "drafted" if data is not None and not failures else "failed"
+    if status == "failed" and entry.get("review_redraft") and entry.get("data") is not None:
+        # A redraft the review pass asked for must not cost the section: the earlier draft passed
+        # every check, so it stays, and the review's findings remain open questions.
+        status, data, failures = "drafted", entry["data"], []
     result: SectionState = {"status": status, "data": data, "attempts": attempts, "failures": failures,
                             "feedback": [], "edited_markdown": None, "stale_because": None,
                             "doc_repairs": int(entry.get("doc_repairs", 0))}
@@ -455,7 +459,8 @@ def check(state: DraftState) -> dict[str, Any]:
         # One document-level redraft per section on top of its own repair loop keeps cost bounded.
         if int(entry.get("doc_repairs", 0)) < 1:
             updates[sid] = {**entry, "status": "queued", "feedback": failures + review_feedback(findings_of.get(sid, [])),
-                            "failures": failures, "doc_repairs": int(entry.get("doc_repairs", 0)) + 1}
+                            "failures": failures, "doc_repairs": int(entry.get("doc_repairs", 0)) + 1,
+                            "review_redraft": not failures and entry.get("data") is not None}
             if sid in findings_of:
                 review["redrafted"] = sorted({*review.get("redrafted", []), sid})
         elif failures:

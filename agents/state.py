@@ -25,6 +25,7 @@ class SectionState(TypedDict, total=False):
     stale_because: str | None
     doc_repairs: int  # redrafts requested by the whole-document check
     not_applicable: str | None  # the one-line reason, when the status is not_applicable
+    review_redraft: bool  # queued by the review pass alone: a redraft that fails keeps the earlier draft
 
 
 def latest(_left: bool | None, right: bool | None) -> bool:

@@ -68,3 +68,25 @@ def test_no_critic_turns_the_pass_off(tmp_path, monkeypatch):
     assert run["review_pass"] == {"enabled": False, "ran": False}
     assert set(calls.values()) == {1}
     assert "Open questions from the review pass" not in markdown
+
+
+def test_a_redraft_that_fails_keeps_the_earlier_draft(tmp_path, monkeypatch):
+    responder = RecordedResponder()
+    answered: list[int] = []
+
+    def first_good_then_broken(request):
+        answered.append(1)
+        return responder.data["example_database"] if len(answered) == 1 else {"not": "a valid answer"}
+
+    responder.overrides["example_database"] = first_good_then_broken
+    with FakeOpenAIServer(responder=responder) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        runner = Runner(load_settings(), Console(file=io.StringIO(), width=200))
+        asyncio.run(runner.draft(DESCRIPTION, out=tmp_path / "spec", force=False, review=False, interactive=False))
+    spec = json.loads((tmp_path / "spec" / "spec.json").read_text(encoding="utf-8"))
+    run = json.loads((tmp_path / "spec" / "run.json").read_text(encoding="utf-8"))
+    assert "example_database" in run["review_pass"]["redrafted"] and len(answered) > 1
+    entry = spec["sections"]["example_database"]
+    assert entry["status"] == "drafted" and entry["data"] == responder.data["example_database"]
+    assert "example_database" not in run["failed_sections"]
