@@ -82,6 +82,9 @@ def _schema_unique(sections: Sections, table: str, column: str) -> bool | None:
     return bool(col.unique or col.primary_key or any(i.unique and list(i.columns) == [column] for i in found.indexes))
 
 
+_RECEIPT_ID = re.compile(r"event|delivery|webhook_id|message_id", re.I)
+
+
 def _unique_receipt(spine: DesignSpine, sections: Sections, directions: tuple[str, ...]) -> Evidence | None:
     """Each system of these directions lands in a table, written by the component it talks to,
     with a unique column besides the key (the provider's id) that database_schema, when drafted, keeps unique."""
@@ -97,8 +100,14 @@ def _unique_receipt(spine: DesignSpine, sections: Sections, directions: tuple[st
             same = [x for x in spine.external_systems if _tokens(x.name) & _tokens(system.name)]
             writers |= {x.connects_to for x in same}
             writers |= {e.consumer for e in spine.events if e.producer in writers or e.producer in {x.id for x in same}}
-        tables = [e for e in spine.entities if e.owner in writers and e.unique]
-        agreeing = [(e, c) for e in tables for c in e.unique if _schema_unique(sections, e.table, c) is not False]
+        tables = [e for e in spine.entities if e.owner in writers]
+        if system.direction == "inbound_webhook":
+            # A delivery's receipt is unique on the provider's event (or delivery) id: a key or a
+            # unique column that names one. A table unique on the synced record's id is not it.
+            candidates = [(e, c) for e in tables for c in dict.fromkeys([e.key, *e.unique]) if _RECEIPT_ID.search(c)]
+        else:
+            candidates = [(e, c) for e in tables for c in e.unique]
+        agreeing = [(e, c) for e, c in candidates if _schema_unique(sections, e.table, c) is not False]
         if system.direction in ("polling", "outbound_api"):
             # Pulled records are the provider's objects, not its deliveries: a table unique on
             # an event id is the webhook's receipt, so an object table is preferred when there is one.

@@ -185,3 +185,14 @@ def test_a_read_back_fills_the_table_the_webhook_handler_writes_and_its_key_is_n
     assert COVERED_WHEN["polled_records_unique"](spine, {}).where.startswith("design spine: table synced_records")
     secrets = COVERED_WHEN["credentials_are_secret_settings"](spine, {}).where
     assert "PROVIDER_API_KEY" in secrets and "PROVIDER_WEBHOOK_SECRET" not in secrets
+
+
+def test_a_webhook_receipt_is_unique_on_an_event_id_not_on_the_synced_records_id():
+    from agents.knowledge.coverage import COVERED_WHEN
+
+    keyed = [{**S["entities"][0], "key": "event_id", "unique": []},
+             {**S["entities"][1], "owner": "webhook_receiver"}]
+    evidence = COVERED_WHEN["webhook_events_unique"](spine(entities=keyed), {})
+    assert evidence is not None and "received_events" in evidence.where and "event_id" in evidence.where
+    records_only = [{**S["entities"][1], "owner": "webhook_receiver"}]
+    assert COVERED_WHEN["webhook_events_unique"](spine(entities=records_only), {}) is None
