@@ -82,6 +82,17 @@ def _schema_unique(sections: Sections, table: str, column: str) -> bool | None:
     return bool(col.unique or col.primary_key or any(i.unique and list(i.columns) == [column] for i in found.indexes))
 
 
+def _surrogate(sections: Sections, table: str, column: str) -> bool:
+    """The column is a key the database generates (a uuid or integer primary key): not the
+    provider's id, however it is named (the 12-04 stripe schema made `event_id` a
+    gen_random_uuid() key and left Stripe's event id without a unique constraint)."""
+    schema = sections.get("database_schema")
+    found = next((t for t in schema.tables if t.name == table), None) if schema is not None else None
+    col = next((c for c in found.columns if c.name == column), None) if found is not None else None
+    return bool(col is not None and col.primary_key and (col.type in ("uuid", "serial", "bigserial")
+                                                          or col.default == "gen_random_uuid()"))
+
+
 _RECEIPT_ID = re.compile(r"event|delivery|webhook_id|message_id", re.I)
 
 
@@ -107,7 +118,8 @@ def _unique_receipt(spine: DesignSpine, sections: Sections, directions: tuple[st
             candidates = [(e, c) for e in tables for c in dict.fromkeys([e.key, *e.unique]) if _RECEIPT_ID.search(c)]
         else:
             candidates = [(e, c) for e in tables for c in e.unique]
-        agreeing = [(e, c) for e, c in candidates if _schema_unique(sections, e.table, c) is not False]
+        agreeing = [(e, c) for e, c in candidates if _schema_unique(sections, e.table, c) is not False
+                    and not (system.direction == "inbound_webhook" and _surrogate(sections, e.table, c))]
         if system.direction in ("polling", "outbound_api"):
             # Pulled records are the provider's objects, not its deliveries: a table unique on
             # an event id is the webhook's receipt, so an object table is preferred when there is one.

@@ -196,3 +196,17 @@ def test_a_webhook_receipt_is_unique_on_an_event_id_not_on_the_synced_records_id
     assert evidence is not None and "received_events" in evidence.where and "event_id" in evidence.where
     records_only = [{**S["entities"][1], "owner": "webhook_receiver"}]
     assert COVERED_WHEN["webhook_events_unique"](spine(entities=records_only), {}) is None
+
+
+def test_a_generated_key_named_event_id_is_not_the_providers_event_id():
+    from agents.knowledge.coverage import COVERED_WHEN
+
+    keyed = [{**S["entities"][0], "key": "event_id", "unique": []}]
+    column = lambda name, **kw: NS(**{"name": name, "unique": False, "primary_key": False, "type": "varchar(255)",  # noqa: E731
+                                      "default": None, **kw})
+    surrogate = {"database_schema": NS(tables=[NS(name="received_events", indexes=[], columns=[
+        column("event_id", primary_key=True, type="uuid", default="gen_random_uuid()"), column("stripe_event_id")])])}
+    assert COVERED_WHEN["webhook_events_unique"](spine(entities=keyed), surrogate) is None
+    provider_key = {"database_schema": NS(tables=[NS(name="received_events", indexes=[], columns=[
+        column("event_id", primary_key=True)])])}
+    assert COVERED_WHEN["webhook_events_unique"](spine(entities=keyed), provider_key) is not None
