@@ -86,7 +86,9 @@ def main() -> None:
     if compiler_available():
         example = SpecDocument.load(ROOT / "examples" / "stripe-invoice-sync")
         ts_s, score = timed(check_typecheck, example)
-        rows.append(("TypeScript type check of the README example's examples", f"{ts_s:.2f} s ({score.details[0]})"))
+        compiled = next((d for d in score.details if d.startswith("TypeScript ")), "")
+        rows.append(("TypeScript type check of the README example's examples",
+                     f"{ts_s:.2f} s ({compiled}; {len(score.findings)} finding(s))"))
     stamp = time.strftime("%Y-%m-%d %H:%M")
     lines = [f"# Cost of the checks of meaning — {stamp} — {os.cpu_count()} CPUs, Python {platform.python_version()}", "",
              "Reproduce: `python scripts/bench_checks.py` (PostgreSQL from `scripts/ci_postgres.sh` for the executed row). "
