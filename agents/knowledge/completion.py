@@ -223,7 +223,7 @@ def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
 
     notes = _deadline(spine, description)
     if any(e.change == "new" and AUDIT_TABLE.search(e.table) for e in spine.entities) or not _room(spine, "entities"):
-        return []
+        return notes  # the model drafted the audit table itself; the deadline still counts
     requests = next((e for e in spine.entities if e.change == "new" and re.search(r"delet|eras|request", e.table)), None)
     workers = [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
     owner = requests.owner if requests is not None else (workers[0] if workers else None)

@@ -154,3 +154,13 @@ def test_a_deletion_design_gets_an_audit_table_its_deadline_and_called_processor
         assert not any(e.kind == "webhook_receiver" for e in spine.endpoints)
         again, more = complete(spine, tuple(declared_archetypes(GDPR)), GDPR)
         assert again.entities == spine.entities and again.limits == spine.limits  # idempotent
+
+
+def test_the_stated_deadline_is_added_when_the_model_drafted_the_audit_table_itself() -> None:
+    from agents.knowledge.briefing import declared_archetypes
+
+    bare = _recorded_gdpr_spines()[2]  # the answer with a proof_of_deletion table
+    assert any("proof" in e.table for e in bare.entities)
+    spine, notes = complete(bare, tuple(declared_archetypes(GDPR)), GDPR)
+    assert any(lim.name == "completion_deadline" and lim.value == 30 for lim in spine.limits)
+    assert any("completion_deadline" in note for note in notes)
