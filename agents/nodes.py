@@ -11,7 +11,7 @@ from langgraph.config import get_stream_writer
 from langgraph.types import Send, interrupt
 from pydantic import ValidationError
 
-from agentspec.assemble import render_context, render_section
+from agentspec.assemble import Rendered, render_context, render_section
 from agentspec.errors import AgentSpecError
 from agentspec.prompting import render_prompt, schema_guide
 from agentspec.quality import document_failures, section_failures
@@ -444,8 +444,9 @@ def check(state: DraftState) -> dict[str, Any]:
     unlocked sections with attempts left are queued again with the failures and the
     critical or major review findings as feedback; a section still failing a check is
     marked failed, while review findings left after the one redraft stay open questions."""
-    scores, by_section = document_failures(state)
-    review = _review_pass(state)
+    rendered = Rendered.of(state)  # once: both the gate and the review pass read it
+    scores, by_section = document_failures(state, rendered)
+    review = _review_pass(state, rendered)
     findings_of: dict[str, list] = {}
     for finding in review.get("open", []):
         if finding["severity"] in REDRAFTED:
@@ -470,12 +471,12 @@ def check(state: DraftState) -> dict[str, Any]:
             **({"review_pass": review} if review else {})}
 
 
-def _review_pass(state: DraftState) -> dict[str, Any]:
+def _review_pass(state: DraftState, rendered: Rendered) -> dict[str, Any]:
     """The review pass's findings now, with the first round's kept for run.json; {} when
     the run turned it off (`draft --no-critic`)."""
     if not (state.get("options") or {}).get("critic", True):
         return {}
-    found = review_findings(state)
+    found = review_findings(state, rendered)
     earlier = state.get("review_pass") or {}
     return {"first": earlier.get("first", found), "open": found, "redrafted": list(earlier.get("redrafted", []))}
 

@@ -225,6 +225,7 @@ class DesignSpine(SectionModel):
         in a table), and a not_needed entry the design itself contradicts."""
         self._dedupe()
         self._stores_are_ours()
+        self._tables_not_components()
         parties = {c.id for c in self.components} | {x.id for x in self.external_systems}
 
         def component(ident: str, kind: str, why: str) -> None:
@@ -260,6 +261,7 @@ class DesignSpine(SectionModel):
                 self.endpoints.append(Endpoint(method="GET", path=surface.endpoint, kind="rest", caller=surface.role,
                                                purpose=f"the data {surface.name} shows"))
                 listed.add(surface.endpoint)
+        self._one_role_per_permission_set()
         self._actors_not_stores()
         self._inbound_webhooks_verified()
         if self.failure_policy.after_retries == "dead_letter_queue" and not has(self, "message_broker"):
@@ -279,6 +281,46 @@ class DesignSpine(SectionModel):
                 continue
             self.external_systems.remove(x)
             self.components.append(Component(id=x.id, label=x.name, kind=kind, responsibility=x.purpose))  # type: ignore[arg-type]
+
+    def _tables_not_components(self) -> None:
+        """A store component named after one of the spine's tables is that table drawn as a
+        box (the 12-04 Stripe spine listed received_events as a database beside the
+        received_events table): the table stays, the box goes, and what referred to the box
+        refers to the code in front of it."""
+        tables = {e.table for e in self.entities}
+        boxes = {c.id for c in self.components if c.kind in _STORES and c.id in tables}
+        actors = [c.id for c in self.components if c.kind in ("worker", "service")]
+        if not boxes or not actors:
+            return
+        self.components = [c for c in self.components if c.id not in boxes]
+        for entity in self.entities:
+            entity.owner = actors[0] if entity.owner in boxes else entity.owner
+        for x in self.external_systems:
+            x.connects_to = actors[0] if x.connects_to in boxes else x.connects_to
+        for event in self.events:
+            event.producer = actors[0] if event.producer in boxes else event.producer
+            event.consumer = actors[0] if event.consumer in boxes else event.consumer
+
+    def _one_role_per_permission_set(self) -> None:
+        """Two roles granted the same permissions are one role named twice (the 12-04 Stripe
+        spine had admin and page_admin, both read:received_events): the one a page or an
+        endpoint uses is kept, and every reference names it."""
+        used = {s.role for s in self.surfaces} | {e.caller for e in self.endpoints}
+        kept: dict[frozenset[str], str] = {}
+        renamed: dict[str, str] = {}
+        for role in sorted(self.roles, key=lambda r: r.name not in used):
+            grants = frozenset(p.lower() for p in role.permissions)
+            if grants in kept:
+                renamed[role.name] = kept[grants]
+            else:
+                kept[grants] = role.name
+        if not renamed:
+            return
+        self.roles = [r for r in self.roles if r.name not in renamed]
+        for surface in self.surfaces:
+            surface.role = renamed.get(surface.role, surface.role)
+        for endpoint in self.endpoints:
+            endpoint.caller = renamed.get(endpoint.caller, endpoint.caller)
 
     def _actors_not_stores(self) -> None:
         """A table is written, and an event handled, by code: a database, cache or bucket

@@ -130,6 +130,19 @@ def render_analysis_files(state: dict[str, Any]) -> dict[str, str]:
     return files
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The document and the analyses rendered once from a state, for every check that reads them."""
+    document: Document
+    analyses: dict[str, str]  # "stakeholder" -> markdown
+
+    @classmethod
+    def of(cls, state: dict[str, Any]) -> "Rendered":
+        analyses = {name.removeprefix("analysis-").removesuffix(".md"): text
+                    for name, text in render_analysis_files(state).items()}
+        return cls(render_document(state), analyses)
+
+
 def spec_json(state: dict[str, Any]) -> dict[str, Any]:
     chosen = (state.get("options") or {}).get("archetypes")
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentspec.assemble import render_analysis_files, render_document
+from agentspec.assemble import Rendered, render_document
 from agentspec.checks import run_checks
 from agentspec.checks.score import Score
 from agentspec.spec_document import SpecDocument
@@ -26,13 +26,12 @@ def section_failures(markdown: str, *, repo_given: bool) -> list[str]:
     return [f"{s.name}: {_strip_heading(d)}" for s in scores if not s.passed for d in s.details]
 
 
-def document_failures(state: dict[str, Any]) -> tuple[list[Score], dict[str, list[str]]]:
+def document_failures(state: dict[str, Any], rendered: Rendered | None = None) -> tuple[list[Score], dict[str, list[str]]]:
     """All document checks, with each finding attributed to the section whose
     rendered lines contain it (findings outside any section go under "_document")."""
-    document = render_document(state)
-    analyses = {name.removeprefix("analysis-").removesuffix(".md"): text
-                for name, text in render_analysis_files(state).items()}
-    doc = SpecDocument.from_markdown(document.markdown, analyses=analyses)
+    rendered = rendered or Rendered.of(state)
+    document = rendered.document
+    doc = SpecDocument.from_markdown(document.markdown, analyses=rendered.analyses)
     repo = "given" if (state.get("options") or {}).get("repo_given") else None
     # The gate parses and lints SQL but does not execute it: what a draft asks the
     # model must not depend on whether a PostgreSQL happens to be reachable (that

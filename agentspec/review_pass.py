@@ -9,20 +9,22 @@ Sections with critical or major findings are redrafted once with the findings as
 feedback (agents/nodes.py `check`); what remains is listed in the spec as open questions
 with their severity, and counted in run.json.
 
-SQL is parsed here but not executed: what a draft asks the model must not depend on
-whether a PostgreSQL happens to be reachable, or a cassette replay would diverge.
-`agentspec check` and `eval` execute it on seeded rows.
+SQL is executed on seeded rows when a PostgreSQL is configured (AGENTSPEC_PG_URL), as
+`agentspec check` does: a migration that empties or doubles a table, a rollback that does
+not restore it, or a unique column the design decided without a constraint goes back to
+the section as feedback. Without one it is parsed only, and the spec's SQL check says so.
+A replay therefore needs the PostgreSQL its recording had (tests/fakes.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from agentspec.assemble import render_analysis_files, render_document
+from agentspec.assemble import Rendered, spec_json
 from agentspec.checks import run_checks
 from agentspec.spec_document import SpecDocument
 
-REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck")
+REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck", "sql")
 SEVERITIES = ("critical", "major", "minor")
 REDRAFTED = ("critical", "major")
 
@@ -62,19 +64,39 @@ def _classify(check: str, message: str) -> tuple[str, str] | None:
         return "major", _LINT_FIX.get(rule, "correct it as the finding says")
     if check == "typecheck":
         return "major", "use the library's real API and types"
+    if check == "sql":
+        return _sql_kind(message)
     return None
 
 
-def review_findings(state: dict[str, Any]) -> list[ReviewFinding]:
+# SQL findings by what they say: executed on seeded rows, a wrong meaning is critical
+# (data lost or doubled in production); SQL that does not run is major.
+_SQL = (
+    (("emptied", "duplicated"), "make the statement change only the rows the migration says it changes"),
+    (("rollback",), "make the rollback restore every table's rows and drop what the migration created"),
+    (("unique",), "enforce the column the design says is unique with a UNIQUE constraint"),
+)
+
+
+def _sql_kind(message: str) -> tuple[str, str] | None:
+    if message.startswith("execute:"):
+        return None  # no psycopg, or PostgreSQL went away: nothing the section can fix
+    lowered = message.lower()
+    for words, fix in _SQL:
+        if any(w in lowered for w in words):
+            return "critical", fix
+    if "(while running" in lowered:
+        return "major", "make the SQL run on PostgreSQL as written"
+    return None  # a parse error: the draft gate already sends it back
+
+
+def review_findings(state: dict[str, Any], rendered: Rendered | None = None) -> list[ReviewFinding]:
     """Findings on the assembled document, each attributed to the section whose rendered
     lines hold it. Checks that need a tool this machine lacks (Node) are skipped."""
-    document = render_document(state)
-    analyses = {name.removeprefix("analysis-").removesuffix(".md"): text
-                for name, text in render_analysis_files(state).items()}
-    from agentspec.assemble import spec_json
-
-    doc = SpecDocument.from_markdown(document.markdown, analyses=analyses, spec_json=spec_json(state))
-    scores = run_checks(doc, run={"sql_execute": False, "parser_missing": "skip", "python_types": False}, names=REVIEW_CHECKS)
+    rendered = rendered or Rendered.of(state)
+    document = rendered.document
+    doc = SpecDocument.from_markdown(document.markdown, analyses=rendered.analyses, spec_json=spec_json(state))
+    scores = run_checks(doc, run={"parser_missing": "skip", "python_types": False}, names=REVIEW_CHECKS)
     found: list[ReviewFinding] = []
     for score in scores:
         for finding in score.findings or []:

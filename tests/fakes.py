@@ -7,6 +7,7 @@ so fast pipeline tests run on realistic, valid data without a cassette."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,12 @@ def replay_tools_missing() -> bool:
     """A committed cassette replays the recorded flow only with the tools the recording's
     review pass had: the TypeScript compiler of evals/node decides which examples are
     redrafted (agentspec/review_pass.py), so without it the replay asks what was never recorded."""
+    from agentspec.checks.sql import PG_URL_ENV
     from agentspec.checks.typecheck import compiler_available
 
-    return not compiler_available()
+    return not compiler_available() or not os.environ.get(PG_URL_ENV)
 
 
-REPLAY_TOOLS_REASON = "the recorded review pass type-checked the examples: run npm ci --prefix evals/node"
+REPLAY_TOOLS_REASON = ("the recorded review pass type-checked the examples and ran the SQL on PostgreSQL: "
+                       "run npm ci --prefix evals/node and set AGENTSPEC_PG_URL (scripts/test.sh does both)")
 

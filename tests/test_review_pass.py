@@ -90,3 +90,28 @@ def test_a_redraft_that_fails_keeps_the_earlier_draft(tmp_path, monkeypatch):
     entry = spec["sections"]["example_database"]
     assert entry["status"] == "drafted" and entry["data"] == responder.data["example_database"]
     assert "example_database" not in run["failed_sections"]
+
+
+def test_sql_findings_by_meaning_executed_failures_critical_parse_errors_left_to_the_gate():
+    from agentspec.review_pass import _classify
+
+    assert _classify("sql", "migration statement `DELETE FROM t` emptied t: 3 row(s) before, 0 after")[0] == "critical"
+    assert _classify("sql", "the rollback did not restore t: 3 row(s) before the migration, 0 after")[0] == "critical"
+    assert _classify("sql", "t accepted a second row with the same stripe_id: no unique constraint")[0] == "critical"
+    assert _classify("sql", 'relation "x" does not exist (while running migration SQL)')[0] == "major"
+    assert _classify("sql", "syntax error at or near SELEC") is None  # the draft gate's
+    assert _classify("sql", "execute: PostgreSQL unavailable: connection refused") is None  # nothing to redraft
+
+
+def test_security_middleware_without_an_owner_column_states_who_alone_reads():
+    from agents.sections.security_integration import _decided
+
+    class Role:
+        def __init__(self, name):
+            self.name = name
+
+    class Spine:
+        roles = [Role("billing_admin")]
+        settings = []
+
+    assert "only billing_admin may read them" in _decided(Spine(), None)["resources"]

@@ -34,6 +34,7 @@ TOPIC_READERS: dict[str, tuple[str, ...]] = {
     "currency_codes": ("database_schema", "api_specifications"),
     "invoice_statuses": ("database_schema", "event_integration"),
     "invoice_lifecycle": ("event_integration",),
+    "invoice_events": (SPINE_ID, "event_integration", "data_flow", "testing_validation"),
     "test_and_live_modes": ("deployment",),
     "rate_limits": ("external_services", "performance"),
     "posting_rate": ("external_services", "performance"),

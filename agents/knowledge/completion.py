@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
-from agents.spine import Component, DesignSpine, Endpoint, Entity, ExternalSystem, Limit, Setting
+from agents.spine import Component, DesignSpine, Endpoint, Entity, Event, ExternalSystem, Limit, Setting
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -94,7 +94,7 @@ def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
     notes: list[str] = []
     for system in externals(spine, "inbound_webhook"):
         notes += (_receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
-                  + _provider_ids_unique(spine, system) + _read_back(spine, system))
+                  + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description))
     if spine.failure_policy.after_retries not in KEEPS_FAILED:
         # Deliveries that still fail are kept to replay, never dropped: the provider's own retries end.
         spine.failure_policy.after_retries = "dead_letter_table"
@@ -114,14 +114,21 @@ def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
 def _deliveries_table(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     """Every delivery stored once, unique on the provider's event id, by the component that receives it."""
     receiver = system.connects_to
-    if any(e.owner == receiver and any("event" in c for c in [e.key, *e.unique]) for e in spine.entities) or not _room(spine, "entities"):
-        return []  # a table the receiver writes, keyed or unique on an event id, is that table
+    provider_id = f"{_base(system)}_event_id"
+    for entity in spine.entities:
+        if entity.owner == receiver and "event" in entity.key and not any("event" in c for c in entity.unique):
+            # Keyed on "an event id" says nothing of whose: the 12-04 Stripe answer made event_id a
+            # generated uuid, so a redelivery got a new row. The provider's id is the unique column.
+            entity.key, entity.unique = "id", [provider_id, *entity.unique]
+            return [f"table {entity.table} stores each delivery once, unique on {provider_id}"]
+    if any(e.owner == receiver and any("event" in c for c in e.unique) for e in spine.entities) or not _room(spine, "entities"):
+        return []  # a table the receiver writes, unique on an event id, is that table
     table = f"{_base(system)}_webhook_events"
     if any(e.table == table for e in spine.entities):
         return []
     spine.entities.append(Entity(table=table, purpose=f"each {system.name} delivery, stored once before it is processed",
-                                 change="new", key="id", unique=[f"{_base(system)}_event_id"], money="none", owner=receiver))
-    return [f"table {table} stores each delivery once, unique on {_base(system)}_event_id"]
+                                 change="new", key="id", unique=[provider_id], money="none", owner=receiver))
+    return [f"table {table} stores each delivery once, unique on {provider_id}"]
 
 
 # Words after a provider's name that are not records it holds ("Stripe webhooks", "Stripe API").
@@ -150,6 +157,33 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
                                  money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
                                  version_column=f"{base}_updated_at"))
     return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
+
+
+def _documented_events(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
+    """The provider's documented event types for a record the description names replace the
+    generic events the design gave its deliveries, when none is about that record (the 12-04
+    Stripe spine had one `received.event` for a sync of invoices)."""
+    from agents.knowledge.briefing import named_providers
+    from agents.knowledge import says
+
+    documented = [e for note in named_providers(f"{system.name} {system.id}") for e in note.webhook_events
+                  if says(description, e.record) or says(description, f"{e.record}s")]
+    if not documented:
+        return []
+    types = list(dict.fromkeys(t for e in documented for t in e.types))
+    ours = [e for e in spine.events if e.producer == system.id]
+    records = {e.record for e in documented}
+    if any(e.name in types or any(r in e.name for r in records) for e in ours):
+        return []  # the design names the record's events itself: which, and how, stays its decision
+    consumer = next((e.consumer for e in ours), system.connects_to)
+    others = [e for e in spine.events if e.producer != system.id]
+    room = 5 - len(others)
+    if room <= 0:
+        return []
+    spine.events = others + [Event(name=t, producer=system.id, consumer=consumer,
+                                   purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in types[:room]]
+    return [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
+            + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
 
 
 def _minor_units(system: ExternalSystem) -> bool:
@@ -203,8 +237,9 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     same = {system.name.lower(), system.id}
     readers = [x for x in externals(spine, "outbound_api", "polling") if x.name.lower() in same or x.id.startswith(_base(system))]
     taken = {x.id for x in spine.external_systems} | {c.id for c in spine.components}
-    reader_id = next(i for i in (f"{_base(system)}_api", f"{_base(system)}_api_reader", f"{system.id}_reader") if i not in taken)
-    if scheduler is not None and not readers and _room(spine, "external_systems"):
+    # None when every name is taken: then a reader of this provider is already listed under one of them.
+    reader_id = next((i for i in (f"{_base(system)}_api", f"{_base(system)}_api_reader", f"{system.id}_reader") if i not in taken), None)
+    if scheduler is not None and not readers and reader_id is not None and _room(spine, "external_systems"):
         key = f"{_base(system).upper()}_API_KEY"
         spine.external_systems.append(ExternalSystem(
             id=reader_id, name=system.name, direction="outbound_api", connects_to=scheduler.id,

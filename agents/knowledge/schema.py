@@ -105,6 +105,15 @@ class ProviderValues(Strict):
     source_url: HttpsUrl = Field(description="the provider's own page listing the values")
 
 
+class ProviderEvents(Strict):
+    """The webhook event types a provider sends about one record that change its state, so a
+    design that names a generic event ("received.event") or only one of them is completed."""
+    record: Id = Field(description="the record, singular: invoice")
+    types: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]] = Field(
+        min_length=1, max_length=5)
+    source_url: HttpsUrl = Field(description="the provider's own page listing the event types")
+
+
 class ProviderNote(Strict):
     id: Id
     name: Text
@@ -112,3 +121,4 @@ class ProviderNote(Strict):
     archetypes: list[Id] = Field(min_length=1)
     facts: list[ProviderFact] = Field(min_length=1)
     documented_values: list[ProviderValues] = Field(default_factory=list)
+    webhook_events: list[ProviderEvents] = Field(default_factory=list)

@@ -34,7 +34,11 @@ class SecurityMiddleware(SectionModel):
     # Refresh, roles, permission checks and keys are not asked: the authentication section and the
     # spine decide them, and render() states them from there (every recorded embedded-model answer
     # handed these fields' instructions back as their values).
-    resource_protection: ShortText = Field(description="how records are protected: the ownership or tenant column every query is scoped by")
+    # Optional: data only operators read has no owner column, and asked for one anyway the
+    # embedded model handed the instruction back as its value (the 12-04 recording lost the
+    # section that way); without one, render() states the roles that alone may read it.
+    resource_protection: ShortText | None = Field(
+        None, description="the owner or tenant column every query on this feature's records is scoped by; omit when only operators read them")
     tls: ShortText = Field(description="minimum TLS version and transport headers")
     encryption_at_rest: ShortText = Field(description="algorithm and mechanism, and which of this feature's data it covers")
 
@@ -117,6 +121,8 @@ def _decided(spine, auth) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | Non
         "refresh": refresh,
         "rbac": f"roles {', '.join(roles)}, checked by the API guard before each handler runs" if roles
                 else "no roles: the feature has no guarded page or operator endpoint",
+        "resources": f"no per-owner records: only {', '.join(roles)} may read them, through the guarded endpoints" if roles
+                     else "no per-owner records and no guarded endpoint",
         "permissions": auth.permission_claim if auth is not None else "each route's role from the design spine is required",
         "keys": f"secrets only in environment variables ({', '.join(secrets)}), never in code or logs" if secrets
                 else "no secrets: the feature reads none",
@@ -140,7 +146,7 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
     decided = _decided(spine, ctx.sections.get("auth_integration"))
     middleware = {
         "authentication": {"provider": m.auth_provider, "validation": m.token_validation, "refresh": decided["refresh"]},
-        "authorization": {"rbac": decided["rbac"], "permissions": decided["permissions"], "resources": m.resource_protection},
+        "authorization": {"rbac": decided["rbac"], "permissions": decided["permissions"], "resources": m.resource_protection or decided["resources"]},
         "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": decided["keys"]},
     }
     return join_blocks(

@@ -102,12 +102,16 @@ def test_the_records_the_description_syncs_get_a_table_unique_on_the_providers_i
     assert not any(e.table.startswith("shopify_") and e.table != "shopify_webhook_events" for e in shop.entities)
 
 
-def test_a_deliveries_table_keyed_on_its_event_id_gets_no_second_unique_id() -> None:
+def test_a_deliveries_table_keyed_on_a_bare_event_id_is_unique_on_the_providers_event_id() -> None:
     data = copy.deepcopy(SPINE)
     data["entities"][0].update(key="event_id", unique=[])  # the recorded Stripe spine's received_events
     data["external_systems"][0]["name"] = "Provider API"
     spine, notes = complete(DesignSpine.model_validate(data))
-    assert spine.entities[0].unique == [] and not any("received_events is unique" in n for n in notes)
+    # "event_id" as the key said nothing of whose id: the 12-04 answer made it a generated uuid
+    table = spine.entities[0]
+    assert (table.key, table.unique) == ("id", ["provider_event_id"])
+    assert f"Inbound webhooks: table {table.table} stores each delivery once, unique on provider_event_id" in notes
+    assert len([e for e in spine.entities if e.owner == table.owner and "event" in " ".join(e.unique)]) == 1  # no second table
     assert "Inbound webhooks: Provider API is read back by provider_reconciler" in notes  # not "Provider API's API"
 
 
@@ -164,3 +168,31 @@ def test_the_stated_deadline_is_added_when_the_model_drafted_the_audit_table_its
     spine, notes = complete(bare, tuple(declared_archetypes(GDPR)), GDPR)
     assert any(lim.name == "completion_deadline" and lim.value == 30 for lim in spine.limits)
     assert any("completion_deadline" in note for note in notes)
+
+
+def _stripe_spine(events: list[dict]) -> DesignSpine:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe_api", name="Stripe API")
+    for e in data["endpoints"]:
+        e["caller"] = "stripe_api" if e["caller"] == "provider_api" else e["caller"]
+    data["events"] = events
+    return DesignSpine.model_validate(data)
+
+
+def test_the_providers_documented_event_types_replace_a_generic_delivery_event() -> None:
+    description = "Sync Stripe invoices into our Postgres billing DB via webhooks"
+    receiver = SPINE["external_systems"][0]["connects_to"]
+    generic = [{"name": "received.event", "producer": "stripe_api", "consumer": receiver, "purpose": "a delivery"}]
+    spine, notes = complete(_stripe_spine(generic), (), description)
+    from agents.knowledge import providers
+
+    documented = next(p for p in providers() if p.id == "stripe").webhook_events[0]
+    assert [e.name for e in spine.events] == documented.types and {e.consumer for e in spine.events} == {receiver}
+    assert any("in place of received.event" in n for n in notes)
+    # a design that names the record's events itself keeps its own choice
+    own = [{"name": "invoice.paid", "producer": "stripe_api", "consumer": receiver, "purpose": "paid"}]
+    spine, _ = complete(_stripe_spine(own), (), description)
+    assert [e.name for e in spine.events] == ["invoice.paid"]
+    # a description that names no record of the provider gets nothing
+    spine, _ = complete(_stripe_spine(generic), (), "Receive Stripe webhooks")
+    assert [e.name for e in spine.events] == ["received.event"]

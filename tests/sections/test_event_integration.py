@@ -127,9 +127,19 @@ def test_rejects_bad_ordering_key_and_topic_names():
     payload = h.events_payload()
     payload["events"][0]["topic"] = "Billing Invoices"
     h.rejects(MODEL, payload, "events.0.topic")
+
+
+
+def test_an_ordering_key_that_is_not_a_payload_field_is_dropped_not_reasked():
+    # the 12-04 recording lost the section on two re-asks over 'stripe_event.created_at'
+    for key in ("customerId", "stripe_event.created_at"):
+        payload = h.events_payload()
+        payload["events"][1]["ordering_key"] = key
+        assert MODEL.model_validate(payload).events[1].ordering_key is None
     payload = h.events_payload()
-    payload["events"][1]["ordering_key"] = "customerId"
-    h.rejects(MODEL, payload, "ordering_key 'customerId'")
+    field = payload["events"][1]["fields"][0]["name"]
+    payload["events"][1]["ordering_key"] = field
+    assert MODEL.model_validate(payload).events[1].ordering_key == field
 
 
 def test_rejects_duplicates_and_bad_names():

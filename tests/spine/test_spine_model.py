@@ -116,3 +116,33 @@ def test_a_store_named_as_writer_or_consumer_means_the_code_in_front_of_it(spine
     spine_data["events"][0]["consumer"] = "app_db"
     spine = DesignSpine.model_validate(spine_data)
     assert spine.entities[1].owner == "webhook_receiver" and spine.events[0].consumer == "sync_worker"
+
+
+def test_a_table_drawn_as_a_database_component_is_the_table_and_its_references_move_to_the_code() -> None:
+    import copy
+
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = copy.deepcopy(SPINE)
+    table = data["entities"][0]["table"]
+    data["components"].append({"id": table, "label": "Received", "kind": "database", "responsibility": "stores events"})
+    data["entities"][0]["owner"] = table
+    spine = DesignSpine.model_validate(data)
+    assert table not in [c.id for c in spine.components]
+    assert spine.entities[0].owner in [c.id for c in spine.components if c.kind in ("worker", "service")]
+
+
+def test_two_roles_with_the_same_permissions_are_one_role_the_page_uses() -> None:
+    import copy
+
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = copy.deepcopy(SPINE)
+    page_role = data["surfaces"][0]["role"]
+    grants = next(r["permissions"] for r in data["roles"] if r["name"] == page_role)
+    data["roles"].insert(0, {"name": "admin_twin", "who": "the same people", "permissions": list(reversed(grants))})
+    spine = DesignSpine.model_validate(data)
+    assert "admin_twin" not in [r.name for r in spine.roles] and page_role in [r.name for r in spine.roles]
+    assert spine.surfaces[0].role == page_role
