@@ -38,11 +38,11 @@ def brief_json(brief: BaseModel) -> str:
     return "\n".join(lines)
 
 
-def system_message(repo_given: bool) -> str:
+def system_message(repo_given: bool, document: str | None = None) -> str:
     """Identical for every role, and the role's persona comes after the description
     and brief: llama.cpp then reuses the cached prefix (system + description + brief)
     across calls instead of re-reading it for every section."""
-    return render_prompt("_shared/system.md.j2", repo_given=repo_given)
+    return render_prompt("_shared/system.md.j2", repo_given=repo_given, document=document)
 
 
 def section_messages(
@@ -61,7 +61,7 @@ def section_messages(
     depends on (id + digest), never the whole draft so far. `field_guide=False` where
     the model reads the documented schema instead (endpoint.field_guide_in_prompt)."""
     assert spec.model is not None
-    instructions = render_prompt(spec.prompt, brief=brief, repo_given=repo_given, **(context or {}))
+    instructions = render_prompt(spec.prompt, brief=brief, repo_given=repo_given, **dict(spec.prompt_vars), **(context or {}))
     user = render_prompt(
         "_shared/section.md.j2",
         description=description,
@@ -74,7 +74,8 @@ def section_messages(
         feedback=feedback,
         knowledge=knowledge,
     )
-    return [{"role": "system", "content": system_message(repo_given)}, {"role": "user", "content": user}]
+    document = dict(spec.prompt_vars).get("document")  # a user's template names its own kind of document
+    return [{"role": "system", "content": system_message(repo_given, document)}, {"role": "user", "content": user}]
 
 
 def call_model(gateway: Gateway, spec: SectionSpec, model: str | None = None) -> str:

@@ -277,7 +277,8 @@ def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> lis
              "sections": {**task["sections"], spec_id: {"status": "drafted", "data": data}},
              "analyses": task["analyses"]}
     markdown = render_section(by_id()[spec_id], state["sections"][spec_id], render_context(state))
-    failures = section_failures(markdown, repo_given=bool(task["options"].get("repo_given")))
+    failures = section_failures(markdown, repo_given=bool(task["options"].get("repo_given")),
+                                template=(task["options"].get("template") or {}).get("markdown"))
     return failures + _spine_failures(task, spec_id, markdown, data) + _cross_failures(task, spec_id, data)
 
 

@@ -5,7 +5,9 @@ not in if-chains."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 
@@ -15,8 +17,31 @@ from agentspec.section import SectionSpec
 from agents.spine import SLICES, SPINE_ID, USES
 
 
-@lru_cache(maxsize=1)
+# The sections of the run's pack. Unset: the built-in integration-requirements sections.
+# A run drafted over a user's template (agentspec/packs/generic.py) sets it for the life of
+# the run; asyncio tasks and LangGraph's executor threads copy it with the context.
+_ACTIVE: ContextVar[tuple[SectionSpec, ...] | None] = ContextVar("agentspec_sections", default=None)
+
+
 def registry() -> tuple[SectionSpec, ...]:
+    active = _ACTIVE.get()
+    return active if active is not None else builtin_registry()
+
+
+@contextmanager
+def using(specs: tuple[SectionSpec, ...] | None) -> Iterator[None]:
+    """Run with these sections as the registry (None: the built-in ones)."""
+    if specs is not None:
+        _validate(specs)
+    token = _ACTIVE.set(specs)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+@lru_cache(maxsize=1)
+def builtin_registry() -> tuple[SectionSpec, ...]:
     entries = yaml.safe_load(resources.files("agents").joinpath("sections.yaml").read_text(encoding="utf-8"))
     specs = tuple(_load(entry) for entry in entries)
     _validate(specs)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agentspec.gateway.usage import CallRecord, totals
+from agentspec.packs.generic import pack_of
 from agentspec.section import RenderContext, SectionSpec, validate_stored
 from agents.analyses import ANALYSES, analysis_specs
 from agents.brief import FeatureBrief
@@ -101,9 +102,17 @@ def not_applicable(spec: SectionSpec, reason: str) -> str:
     return f"{heads}\n\nNot applicable: {reason.rstrip('.')}.".strip()
 
 
+def spec_file(state: dict[str, Any]) -> str:
+    """The spec's file name: the built-in template's, or the user's template's own name."""
+    pack = pack_of(state.get("options"))
+    return pack.file_name if pack is not None else SPEC_FILE
+
+
 def render_document(state: dict[str, Any]) -> Document:
     ctx = render_context(state)
-    lines = [f"# Integration Requirements: {ctx.brief.name}", ""]
+    pack = pack_of(state.get("options"))
+    title = pack.title(ctx) if pack is not None else [f"# Integration Requirements: {ctx.brief.name}"]
+    lines = [*title, ""] if title else []
     spans: list[tuple[int, int, str]] = []
     for spec in registry():
         block = render_section(spec, (state.get("sections") or {}).get(spec.id), ctx).strip("\n")
@@ -158,6 +167,8 @@ def spec_json(state: dict[str, Any]) -> dict[str, Any]:
                      for aid, e in (state.get("analyses") or {}).items()},
         "document_checks": state.get("document_checks", []),
         **({"archetypes": list(chosen)} if chosen else {}),  # draft --archetype, for `check` and `eval`
+        # a user's template travels with the spec: `check`, `show` and `resume` need no file
+        **({"template": template} if (template := (state.get("options") or {}).get("template")) else {}),
     }
 
 
@@ -205,7 +216,7 @@ def _versions() -> dict[str, str]:
 
 
 def all_files(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: dict[str, float]) -> dict[str, str]:
-    files = {SPEC_FILE: render_document(state).markdown}
+    files = {spec_file(state): render_document(state).markdown}
     files.update(render_analysis_files(state))
     files["spec.json"] = json.dumps(spec_json(state), indent=2, ensure_ascii=False) + "\n"
     files["run.json"] = json.dumps(run_json(state, thread_id=thread_id, endpoint=endpoint, timings=timings), indent=2) + "\n"

@@ -14,14 +14,14 @@ from rich.table import Table
 from agentspec.errors import UsageError
 from agentspec.checks import run_checks
 from agentspec.checks.sections import check_failed_sections
-from agentspec.spec_document import SPEC_FILENAME, SpecDocument, SpecFileError
+from agentspec.spec_document import SPEC_FILENAME, SpecDocument, SpecFileError, spec_markdown_path
 
 
 def load_spec(spec_dir: Path) -> SpecDocument:
-    if spec_dir.is_file() and spec_dir.name == SPEC_FILENAME:
+    if spec_dir.is_file() and (spec_dir.name == SPEC_FILENAME or spec_markdown_path(spec_dir.parent) == spec_dir):
         spec_dir = spec_dir.parent
-    if not (spec_dir / SPEC_FILENAME).is_file():
-        raise UsageError(f"{spec_dir} holds no {SPEC_FILENAME}", hint="give the directory `agentspec draft` wrote")
+    if not spec_markdown_path(spec_dir).is_file():
+        raise UsageError(f"{spec_dir} holds no {spec_markdown_path(spec_dir).name}", hint="give the directory `agentspec draft` wrote")
     try:
         return SpecDocument.load(spec_dir)
     except SpecFileError as exc:

@@ -75,7 +75,8 @@ def draft(
     review: Annotated[bool, typer.Option(help="approve, edit or revise each section as it is drafted")] = False,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="with --review: stop at the first approvals (exit 3)")] = False,
     concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel LLM calls (default 4; 1 on the embedded model, which answers one at a time)")] = None,
-    template: Annotated[str, typer.Option(help="spec template")] = "integration-requirements",
+    template: Annotated[str, typer.Option(help="spec template: a built-in or project template's name (`agentspec templates`), "
+                                                "or any markdown file with [PLACEHOLDER]s")] = "integration-requirements",
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
     max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD ceiling: the run stops (resumably) before the call that would cross it")] = None,
     max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token ceiling (input + output), same rules")] = None,
@@ -95,7 +96,7 @@ def draft(
     prices = {k: v for k, v in (("price_input_per_mtok", price_input_per_mtok),
                                  ("price_output_per_mtok", price_output_per_mtok)) if v is not None}
     settings = load_settings(**({"concurrency": concurrency} if concurrency else {}), **prices)
-    check_template(template, settings.config_dir)
+    chosen_template = check_template(template, settings.config_dir)
     if description is not None and file is not None:
         raise UsageError("give the description as an argument or with --file, not both")
     text = read_description_file(file) if file is not None else (description or "")
@@ -112,7 +113,7 @@ def draft(
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
                                     max_cost=max_cost, max_tokens=max_tokens, yes=yes,
                                     confirm=typer.confirm if _interactive(False) else None, archetypes=chosen,
-                                    critic=critic))
+                                    critic=critic, template=chosen_template))
     raise typer.Exit(code)
 
 

@@ -56,16 +56,14 @@ def clean_description(text: str, max_tokens: int) -> str:
     return text
 
 
-def check_template(name: str, user_dir: Path | None = None) -> str:
-    """The built-in template's name, or UsageError (exit 2). A template file or a project
-    template is read and compiled first, so a missing file, one without `## ` sections or
-    one that is not UTF-8 is named; drafting from it is not built yet, and says so."""
+def check_template(name: str, user_dir: Path | None = None) -> dict[str, str] | None:
+    """None for the built-in template, else the user's template as {"name", "markdown"};
+    UsageError (exit 2) for a missing file, one without `## ` sections or one that is not
+    UTF-8, before any model call."""
     from agentspec.packs.lookup import find_template
 
     template = find_template(name, user_dir or Path.home() / ".config" / "agentspec")
-    if template.where != "built-in":
-        sections = template.sections()
-        raise UsageError(f"template {template.path} compiles into {len(sections)} section(s), but drafting from a "
-                         "template other than the built-in one is not built yet",
-                         hint=f"`agentspec templates show {template.path}` shows its sections and fields")
-    return template.name
+    if template.where == "built-in":
+        return None
+    template.sections()  # compiles, or says why not
+    return {"name": template.name, "markdown": template.markdown}

@@ -20,9 +20,10 @@ DOCUMENT_CHECKS = ("headings", "placeholders", "mermaid", "sql", "code_blocks", 
 _GATE_RUN = {"sql_execute": False, "parser_missing": "skip"}
 
 
-def section_failures(markdown: str, *, repo_given: bool) -> list[str]:
+def section_failures(markdown: str, *, repo_given: bool, template: str | None = None) -> list[str]:
     doc = SpecDocument.from_markdown(markdown)
-    scores = run_checks(doc, run={**_GATE_RUN, "repo": "given" if repo_given else None}, names=SECTION_CHECKS)
+    scores = run_checks(doc, run={**_GATE_RUN, "repo": "given" if repo_given else None, "template": template},
+                        names=SECTION_CHECKS)
     return [f"{s.name}: {_strip_heading(d)}" for s in scores if not s.passed for d in s.details]
 
 
@@ -36,7 +37,7 @@ def document_failures(state: dict[str, Any], rendered: Rendered | None = None) -
     # The gate parses and lints SQL but does not execute it: what a draft asks the
     # model must not depend on whether a PostgreSQL happens to be reachable (that
     # would also break cassette replay). `agentspec check` and `eval` execute it.
-    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo}, names=DOCUMENT_CHECKS)
+    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo, "template": _template(state)}, names=DOCUMENT_CHECKS)
     by_section: dict[str, list[str]] = {}
     for score in scores:
         if score.passed:
@@ -47,6 +48,12 @@ def document_failures(state: dict[str, Any], rendered: Rendered | None = None) -
         if not score.findings:
             by_section.setdefault("_document", []).extend(f"{score.name}: {d}" for d in score.details)
     return scores, by_section
+
+
+def _template(state: dict[str, Any]) -> str | None:
+    """The user's template the run drafts over (None: the built-in one), for the heading
+    and placeholder checks."""
+    return ((state.get("options") or {}).get("template") or {}).get("markdown")
 
 
 def _strip_heading(detail: str) -> str:
@@ -68,7 +75,7 @@ def document_problems(state: dict[str, Any]) -> list[str]:
     document = render_document(state)
     doc = SpecDocument.from_markdown(document.markdown)
     repo = "given" if (state.get("options") or {}).get("repo_given") else None
-    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo}, names=FINAL_CHECKS)
+    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo, "template": _template(state)}, names=FINAL_CHECKS)
     problems: list[str] = []
     for score in scores:
         if score.passed:

@@ -96,7 +96,12 @@ def review_findings(state: dict[str, Any], rendered: Rendered | None = None) -> 
     rendered = rendered or Rendered.of(state)
     document = rendered.document
     doc = SpecDocument.from_markdown(document.markdown, analyses=rendered.analyses, spec_json=spec_json(state))
-    scores = run_checks(doc, run={"parser_missing": "skip", "python_types": False}, names=REVIEW_CHECKS)
+    template = ((state.get("options") or {}).get("template") or {}).get("markdown")
+    # The seeded-rows execution checks a schema, its migration and rollback, which is what the
+    # built-in template's SQL is; a user's template's SQL (an impact query) is parsed only.
+    run = {"parser_missing": "skip", "python_types": False, "template": template,
+           **({"sql_execute": False} if template else {})}
+    scores = run_checks(doc, run=run, names=REVIEW_CHECKS)
     found: list[ReviewFinding] = []
     for score in scores:
         for finding in score.findings or []:

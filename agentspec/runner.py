@@ -29,7 +29,8 @@ from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
 from agentspec.settings import Settings
 from agents.brief import slugify
-from agents.registry import by_id, dependents
+from agents.registry import by_id, dependents, using
+from agentspec.packs.generic import sections_for
 from agents.state import LOCKED
 from graphs.draft import compile_graph
 
@@ -99,7 +100,8 @@ class Runner:
     async def draft(self, description: str, *, out: Path | None, force: bool, review: bool, interactive: bool,
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
                     max_tokens: int | None = None, date: str | None = None, yes: bool = False,
-                    confirm: Any = None, archetypes: list[str] | None = None, critic: bool = True) -> int:
+                    confirm: Any = None, archetypes: list[str] | None = None, critic: bool = True,
+                    template: dict[str, str] | None = None) -> int:
         # Budgets: `confirm(question) -> bool` asks on a terminal when the estimate exceeds them.
         # `date` (YYYY-MM-DD) is the run's date for the document; a replay passes the recording's.
         # Where the run writes is decided and checked here, before any call is paid for,
@@ -115,6 +117,10 @@ class Runner:
                    "max_cost_usd": max_cost, "max_tokens": max_tokens, "critic": critic}
         if archetypes:
             options["archetypes"] = list(archetypes)  # draft --archetype: declared, on top of what the design shows
+        if template:
+            # draft --template FILE: {"name", "markdown"}, kept in the run so resume, review and
+            # show need no file, and a changed file cannot change a run half-way
+            options["template"] = dict(template)
         self._degrade_for_budget(description, max_cost, max_tokens, yes=yes, confirm=confirm)
         self.runlog.record(thread_id, description=description[:500], out_dir=str(target),
                            status="running", options=",".join(o for o, on in (("review", review), ("force", force)) if on))
@@ -213,23 +219,30 @@ class Runner:
             async with open_checkpointer(self.settings) as saver:
                 graph = compile_graph(saver)
                 config = self._config(thread_id, gateway)
-                if resuming:
-                    payload = await self._resume_payload(graph, config)
-                self.runlog.record(thread_id, status="running", endpoint=_mask_url(endpoint.describe()))
-                try:
-                    snapshot = await self._drive(graph, payload, config, interactive)
-                except (EndpointError, LocalModelError) as exc:
-                    self.runlog.record(thread_id, status="endpoint_error")
-                    hint = (exc.hint or "check the endpoint, then resume the run").rstrip(".")
-                    raise type(exc)(exc.message, hint=f"{hint}: `agentspec resume {thread_id}`") from exc
-                except (KeyboardInterrupt, asyncio.CancelledError) as exc:
-                    self.runlog.record(thread_id, status="interrupted")
-                    raise Interrupted(f"run {thread_id} interrupted", hint=f"`agentspec resume {thread_id}` continues it") from exc
-                except BaseException:
-                    self.runlog.record(thread_id, status="interrupted")
-                    raise
-                return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
-                                    time.monotonic() - started, force)
+                options = payload["options"] if isinstance(payload, dict) else await self._options(graph, config)
+                with using(sections_for(options)):
+                    if resuming:
+                        payload = await self._resume_payload(graph, config)
+                    self.runlog.record(thread_id, status="running", endpoint=_mask_url(endpoint.describe()))
+                    try:
+                        snapshot = await self._drive(graph, payload, config, interactive)
+                    except (EndpointError, LocalModelError) as exc:
+                        self.runlog.record(thread_id, status="endpoint_error")
+                        hint = (exc.hint or "check the endpoint, then resume the run").rstrip(".")
+                        raise type(exc)(exc.message, hint=f"{hint}: `agentspec resume {thread_id}`") from exc
+                    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+                        self.runlog.record(thread_id, status="interrupted")
+                        raise Interrupted(f"run {thread_id} interrupted", hint=f"`agentspec resume {thread_id}` continues it") from exc
+                    except BaseException:
+                        self.runlog.record(thread_id, status="interrupted")
+                        raise
+                    return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
+                                        time.monotonic() - started, force)
+
+    @staticmethod
+    async def _options(graph: Any, config: dict[str, Any]) -> dict[str, Any]:
+        snapshot = await graph.aget_state(config)
+        return (snapshot.values or {}).get("options") or {}
 
     async def _resume_payload(self, graph: Any, config: dict[str, Any]) -> Any:
         snapshot = await graph.aget_state(config)
@@ -318,10 +331,11 @@ class Runner:
                 raise UsageError(f"run {thread_id} has no saved state yet")
             pending = {i.value["section"]: i for i in snapshot.interrupts}
             sections = snapshot.values.get("sections") or {}
-            if show is not None:
-                self._show_section(show, snapshot.values, pending)
-            else:
-                self._list(sections, pending)
+            with using(sections_for(snapshot.values.get("options"))):
+                if show is not None:
+                    self._show_section(show, snapshot.values, pending)
+                else:
+                    self._list(sections, pending)
             return 3 if pending else 0
         # Approving continues the run, which drafts the next wave: always open the endpoint.
         with self._locked(thread_id), endpoint_session(self.settings, on_status=self._status) as endpoint:
@@ -332,24 +346,31 @@ class Runner:
                 snapshot = await graph.aget_state(config)
                 if not snapshot.values:
                     raise UsageError(f"run {thread_id} has no saved state yet")
-                pending = {i.value["section"]: i for i in snapshot.interrupts}
-                sections = snapshot.values.get("sections") or {}
-                decisions, updates, notes = self._decide(sections, pending, approve, approve_all, revise, feedback, edit, edit_file)
-                for note in notes:
-                    self.console.print(note, highlight=False)
-                if not decisions and not updates:
-                    self._list(sections, pending)
-                    return 3 if pending else 0
-                if updates:
-                    await graph.aupdate_state(config, {"sections": updates, "needs_check": True}, as_node="join")
-                payload = Command(resume=decisions) if decisions else None
-                started = time.monotonic()
-                snapshot = await self._drive(graph, payload, config, interactive)
-                try:
-                    return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
-                                        time.monotonic() - started, force=False)
-                except PartialResult as partial:
-                    raise self._budget_stop(thread_id, partial) from None
+                with using(sections_for(snapshot.values.get("options"))):
+                    return await self._approve(thread_id, graph, config, snapshot, endpoint, interactive, approve,
+                                               approve_all, revise, feedback, edit, edit_file)
+
+    async def _approve(self, thread_id: str, graph: Any, config: dict[str, Any], snapshot: Any, endpoint: Endpoint,
+                       interactive: bool, approve: list[str], approve_all: bool, revise: str | None,
+                       feedback: str | None, edit: str | None, edit_file: Path | None) -> int:
+        pending = {i.value["section"]: i for i in snapshot.interrupts}
+        sections = snapshot.values.get("sections") or {}
+        decisions, updates, notes = self._decide(sections, pending, approve, approve_all, revise, feedback, edit, edit_file)
+        for note in notes:
+            self.console.print(note, highlight=False)
+        if not decisions and not updates:
+            self._list(sections, pending)
+            return 3 if pending else 0
+        if updates:
+            await graph.aupdate_state(config, {"sections": updates, "needs_check": True}, as_node="join")
+        payload = Command(resume=decisions) if decisions else None
+        started = time.monotonic()
+        snapshot = await self._drive(graph, payload, config, interactive)
+        try:
+            return self._finish(thread_id, snapshot.values, snapshot.interrupts, endpoint,
+                                time.monotonic() - started, force=False)
+        except PartialResult as partial:
+            raise self._budget_stop(thread_id, partial) from None
 
     def _show_section(self, section_id: str, values: dict[str, Any], pending: dict[str, Any]) -> None:
         """The exact markdown that approving `section_id` would lock in (stdout, verbatim)."""
@@ -457,8 +478,9 @@ class Runner:
             raise UsageError(f"run {thread_id} has no draft yet")
         values = _with_pending_drafts(snapshot.values, snapshot.interrupts)
         try:
-            return self.write(thread_id, values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=force,
-                              out=out, final=False)
+            with using(sections_for(values.get("options"))):
+                return self.write(thread_id, values, endpoint=run.get("endpoint") or "", wall_s=0.0, force=force,
+                                  out=out, final=False)
         except PartialResult as partial:
             self.console.print(f"[yellow]{partial.message}[/]")
             return 0

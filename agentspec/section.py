@@ -227,10 +227,14 @@ class SectionSpec:
     spine_parts: tuple[str, ...] | None = None  # the design spine slices its prompt receives (None: all)
     applies_when: str | None = None  # a spine capability; None: always applies
     shown_by: str | None = None  # a heading-less section reviewed as the section that renders it
+    # A section compiled from a user's template (agentspec/packs) has no prompt file of its
+    # own: it shares one and hands it the template's text.
+    prompt_file: str | None = None
+    prompt_vars: tuple[tuple[str, Any], ...] = ()
 
     @property
     def prompt(self) -> str:
-        return f"{self.role}/{self.id}.md.j2"
+        return self.prompt_file or f"{self.role}/{self.id}.md.j2"
 
     @property
     def needs_llm(self) -> bool:

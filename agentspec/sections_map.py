@@ -13,13 +13,17 @@ from functools import lru_cache
 from agentspec.spec_document import SpecDocument, normalize_heading
 
 
-@lru_cache(maxsize=1)
 def _first_headings() -> tuple[tuple[str, int, str], ...]:
     """(section id, heading level, normalized heading text) in template order."""
     from agents.registry import registry
 
+    return _first_headings_of(registry())
+
+
+@lru_cache(maxsize=8)
+def _first_headings_of(specs: tuple) -> tuple[tuple[str, int, str], ...]:  # tuple[SectionSpec, ...]
     out = []
-    for spec in registry():
+    for spec in specs:
         if not spec.headings:
             continue
         first = spec.headings[0]

@@ -24,6 +24,20 @@ from markdown_it.token import Token
 SPEC_FILENAME = "integration-requirements.md"
 
 
+def spec_markdown_path(directory: Path) -> Path:
+    """The spec's markdown in a directory `agentspec draft` wrote: the built-in template's
+    file, or the one named after the user's template that spec.json records."""
+    built_in = directory / SPEC_FILENAME
+    if built_in.is_file():
+        return built_in
+    try:
+        template = (json.loads((directory / "spec.json").read_text(encoding="utf-8")).get("template") or {})
+    except (OSError, ValueError, AttributeError):
+        return built_in
+    name = template.get("name") if isinstance(template, dict) else None
+    return directory / f"{name}.md" if isinstance(name, str) and name and "/" not in name else built_in
+
+
 class SpecFileError(ValueError):
     """A file of the spec cannot be read as text (not UTF-8, not JSON, unreadable).
     The message names the file and, where known, the line."""
@@ -145,7 +159,7 @@ class SpecDocument:
         """Load a spec directory (or the markdown file inside one)."""
         location = Path(location)
         directory = location.parent if location.is_file() else location
-        md_path = location if location.is_file() else directory / SPEC_FILENAME
+        md_path = location if location.is_file() else spec_markdown_path(directory)
         analyses = {
             p.stem.removeprefix("analysis-"): _read_text(p)
             for p in sorted(directory.glob("analysis-*.md"))

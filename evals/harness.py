@@ -19,6 +19,7 @@ replay needs no server. Cases run one at a time under VCR (it patches globally).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import os
@@ -52,11 +53,15 @@ from evals.judge import (
     family_mean,
     family_of,
     judge_model,
+    GENERIC_FAMILY,
+    Rubric,
     load_calibration,
     load_rubrics,
 )
+from agentspec.packs.generic import sections_for
 from agentspec.sections_map import section_at, section_for_heading, section_spans, section_texts
-from agentspec.spec_document import SpecDocument
+from agentspec.spec_document import SPEC_FILENAME, SpecDocument
+from agents.registry import using
 
 Mode = Literal["replay", "live", "record"]
 EVALS_DIR = Path(__file__).parent
@@ -79,6 +84,7 @@ class Case:
     id: str
     description: str
     expect: dict[str, Any] = field(default_factory=dict)
+    template: dict[str, str] | None = None  # {"name", "markdown"}: drafted over a user's template
 
 
 _EXPECT_KEYS = ("entities", "external_systems", "p1_categories", "must_cover")  # what checks.check_expectations reads
@@ -151,10 +157,42 @@ def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[
         if unknown:
             raise ConfigError(f"{where}: case {cid}: expect.must_cover names no concern of agents/knowledge/archetypes.yaml: "
                               f"{', '.join(unknown)} (write archetype/concern)")
-        cases.append(Case(cid, description, dict(expect)))
+        template = raw.get("template")
+        if template is not None:
+            if not isinstance(template, str) or not template.strip():
+                raise ConfigError(f"{where}: case {cid}: template must be a path to a markdown file")
+            template = _case_template(path.parent / template, where, cid)
+        cases.append(Case(cid, description, dict(expect), template))
     if not cases:
         raise ConfigError(f"{path} holds no cases")
     return cases
+
+
+def _case_template(path: Path, where: str, cid: str) -> dict[str, str] | None:
+    """A case's template (a path relative to the dataset), compiled now so a bad one is
+    named before anything runs."""
+    from agentspec.errors import UsageError
+    from agentspec.inputs import check_template
+
+    try:
+        return check_template(str(path))
+    except UsageError as exc:
+        raise ConfigError(f"{where}: case {cid}: {exc.message}") from exc
+
+
+def _rubrics_for(case: Case, rubrics: dict[str, Rubric]) -> dict[str, Rubric]:
+    """The built-in rubrics, or for a case drafted over a user's template the generic
+    rubric over every section of it, and the analysis rubric over the analyses alone."""
+    if case.template is None:
+        return {f: r for f, r in rubrics.items() if f != GENERIC_FAMILY}
+    from agentspec.packs.generic import pack_of
+
+    pack = pack_of({"template": case.template})
+    sections = tuple(s.id for s in pack.specs if s.headings)
+    chosen = {GENERIC_FAMILY: dataclasses.replace(rubrics[GENERIC_FAMILY], sections=sections)}
+    if "analysis" in rubrics:
+        chosen["analysis"] = dataclasses.replace(rubrics["analysis"], sections=())
+    return chosen
 
 
 # ------------------------------------------------------------------ settings
@@ -242,7 +280,8 @@ async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any]) -
     try:
         text = clean_description(case.description, ctx.draft_settings.max_description_tokens)
         await Runner(ctx.draft_settings, ctx.case_console).draft(text, out=out, force=True, review=False, interactive=False,
-                                                                 date=(result.get("run_date") or {}).get("date"))
+                                                                 date=(result.get("run_date") or {}).get("date"),
+                                                                 template=case.template)
         result["status"] = "ok"
     except PartialResult as exc:
         result["status"], result["error"] = "partial", exc.message
@@ -258,7 +297,7 @@ async def _judge_case(case: Case, spec: SpecDocument, ctx: _Context, result: dic
     texts = section_texts(spec)
     families: dict[str, Any] = {}
     try:
-        rubrics = list(ctx.rubrics.values())
+        rubrics = list(_rubrics_for(case, ctx.rubrics).values())
         parts = [
             [(sid, texts[sid]) for sid in r.sections if sid in texts]
             + [(f"analysis-{name}", spec.analyses[name]) for name in r.analyses if name in spec.analyses]
@@ -299,7 +338,7 @@ async def _pairwise(case: Case, spec: SpecDocument, judge: Judge, ctx: _Context,
     base_doc = SpecDocument.load(base_dir)
     base_texts = section_texts(base_doc)
     outcomes = {}
-    for rubric, family_parts in zip(ctx.rubrics.values(), parts):
+    for rubric, family_parts in zip(_rubrics_for(case, ctx.rubrics).values(), parts):
         current = "\n\n".join(t for _, t in family_parts)
         baseline = "\n\n".join(base_texts[sid] for sid in rubric.sections if sid in base_texts)
         baseline += "".join("\n\n" + base_doc.analyses[n] for n in rubric.analyses if n in base_doc.analyses)
@@ -366,7 +405,7 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"id": case.id, "description": case.description, "expect": case.expect,
-                              "status": "ok", "error": None, "spec": f"cases/{case.id}/integration-requirements.md",
+                              "status": "ok", "error": None, "spec": f"cases/{case.id}/{_spec_file(case)}",
                               "checks": [], "sections": {}, "judge": None, "failed_sections": [], "notes": []}
     started = time.monotonic()
     cm, final, recording = _cassette_cm(case.id, ctx)
@@ -389,16 +428,17 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
         run_date, date_source = _run_date(ctx.mode, cassette)
         result["run_date"] = {"date": run_date, "from": date_source}  # _draft dates the run with it
         await _draft(case, out, ctx, result)
-        if (out / "integration-requirements.md").is_file():
+        if (out / _spec_file(case)).is_file():
             spec = SpecDocument.load(out)
             run = dict(spec.run or {})
             run["expect"] = case.expect
-            scores = run_checks(spec, run)
-            result["checks"] = [_score_dict(s) for s in scores]
-            result["failed_sections"] = list(run.get("failed_sections") or [])
-            if judge_on and result["status"] in ("ok", "partial"):
-                await _judge_case(case, spec, ctx, result)
-            result["sections"] = _sections(spec, scores, result["judge"], family_of(ctx.rubrics))
+            with using(sections_for({"template": case.template})):  # the case's own sections, for the section map
+                scores = run_checks(spec, run)
+                result["checks"] = [_score_dict(s) for s in scores]
+                result["failed_sections"] = list(run.get("failed_sections") or [])
+                if judge_on and result["status"] in ("ok", "partial"):
+                    await _judge_case(case, spec, ctx, result)
+                result["sections"] = _sections(spec, scores, result["judge"], family_of(_rubrics_for(case, ctx.rubrics)))
         if cassette is not None and ctx.mode == "record" and spec is not None:
             # Replay reproduces tokens but not time: keep the recording's timings.
             cassette.get_metadata("recording", {"run_date": run_date, **_recording_facts(spec, result)})
@@ -421,6 +461,10 @@ async def _run_case(case: Case, ctx: _Context, judge_on: bool) -> dict[str, Any]
     result["usage"]["recorded_draft_wall_s"] = recorded.get("draft_wall_s")
     result["usage"]["recorded_llm_seconds"] = recorded.get("llm_seconds")
     return result
+
+
+def _spec_file(case: Case) -> str:
+    return f"{case.template['name']}.md" if case.template else SPEC_FILENAME
 
 
 def _run_date(mode: Mode, cassette: Any) -> tuple[str | None, str]:
@@ -509,7 +553,7 @@ async def _calibration(ctx: _Context) -> dict[str, Any] | None:
     cm, final, recording = _cassette_cm(CALIBRATION_CASSETTE, ctx)
     try:
         with cm as cassette:
-            result = await calibrate(judge, ctx.rubrics, items)
+            result = await calibrate(judge, {f: r for f, r in ctx.rubrics.items() if f != GENERIC_FAMILY}, items)
             if cassette is not None and ctx.mode == "replay":
                 result["cassette"] = _played(cassette, True)
     except AgentSpecError as exc:

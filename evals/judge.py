@@ -59,6 +59,11 @@ class Criterion:
     scores: dict[int, str]
 
 
+# The rubric for a spec drafted over a user's template (evals/rubrics/template.yaml): it is
+# applied to every section of that template, which no rubric file can list.
+GENERIC_FAMILY = "template"
+
+
 @dataclass(frozen=True)
 class Rubric:
     family: str

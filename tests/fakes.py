@@ -61,3 +61,34 @@ def replay_tools_missing() -> bool:
 REPLAY_TOOLS_REASON = ("the recorded review pass type-checked the examples and ran the SQL on PostgreSQL: "
                        "run npm ci --prefix evals/node and set AGENTSPEC_PG_URL (scripts/test.sh does both)")
 
+
+
+# Code a section compiled from a user's template is answered with: real code of the block's
+# language, so the drafted spec's blocks parse (the schema faker writes "mermaid code 1").
+TEMPLATE_CODE = {
+    "mermaid": "graph TD\n    A[Certificate expired] --> B[Checkout API rejects TLS]",
+    "sql": "SELECT 1 AS ok;",  # no table: a design spine, when drafted, defines its own
+    "yaml": "schedule: '0 * * * *'\nretries: 3",
+    "json": '{"status": "ok"}',
+    "typescript": "export const retries: number = 3;",
+    "python": "RETRIES: int = 3",
+}
+
+
+class TemplateResponder(RecordedResponder):
+    """A TEST DOUBLE for drafts over a user's template: the intake, the design spine and the
+    analyses answer with recorded real data; a compiled template section with data made
+    from its own schema, each code field holding real code of its block's language."""
+
+    def __call__(self, request: Any) -> Any:
+        from tests.doubles.schema_faker import generate_from_schema
+
+        if request.section in self.data or request.section in self.overrides:
+            return super().__call__(request)
+        data = generate_from_schema(request.schema or {}, seed=request.section or 0)
+        properties = (request.schema or {}).get("properties") or {}
+        for name, prop in properties.items():
+            if name.endswith("_code"):
+                language = name.removesuffix("_code")
+                data[name] = TEMPLATE_CODE.get(language, TEMPLATE_CODE["yaml"])
+        return data

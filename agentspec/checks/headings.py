@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.checks.score import Finding, Score
-from agentspec.checks.template import RequiredHeading, required_headings
+from agentspec.checks.template import RequiredHeading, required_headings, template_of
 from agentspec.spec_document import SpecDocument, normalize_heading
 
 NAME = "headings"
@@ -68,7 +68,7 @@ def _missing_message(req: RequiredHeading, spec: SpecDocument) -> str:
 
 
 def check_headings(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
-    required = required_headings()
+    required = required_headings(template_of(spec, run))
     first_index: dict[tuple[str, str], int] = {}
     for index, (key, _line) in enumerate(_spec_keys(spec)):
         first_index.setdefault(key, index)

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from agentspec.checks.score import Check, Finding, Score
-from agentspec.checks.template import canonical_h2
+from agentspec.checks.template import canonical_h2, template_of
 from agentspec.spec_document import SpecDocument
 
 NAME = "length_bounds"
@@ -51,13 +51,17 @@ def check_length_bounds(
     *,
     bounds: Mapping[str, tuple[int, int]] | None = None,
 ) -> Score:
+    users_template = template_of(spec, run) is not None
     bounds = DEFAULT_BOUNDS if bounds is None else bounds
     sections = spec.h2_sections()
     if not sections:
         return Score.from_findings(NAME, [Finding(None, "no H2 sections found")], checked=1)
     findings = []
     for heading, text in sections:
-        low, high = bounds.get(canonical_h2(heading.text), (DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS))
+        # A user's template decides how short a section may be ("## Context" may be one line):
+        # only an empty or runaway section fails there.
+        low, high = (1, DEFAULT_MAX_WORDS) if users_template else bounds.get(
+            canonical_h2(heading.text), (DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS))
         words = word_count(text)
         if words < low and not _not_applicable(text):
             findings.append(

@@ -21,6 +21,7 @@ from agentspec.checks.template import (
     is_checkbox_or_footnote,
     looks_like_placeholder,
     strong_placeholder_shape,
+    template_of,
     template_placeholders,
 )
 from agentspec.spec_document import SpecDocument
@@ -31,22 +32,22 @@ NAME = "placeholders"
 _INDEX_BEFORE = re.compile(r"[\w)\]]$")
 
 
-def prose_placeholders(text: str) -> list[str]:
+def prose_placeholders(text: str, template: str | None = None) -> list[str]:
     found = []
     for m in BRACKET_RE.finditer(text):
         inner = m.group(1)
         if is_checkbox_or_footnote(inner):
             continue
-        if m.group(0) in template_placeholders() or looks_like_placeholder(inner):
+        if m.group(0) in template_placeholders(template) or looks_like_placeholder(inner):
             found.append(m.group(0))
     found += [p for p in LITERAL_PLACEHOLDERS if p in text]
     return found
 
 
-def code_placeholders(code: str) -> list[tuple[str, int]]:
+def code_placeholders(code: str, template_markdown: str | None = None) -> list[tuple[str, int]]:
     """(token, 0-based line within `code`) for template placeholders in code."""
     found = []
-    template = template_placeholders()
+    template = template_placeholders(template_markdown)
     for m in BRACKET_RE.finditer(code):
         token = m.group(0)
         if token not in template or not strong_placeholder_shape(m.group(1)):
@@ -59,22 +60,23 @@ def code_placeholders(code: str) -> list[tuple[str, int]]:
 
 def check_placeholders(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     findings: list[Finding] = []
+    template = template_of(spec, run)  # a user's template's own tokens, or the built-in one's
     for run_ in spec.inline_texts:
         if run_.kind == "text":
-            tokens = prose_placeholders(run_.text)
+            tokens = prose_placeholders(run_.text, template)
         else:
             # A code span that is nothing but a placeholder (`[API_CLIENT_FILE_PATH]`)
             # is a hole even if the template never used that exact token.
             whole = run_.text.strip()
             m = BRACKET_RE.fullmatch(whole)
-            tokens = [tok for tok, _ in code_placeholders(run_.text)]
+            tokens = [tok for tok, _ in code_placeholders(run_.text, template)]
             if m and strong_placeholder_shape(m.group(1)) and whole not in tokens:
                 tokens.append(whole)
             tokens += [p for p in LITERAL_PLACEHOLDERS if p == whole]
         for token in tokens:
             findings.append(Finding(spec.h2_at(run_.line), f"template placeholder {token} left in text", run_.line))
     for block in spec.code_blocks:
-        for token, offset in code_placeholders(block.content):
+        for token, offset in code_placeholders(block.content, template):
             line = block.content_line + offset
             findings.append(
                 Finding(

@@ -47,17 +47,29 @@ def template_markdown() -> str:
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=1)
-def template_document() -> SpecDocument:
-    return SpecDocument.from_markdown(template_markdown())
+def template_of(spec: SpecDocument, run: dict | None = None) -> str | None:
+    """The markdown of the user's template a spec was drafted over (the run's, else the one
+    its spec.json carries); None for the built-in template."""
+    given = (run or {}).get("template")
+    if given:
+        return given
+    return ((spec.spec_json or {}).get("template") or {}).get("markdown")
 
 
-@lru_cache(maxsize=1)
-def required_headings() -> tuple[RequiredHeading, ...]:
-    """Every H2/H3 of the template, in order. H4s are per-feature placeholders."""
+@lru_cache(maxsize=8)
+def template_document(markdown: str | None = None) -> SpecDocument:
+    return SpecDocument.from_markdown(markdown if markdown is not None else template_markdown())
+
+
+@lru_cache(maxsize=8)
+def required_headings(markdown: str | None = None) -> tuple[RequiredHeading, ...]:
+    """Every H2/H3 of the template, in order. H4s are per-feature placeholders, and so is
+    any heading that holds one ("### [SERVICE_1]")."""
     out: list[RequiredHeading] = []
     h2 = ""
-    for h in template_document().headings:
+    for h in template_document(markdown).headings:
+        if any(looks_like_placeholder(m.group(1)) for m in BRACKET_RE.finditer(h.text)):
+            continue
         if h.level == 2:
             h2 = h.text
             out.append(RequiredHeading(2, h.text, h.text))
@@ -76,15 +88,15 @@ def canonical_h2(text: str) -> str:
     return canonical_h2s().get(normalize_heading(text), text)
 
 
-@lru_cache(maxsize=1)
-def template_placeholders() -> frozenset[str]:
+@lru_cache(maxsize=8)
+def template_placeholders(markdown: str | None = None) -> frozenset[str]:
     """Bracket tokens the template uses as placeholders, e.g. "[TIMEOUT_VALUE]".
 
     In the template's prose every bracket is a placeholder. In its code the
     brackets are also real syntax (``pool.query(query, [id])``, mermaid
     ``B3[Routing]``), so only strongly placeholder-shaped tokens count there.
     """
-    doc = template_document()
+    doc = template_document(markdown)
     tokens: set[str] = set()
     for run in doc.inline_texts:
         for m in BRACKET_RE.finditer(run.text):

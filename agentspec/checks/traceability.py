@@ -55,6 +55,10 @@ def _norm(text: str) -> str:
 
 
 def check_p1_traceability(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
+    from agentspec.checks.template import template_of
+
+    if template_of(spec, run) is not None:
+        return Score.skip(NAME, "a user's template: it has no built-in risk table to trace the P1 scenarios to")
     analysis = spec.analyses.get("scenarios")
     if analysis is None:
         return Score.skip(NAME, "no analysis-scenarios.md")

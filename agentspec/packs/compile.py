@@ -111,6 +111,16 @@ def compile_template(markdown: str) -> list[TemplateSection]:
     return sections
 
 
+def front_matter(markdown: str) -> TemplateSection | None:
+    """The lines between the H1 title and the first H2 ("- **Status**: [Proposed/Accepted]")
+    as a section without a heading of its own, when they hold placeholders; None otherwise."""
+    lines = markdown.split("\n## ", 1)[0].splitlines() if not markdown.startswith("## ") else []
+    body = [line for line in lines if not line.startswith("# ")]
+    section = TemplateSection(id="front_matter", heading="", headings=[], lines=body)
+    section.slots = _slots(body)
+    return section if section.slots else None
+
+
 def _unique(name: str, taken: set[str]) -> str:
     candidate, n = name, 2
     while candidate in taken:

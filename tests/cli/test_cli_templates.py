@@ -10,7 +10,7 @@ import pytest
 
 from tests.cli.harness import Tree, agentspec, assert_exit
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "templates"
 
 
 @pytest.mark.parametrize(("content", "message"), [

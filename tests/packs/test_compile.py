@@ -15,7 +15,7 @@ from agentspec.packs.compile import TemplateError, compile_template
 from agentspec.checks.placeholders import check_placeholders
 from agentspec.spec_document import SpecDocument
 
-TEMPLATES = Path(__file__).parents[1] / "fixtures" / "templates"
+TEMPLATES = Path(__file__).parents[2] / "evals" / "datasets" / "templates"
 BUILT_IN = Path(__file__).parents[2] / "agentspec" / "templates" / "integration-requirements.md"
 
 
