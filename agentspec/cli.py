@@ -242,6 +242,19 @@ def templates_show(template: Annotated[str, typer.Argument(help="a template name
             console.print(f"  {slot.name}: {escape(shape)}", highlight=False)
 
 
+def _plugin(name: str):  # noqa: ANN202 - the command's implementation, whatever its signature
+    """A command the product does not implement itself: the eval harness (evals/) plugs in
+    through the `agentspec.commands` entry point (pyproject.toml), so nothing in the product
+    imports evals and a product-only install still says what is missing."""
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group="agentspec.commands") if ep.name == name]
+    if not found:
+        raise UsageError(f"`agentspec {name}` needs the eval harness, which is not installed",
+                         hint="install agentspec from its repository (pip install -e .), which includes evals/")
+    return found[0].load()
+
+
 @app.command("eval")
 def eval_(
     dataset: Annotated[Optional[Path], typer.Option("--dataset", "-d", help="JSONL cases (default evals/datasets/replay.jsonl)")] = None,
@@ -257,8 +270,7 @@ def eval_(
     upstream: Annotated[Optional[str], typer.Option(help="with --record: an OpenAI-compatible base URL instead of starting the embedded model")] = None,
 ) -> None:
     """Score drafts on a dataset and compare against a baseline (exit 1 on a regression)."""
-    from agentspec.eval_cmd import run_eval_command
-
+    run_eval_command = _plugin("eval")
     raise typer.Exit(run_eval_command(dataset, replay, live, record, baseline, report, concurrency, judge,
                                       threshold, update_baseline, console, upstream=upstream))
 

@@ -20,7 +20,7 @@ import yaml
 from rich.console import Console
 
 from agentspec.errors import UsageError
-from agentspec.eval_cmd import run_eval_command
+from evals.command import run_eval_command
 from tests.doubles import FakeOpenAIServer
 from evals import harness
 from evals.baseline import compare, make_baseline

@@ -1,5 +1,6 @@
-"""`agentspec eval`: run the eval dataset, write the report, compare with the
-baseline. Exit 0 when the gates hold, 1 when a gate fails or the judge mean
+"""`agentspec eval`, plugged into the CLI through the `agentspec.commands` entry point
+(pyproject.toml), so the product never imports evals: run the eval dataset, write the
+report, compare with the baseline. Exit 0 when the gates hold, 1 when a gate fails or the judge mean
 drops by more than the threshold (like `agentspec check`, 1 means "ran, but
 failed"); configuration problems raise UsageError/ConfigError (exit 2)."""
 
