@@ -61,6 +61,7 @@ class Slot:
     language: str = ""  # code
     columns: list[str] = field(default_factory=list)  # table: one per placeholder of the row template
     choices: list[str] = field(default_factory=list)  # choice
+    column_choices: dict[str, list[str]] = field(default_factory=dict)  # table: a cell like [Positive/Negative]
     start: int = 0  # first and last line (0-based, within the section) the slot renders over
     end: int = 0
 
@@ -194,7 +195,7 @@ def _slots(lines: list[str]) -> list[Slot]:
             continue
         for m in found:
             inner = m.group(1)
-            choices = [c.strip() for c in inner.split("/")] if re.fullmatch(r"[A-Za-z][\w ]*(/[A-Za-z][\w ]*)+", inner) else []
+            choices = _choices(inner)
             add(Slot(name=_field_name(line, m), kind="choice" if choices else "text", tokens=[m.group(0)], choices=choices,
                      context=line.strip(), start=i, end=i))
         i += 1
@@ -261,14 +262,22 @@ def _table_slot(lines: list[str], start: int, end: int) -> Slot | None:
     if not rows:
         return None
     template = _cells(lines[rows[0]])
-    tokens, columns = [], []
+    tokens, columns, choices = [], [], {}
     for n, cell in enumerate(template):
         base = snake(header[n] if n < len(header) and header[n] else f"column_{n + 1}")
         for k, m in enumerate(prose_tokens(cell)):
             tokens.append(m.group(0))
             columns.append(_unique(base if k == 0 else f"{base}_{k + 1}", set(columns)))
+            if _choices(m.group(1)):
+                choices[columns[-1]] = _choices(m.group(1))
     return Slot(name=snake(header[0] or "table") + "_rows", kind="table", tokens=tokens, columns=columns,
-                context=lines[start].strip() + " / " + lines[rows[0]].strip(), start=rows[0], end=rows[-1])
+                context=lines[start].strip() + " / " + lines[rows[0]].strip(), start=rows[0], end=rows[-1],
+                column_choices=choices)
+
+
+def _choices(inner: str) -> list[str]:
+    """["Low", "Medium", "High"] for "Low/Medium/High"; [] for any other placeholder."""
+    return [c.strip() for c in inner.split("/")] if re.fullmatch(r"[A-Za-z][\w ]*(/[A-Za-z][\w ]*)+", inner) else []
 
 
 # ----------------------------------------------------------------------------- models
@@ -286,7 +295,8 @@ def section_model(section: TemplateSection) -> type[BaseModel]:
             fields[slot.name] = (list[str], Field(min_length=1, max_length=12, description=about))
         else:  # table and numbered: a list of row objects
             row = create_model(f"{_pascal(section.id)}{_pascal(slot.name)}Item",
-                               **{c: (str, Field(min_length=1, max_length=300)) for c in slot.columns})
+                               **{c: (Literal[tuple(slot.column_choices[c])], Field()) if c in slot.column_choices  # type: ignore[misc]
+                                  else (str, Field(min_length=1, max_length=300)) for c in slot.columns})
             fields[slot.name] = (list[row], Field(min_length=1, max_length=12, description=about))  # type: ignore[valid-type]
     return create_model(f"{_pascal(section.id)}Section", **fields)
 

@@ -87,3 +87,13 @@ def test_rows_and_numbered_lines_repeat_per_item():
 def test_a_template_without_sections_is_refused():
     with pytest.raises(TemplateError, match="no H2"):
         compile_template("# Title\n\nJust text, [NAME].\n")
+
+
+def test_a_table_cell_that_lists_its_options_is_a_choice():
+    sections = compile_template((TEMPLATES / "decision-record.md").read_text(encoding="utf-8"))
+    consequences = next(s for s in sections if s.id == "consequences")
+    model = consequences.model()
+    row = {"consequence": "Search index lags writes by up to 5 s", "kind": "Negative", "mitigation": "re-read after write"}
+    assert model.model_validate({"consequence_rows": [row], "follow_up_item_items": ["size the cluster"]})
+    with pytest.raises(ValueError):
+        model.model_validate({"consequence_rows": [{**row, "kind": "Mixed"}], "follow_up_item_items": ["x"]})
