@@ -43,3 +43,28 @@ def test_other_tables_and_unnamed_providers_are_not_judged():
     other = "CREATE TABLE sync_runs (id UUID PRIMARY KEY, status TEXT CHECK (status IN ('running', 'done')));"
     assert check_provider_values(_spec(other)).skipped
     assert check_provider_values(_spec(other.replace("sync_runs", "invoices"), description="Sync Xero invoices")).skipped
+
+
+def test_an_event_the_provider_does_not_send_is_named_and_documented_types_pass():
+    import copy
+    import json
+    from pathlib import Path
+
+    spec_json = json.loads((Path(__file__).parent / "fixtures" / "recorded" / "spec.json").read_text(encoding="utf-8"))
+    spine = spec_json["sections"]["design_spine"]["data"]
+    sender = next(e["producer"] for e in spine["events"] if e["name"] == "stripe_invoice.created")
+
+    def score(names: list[str]):
+        data = copy.deepcopy(spec_json)
+        events = data["sections"]["design_spine"]["data"]["events"]
+        template = next(e for e in events if e["producer"] == sender)
+        data["sections"]["design_spine"]["data"]["events"] = [{**template, "name": n} for n in names]
+        return check_provider_values(SpecDocument.from_markdown("## Overview\n\ntext\n", spec_json=data))
+
+    wrong = score(["stripe_invoice.created", "invoice.pending"])  # the recorded spine's own name, and a made-up one
+    assert not wrong.passed
+    assert [f.message.split(":")[0] for f in wrong.findings] == [
+        "event stripe_invoice.created is not a Stripe event type", "event invoice.pending is not a Stripe event type"]
+    assert "https://docs.stripe.com/api/events/types" in wrong.findings[0].message
+    assert score(["invoice.paid", "invoice.created"]).passed  # a status change, and another documented type
+    assert score(["received.event"]).skipped  # not about invoices: nothing to compare

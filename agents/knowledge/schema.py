@@ -110,7 +110,9 @@ class ProviderEvents(Strict):
     design that names a generic event ("received.event") or only one of them is completed."""
     record: Id = Field(description="the record, singular: invoice")
     types: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]] = Field(
-        min_length=1, max_length=5)
+        min_length=1, max_length=5, description="the types that change the record's state: what a sync handles")
+    others: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]] = Field(
+        default_factory=list, description="the record's other documented types: with `types`, every name a spec may use")
     source_url: HttpsUrl = Field(description="the provider's own page listing the event types")
 
 

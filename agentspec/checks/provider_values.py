@@ -35,7 +35,7 @@ def _providers(spec: SpecDocument) -> list:
     spine = spine_of(sections) if isinstance(sections, dict) else None
     if spine is not None:
         said += [f"{x.name} {x.id.replace('_', ' ')}" for x in spine.external_systems]
-    return [p for p in providers_named_in(said) if p.documented_values]
+    return [p for p in providers_named_in(said) if p.documented_values or p.webhook_events]
 
 
 def _names_record(table: str, record: str) -> bool:
@@ -73,12 +73,37 @@ def _noted_values(spec: SpecDocument, record: str, field: str) -> Iterator[tuple
                     yield table["name"], values
 
 
+def _event_findings(spec: SpecDocument, notes: list) -> tuple[int, list[Finding]]:
+    """Each design-spine event a provider sends about a record it documents the events of
+    ("stripe_invoice.created", "invoice.pending") must be one of those documented types."""
+    from agents.spine import spine_of
+
+    sections = (spec.spec_json or {}).get("sections")
+    spine = spine_of(sections) if isinstance(sections, dict) else None
+    if spine is None:
+        return 0, []
+    checked, findings = 0, []
+    for note in notes:
+        names = [note.name.lower(), *(a.lower() for a in note.aliases)]
+        senders = {x.id for x in spine.external_systems if any(n in f"{x.name} {x.id.replace('_', ' ')}".lower() for n in names)}
+        for documented in note.webhook_events:
+            known = {*documented.types, *documented.others}
+            for event in spine.events:
+                if event.producer not in senders or not re.search(rf"(^|_){re.escape(documented.record)}s?\.", event.name):
+                    continue
+                checked += 1
+                if event.name not in known:
+                    findings.append(Finding(None, f"event {event.name} is not a {note.name} event type: {note.name} sends "
+                                                  f"{', '.join(documented.types)} (and {len(documented.others)} other "
+                                                  f"{documented.record} types) ({documented.source_url})"))
+    return checked, findings
+
+
 def check_provider_values(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     notes = _providers(spec)
     if not notes:
         return Score.skip(NAME, "no named provider with documented values (agents/knowledge/providers.yaml)")
-    findings: list[Finding] = []
-    checked = 0
+    checked, findings = _event_findings(spec, notes)
     for note in notes:
         for documented in note.documented_values:
             allowed = set(documented.values)
