@@ -14,12 +14,13 @@ from pydantic import BaseModel, ValidationError
 
 from agentspec.gateway.usage import CallRecord, totals
 from agentspec.packs.generic import pack_of
+from agentspec.spec_document import SPEC_FILENAME
 from agentspec.section import RenderContext, SectionSpec, validate_stored
 from agents.analyses import ANALYSES, analysis_specs
 from agents.brief import FeatureBrief
 from agents.registry import registry
 
-SPEC_FILE = "integration-requirements.md"
+SPEC_FILE = SPEC_FILENAME
 _PACKAGES = ("agentspec", "langgraph", "langgraph-checkpoint", "instructor", "openai", "pydantic", "tiktoken")
 
 

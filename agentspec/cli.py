@@ -22,6 +22,7 @@ from typer.exceptions import Abort as TyperAbort
 
 from agentspec import __version__
 from agentspec.errors import AgentSpecError, Interrupted, UsageError
+from agentspec.spec_document import BUILT_IN_TEMPLATE
 from agentspec.redact import redact
 from agentspec.settings import load_settings
 
@@ -76,7 +77,7 @@ def draft(
     no_wait: Annotated[bool, typer.Option("--no-wait", help="with --review: stop at the first approvals (exit 3)")] = False,
     concurrency: Annotated[Optional[int], typer.Option(min=1, max=32, help="parallel LLM calls (default 4; 1 on the embedded model, which answers one at a time)")] = None,
     template: Annotated[str, typer.Option(help="spec template: a built-in or project template's name (`agentspec templates`), "
-                                                "or any markdown file with [PLACEHOLDER]s")] = "integration-requirements",
+                                                "or any markdown file with [PLACEHOLDER]s")] = BUILT_IN_TEMPLATE,
     estimate: Annotated[bool, typer.Option(help="print expected calls, tokens and cost, spend nothing")] = False,
     max_cost: Annotated[Optional[float], typer.Option(min=0.0, help="USD ceiling: the run stops (resumably) before the call that would cross it")] = None,
     max_tokens: Annotated[Optional[int], typer.Option(min=1, help="token ceiling (input + output), same rules")] = None,

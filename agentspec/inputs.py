@@ -10,7 +10,6 @@ from pathlib import Path
 from agentspec.errors import UsageError
 from agentspec.gateway.tokens import count_tokens
 
-TEMPLATES = ("integration-requirements",)
 MAX_FILE_BYTES = 256 * 1024
 
 

@@ -21,7 +21,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-SPEC_FILENAME = "integration-requirements.md"
+# The built-in template's name, and the spec file drafted over it: the one place they are spelt.
+BUILT_IN_TEMPLATE = "integration-requirements"
+SPEC_FILENAME = f"{BUILT_IN_TEMPLATE}.md"
 
 
 def spec_markdown_path(directory: Path) -> Path:

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentspec.spec_document import spec_markdown_path
+
 BASELINE_PATH = Path(__file__).parent / "baseline.json"
 GATE_CHECKS = ("headings", "placeholders", "erd_ddl_orm", "example_endpoints", "event_flow")
 FAILED_STATUSES = ("error", "cassette_mismatch", "missing_cassette")
@@ -72,7 +74,7 @@ def baseline_spec_dir(path: Path | None, case_id: str) -> Path | None:
         return None
     root = path if path.is_dir() else path.parent
     candidate = root / "cases" / case_id
-    return candidate if (candidate / "integration-requirements.md").is_file() else None
+    return candidate if spec_markdown_path(candidate).is_file() else None
 
 
 def _delta(base: float | None, current: float | None) -> float | None:

@@ -2,7 +2,7 @@
 terminal) and report.html (self-contained: inline CSS and SVG charts drawn
 here, no scripts, no external URLs, so it opens from a CI artifact offline).
 
-Links to each case's spec are relative (cases/<id>/integration-requirements.md)
+Links to each case's spec are relative (cases/<id>/<template>.md)
 so the report directory can be moved or zipped as a whole.
 """
 
@@ -395,7 +395,7 @@ def _cases_table(report: dict[str, Any]) -> str:
             f'<td class="num">{u.get("calls", 0)}</td><td class="num">{u.get("input_tokens", 0):,}</td>'
             f'<td class="num">{u.get("output_tokens", 0):,}</td><td class="num">{u.get("cost_usd", 0):.4f}</td>'
             f'<td class="num">{_num(u.get("case_wall_s"), 1)}</td>'
-            f'<td><a href="{_esc(case["spec"])}">integration-requirements.md</a></td></tr>')
+            f'<td><a href="{_esc(case["spec"])}">{_esc(case["spec"].rsplit("/", 1)[-1])}</a></td></tr>')
     return f"<table>{head}{''.join(rows)}</table>"
 
 

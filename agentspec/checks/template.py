@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from agentspec.spec_document import SpecDocument, normalize_heading
+from agentspec.spec_document import SPEC_FILENAME, SpecDocument, normalize_heading
 
-TEMPLATE_RESOURCE = ("agentspec", "templates/integration-requirements.md")
+TEMPLATE_RESOURCE = ("agentspec", f"templates/{SPEC_FILENAME}")
 
 from agentspec.packs.placeholders import (  # noqa: F401 - the one definition, re-exported for the checks
     BRACKET_RE,

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from agentspec.errors import UsageError
 from agentspec.packs.compile import TemplateError, TemplateSection, compile_template
+from agentspec.spec_document import BUILT_IN_TEMPLATE
 
-BUILT_IN = ("integration-requirements",)
+BUILT_IN = (BUILT_IN_TEMPLATE,)
 PROJECT_DIR = Path(".agentspec") / "templates"
 MAX_TEMPLATE_BYTES = 512 * 1024
 

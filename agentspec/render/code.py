@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from agentspec.spec_document import SPEC_FILENAME
+
 # Language -> fence tag, accepted file extensions.
 FENCE_TAGS: dict[str, str] = {
     "typescript": "typescript",
@@ -173,7 +175,7 @@ _INDEX_BEFORE = re.compile(r"[\w)\]]$")
 def template_code_placeholders() -> frozenset[str]:
     """Bracket tokens the shipped template uses as holes in its code, e.g.
     [table_name], [method_name], [EventBus]."""
-    text = resources.files("agentspec").joinpath("templates/integration-requirements.md").read_text(encoding="utf-8")
+    text = resources.files("agentspec").joinpath(f"templates/{SPEC_FILENAME}").read_text(encoding="utf-8")
     tokens = {m.group(0) for m in _BRACKET.finditer(text) if _TEMPLATE_SHAPE.match(m.group(1))}
     return frozenset(tokens - _REAL_CODE)
 
