@@ -44,6 +44,7 @@ _LINT_FIX = {
     "time_units_consistent": "give the value in the unit the API takes",
     "out_of_scope_not_required": "drop the requirement or the out-of-scope entry",
     "imports_named_dependencies": "name the package in the dependency list, or use one the spec names",
+    "one_statement_per_parameterised_query": "send each statement as its own query, inside one transaction",
 }
 
 

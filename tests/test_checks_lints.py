@@ -25,6 +25,10 @@ EXPECTED = {
                                    "the spec names", "import { EventBroker } from 'event-broker';"),
     "out_of_scope_not_required": ("Compatibility", 'requires "mobile apps", which line 6 lists as out of scope',
                                   "must ship in the native mobile apps"),
+    "one_statement_per_parameterised_query": ("Integration Examples", "2 statements in one query with bind parameters, "
+                                              "which PostgreSQL runs as one prepared statement only; send them as "
+                                              "separate queries in a transaction",
+                                              "await pool.query(`INSERT INTO stripe_webhook_events"),
 }
 
 
@@ -47,6 +51,13 @@ def test_each_bad_fixture_is_caught_by_its_rule_alone(rule):
 def test_the_good_fixture_passes_every_lint():
     score = check_lints(SpecDocument.load(FIXTURES / "good.md"))
     assert score.passed, score.details
+
+
+def test_one_parameterised_statement_and_a_script_without_parameters_are_not_flagged():
+    text = ("## Integration Examples\n\n```typescript\n"
+            "await pool.query('UPDATE stripe_invoices SET status = $1 WHERE id = $2;', [status, id]);\n"
+            "await pool.query(`BEGIN; LOCK TABLE stripe_invoices; COMMIT;`, []);\n```\n")
+    assert check_lints(SpecDocument.from_markdown(text)).passed
 
 
 def test_graphql_posts_and_negated_live_keys_are_not_flagged():

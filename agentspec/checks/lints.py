@@ -363,6 +363,30 @@ def imports_named_dependencies(spec: SpecDocument) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------------- check
+# ----------------------------------------------------------------------------- one statement per query
+# A query with bind parameters goes through PostgreSQL's extended protocol, which takes one
+# statement: "cannot insert multiple commands into a prepared statement"
+# (https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY). node-postgres
+# sends any query with values that way; the reviewed README draft wrote such a query.
+_QUERY_CALL = re.compile(r"\.(?:query|execute)\s*\(\s*(`[^`]*`|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")\s*,", re.S)
+_BIND = re.compile(r"\$\d+|%s|%\(\w+\)s")
+
+
+@lint("one_statement_per_parameterised_query")
+def one_statement_per_parameterised_query(spec: SpecDocument) -> Iterator[Finding]:
+    """A query sent with bind parameters holds one SQL statement."""
+    for block in spec.blocks(*CODE_LANGUAGES):
+        for found in _QUERY_CALL.finditer(block.content):
+            sql = found.group(1)[1:-1]
+            statements = [part for part in sql.split(";") if part.strip()]
+            if len(statements) > 1 and _BIND.search(sql):
+                offset = block.content.count("\n", 0, found.start())
+                yield _finding(spec, "one_statement_per_parameterised_query", block.content_line + offset,
+                               f"{len(statements)} statements in one query with bind parameters, which PostgreSQL "
+                               "runs as one prepared statement only; send them as separate queries in a transaction",
+                               block.content.splitlines()[offset])
+
+
 def check_lints(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     if not spec.markdown.strip():
         return Score.skip(NAME, "empty document")
