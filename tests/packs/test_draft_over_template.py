@@ -120,3 +120,26 @@ def test_eval_judges_a_template_case_with_the_generic_rubric(tmp_path, monkeypat
     assert judged  # the template's own sections were judged
     case_dir = tmp_path / "report" / "cases" / case.id
     assert (case_dir / "incident-postmortem.md").is_file() and (case_dir / "analysis-scenarios.md").is_file()
+
+
+def test_a_failed_template_section_is_retried_by_resume_without_the_file(tmp_path):
+    template = tmp_path / "postmortem.md"
+    shutil.copy(TEMPLATES / "incident-postmortem.md", template)
+    broken = TemplateResponder()
+    broken.overrides["timeline"] = {"time_utc_rows": []}  # no rows: invalid every time, the section fails
+    with FakeOpenAIServer(responder=broken) as srv:
+        env = {**_env(srv), "AGENTSPEC_DATA_DIR": str(tmp_path / "data")}
+        first = agentspec("draft", DESCRIPTION, "--template", str(template), "--out", str(tmp_path / "spec"), "--json",
+                          env=env, cwd=tmp_path)
+    assert_exit(first, 5)
+    run_id = json.loads(first.stdout)["run_id"]
+    assert "Section `timeline` failed" in (tmp_path / "spec" / "postmortem.md").read_text(encoding="utf-8")
+    template.unlink()
+    with FakeOpenAIServer(responder=TemplateResponder()) as srv:
+        env = {**_env(srv), "AGENTSPEC_DATA_DIR": str(tmp_path / "data")}
+        again = agentspec("resume", run_id, env=env, cwd=tmp_path)
+        asked = {c.section for c in srv.calls}
+    assert_exit(again, 0)
+    assert asked == {"timeline"}  # only the failed part is paid for again
+    text = (tmp_path / "spec" / "postmortem.md").read_text(encoding="utf-8")
+    assert "failed" not in text and "| Time (UTC) | Event | Owner |" in text
