@@ -243,6 +243,16 @@ def templates_show(template: Annotated[str, typer.Argument(help="a template name
             console.print(f"  {slot.name}: {escape(shape)}", highlight=False)
 
 
+@templates_app.command("init")
+def templates_init(name: Annotated[str, typer.Argument(help="a built-in template (`agentspec templates`)")],
+                   as_name: Annotated[Optional[str], typer.Option("--as", help="the copy's name (default: the same)")] = None) -> None:
+    """Copy a built-in template into .agentspec/templates/ to edit; drafts then use the copy."""
+    from agentspec.packs.lookup import init_template
+
+    path = init_template(name, load_settings().config_dir, as_name)
+    console.print(f"wrote {path}: edit it, then `agentspec draft \"…\" --template {path.stem}`", highlight=False)
+
+
 def _plugin(name: str):  # noqa: ANN202 - the command's implementation, whatever its signature
     """A command the product does not implement itself: the eval harness (evals/) plugs in
     through the `agentspec.commands` entry point (pyproject.toml), so nothing in the product

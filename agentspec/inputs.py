@@ -61,8 +61,13 @@ def check_template(name: str, user_dir: Path | None = None) -> dict[str, str] | 
     UTF-8, before any model call."""
     from agentspec.packs.lookup import find_template
 
+    from agentspec.packs.lookup import builtin_markdown
+    from agentspec.spec_document import BUILT_IN_TEMPLATE
+
     template = find_template(name, user_dir or Path.home() / ".config" / "agentspec")
-    if template.where == "built-in":
+    # The built-in template, or an unedited copy of it (`templates init`), is drafted by its own
+    # sections, whose renderers and checks know it better than any compiled pack.
+    if template.markdown == builtin_markdown(BUILT_IN_TEMPLATE) or (template.where == "built-in" and template.name == BUILT_IN_TEMPLATE):
         return None
     template.sections()  # compiles, or says why not
     return {"name": template.name, "markdown": template.markdown}

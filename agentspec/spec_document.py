@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 # The built-in template's name, and the spec file drafted over it: the one place they are spelt.
-BUILT_IN_TEMPLATE = "integration-requirements"
+BUILT_IN_TEMPLATE = "integration-requirements"  # drafted by the built-in sections (agents/sections.yaml)
 SPEC_FILENAME = f"{BUILT_IN_TEMPLATE}.md"
 
 

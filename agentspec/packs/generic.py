@@ -32,7 +32,8 @@ _ROLE_WORDS: tuple[tuple[str, str], ...] = (
     (r"deploy|monitor|alert|observab|rollout|rollback|infra|on-?call|incident|sla|performance|capacity|timeline|detect", "devops-specialist"),
     (r"ui|ux|frontend|screen|page|dashboard|design", "frontend-specialist"),
     (r"api|integration|interface|webhook|event|contract|pipeline|source|sink|dependenc", "integration-specialist"),
-    (r"implement|code|example|architecture|component|root cause|technical|follow-?up|action", "implementation-specialist"),
+    (r"architecture|component|system|failure|error|retr|resilien|recover|fallback", "integration-specialist"),
+    (r"implement|code|example|root cause|technical|follow-?up|action", "implementation-specialist"),
     (r"risk|stakeholder|impact", "stakeholder-analyst"),
 )
 

@@ -4,6 +4,7 @@ Every problem is a UsageError (exit 2) naming the file, before any model call.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,9 @@ from agentspec.errors import UsageError
 from agentspec.packs.compile import TemplateError, TemplateSection, compile_template
 from agentspec.spec_document import BUILT_IN_TEMPLATE
 
-BUILT_IN = (BUILT_IN_TEMPLATE,)
+# Templates that ship with agentspec. The first is drafted by the built-in sections; the others,
+# like any user's template, by the sections compiled from them (agentspec/packs/generic.py).
+BUILT_IN = (BUILT_IN_TEMPLATE, "integration-lean")
 PROJECT_DIR = Path(".agentspec") / "templates"
 MAX_TEMPLATE_BYTES = 512 * 1024
 
@@ -68,10 +71,29 @@ def find_template(name_or_path: str, user_dir: Path) -> Template:
         if path.is_file():
             return Template(name_or_path, where, path, _read(path))
     if name_or_path in BUILT_IN:
-        text = resources.files("agentspec").joinpath(f"templates/{name_or_path}.md").read_text(encoding="utf-8")
-        return Template(name_or_path, "built-in", None, text)
+        return Template(name_or_path, "built-in", None, builtin_markdown(name_or_path))
     known = ", ".join(t.name for t in list_templates(user_dir))
     raise UsageError(f"unknown template {name_or_path!r}", hint=f"known templates: {known}; or give a path to a markdown file")
+
+
+def builtin_markdown(name: str) -> str:
+    return resources.files("agentspec").joinpath(f"templates/{name}.md").read_text(encoding="utf-8")
+
+
+def init_template(name: str, user_dir: Path, as_name: str | None = None) -> Path:
+    """Copy a built-in template into the project's .agentspec/templates/ to edit; never
+    over a file that is there. An unedited copy drafts exactly as the built-in one."""
+    if name not in BUILT_IN:
+        raise UsageError(f"no built-in template {name!r}", hint=f"built-in templates: {', '.join(BUILT_IN)}")
+    target_name = as_name or name
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}", target_name):
+        raise UsageError(f"{target_name!r} is not a template name", hint="letters, digits, '.', '_' and '-'")
+    target = PROJECT_DIR / f"{target_name}.md"
+    if target.exists():
+        raise UsageError(f"{target} already exists; nothing was overwritten", hint="edit it, or give --as NEW_NAME")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(builtin_markdown(name), encoding="utf-8")
+    return target
 
 
 def list_templates(user_dir: Path) -> list[Template]:

@@ -37,7 +37,33 @@ def test_templates_lists_project_templates_before_the_built_in(tmp_path):
     result = agentspec("templates", cwd=tmp_path)
     assert_exit(result, 0)
     lines = [line.split()[:2] for line in result.output.splitlines() if line.strip()]
-    assert lines == [["postmortem", "project"], ["integration-requirements", "built-in"]]
+    assert lines == [["postmortem", "project"], ["integration-requirements", "built-in"], ["integration-lean", "built-in"]]
+
+
+def test_templates_init_copies_a_built_in_template_once_and_an_unedited_copy_drafts_as_the_built_in(tmp_path):
+    result = agentspec("templates", "init", "integration-lean", cwd=tmp_path)
+    assert_exit(result, 0)
+    copy = tmp_path / ".agentspec" / "templates" / "integration-lean.md"
+    assert copy.read_text(encoding="utf-8").startswith("# Integration Spec (lean): [FEATURE_NAME]")
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n## Team Notes\n\n[NOTES]\n", encoding="utf-8")
+    edited = copy.read_text(encoding="utf-8")
+    again = agentspec("templates", "init", "integration-lean", cwd=tmp_path)
+    assert_exit(again, 2, "already exists; nothing was overwritten")
+    assert copy.read_text(encoding="utf-8") == edited
+    assert_exit(agentspec("templates", "init", "nope", cwd=tmp_path), 2, "no built-in template 'nope'")
+
+    import os
+
+    from agentspec.inputs import check_template
+
+    assert_exit(agentspec("templates", "init", "integration-requirements", "--as", "ours", cwd=tmp_path), 0)
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert check_template("ours") is None  # unedited: the built-in sections draft it
+        assert check_template("integration-lean")["markdown"] == edited  # the project's edited copy wins
+    finally:
+        os.chdir(here)
 
 
 def test_templates_show_gives_each_section_and_the_fields_its_placeholders_become(tmp_path):

@@ -143,3 +143,14 @@ def test_a_failed_template_section_is_retried_by_resume_without_the_file(tmp_pat
     assert asked == {"timeline"}  # only the failed part is paid for again
     text = (tmp_path / "spec" / "postmortem.md").read_text(encoding="utf-8")
     assert "failed" not in text and "| Time (UTC) | Event | Owner |" in text
+
+
+def test_the_lean_built_in_template_is_drafted_by_name_with_the_design_spine(tmp_path, template_server):
+    out = tmp_path / "spec"
+    result = agentspec("draft", "Post a Slack message to #billing when the nightly invoice export fails",
+                       "--template", "integration-lean", "--out", str(out), env=_env(template_server), cwd=tmp_path)
+    assert_exit(result, 0)
+    text = (out / "integration-lean.md").read_text(encoding="utf-8")
+    assert text.startswith("# Integration Spec (lean): ") and "[" not in text.split("\n", 1)[0]
+    spec = json.loads((out / "spec.json").read_text(encoding="utf-8"))
+    assert "design_spine" in spec["sections"] and spec["template"]["name"] == "integration-lean"
