@@ -311,6 +311,10 @@ class Runner:
         self.console.print(
             f"wrote {target} · {summary['calls']} calls · {summary['input_tokens']}+{summary['output_tokens']} tokens"
             f" · ${summary['cost_usd']:.4f} · {wall_s:.0f}s", highlight=False)
+        if final and (state.get("brief") or {}).get("complexity") == "Low" and not (state.get("options") or {}).get("template"):
+            # intake's recommendation: the full template is long for a small feature
+            self.console.print("a Low-complexity feature: `--template integration-lean` drafts eight sections over the "
+                               "same design", style="dim", highlight=False)
         if failed:
             raise PartialResult(f"spec written, but these parts failed: {', '.join(failed)}",
                                 hint=f"`agentspec resume {thread_id}` retries only the failed parts")
