@@ -16,7 +16,7 @@ from agentspec.render.reflow import reflow_typescript
 from agentspec.settings import load_settings
 from agents.nodes import _cross_failures
 from agents.sections import api_specifications, data_migration, frontend_integration, reusability
-from agents.sections._general import CodeExample
+from agents.sections._examples import CodeExample
 
 from tests.fakes import RECORDED
 from tests.sections import _data_helpers as h

@@ -13,7 +13,7 @@ import posixpath
 from agentspec.render.markdown import bullets, join_blocks
 from agentspec.section import RenderContext
 from agents.brief import slugify
-from agents.sections._general import section_data
+from agents.sections._context import section_data
 
 MODEL = None
 

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from agentspec.render.markdown import checklist, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items, means_none
-from agents.sections._general import attr
+from agents.sections._context import attr
 from agents.spine import SPINE_ID
 
 KINDS = (

@@ -1,114 +1,18 @@
-"""Pieces shared by several section modules (not a section itself: the registry
-only loads the ids listed in sections.yaml).
-
-- reading another section's data from a RenderContext,
-- checks that reject invented `file:line` locations and secrets in config,
-- the code-example model and renderer used by the six example sections."""
+"""The code-example model and renderer used by the six example sections (not a section
+itself: the registry only loads the ids listed in sections.yaml)."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, language_of_path, syntax_error
 from agentspec.render.markdown import bullets, fence, join_blocks
 from agentspec.render.reflow import reflow_typescript
-from agentspec.section import RenderContext, SectionModel, ShortText, items
+from agentspec.section import SectionModel, ShortText, items
+from agents.sections._validators import FILE_LINE, check_file_line
 
-# --- other sections' data -------------------------------------------------------------
-
-
-def section_data(ctx: RenderContext, section_id: str) -> Any | None:
-    """The validated data of another section, or None when it was not drafted.
-    Accepts raw dicts too (e.g. read back from a checkpoint)."""
-    data = ctx.sections.get(section_id)
-    if data is None or isinstance(data, BaseModel):
-        return data
-    if isinstance(data, dict):
-        module = importlib.import_module(f"agents.sections.{section_id}")
-        model = getattr(module, "MODEL", None)
-        if model is not None:
-            try:
-                return model.model_validate(data)
-            except Exception:  # a stale or foreign dict: treat the section as absent
-                return None
-    return data
-
-
-def attr(obj: Any, name: str, default: Any = None) -> Any:
-    """getattr that also reads dicts, for analyses passed as objects or plain data."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def label_of(section_id: str) -> str:
-    """A readable name for a section id: example_api_client -> example API client."""
-    words = section_id.split("_")
-    return " ".join(w.upper() if w in ("api", "ai", "ci", "cd") else w for w in words)
-
-
-# --- locations and secrets ---------------------------------------------------------------
-
-# src/middleware/auth.ts:15, user_service.rb:45-120, auth.ts#L15, the literal file:line.
-# Source-ish extensions only, so host:port (api.example.com:443) is not a location.
-_SOURCE_EXT = (
-    "ts tsx js jsx mjs cjs py rb go rs java kt kts scala swift c h cc cpp hpp cs php vue svelte sql "
-    "prisma graphql gql proto sh yaml yml json toml ini cfg conf env md mdx html css scss ex exs dart lua tf xml gradle"
-).split()
-FILE_LINE = re.compile(
-    r"(?<![\w/.:@-])/?(?:[\w.@-]+/)*[\w@-][\w.@-]*\.(?:" + "|".join(_SOURCE_EXT) + r")(?::\d+|#L\d+)(?!\w)|\bfile:line\b"
-)
-
-
-def check_file_line(value: object) -> object:
-    """Reject `path/file.ext:NN` locations in a string or a list of strings."""
-    for text in value if isinstance(value, list) else [value]:
-        match = FILE_LINE.search(text) if isinstance(text, str) else None
-        if match:
-            raise ValueError(
-                f"{match.group(0)!r} claims an existing line of code, but no codebase was given; "
-                'write where to look instead: a grep -rn search for an identifier this feature uses, or a kind of module'
-            )
-    return value
-
-
-def no_file_line(value: str) -> str:
-    """A location hint: no `file:line` claims, no backticks (the renderer adds them)."""
-    check_file_line(value)
-    return value.replace("`", "").strip()
-
-
-_SECRET_PATTERNS = [
-    (re.compile(r"://[^/\s:@]+:(?![$%{])[^/\s@]+@"), "a URL with a user and password"),
-    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{6,}"), "a Stripe-style API key"),
-    (re.compile(r"\bAKIA[0-9A-Z]{12,}"), "an AWS access key id"),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), "a GitHub token"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\."), "a JWT"),
-    (
-        re.compile(
-            r"(?i)\b(?:password|passwd|secret|api[_-]?key|token)\s*[:=]\s*['\"]?"
-            r"(?![$%{]|process\.env|env\(|os\.environ|(?-i:[A-Z][A-Z0-9_]{2,}\b))"
-            r"(?=[^\s'\",;]*\d)(?=[^\s'\",;]*[A-Za-z])[^\s'\",;]{8,}"
-        ),
-        "an inline credential",
-    ),
-]
-
-
-def no_secret(value: str) -> str:
-    for pattern, what in _SECRET_PATTERNS:
-        if pattern.search(value):
-            raise ValueError(f"contains {what}; never put secrets in config, reference an environment variable name such as DATABASE_URL")
-    return value
-
-
-# --- code examples ---------------------------------------------------------------------------
 
 MIN_LINES, MAX_LINES, MAX_CHARS = 10, 120, 6000
 _LANGUAGES = ", ".join(f"{lang} ({'/'.join(exts)})" for lang, exts in EXTENSIONS.items())
