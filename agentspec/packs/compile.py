@@ -156,7 +156,7 @@ def _slots(lines: list[str]) -> list[Slot]:
             if found:
                 language = fence.group(2) or "text"
                 add(Slot(name=f"{snake(language)}_code", kind="code", tokens=[m.group(0) for m in found],
-                         context=lines[i - 1].strip() if i else "", language=language, start=i, end=end))
+                         context=" ".join(body.split()), language=language, start=i, end=end))
             i = end + 1
             continue
         if line.lstrip().startswith("|"):
@@ -290,7 +290,9 @@ def section_model(section: TemplateSection) -> type[BaseModel]:
         elif slot.kind in ("text",):
             fields[slot.name] = (str, Field(min_length=1, max_length=400, description=about))
         elif slot.kind == "code":
-            fields[slot.name] = (str, Field(min_length=1, description=f"the whole {slot.language} block, {about}"))
+            fields[slot.name] = (str, Field(min_length=1, description=(
+                f"the {slot.language} code inside the block, without the ``` lines, written for this feature in "
+                f"place of the template's: {slot.context[:200]}")))
         elif slot.kind == "checklist":
             fields[slot.name] = (list[str], Field(min_length=1, max_length=12, description=about))
         else:  # table and numbered: a list of row objects
@@ -339,12 +341,23 @@ def fill(section: TemplateSection, data: BaseModel | dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _unfenced(code: str) -> list[str]:
+    """The code's lines without a fence the answer wrapped them in: the template's own fence
+    is kept, and a second one would close it."""
+    found = code.strip("\n").splitlines()
+    if found and _FENCE.match(found[0]):
+        found = found[1:]
+        if found and _FENCE.match(found[-1]):
+            found = found[:-1]
+    return found
+
+
 def _expand(slot: Slot, lines: list[str], value: Any) -> list[str]:
     if slot.kind == "code":
         # A fence inside a list item is indented; its lines must be too, or the item (and the
         # fence) ends at the first of them and the closing fence opens a new block.
         indent = lines[slot.start][: len(lines[slot.start]) - len(lines[slot.start].lstrip())]
-        return [lines[slot.start], *(indent + line if line else line for line in str(value or "").splitlines()),
+        return [lines[slot.start], *(indent + line if line else line for line in _unfenced(str(value or ""))),
                 lines[slot.end]]
     items = list(value or [])
     if slot.kind == "numbered_block":
@@ -361,9 +374,11 @@ def _expand(slot: Slot, lines: list[str], value: Any) -> list[str]:
         return [f"{prefix}{item}" for item in items]
     template = lines[slot.start]
     out = []
-    for item in items:
+    for number, item in enumerate(items, start=1):
         line = template
         for token, column in zip(slot.tokens, slot.columns, strict=False):
             line = line.replace(token, str(item.get(column, "")).replace("|", "\\|"), 1)
+        if slot.kind == "numbered":  # an ordered list counts on ("1.", "2." ...), as the template's own lines did
+            line = re.sub(r"^(\s*)\d+([.)])(?=\s)", lambda m: f"{m.group(1)}{number}{m.group(2)}", line, count=1)
         out.append(line)
     return out

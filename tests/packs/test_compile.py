@@ -97,3 +97,13 @@ def test_a_table_cell_that_lists_its_options_is_a_choice():
     assert model.model_validate({"consequence_rows": [row], "follow_up_item_items": ["size the cluster"]})
     with pytest.raises(ValueError):
         model.model_validate({"consequence_rows": [{**row, "kind": "Mixed"}], "follow_up_item_items": ["x"]})
+
+
+def test_a_numbered_list_counts_on_and_code_wrapped_in_its_own_fence_is_not_fenced_twice():
+    sections = compile_template((TEMPLATES / "incident-postmortem.md").read_text(encoding="utf-8"))
+    root = next(s for s in sections if s.id == "root_cause")
+    text = root.fill({"factor_list": [{"factor": "Expired certificate", "factor_detail": "no renewal alert"},
+                                      {"factor": "Manual rotation", "factor_detail": "one person knew the steps"}],
+                      "mermaid_code": "```mermaid\ngraph TD\n    A[Cert expired] --> B[Checkout down]\n```"})
+    assert "1. Expired certificate: no renewal alert\n2. Manual rotation: one person knew the steps" in text
+    assert text.count("```") == 2 and "```mermaid\ngraph TD\n    A[Cert expired] --> B[Checkout down]\n```" in text
