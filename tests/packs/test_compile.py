@@ -81,7 +81,7 @@ def test_rows_and_numbered_lines_repeat_per_item():
     assert "[TIME_2]" not in text and "detected by the error-rate alert." in text
     root = sections["root_cause"].fill({"factor_list": [{"factor": "a", "factor_detail": "b"}] * 3,
                                         "mermaid_code": "graph TD\n    A --> B"})
-    assert root.count("1. a: b") == 3 and "[FACTOR_2]" not in root
+    assert "1. a: b\n2. a: b\n3. a: b" in root and "[FACTOR_2]" not in root
 
 
 def test_a_template_without_sections_is_refused():
