@@ -90,3 +90,13 @@ def test_check_lists_and_enums_give_the_allowed_values():
     assert candidates(table, Column("status", "text", True, None, False), 1, rng) == ["open", "draft"]
     assert candidates(table, Column("kind", "kind_enum", True, None, False, ("a", "b")), 0, rng) == ["a", "b"]
     assert candidates(table, Column("code", "character(3)", True, None, False), 0, rng)[0] == "cod"
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_a_column_the_schema_adds_is_seeded_empty_so_a_rollback_that_clears_its_backfill_restores_the_table():
+    # rows from before the release have no value in the column it adds (the 12-04 check seeded
+    # one and called the generated migration's correct rollback wrong)
+    result = _run("good_added_column_cleared_on_rollback.md")
+    assert result.failures == [], [f.message for f in result.failures]
+    assert any(n.startswith("seeded 3 row(s) in 1 of 1 table(s)") for n in result.notes), result.notes

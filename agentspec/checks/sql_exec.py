@@ -225,6 +225,7 @@ def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tup
 def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str],
          unique_required: tuple[tuple[str, str], ...] = (), seeded: bool = True) -> ExecResult:
     from agentspec.checks.sql_meaning import Watch
+    from agentspec.checks.sql_seed import added_columns
 
     with psycopg.connect(
         conninfo,
@@ -239,7 +240,8 @@ def _run(conninfo: str, ordered: list[tuple[str, CodeBlock]], stubs: list[str],
                 conn.execute(stub.encode())
             except psycopg.Error:
                 pass
-        watch = Watch(conn, unique_required) if seeded else None
+        added = added_columns("\n".join(b.content for p, b in ordered if p == "schema"))
+        watch = Watch(conn, unique_required, added) if seeded else None
         meaning: list[ExecFailure] = []
         phases_done: set[str] = set()
 

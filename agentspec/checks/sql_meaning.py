@@ -44,6 +44,7 @@ def _says_it_empties(statement: str, table: str) -> bool:
 class Watch:
     conn: psycopg.Connection
     unique_required: tuple[tuple[str, str], ...] = ()
+    added: frozenset[tuple[str, str]] = frozenset()  # (table, column) the schema adds to an existing table
     notes: list[str] = field(default_factory=list)
     before_migration: dict[str, TableState] | None = None
     tables_before: dict[str, Table] = field(default_factory=dict)
@@ -51,7 +52,7 @@ class Watch:
 
     # ------------------------------------------------------------------ phases
     def seeded(self) -> None:
-        result = sql_seed.seed(self.conn)
+        result = sql_seed.seed(self.conn, added=self.added)
         self.notes += result.notes
         self.tables_before = sql_seed.catalog(self.conn)
         self.before_migration = sql_seed.states(self.conn, self.tables_before)
