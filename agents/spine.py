@@ -226,6 +226,7 @@ class DesignSpine(SectionModel):
         self._dedupe()
         self._stores_are_ours()
         self._tables_not_components()
+        self._databases_not_tables()
         parties = {c.id for c in self.components} | {x.id for x in self.external_systems}
 
         def component(ident: str, kind: str, why: str) -> None:
@@ -300,6 +301,15 @@ class DesignSpine(SectionModel):
         for event in self.events:
             event.producer = actors[0] if event.producer in boxes else event.producer
             event.consumer = actors[0] if event.consumer in boxes else event.consumer
+
+    def _databases_not_tables(self) -> None:
+        """A "table" named as a database (`billing_database`, `orders_db`) is the database the
+        tables live in, not one of them: the 12-04 Stripe spine altered `billing_database`, and the
+        migration then backfilled columns of a table no one has. It is dropped when the design has
+        a table of its own to hold the data."""
+        named_db = [e for e in self.entities if re.search(r"(^|_)(db|database)$", e.table)]
+        if named_db and len(named_db) < len(self.entities):
+            self.entities = [e for e in self.entities if e not in named_db]
 
     def _one_role_per_permission_set(self) -> None:
         """Two roles granted the same permissions are one role named twice (the 12-04 Stripe

@@ -24,7 +24,7 @@ from agentspec.assemble import Rendered, spec_json
 from agentspec.checks import run_checks
 from agentspec.spec_document import SpecDocument
 
-REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck", "sql")
+REVIEW_CHECKS = ("semantic_defects", "lints", "typecheck", "sql", "provider_values")
 SEVERITIES = ("critical", "major", "minor")
 REDRAFTED = ("critical", "major")
 
@@ -67,6 +67,8 @@ def _classify(check: str, message: str) -> tuple[str, str] | None:
         return "major", "use the library's real API and types"
     if check == "sql":
         return _sql_kind(message)
+    if check == "provider_values":  # a wrong fact about the provider: the code would not match what it sends
+        return "critical", "use the provider's documented values and event types"
     return None
 
 

@@ -115,3 +115,9 @@ def test_security_middleware_without_an_owner_column_states_who_alone_reads():
         settings = []
 
     assert "only billing_admin may read them" in _decided(Spine(), None)["resources"]
+
+
+def test_a_wrong_provider_fact_is_critical():
+    from agentspec.review_pass import _classify
+
+    assert _classify("provider_values", "event stripe_invoice.created is not a Stripe event type: ...")[0] == "critical"

@@ -146,3 +146,18 @@ def test_two_roles_with_the_same_permissions_are_one_role_the_page_uses() -> Non
     spine = DesignSpine.model_validate(data)
     assert "admin_twin" not in [r.name for r in spine.roles] and page_role in [r.name for r in spine.roles]
     assert spine.surfaces[0].role == page_role
+
+
+def test_a_table_named_as_a_database_is_the_database_not_a_table() -> None:
+    import copy
+
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = copy.deepcopy(SPINE)
+    owner = data["entities"][0]["owner"]
+    data["entities"].append({"table": "billing_database", "purpose": "the billing DB", "change": "altered", "key": "id",
+                             "unique": [], "money": "none", "owner": owner})
+    spine = DesignSpine.model_validate(data)
+    assert "billing_database" not in [e.table for e in spine.entities]
+    assert [e.table for e in spine.entities] == [e["table"] for e in SPINE["entities"]]
