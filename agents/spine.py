@@ -227,6 +227,7 @@ class DesignSpine(SectionModel):
         self._stores_are_ours()
         self._tables_not_components()
         self._databases_not_tables()
+        self._servers_not_pages()
         parties = {c.id for c in self.components} | {x.id for x in self.external_systems}
 
         def component(ident: str, kind: str, why: str) -> None:
@@ -301,6 +302,14 @@ class DesignSpine(SectionModel):
         for event in self.events:
             event.producer = actors[0] if event.producer in boxes else event.producer
             event.consumer = actors[0] if event.consumer in boxes else event.consumer
+
+    def _servers_not_pages(self) -> None:
+        """A component named as server code (a webhook receiver, an API, a worker) is not a web
+        page: the 12-04 Stripe spine made `webhook_receiver` a web_ui, and the landscape then drew
+        Stripe calling the admin's browser."""
+        for c in self.components:
+            if c.kind == "web_ui" and re.search(r"(^|_)(webhook|receiver|handler|listener|consumer|worker|api|server|service|backend)s?(_|$)", c.id):
+                c.kind = "worker" if re.search(r"(^|_)(worker|consumer)s?(_|$)", c.id) else "service"
 
     def _databases_not_tables(self) -> None:
         """A "table" named as a database (`billing_database`, `orders_db`) is the database the

@@ -161,3 +161,17 @@ def test_a_table_named_as_a_database_is_the_database_not_a_table() -> None:
     spine = DesignSpine.model_validate(data)
     assert "billing_database" not in [e.table for e in spine.entities]
     assert [e.table for e in spine.entities] == [e["table"] for e in SPINE["entities"]]
+
+
+def test_a_component_named_as_server_code_is_not_a_web_page() -> None:
+    import copy
+
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = copy.deepcopy(SPINE)
+    data["components"].append({"id": "webhook_receiver", "label": "Webhook receiver", "kind": "web_ui", "responsibility": "x"})
+    data["components"].append({"id": "admin_dashboard", "label": "Admin", "kind": "web_ui", "responsibility": "y"})
+    spine = DesignSpine.model_validate(data)
+    kinds = {c.id: c.kind for c in spine.components}
+    assert kinds["webhook_receiver"] == "service" and kinds["admin_dashboard"] == "web_ui"
