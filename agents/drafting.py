@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.usage import CallRecord
@@ -24,8 +24,18 @@ def default_digest(data: BaseModel) -> str:
 
 def digest_of(spec: SectionSpec, data: Any) -> str:
     if spec.model is not None and isinstance(data, dict):
-        data = validate_stored(spec.model, data)
+        try:
+            data = validate_stored(spec.model, data)
+        except ValidationError:
+            # Stored by an earlier validation that a reload no longer passes: a dependent still
+            # reads it, as data, rather than the run crashing (the 12-04 gdpr recording did).
+            return _raw_digest(data)
     return spec.digest(data) if spec.digest else default_digest(data)
+
+
+def _raw_digest(data: dict[str, Any]) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= DIGEST_LIMIT else text[:DIGEST_LIMIT] + "…"
 
 
 def brief_json(brief: BaseModel) -> str:

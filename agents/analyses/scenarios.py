@@ -70,6 +70,11 @@ class ScenarioExploration(SectionModel):
     @classmethod
     def _coverage(cls, value: list[Scenario]) -> list[Scenario]:
         value = _distinct(value)
+        if len(value) < 4:
+            # The list's minimum is checked before this validator: a repeated scenario dropped here
+            # would leave too few, and the stored answer would then fail its own model on reload
+            # (the 12-04 gdpr recording crashed that way). Re-asked instead.
+            raise ValueError(f"only {len(value)} distinct scenarios (one was given twice); give 4 to 6 different ones")
         unique_names(value, "name", "scenario")
         # Two, not three: a third category forced onto a small feature is invented; the
         # prompt still asks for breadth, and coverage holds the must-have concerns.
