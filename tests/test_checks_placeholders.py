@@ -46,3 +46,19 @@ def test_raw_template_fails_everywhere():
     score = check_placeholders(template_document(), None)
     assert not score.passed and score.value == 0.0
     assert len(score.details) > 300
+
+
+def test_a_diagram_label_a_users_template_left_is_a_placeholder_left():
+    from pathlib import Path
+
+    from agentspec.checks.placeholders import check_placeholders
+    from agentspec.spec_document import SpecDocument
+
+    template = (Path(__file__).resolve().parents[1] / "evals" / "datasets" / "templates" / "incident-postmortem.md").read_text(encoding="utf-8")
+    copied = "## Root Cause\n\n```mermaid\ngraph TD\n    A[TRIGGER_EVENT] --> B[FAILING_COMPONENT]\n```\n"
+    written = "## Root Cause\n\n```mermaid\ngraph TD\n    A[Certificate expired] --> B[Checkout API]\n```\n"
+    spec_json = {"template": {"name": "incident-postmortem", "markdown": template}}
+    score = check_placeholders(SpecDocument.from_markdown(copied, spec_json=spec_json))
+    assert [f.message for f in score.findings] == ["template placeholder [TRIGGER_EVENT] left in mermaid block",
+                                                  "template placeholder [FAILING_COMPONENT] left in mermaid block"]
+    assert check_placeholders(SpecDocument.from_markdown(written, spec_json=spec_json)).passed

@@ -44,15 +44,18 @@ def prose_placeholders(text: str, template: str | None = None) -> list[str]:
     return found
 
 
-def code_placeholders(code: str, template_markdown: str | None = None) -> list[tuple[str, int]]:
+def code_placeholders(code: str, template_markdown: str | None = None, language: str = "") -> list[tuple[str, int]]:
     """(token, 0-based line within `code`) for template placeholders in code."""
     found = []
     template = template_placeholders(template_markdown)
+    # In a diagram nothing is indexed: `A[TRIGGER_EVENT]` is a node whose label a user's template
+    # left for the answer to write (the embedded model handed it back unchanged).
+    labels = template_markdown is not None and language == "mermaid"
     for m in BRACKET_RE.finditer(code):
         token = m.group(0)
         if token not in template or not strong_placeholder_shape(m.group(1)):
             continue
-        if _INDEX_BEFORE.search(code[: m.start()]):
+        if _INDEX_BEFORE.search(code[: m.start()]) and not labels:
             continue
         found.append((token, code.count("\n", 0, m.start())))
     return found
@@ -76,7 +79,7 @@ def check_placeholders(spec: SpecDocument, run: dict[str, Any] | None = None) ->
         for token in tokens:
             findings.append(Finding(spec.h2_at(run_.line), f"template placeholder {token} left in text", run_.line))
     for block in spec.code_blocks:
-        for token, offset in code_placeholders(block.content, template):
+        for token, offset in code_placeholders(block.content, template, block.language):
             line = block.content_line + offset
             findings.append(
                 Finding(
