@@ -44,7 +44,11 @@ def _headings(markdown: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("name", ["incident-postmortem", "decision-record", "data-pipeline"])
+# The postmortem runs by default; the other two (about 11 s each, a whole draft through the
+# console script) with `-m slow`, which keeps the default run under its 10 minutes.
+@pytest.mark.parametrize("name", ["incident-postmortem",
+                                  pytest.param("decision-record", marks=pytest.mark.slow),
+                                  pytest.param("data-pipeline", marks=pytest.mark.slow)])
 def test_any_template_is_drafted_end_to_end(tmp_path, template_server, name):
     template = tmp_path / f"{name}.md"
     shutil.copy(TEMPLATES / f"{name}.md", template)
@@ -79,6 +83,7 @@ def test_any_template_is_drafted_end_to_end(tmp_path, template_server, name):
         assert rows[row]["passed"] and rows[row]["skipped"] == (f"```{row}" not in source), rows[row]
 
 
+@pytest.mark.slow
 def test_a_template_run_is_shown_again_without_its_file(tmp_path, template_server):
     template = tmp_path / "postmortem.md"
     shutil.copy(TEMPLATES / "incident-postmortem.md", template)
@@ -145,6 +150,7 @@ def test_a_failed_template_section_is_retried_by_resume_without_the_file(tmp_pat
     assert "failed" not in text and "| Time (UTC) | Event | Owner |" in text
 
 
+@pytest.mark.slow
 def test_the_lean_built_in_template_is_drafted_by_name_with_the_design_spine(tmp_path, template_server):
     out = tmp_path / "spec"
     result = agentspec("draft", "Post a Slack message to #billing when the nightly invoice export fails",
