@@ -62,19 +62,20 @@ def _distinct(scenarios: list[Scenario]) -> list[Scenario]:
 
 
 class ScenarioExploration(SectionModel):
-    # 4-6, not more: the scenario pass is the longest answer on a draft's critical path, and
-    # the highest-risk few are what fold-in (P1 readiness, risk table) uses.
-    scenarios: items(Scenario, 4, 6) = Field(description="the highest-risk scenarios, across at least 2 categories")
+    # 3-6, not more: the scenario pass is the longest answer on a draft's critical path (the
+    # sixth-pass stripe recording spent 2,052 tokens and a re-ask on it), and the highest-risk
+    # few are what fold-in (P1 readiness, risk table) uses.
+    scenarios: items(Scenario, 3, 6) = Field(description="the highest-risk scenarios, across at least 2 categories")
 
     @field_validator("scenarios")
     @classmethod
     def _coverage(cls, value: list[Scenario]) -> list[Scenario]:
         value = _distinct(value)
-        if len(value) < 4:
+        if len(value) < 3:
             # The list's minimum is checked before this validator: a repeated scenario dropped here
             # would leave too few, and the stored answer would then fail its own model on reload
             # (the 12-04 gdpr recording crashed that way). Re-asked instead.
-            raise ValueError(f"only {len(value)} distinct scenarios (one was given twice); give 4 to 6 different ones")
+            raise ValueError(f"only {len(value)} distinct scenarios (one was given twice); give 3 to 6 different ones")
         unique_names(value, "name", "scenario")
         # Two, not three: a third category forced onto a small feature is invented; the
         # prompt still asks for breadth, and coverage holds the must-have concerns.

@@ -44,8 +44,10 @@ class SecurityMiddleware(SectionModel):
 
     @field_validator("*")
     @classmethod
-    def _no_secrets(cls, value: str) -> str:
-        return no_secret(value)
+    def _no_secrets(cls, value: str | None) -> str | None:
+        # None is the optional resource_protection left out; the sixth-pass recording lost the
+        # section twice on no_secret(None).
+        return value if value is None else no_secret(value)
 
 
 class SecurityIntegration(SectionModel):

@@ -60,3 +60,14 @@ def test_empty_specific_lists_render_only_the_standard_items() -> None:
     assert "1. **Authentication Security**\n   - [ ] JWT token validation\n   - [ ] Session management\n\n2. **Authorization Security**" in md
     assert "Stripe-Signature" not in md
     assert "- specific: none" in section.digest(SecurityIntegration.model_validate(data))
+
+
+def test_resource_protection_left_out_validates() -> None:
+    """Data only operators read has no owner column: the answer leaves resource_protection
+    out, and the secrets check must not choke on the None (the sixth-pass recording lost the
+    section twice that way)."""
+    for middleware in ({k: v for k, v in MIDDLEWARE.items() if k != "resource_protection"},
+                       dict(MIDDLEWARE, resource_protection=None)):
+        data = SecurityIntegration.model_validate(dict(DATA, middleware=middleware))
+        assert data.middleware.resource_protection is None
+        check_rendered(section, data)
