@@ -73,6 +73,22 @@ def test_grammar_constrained_json(server) -> None:
     assert isinstance(data["endpoints"], list) and 1 <= len(data["endpoints"]) <= 3
 
 
+def test_a_retry_reuses_its_first_prompt_from_the_cache(server) -> None:
+    """A second attempt sends its first prompt again with the problems appended; another
+    call sits between them. The prompt cache restores the first prompt's state, so only
+    the appended lines are evaluated (llama-cpp-python logs the hit and the prefix)."""
+    srv, client = server
+    prompt = "List three colours as a JSON array. " + " ".join(f"word{i}" for i in range(300))
+    ask = lambda content: client.chat.completions.create(  # noqa: E731
+        model=srv.model, messages=[{"role": "user", "content": content}], max_tokens=4, temperature=0)
+    ask(prompt)
+    ask("Something else entirely: name a fruit.")
+    ask(prompt + "\nFix: use lowercase.")
+    tail = srv.log_tail(40)
+    hits = [int(line.split()[1]) for line in tail.splitlines() if line.startswith("Llama.generate:") and "prefix-match hit" in line]
+    assert "cache hit" in tail and hits and hits[-1] > 300
+
+
 def test_is_alive_turns_false_when_server_dies(tmp_path) -> None:
     """What the caller relies on to turn connection errors into a resumable EndpointError."""
     import signal

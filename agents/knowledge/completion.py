@@ -171,10 +171,11 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
     if not documented:
         return []
     types = list(dict.fromkeys(t for e in documented for t in e.types))
-    ours = [e for e in spine.events if e.producer == system.id]
     records = {e.record for e in documented}
+    notes = _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)}, records)
+    ours = [e for e in spine.events if e.producer == system.id]
     if any(e.name in types or any(r in e.name for r in records) for e in ours):
-        return []  # the design names the record's events itself: which, and how, stays its decision
+        return notes  # the design names the record's events itself: which, and how, stays its decision
     consumer = next((e.consumer for e in ours), system.connects_to)
     others = [e for e in spine.events if e.producer != system.id]
     room = 5 - len(others)
@@ -182,8 +183,32 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
         return []
     spine.events = others + [Event(name=t, producer=system.id, consumer=consumer,
                                    purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in types[:room]]
-    return [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
-            + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
+    return notes + [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
+                    + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
+
+
+def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented: set[str], records: set[str]) -> list[str]:
+    """An event the provider sends is named as the provider names it. The sixth-pass Stripe
+    spine had `stripe_invoice.paid`: an undocumented name the handler would never match, so
+    `invoice.paid` replaces it. An event about the record with no documented counterpart
+    (`stripe_invoice.synced`) is not something the provider sends, and is dropped."""
+    notes, kept, seen = [], [], set()
+    for event in spine.events:
+        record = next((r for r in sorted(records, key=len, reverse=True) if r in event.name), None)
+        if event.producer != system.id or event.name in documented or record is None:
+            if event.name not in seen:  # a renamed one may already stand for it
+                kept.append(event)
+                seen.add(event.name)
+            continue
+        named = f"{record}.{event.name.rsplit('.', 1)[-1]}"
+        if named not in documented:
+            notes.append(f"event {event.name} dropped: {system.name} sends no such event type")
+        elif named not in seen:
+            notes.append(f"event {event.name} is named {named}, as {system.name} sends it")
+            kept.append(event.model_copy(update={"name": named}))
+            seen.add(named)
+    spine.events = kept
+    return notes
 
 
 def _minor_units(system: ExternalSystem) -> bool:

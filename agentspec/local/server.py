@@ -51,6 +51,7 @@ _SERVER_SETTING_NAMES = frozenset(
     verbose vocab_only yarn_attn_factor yarn_beta_fast yarn_beta_slow
     yarn_ext_factor yarn_orig_ctx config_file""".split()
 )
+PROMPT_CACHE_BYTES = 1 << 30
 _BIND_ERRORS = ("address already in use", "error while attempting to bind", "errno 98")
 _PORT_ATTEMPTS = 3
 _LOG_KEEP_S = 7 * 24 * 3600  # side logs of concurrent servers are pruned after a week
@@ -292,6 +293,14 @@ class LocalServer:
             # Default True cancels a running *stream* when another request arrives;
             # we'd rather queue concurrent requests than lose one.
             "--interrupt_requests", "false",
+            # A re-ask, a second attempt and a review-pass redraft send their first prompt
+            # again with the problems appended. Without a cache only the last prompt's prefix
+            # is kept, and another section's call sits between them; with one, the retry
+            # evaluates just the appended lines (measured: 1,510 of 1,537 prompt tokens
+            # reused, 5.3 s instead of ~27 s at ~58 prompt tokens/s on 2 cores). 1 GiB holds
+            # a draft's states (each is the KV cells in use, not all of n_ctx).
+            "--cache", "true",
+            "--cache_size", str(PROMPT_CACHE_BYTES),
             # No --chat_format: the Qwen GGUF carries its chat template, which the
             # server uses (and grammar-constrains response_format through).
             *self._extra_args,

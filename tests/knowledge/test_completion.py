@@ -196,3 +196,23 @@ def test_the_providers_documented_event_types_replace_a_generic_delivery_event()
     # a description that names no record of the provider gets nothing
     spine, _ = complete(_stripe_spine(generic), (), "Receive Stripe webhooks")
     assert [e.name for e in spine.events] == ["received.event"]
+
+
+def test_provider_events_are_named_as_the_provider_names_them() -> None:
+    """The sixth-pass Stripe spine named its deliveries stripe_invoice.created and
+    stripe_invoice.paid, which Stripe never sends: the documented types replace them, and one
+    with no documented counterpart is dropped."""
+    description = "Sync Stripe invoices into our Postgres billing DB via webhooks"
+    receiver = SPINE["external_systems"][0]["connects_to"]
+    own = [{"name": n, "producer": "stripe_api", "consumer": receiver, "purpose": "a delivery"}
+           for n in ("stripe_invoice.created", "stripe_invoice.paid", "stripe_invoice.synced", "invoice.paid")]
+    spine, notes = complete(_stripe_spine(own), (), description)
+    assert [e.name for e in spine.events] == ["invoice.created", "invoice.paid"]
+    assert any("stripe_invoice.paid is named invoice.paid" in n for n in notes)
+    assert any("stripe_invoice.synced dropped" in n for n in notes)
+    # nothing left about the record: the documented types are handled instead
+    only_undocumented = [{"name": "stripe_invoice.synced", "producer": "stripe_api", "consumer": receiver, "purpose": "x"}]
+    spine, _ = complete(_stripe_spine(only_undocumented), (), description)
+    from agents.knowledge import providers
+
+    assert [e.name for e in spine.events] == next(p for p in providers() if p.id == "stripe").webhook_events[0].types
