@@ -67,9 +67,18 @@ Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]
 Code = Annotated[str, StringConstraints(min_length=20, max_length=6000)]
 
 
+def _without_filler_items(value: Any) -> Any:
+    """A list entry that is a word standing in for an answer ("None", "n/a", "TBD") says
+    the list has nothing more: it is dropped, and the bounds then judge what is left (the
+    sixth-pass gdpr review put "None" among its improvements and lost the analysis)."""
+    if not isinstance(value, list):
+        return value
+    return [item for item in value if not (isinstance(item, str) and (not item.strip() or is_filler(item)))]
+
+
 def items(kind: Any, lo: int = 1, hi: int = 5) -> Any:
     """A bounded list: bounds keep local-model grammars small and output focused."""
-    return Annotated[list[kind], Field(min_length=lo, max_length=hi)]
+    return Annotated[list[kind], Field(min_length=lo, max_length=hi), BeforeValidator(_without_filler_items)]
 
 
 def _without_annotations(schema: Any) -> Any:

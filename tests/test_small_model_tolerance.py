@@ -327,3 +327,20 @@ def test_two_learnings_under_one_generic_name_are_told_apart():
     assert names == ["pattern", "Verify the signature before parsing the body"]
     payload["knowledge"] = [first, dict(first)]  # an exact repeat is dropped
     assert len(reusability.MODEL.model_validate(payload).knowledge) == 1
+
+
+def test_a_filler_entry_in_a_list_is_dropped_and_the_bounds_judge_the_rest():
+    """The sixth-pass gdpr review listed "None" among its important improvements and lost
+    the analysis to the filler check: the entry says there is nothing more, so it goes."""
+    from pydantic import BaseModel, ValidationError
+
+    from agentspec.section import Text, items
+
+    class Review(BaseModel):
+        improvements: items(Text, 1, 3)
+
+    assert Review.model_validate({"improvements": ["Index sync_runs.status", "None", " "]}).improvements == ["Index sync_runs.status"]
+    with pytest.raises(ValidationError, match="at least 1 item"):
+        Review.model_validate({"improvements": ["n/a"]})
+    with pytest.raises(ValidationError, match="placeholder"):  # a placeholder is not an empty answer: still re-asked
+        Review.model_validate({"improvements": ["Index sync_runs.status", "[NAME]"]})

@@ -64,11 +64,22 @@ class DataFlow(SectionModel):
         destinations = [d for d in data["destinations"] if isinstance(d, dict)]
         names = {d.get("name") for d in destinations}
         holder = {t: d.get("name") for d in destinations for t in (d.get("tables") or []) if isinstance(t, str)}
+        named = {t for s in data["sources"] if isinstance(s, dict) and isinstance(s.get("feeds"), list)
+                 for t in s["feeds"] if isinstance(t, str)}
+        reached = {holder.get(t, t) for t in named}
+        # A feed naming neither a destination nor a table is the code in between (both
+        # sixth-pass Stripe answers fed `worker_stripe_invoice_sync` and left the store it
+        # writes unfed; the re-ask returned the same answer): the data goes on to the stores
+        # nothing else feeds.
+        unfed = [d.get("name") for d in destinations if d.get("name") not in reached]
         for source in data["sources"]:
             if not isinstance(source, dict) or not isinstance(source.get("feeds"), list):
                 continue
             feeds = []
             for target in source["feeds"]:
+                if isinstance(target, str) and target not in names and target not in holder and unfed:
+                    feeds += [u for u in unfed if u not in feeds]
+                    continue
                 if isinstance(target, str) and target not in names:
                     if target in holder:
                         target = holder[target]

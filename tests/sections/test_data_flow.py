@@ -69,6 +69,19 @@ def test_rejects_unfed_destination():
     h.rejects(MODEL, payload, "['billing_events'] are fed by no source")
 
 
+def test_a_feed_naming_the_code_in_between_goes_on_to_the_stores_nothing_feeds():
+    """Both sixth-pass Stripe answers fed the worker that writes the store, not the store,
+    and re-asked returned the same answer: the data goes on to the unfed stores."""
+    payload = h.flow_payload()
+    payload["sources"][0]["feeds"] = ["billing_database"]
+    payload["sources"][1]["feeds"] = ["worker_invoice_sync"]  # neither a destination nor a table
+    flow = MODEL.model_validate(payload)
+    assert flow.sources[1].feeds == ["billing_events"]
+    assert [d.name for d in flow.destinations] == [d["name"] for d in payload["destinations"]]  # no store invented
+    payload["sources"][0]["feeds"] = ["billing_database", "billing_events"]  # every store fed: a table of its own, as before
+    assert MODEL.model_validate(payload).destinations[-1].name == "worker_invoice_sync"
+
+
 def test_rejects_database_destination_without_tables_and_duplicates():
     payload = h.flow_payload()
     payload["destinations"][0]["tables"] = []
