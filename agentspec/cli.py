@@ -212,6 +212,19 @@ def check(spec_dir: Annotated[Path, typer.Argument(help="a spec directory writte
     raise typer.Exit(code)
 
 
+@app.command()
+def verify(spec_dir: Annotated[Path, typer.Argument(help="a spec directory written by `agentspec draft`")],
+           repo: Annotated[Path, typer.Option("--repo", help="the repository's root folder")] = Path("."),
+           as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON on stdout")] = False) -> None:
+    """Report drift: each table, column, route, event, setting and file the spec names, present, missing or
+    different in the repository, and what is left to implement. Exit 1 when a required element is not present."""
+    from agentspec.verify_cmd import run_verify
+
+    _json_mode(as_json)
+    code, _state["result"] = run_verify(spec_dir, repo, console, as_json=as_json)
+    raise typer.Exit(code)
+
+
 templates_app = typer.Typer(help="List the templates, or show how one compiles into sections and fields.",
                             no_args_is_help=False, invoke_without_command=True)
 app.add_typer(templates_app, name="templates")
