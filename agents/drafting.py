@@ -66,6 +66,7 @@ def section_messages(
     context: dict[str, Any] | None = None,
     field_guide: bool = True,
     knowledge: dict[str, list[str]] | None = None,
+    repository: list[str] | None = None,
 ) -> list[dict[str, str]]:
     """The chat messages for one section. `dependencies` holds only the sections it
     depends on (id + digest), never the whole draft so far. `field_guide=False` where
@@ -83,6 +84,7 @@ def section_messages(
         fields=schema_guide(spec.model) if field_guide else "",
         feedback=feedback,
         knowledge=knowledge,
+        repository=repository,
     )
     document = dict(spec.prompt_vars).get("document")  # a user's template names its own kind of document
     return [{"role": "system", "content": system_message(repo_given, document)}, {"role": "user", "content": user}]

@@ -24,6 +24,7 @@ from agents.knowledge.briefing import briefing, declared_archetypes
 from agents.knowledge.completion import complete
 from agents.registry import by_id, registry
 from agents.roles import role
+from agents.repository import ground_spine, repository_lines
 from agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
 from agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
@@ -65,6 +66,7 @@ async def intake(state: DraftState) -> dict[str, Any]:
         {"role": "system", "content": system_message(bool(state["options"].get("repo_given")))},
         {"role": "user", "content": render_prompt("product-analyst/intake.md.j2", description=state["description"],
                                                    persona=role("product-analyst").persona.strip(),
+                                                   repository="; ".join(repository_lines("ai_development_notes", state["options"].get("repo"))).removeprefix("Stack: "),
                                                    fields=schema_guide(FeatureBrief) if field_guide_in_prompt() else "")},
     ]
     try:
@@ -210,7 +212,8 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
                                     feedback=keep + [f for f in feedback if f not in keep], repo_given=repo_given, context=context,
-                                    field_guide=field_guide_in_prompt(), knowledge=knowledge)
+                                    field_guide=field_guide_in_prompt(), knowledge=knowledge,
+                                    repository=repository_lines(spec_id, task["options"].get("repo")))
         _emit(spec_id, "drafting", attempt=attempts)
         try:
             out = await request_llm(spec_id, messages, attempts, model)
@@ -267,6 +270,9 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
         return data  # the gate reports what is wrong with it
     chosen = tuple(task["options"].get("archetypes") or ())
     completed, notes = complete(spine, tuple(declared_archetypes(task["description"], chosen)), task["description"])
+    grounded = [f"Repository: {n}" for n in ground_spine(completed, task["options"].get("repo"))]  # draft --repo
+    completed.completed = list(dict.fromkeys([*completed.completed, *grounded]))
+    notes = notes + grounded
     if notes:
         _emit(SPINE_ID, f"completed: {len(notes)} element(s) from the knowledge library", notes=notes)
     return completed.model_dump(mode="json") if notes else data

@@ -170,6 +170,7 @@ def spec_json(state: dict[str, Any]) -> dict[str, Any]:
         **({"archetypes": list(chosen)} if chosen else {}),  # draft --archetype, for `check` and `eval`
         # a user's template travels with the spec: `check`, `show` and `resume` need no file
         **({"template": template} if (template := (state.get("options") or {}).get("template")) else {}),
+        **({"repo": repo} if (repo := (state.get("options") or {}).get("repo")) else {}),
     }
 
 

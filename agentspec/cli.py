@@ -87,6 +87,8 @@ def draft(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout (docs/cli-json.md); progress goes to stderr")] = False,
     archetype: Annotated[Optional[list[str]], typer.Option("--archetype", help="declare an integration archetype (repeatable; "
                                                            "ids in agents/knowledge/archetypes.yaml), on top of those the design shows")] = None,
+    repo: Annotated[Optional[Path], typer.Option("--repo", help="the repository the feature is for: its stack, tables, routes "
+                                                 "and clients ground the design (scanned, never run)")] = None,
     critic: Annotated[bool, typer.Option("--critic/--no-critic", help="the review pass after assembly: sections with critical or "
                                          "major findings are redrafted once, the rest listed as open questions")] = True,
 ) -> None:
@@ -103,6 +105,8 @@ def draft(
     text = read_description_file(file) if file is not None else (description or "")
     text = clean_description(text, settings.max_description_tokens)
     chosen = _archetype_ids(archetype or [])
+    if repo is not None and not repo.is_dir():
+        raise UsageError(f"--repo {repo} is not a directory", hint="give the root folder of the repository the feature is for")
     if estimate:
         from agentspec.estimate import estimate_run
 
@@ -114,7 +118,7 @@ def draft(
     code = asyncio.run(runner.draft(text, out=out, force=force, review=review, interactive=review and _interactive(no_wait),
                                     max_cost=max_cost, max_tokens=max_tokens, yes=yes,
                                     confirm=typer.confirm if _interactive(False) else None, archetypes=chosen,
-                                    critic=critic, template=chosen_template))
+                                    critic=critic, template=chosen_template, repo=repo))
     raise typer.Exit(code)
 
 

@@ -101,7 +101,7 @@ class Runner:
                     repo_given: bool = False, analyses: bool = True, max_cost: float | None = None,
                     max_tokens: int | None = None, date: str | None = None, yes: bool = False,
                     confirm: Any = None, archetypes: list[str] | None = None, critic: bool = True,
-                    template: dict[str, str] | None = None) -> int:
+                    template: dict[str, str] | None = None, repo: Path | None = None) -> int:
         # Budgets: `confirm(question) -> bool` asks on a terminal when the estimate exceeds them.
         # `date` (YYYY-MM-DD) is the run's date for the document; a replay passes the recording's.
         # Where the run writes is decided and checked here, before any call is paid for,
@@ -117,6 +117,15 @@ class Runner:
                    "max_cost_usd": max_cost, "max_tokens": max_tokens, "critic": critic}
         if archetypes:
             options["archetypes"] = list(archetypes)  # draft --archetype: declared, on top of what the design shows
+        if repo is not None:
+            # draft --repo PATH: scanned once, before any call; the summary travels with the run
+            # (resume and review need not scan again, and a changed repository cannot change a run)
+            from agents.repository import scan_repository
+
+            options["repo"] = scan_repository(repo)
+            options["repo_given"] = True
+            self.console.print(f"repository: {options['repo']['files_scanned']} files, {len(options['repo']['tables'])} tables, "
+                               f"{len(options['repo']['routes'])} routes", highlight=False)
         if template:
             # draft --template FILE: {"name", "markdown"}, kept in the run so resume, review and
             # show need no file, and a changed file cannot change a run half-way

@@ -1,0 +1,128 @@
+"""The user's repository in the draft (`draft --repo PATH`): what the scanner found,
+kept as a small JSON-able summary in the run's options and in spec.json, given to each
+section as only the facts it needs, and used to ground the design spine.
+
+The summary is bounded (tables, columns, routes, names), so a large repository does not
+grow every prompt: each section gets the lines of its own kind, and none gets them all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agentspec.repo import RepoContext, scan
+
+MAX_TABLES, MAX_COLUMNS, MAX_ROUTES, MAX_NAMES = 15, 10, 15, 15
+
+# Which facts each section reads: the spine decides with all of them; a section gets its kind.
+_PARTS: dict[str, tuple[str, ...]] = {
+    "design_spine": ("stack", "tables", "routes", "clients", "env_vars"),
+    "database_schema": ("stack", "table_columns"),
+    "data_migration": ("stack", "table_columns"),
+    "example_database": ("stack", "table_columns"),
+    "api_specifications": ("stack", "routes"),
+    "backend_integration": ("stack", "routes"),
+    "example_api_client": ("stack", "routes"),
+    "example_integration_test": ("stack", "routes"),
+    "external_services": ("clients",),
+    "deployment": ("env_vars",),
+    "monitoring": ("env_vars",),
+    "reusability": ("stack", "tables", "routes", "clients"),
+    "ai_development_notes": ("stack",),
+}
+
+
+def scan_repository(root: Path) -> dict[str, Any]:
+    """Scan `root` and keep what a draft uses, each fact with the `path:line` it was found at."""
+    return summarise(scan(root), root)
+
+
+def summarise(context: RepoContext, root: Path) -> dict[str, Any]:
+    tables = []
+    for table in context.tables[:MAX_TABLES]:
+        columns = [{"name": c.name, "type": c.type, "primary_key": c.primary_key} for c in table.columns[:MAX_COLUMNS]]
+        key = next((c for c in table.columns if c.primary_key), None)
+        tables.append({"name": table.name, "primary_key": key.name if key else None, "key_type": key.type if key else None,
+                       "columns": columns, "at": str(table.source)})
+    stack = [f"{item.kind.replace('_', ' ')} {item.name}" for item in
+             [*context.frameworks, *context.orms, *context.migration_tools, *context.test_runners]]
+    return {
+        "root": str(root),
+        "languages": [lang.name for lang in context.languages[:4] if lang.name.lower() not in {"sql", "prisma"}],
+        "stack": list(dict.fromkeys(stack))[:MAX_NAMES],
+        "tables": tables,
+        "routes": [{"method": r.method, "path": r.path, "at": str(r.source)} for r in context.routes[:MAX_ROUTES]],
+        "route_prefix": common_prefix([r.path for r in context.routes]),
+        "clients": [{"service": c.service, "package": c.package, "at": str(c.sources[0])} for c in context.clients[:6] if c.sources],
+        "env_vars": [v.name for v in context.env_vars[:MAX_NAMES]],
+        "files_scanned": context.stats.files_seen,
+    }
+
+
+def common_prefix(paths: list[str]) -> str:
+    """The longest leading path (`/api/v1`) that most routes share and that more than one
+    resource sits under, or "" when none does. Most, not all: a health check or a root page
+    usually sits outside the API's prefix; more than one resource, or `/api/accounts` would
+    be the prefix of an API that so far has only accounts."""
+    split = [[s for s in p.split("/") if s] for p in paths if p.startswith("/")]
+    best = ""
+    for depth in (1, 2, 3):
+        under: dict[tuple[str, ...], set[str]] = {}
+        for parts in split:
+            head = tuple(parts[:depth])
+            if len(parts) > depth and not any(s.startswith((":", "{", "<")) for s in head):
+                under.setdefault(head, set()).add(parts[depth])
+        counts = {head: sum(1 for p in split if tuple(p[:depth]) == head) for head in under}
+        top = max(counts, key=counts.__getitem__, default=None)
+        resources = {s for s in under.get(top, set()) if not s.startswith((":", "{", "<"))} if top else set()
+        if top is None or counts[top] * 2 <= len(split) or not resources:
+            break
+        if len(resources) > 1:  # one child (`/api` above `/v1`) is part of a longer prefix
+            best = "/" + "/".join(top)
+    return best
+
+
+def repository_lines(section_id: str, facts: dict[str, Any] | None) -> list[str]:
+    """The repository block of one section's prompt: only the kinds of fact it reads."""
+    if not facts:
+        return []
+    lines: list[str] = []
+    parts = _PARTS.get(section_id, ())
+    if "stack" in parts and (facts.get("languages") or facts.get("stack")):
+        lines.append("Stack: " + "; ".join([*facts.get("languages", []), *facts.get("stack", [])]))
+    if "tables" in parts and facts.get("tables"):
+        lines.append("Existing tables (reference or alter them; never create one again): " + "; ".join(
+            f"{t['name']} (primary key {t['primary_key']} {t['key_type'] or ''}".rstrip() + f", {t['at']})"
+            for t in facts["tables"]))
+    if "table_columns" in parts and facts.get("tables"):
+        lines.append("Existing tables, as the repository's migrations leave them (a foreign key uses the key's real type):")
+        lines += [f"- {t['name']}: " + ", ".join(f"{c['name']} {c['type'] or ''}".rstrip() + (" primary key" if c["primary_key"] else "")
+                                                 for c in t["columns"]) + f" ({t['at']})" for t in facts["tables"]]
+    if "routes" in parts and facts.get("routes"):
+        prefix = facts.get("route_prefix")
+        lines.append("Existing routes" + (f" (new ones go under {prefix})" if prefix else "") + ": "
+                     + "; ".join(f"{r['method']} {r['path']} ({r['at']})" for r in facts["routes"]))
+    if "clients" in parts and facts.get("clients"):
+        lines.append("Existing clients (reuse them): " + "; ".join(f"{c['service']} via {c['package']} ({c['at']})" for c in facts["clients"]))
+    if "env_vars" in parts and facts.get("env_vars"):
+        lines.append("Environment variables the code already reads: " + ", ".join(facts["env_vars"]))
+    return lines
+
+
+def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agents.spine.DesignSpine
+    """A table the design calls new that the repository already has is that table: the
+    feature references it (or alters it, when the design said so) instead of creating a
+    second one of the same name."""
+    if not facts:
+        return []
+    existing = {t["name"]: t for t in facts.get("tables") or []}
+    notes = []
+    for entity in spine.entities:
+        found = existing.get(entity.table)
+        if found and entity.change == "new":
+            entity.change = "referenced"
+            notes.append(f"table {entity.table} exists in the repository ({found['at']}): referenced, not created")
+        if found and found.get("primary_key") and entity.key != found["primary_key"]:
+            entity.key = found["primary_key"]  # its real key, which foreign keys to it point at
+            notes.append(f"table {entity.table} is keyed on {found['primary_key']}, as in the repository")
+    return notes
