@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from agentspec.assemble import Rendered, render_context, render_section
 from agentspec.errors import AgentSpecError
 from agentspec.prompting import render_prompt, schema_guide
+from agentspec.checks.file_refs import repo_of
 from agentspec.quality import document_failures, section_failures
 from agentspec.review_pass import REDRAFTED, review_findings
 from agentspec.review_pass import feedback as review_feedback
@@ -283,7 +284,7 @@ def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> lis
              "sections": {**task["sections"], spec_id: {"status": "drafted", "data": data}},
              "analyses": task["analyses"]}
     markdown = render_section(by_id()[spec_id], state["sections"][spec_id], render_context(state))
-    failures = section_failures(markdown, repo_given=bool(task["options"].get("repo_given")),
+    failures = section_failures(markdown, repo=repo_of(task["options"]),
                                 template=(task["options"].get("template") or {}).get("markdown"))
     return failures + _spine_failures(task, spec_id, markdown, data) + _cross_failures(task, spec_id, data)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from agentspec.checks.file_refs import repo_of
 from agentspec.gateway.usage import CallRecord, totals
 from agentspec.packs.generic import pack_of
 from agentspec.spec_document import SPEC_FILENAME
@@ -197,7 +198,7 @@ def run_json(state: dict[str, Any], *, thread_id: str, endpoint: str, timings: d
         "thread_id": thread_id,
         "endpoint": endpoint,
         "models": sorted({c.model for c in calls}),
-        "repo": None if not (state.get("options") or {}).get("repo_given") else "given",
+        "repo": repo_of(state.get("options")),
         "totals": totals(calls),
         "failed_sections": failed,
         "review_pass": review_summary(state),

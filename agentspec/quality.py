@@ -7,6 +7,7 @@ from typing import Any
 
 from agentspec.assemble import Rendered, render_document
 from agentspec.checks import run_checks
+from agentspec.checks.file_refs import repo_of
 from agentspec.checks.score import Score
 from agentspec.spec_document import SpecDocument
 
@@ -20,10 +21,9 @@ DOCUMENT_CHECKS = ("headings", "placeholders", "mermaid", "sql", "code_blocks", 
 _GATE_RUN = {"sql_execute": False, "parser_missing": "skip"}
 
 
-def section_failures(markdown: str, *, repo_given: bool, template: str | None = None) -> list[str]:
+def section_failures(markdown: str, *, repo: str | None, template: str | None = None) -> list[str]:
     doc = SpecDocument.from_markdown(markdown)
-    scores = run_checks(doc, run={**_GATE_RUN, "repo": "given" if repo_given else None, "template": template},
-                        names=SECTION_CHECKS)
+    scores = run_checks(doc, run={**_GATE_RUN, "repo": repo, "template": template}, names=SECTION_CHECKS)
     return [f"{s.name}: {_strip_heading(d)}" for s in scores if not s.passed for d in s.details]
 
 
@@ -33,7 +33,7 @@ def document_failures(state: dict[str, Any], rendered: Rendered | None = None) -
     rendered = rendered or Rendered.of(state)
     document = rendered.document
     doc = SpecDocument.from_markdown(document.markdown, analyses=rendered.analyses)
-    repo = "given" if (state.get("options") or {}).get("repo_given") else None
+    repo = repo_of(state.get("options"))
     # The gate parses and lints SQL but does not execute it: what a draft asks the
     # model must not depend on whether a PostgreSQL happens to be reachable (that
     # would also break cassette replay). `agentspec check` and `eval` execute it.
@@ -74,7 +74,7 @@ def document_problems(state: dict[str, Any]) -> list[str]:
     raises PartialResult (exit 5) when this is non-empty."""
     document = render_document(state)
     doc = SpecDocument.from_markdown(document.markdown)
-    repo = "given" if (state.get("options") or {}).get("repo_given") else None
+    repo = repo_of(state.get("options"))
     scores = run_checks(doc, run={**_GATE_RUN, "repo": repo, "template": _template(state)}, names=FINAL_CHECKS)
     problems: list[str] = []
     for score in scores:

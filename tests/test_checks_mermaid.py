@@ -63,6 +63,6 @@ def test_the_draft_gate_skips_a_missing_parser_instead_of_failing_sections(monke
 
     monkeypatch.setattr(mermaid_check, "NODE_DIR", tmp_path)
     markdown = (FIXTURES / "bad_mermaid.md").read_text()
-    assert section_failures(markdown, repo_given=False) == []
+    assert section_failures(markdown, repo=None) == []
     score = check_mermaid(SpecDocument.from_markdown(markdown), {"parser_missing": "skip"})
     assert score.passed and score.skipped and "not installed" in score.details[0]

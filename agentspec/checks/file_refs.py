@@ -37,6 +37,16 @@ def find_file_refs(text: str) -> list[tuple[str, int, str, int]]:
     return [(m.group(1), int(m.group(2)), m.group(0), m.start()) for m in FILE_REF_RE.finditer(text)]
 
 
+def repo_of(options: dict[str, Any] | None) -> str | None:
+    """What the checks know of the repository: its root folder when `draft --repo` scanned one
+    (then a `path:line` reference must exist there), "given" when one was named but is not a
+    local folder, None without one (then every reference is invented)."""
+    options = options or {}
+    if not options.get("repo_given"):
+        return None
+    return (options.get("repo") or {}).get("root") or "given"
+
+
 NO_REPO = "no-repo"
 REMOTE_REPO = "remote-repo"
 
