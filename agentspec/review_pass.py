@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from agentspec.checks.file_refs import repo_of
 from agentspec.assemble import Rendered, spec_json
 from agentspec.checks import run_checks
 from agentspec.spec_document import SpecDocument
@@ -102,7 +103,8 @@ def review_findings(state: dict[str, Any], rendered: Rendered | None = None) -> 
     template = ((state.get("options") or {}).get("template") or {}).get("markdown")
     # The seeded-rows execution checks a schema, its migration and rollback, which is what the
     # built-in template's SQL is; a user's template's SQL (an impact query) is parsed only.
-    run = {"parser_missing": "skip", "python_types": False, "template": template,
+    # A grounded draft's SQL runs on the repository's schema (agentspec.checks.sql_baseline).
+    run = {"parser_missing": "skip", "python_types": False, "template": template, "repo": repo_of(state.get("options")),
            **({"sql_execute": False} if template else {})}
     scores = run_checks(doc, run=run, names=REVIEW_CHECKS)
     found: list[ReviewFinding] = []

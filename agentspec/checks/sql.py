@@ -13,9 +13,11 @@ run["sql_execute"] = False (parse only, e.g. for one section on its own).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from agentspec.checks.score import Finding, Score
+from agentspec.checks.sql_baseline import baseline_ddl, repository_root
 from agentspec.checks.sql_parse import SQL_LANGUAGES, parse_problems
 from agentspec.spec_document import CodeBlock, SpecDocument
 
@@ -44,7 +46,7 @@ def unique_required(spec: SpecDocument) -> tuple[tuple[str, str], ...]:
 
 
 def _execute(
-    spec: SpecDocument, blocks: list[CodeBlock], pg_url: str
+    spec: SpecDocument, blocks: list[CodeBlock], pg_url: str, repo: Path | None = None
 ) -> tuple[list[tuple[CodeBlock, Finding]], list[str]]:
     """Findings and notes from running the blocks on PostgreSQL."""
     try:
@@ -56,7 +58,8 @@ def _execute(
     except ImportError:
         return [(blocks[0], Finding(None, "execute: psycopg not installed: pip install 'agentspec[postgres]'"))], []
     try:
-        result = execute_blocks(pg_url, blocks, unique_required(spec))
+        baseline = baseline_ddl(repo) if repo is not None else None
+        result = execute_blocks(pg_url, blocks, unique_required(spec), baseline=baseline)
     except psycopg.Error as exc:
         # Execution was asked for; an unreachable server must fail the check
         # rather than read as "the SQL is fine".
@@ -66,7 +69,7 @@ def _execute(
         (f.block, Finding(spec.h2_at(f.block.line), f"{f.message} (while running {f.phase} SQL)", f.line))
         for f in result.failures
     ]
-    notes = []
+    notes = [f"execute: on the repository's schema first ({len(baseline)} existing table(s) from {repo})"] if baseline else []
     if result.stubbed_tables:
         notes.append(
             "execute: stubbed referenced existing table(s) not created by the spec: " + ", ".join(result.stubbed_tables)
@@ -92,7 +95,7 @@ def check_sql(spec: SpecDocument, run: dict[str, Any] | None = None, *, pg_url: 
         # section creates, so only the whole document is executed.
         notes = ["execute: skipped (run['sql_execute'] is False)"]
     elif pg_url:
-        executed, notes = _execute(spec, blocks, pg_url)
+        executed, notes = _execute(spec, blocks, pg_url, repository_root(run))
         located += executed
     else:
         notes = [f"execute: skipped: parsed only; not executed: no PostgreSQL (set {PG_URL_ENV} to run the SQL on PostgreSQL)"]
