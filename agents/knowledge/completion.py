@@ -45,6 +45,8 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # webhook, and completing it added a receiver, a deliveries table and a reconciler to a
     # design that calls the processors, never hears from them.
     asked = set(declared) | {a.id for a, _ in suggested_archetypes(description)}
+    # Whatever the archetypes: an event a provider sends is named as the provider sends it.
+    notes += [f"Provider event types: {note}" for system in spine.external_systems for note in _named_as_sent(spine, system)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
     for archetype in archetypes_for(spine, declared):
@@ -172,7 +174,7 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
         return []
     types = list(dict.fromkeys(t for e in documented for t in e.types))
     records = {e.record for e in documented}
-    notes = _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)}, records)
+    notes: list[str] = []
     ours = [e for e in spine.events if e.producer == system.id]
     if any(e.name in types or any(r in e.name for r in records) for e in ours):
         return notes  # the design names the record's events itself: which, and how, stays its decision
@@ -185,6 +187,16 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
                                    purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in types[:room]]
     return notes + [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
                     + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
+
+
+def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    from agents.knowledge.briefing import named_providers
+
+    documented = [e for note in named_providers(f"{system.name} {system.id}") for e in note.webhook_events]
+    if not documented:
+        return []
+    return _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)},
+                                {e.record for e in documented})
 
 
 def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented: set[str], records: set[str]) -> list[str]:

@@ -216,3 +216,13 @@ def test_provider_events_are_named_as_the_provider_names_them() -> None:
     from agents.knowledge import providers
 
     assert [e.name for e in spine.events] == next(p for p in providers() if p.id == "stripe").webhook_events[0].types
+
+
+def test_provider_event_types_are_named_whatever_the_archetypes() -> None:
+    """A description that suggests no webhook archetype still gets Stripe's own event names
+    (the injection test's "Sync Stripe invoices into Postgres" kept stripe_invoice.created)."""
+    receiver = SPINE["external_systems"][0]["connects_to"]
+    own = [{"name": "stripe_invoice.created", "producer": "stripe_api", "consumer": receiver, "purpose": "a delivery"}]
+    spine, notes = complete(_stripe_spine(own), (), "Sync Stripe invoices into Postgres")
+    assert [e.name for e in spine.events] == ["invoice.created"]
+    assert notes[0].startswith("Provider event types: event stripe_invoice.created is named invoice.created")
