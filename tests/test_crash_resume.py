@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.harness import terminal_sigint
+
 from tests.doubles import FakeOpenAIServer, Latency
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtu
 def _cli(args: list[str], base_url: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-test"}
     return subprocess.Popen([sys.executable, "-m", "agentspec.cli", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=terminal_sigint, **kwargs)
 
 
 def _finished_sections(srv, first_call: int, before: float) -> set[str]:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.harness import terminal_sigint
+
 import agentspec.local as local_pkg
 import agentspec.local.model as lm
 import agentspec.local.server as ls
@@ -534,6 +536,7 @@ def test_server_does_not_outlive_its_parent(tmp_path: Path, sig: str) -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", _PARENT, str(tmp_path / "s.log"), str(tmp_path / "www")],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+        preexec_fn=terminal_sigint,  # a background test run inherits SIGINT ignored
     )
     try:
         assert parent.stdout is not None

@@ -59,9 +59,16 @@ def agentspec(*args: str, env: dict[str, str] | None = None, cwd: Path | None = 
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 
 
+def terminal_sigint() -> None:
+    """Ctrl-C as at a terminal: a test run started as a background job (`cmd &` in a
+    non-interactive shell, as CI runners do) inherits SIGINT ignored, and so would every
+    process it spawns; a user at a terminal has the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
     """Start the console script without waiting (for signals)."""
-    return subprocess.Popen([str(AGENTSPEC), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([str(AGENTSPEC), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=terminal_sigint,
                             stdin=subprocess.DEVNULL, env=_env(env), cwd=cwd)
 
 
