@@ -102,7 +102,8 @@ def _column(table: str, column: dict[str, Any], found_table: Any) -> Element:
     if found is None:
         return Element("column", name, "missing", required=True, expected=expected)
     have = normal_type(found.type)
-    same = expected is None or have is None or have == expected or have.split("(")[0] == expected == expected.split("(")[0]
+    # A spec type without precision (`varchar`) matches the repository's with one (`varchar(255)`).
+    same = expected is None or have is None or have == expected or ("(" not in expected and have.split("(")[0] == expected)
     return Element("column", name, "present" if same else "different", required=True, expected=expected,
                    found=have, where=str(found.source))
 

@@ -23,7 +23,7 @@ def _spec(schema: str) -> SpecDocument:
 
 
 def test_the_repository_schema_is_its_tables_with_postgres_types() -> None:
-    ddl = "\n".join(baseline_ddl(REPO))
+    ddl = "\n".join(baseline_ddl(REPO).values())
     assert 'CREATE TABLE "users" ("id" integer NOT NULL' in ddl  # SERIAL: the key, seeded rather than generated
     assert '"role" text' in ddl  # a Prisma enum PostgreSQL does not know
     assert 'PRIMARY KEY ("id")' in ddl and '"organizations"' in ddl

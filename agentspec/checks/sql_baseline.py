@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 _PG_TYPES = re.compile(
     r"^(uuid|text|citext|varchar|character varying|char|character|integer|int|int2|int4|int8|bigint|smallint|serial|"
@@ -34,11 +33,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def baseline_ddl(root: Path) -> list[str]:
-    """CREATE TABLE statements for every table the repository at `root` has."""
+def baseline_ddl(root: Path) -> dict[str, str]:
+    """{table: CREATE TABLE statement} for every table the repository at `root` has."""
     from agentspec.repo import scan
 
-    statements = []
+    statements = {}
     for table in scan(root).tables:
         if not table.columns:
             continue
@@ -46,12 +45,5 @@ def baseline_ddl(root: Path) -> list[str]:
                    for c in table.columns]
         if table.primary_key:
             columns.append(f"PRIMARY KEY ({', '.join(_quote(k) for k in table.primary_key)})")
-        statements.append(f"CREATE TABLE {_quote(table.name)} ({', '.join(columns)})")
+        statements[table.name] = f"CREATE TABLE {_quote(table.name)} ({', '.join(columns)})"
     return statements
-
-
-def repository_root(run: dict[str, Any] | None) -> Path | None:
-    """The local repository a run was grounded in (run.json "repo"), or None."""
-    repo = (run or {}).get("repo")
-    path = Path(str(repo)).expanduser() if repo else None
-    return path if path is not None and path.is_dir() else None

@@ -203,7 +203,7 @@ def _message(exc: psycopg.Error) -> str:
 
 
 def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tuple[str, str], ...] = (),
-                   seeded: bool = True, baseline: list[str] | None = None) -> ExecResult:
+                   seeded: bool = True, baseline: dict[str, str] | None = None) -> ExecResult:
     """Run `blocks` in a throwaway database on the server at `url`; with `seeded`, on rows
     (sql_meaning): the migration must not empty or duplicate a table, the rollback must
     restore it, and each (table, column) in `unique_required` must refuse a duplicate.
@@ -214,13 +214,13 @@ def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tup
     Raises psycopg.OperationalError when the server cannot be reached.
     """
     ordered = [(phase, b) for phase in PHASES for b in blocks if classify(b) == phase]
-    have = {re.match(r'CREATE TABLE "((?:[^"]|"")+)"', ddl).group(1).replace('""', '"') for ddl in baseline or []}
-    stubs = {t: ddl for t, ddl in existing_table_stubs(blocks).items() if t not in have}
+    baseline = baseline or {}
+    stubs = {t: ddl for t, ddl in existing_table_stubs(blocks).items() if t not in baseline}
     db_name = f"agentspec_check_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as admin:
         admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(db_name)))
     try:
-        result = _run(make_conninfo(url, dbname=db_name), ordered, [*(baseline or []), *stubs.values()], unique_required, seeded)
+        result = _run(make_conninfo(url, dbname=db_name), ordered, [*baseline.values(), *stubs.values()], unique_required, seeded)
         return ExecResult(result.failures, result.executed_blocks, result.not_run_blocks, tuple(stubs), result.notes)
     finally:
         _drop(url, db_name)
