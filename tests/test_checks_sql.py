@@ -77,12 +77,21 @@ def test_foreign_key_targets_not_created_are_stubbed_with_matching_types():
     }
 
 
-def _leftover_databases(url: str) -> list[str]:
+def _leftover_databases(url: str, settle_s: float = 15.0) -> list[str]:
+    """Check databases still there once any other worker's in-flight check has finished:
+    under xdist another test's throwaway database exists while it runs (the SQL-on-repository
+    tests made that race frequent). One this test leaked never goes away, and is returned."""
+    import time
+
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'agentspec_check_%'").fetchall()
-    return [r[0] for r in rows]
+    deadline = time.monotonic() + settle_s
+    while True:
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'agentspec_check_%'").fetchall()
+        if not rows or time.monotonic() > deadline:
+            return [r[0] for r in rows]
+        time.sleep(0.2)
 
 
 @pytest.mark.postgres
