@@ -344,3 +344,10 @@ def test_a_filler_entry_in_a_list_is_dropped_and_the_bounds_judge_the_rest():
         Review.model_validate({"improvements": ["n/a"]})
     with pytest.raises(ValidationError, match="placeholder"):  # a placeholder is not an empty answer: still re-asked
         Review.model_validate({"improvements": ["Index sync_runs.status", "[NAME]"]})
+
+
+def test_a_kebab_case_websocket_message_type_is_the_same_type():
+    """Both seventh-pass recordings lost api_specifications to `stripe-invoice.sync-status`."""
+    from agents.sections.api_specifications import WsMessage
+
+    assert WsMessage.model_validate({"type": "Stripe-Invoice.sync-status", "description": "refresh"}).type == "stripe_invoice.sync_status"

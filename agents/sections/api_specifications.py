@@ -58,7 +58,14 @@ TsType = Annotated[str, StringConstraints(strip_whitespace=True,
 GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
 WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
-MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){0,3}$")]
+def _message_type(value: object) -> object:
+    """`stripe-invoice.sync-status` -> `stripe_invoice.sync_status`: the same type in another
+    spelling (both seventh-pass recordings lost the section to it, the re-asks included)."""
+    return value.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(value, str) else value
+
+
+MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){0,3}$"),
+                        BeforeValidator(_message_type)]
 
 # Words that cannot name a parameter, or that clash with the generated code.
 JS_RESERVED = frozenset(
