@@ -177,7 +177,7 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
     notes: list[str] = []
     ours = [e for e in spine.events if e.producer == system.id]
     if any(e.name in types or any(r in e.name for r in records) for e in ours):
-        return notes  # the design names the record's events itself: which, and how, stays its decision
+        return notes + _state_changes_left_out(spine, system, types)
     consumer = next((e.consumer for e in ours), system.connects_to)
     others = [e for e in spine.events if e.producer != system.id]
     room = 5 - len(others)
@@ -197,6 +197,19 @@ def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
         return []
     return _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)},
                                 {e.record for e in documented})
+
+
+def _state_changes_left_out(spine: DesignSpine, system: ExternalSystem, types: list[str]) -> list[str]:
+    """A sync of the record handles every documented change of its state: the seventh-pass
+    Stripe spine handled invoice.created and invoice.paid, so a voided or uncollectible invoice
+    was never synced. The ones it left out are added beside its own, while the design has room."""
+    ours = [e for e in spine.events if e.producer == system.id]
+    names = {e.name for e in spine.events}
+    consumer = next((e.consumer for e in ours), system.connects_to)
+    missing = [t for t in types if t not in names][: max(0, 5 - len(spine.events))]
+    spine.events += [Event(name=t, producer=system.id, consumer=consumer,
+                           purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in missing]
+    return [f"events {', '.join(missing)} added: a sync of the record handles each documented change of its state"] if missing else []
 
 
 def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented: set[str], records: set[str]) -> list[str]:
