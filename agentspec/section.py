@@ -70,10 +70,21 @@ Code = Annotated[str, StringConstraints(min_length=20, max_length=6000)]
 def _without_filler_items(value: Any) -> Any:
     """A list entry that is a word standing in for an answer ("None", "n/a", "TBD") says
     the list has nothing more: it is dropped, and the bounds then judge what is left (the
-    sixth-pass gdpr review put "None" among its improvements and lost the analysis)."""
+    sixth-pass gdpr review put "None" among its improvements and lost the analysis).
+    A text listed twice says nothing the first did, and goes too (the seventh-pass
+    Stripe draft lost a call to "a validation criterion is listed twice")."""
     if not isinstance(value, list):
         return value
-    return [item for item in value if not (isinstance(item, str) and (not item.strip() or is_filler(item)))]
+    seen: set[str] = set()
+    kept = []
+    for item in value:
+        if isinstance(item, str):
+            key = item.strip().lower().rstrip(".")
+            if not key or is_filler(item) or key in seen:
+                continue
+            seen.add(key)
+        kept.append(item)
+    return kept
 
 
 def items(kind: Any, lo: int = 1, hi: int = 5) -> Any:

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from agentspec.gateway.grammar import grammar_schema
-from agentspec.render.code import typescript_error
+from agentspec.render.code import syntax_error, typescript_error
 from agentspec.render.reflow import reflow_typescript
 from agentspec.settings import load_settings
 from agents.nodes import _cross_failures
@@ -46,9 +46,27 @@ def test_one_line_typescript_is_laid_out_and_still_parses():
     assert "".join(out.split()) == "".join(ONE_LINE_TS.split())
 
 
-def test_code_that_does_not_parse_is_left_for_the_syntax_gate():
-    broken = "const a = ; function ("
-    assert reflow_typescript(broken) == broken
+def test_code_that_does_not_parse_is_laid_out_for_the_syntax_gate_to_name_a_line():
+    # A function left unclosed, on one line: "the code has 1 lines" hid it, and the re-ask
+    # repeated the same program (seventh-pass Stripe draft). Laid out, the gate names a line.
+    broken = "export async function f() { try { const r = await g(); return r; } catch (e) { log(e); } export const x = 1;"
+    out = reflow_typescript(broken)
+    assert len(out.splitlines()) >= 5 and "".join(out.split()) == "".join(broken.split())
+    problem = syntax_error(out, "typescript", path="a.ts")
+    assert problem is not None and "line" in problem
+    with pytest.raises(ValidationError, match="does not parse"):
+        CodeExample.model_validate({"purpose": "Fetch the invoice", "file_path": "src/invoice/fetch.ts",
+                                    "code": broken + " " + " ".join(f"export const v{i} = {i};" for i in range(9)),
+                                    "key_points": ["a", "b"]})
+
+
+def test_a_bullet_list_after_the_program_is_not_code():
+    program = "\n".join(["import { render } from '@testing-library/react';", "test('x', () => {",
+                         *[f"  const v{i} = {i};" for i in range(9)], "  render(<Page />);", "});"])
+    example = CodeExample.model_validate({"purpose": "Renders the page", "file_path": "tests/page_test.ts",
+                                          "code": program + "\n\n// Key points:\n- Mocks the API.\n- Renders the page.",
+                                          "key_points": ["renders", "mocks"]})
+    assert example.code == program and example.file_path == "tests/page_test.tsx"
 
 
 def test_code_example_accepts_a_one_line_program_and_stores_it_laid_out():

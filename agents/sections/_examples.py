@@ -76,17 +76,38 @@ class CodeExample(SectionModel):
 
     @model_validator(mode="after")
     def _parses(self) -> "CodeExample":
+        """Two slips with one meaning are mended, not re-asked: JSX in a .ts file (the
+        code is right and the extension is not) and a bullet list after the program."""
         problem = syntax_error(self.code, self.language, path=self.file_path)
-        if problem and self.file_path.lower().endswith(".ts") and syntax_error(self.code, "typescript", path=self.file_path + "x") is None:
-            # JSX in a .ts file: the code is right and the extension is not (a .tsx file holds JSX).
-            self.file_path, problem = self.file_path + "x", None
-        if problem:
-            raise ValueError(f"code does not parse as {self.language} ({self.file_path}): {problem}")
-        return self
+        if problem is None:
+            return self
+        paths = [self.file_path] + ([self.file_path + "x"] if self.file_path.lower().endswith(".ts") else [])
+        codes = list(dict.fromkeys([self.code, without_trailing_prose(self.code)]))
+        for code in codes:
+            for path in paths:
+                if (code, path) != (self.code, self.file_path) and syntax_error(code, self.language, path=path) is None:
+                    self.code, self.file_path = code, path
+                    return self
+        raise ValueError(f"code does not parse as {self.language} ({self.file_path}): {problem}")
 
     @property
     def language(self) -> str:
         return language_of_path(self.file_path) or "typescript"
+
+
+# A markdown list item or a "Key points:" heading, as prose, not code.
+_PROSE_LINE = re.compile(r"^\s*(?:[-*•] |\d+[.)] |(?://|#)?\s*(?:key points|notes?|explanation)\s*:?\s*$)", re.I)
+
+
+def without_trailing_prose(code: str) -> str:
+    """The code without the bullet list a small model sometimes appends after the
+    program ("// Key points:" then "- Mocks the Stripe API"): what the key_points
+    field holds already. Used only when the program parses without it."""
+    lines = code.splitlines()
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or _PROSE_LINE.match(lines[end - 1])):
+        end -= 1
+    return "\n".join(lines[:end]).rstrip() if end < len(lines) else code
 
 
 # Packages whose import puts a piece of infrastructure in the design: a broker, a

@@ -10,7 +10,7 @@ feature does not use renders as a one-line note, never as an empty client."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
@@ -160,12 +160,27 @@ class GqlOperation(SectionModel):
     fields: items(CamelName, 1, 8) = Field(description="scalar fields selected from the result")
 
 
+def _unused_left_empty(fields: tuple[str, ...]) -> Any:
+    """A transport the model marks not applicable keeps no content: what it listed
+    anyway is never rendered, and a slip in it (a kebab-case message type in an unused
+    socket, seventh-pass recordings) must not fail the section."""
+
+    def drop(data: object) -> object:
+        if isinstance(data, dict) and data.get("applicable") is False:
+            return {key: value for key, value in data.items() if key not in fields}
+        return data
+
+    return model_validator(mode="before")(staticmethod(drop))  # type: ignore[arg-type]
+
+
 class GraphQLSpec(SectionModel):
     applicable: bool = Field(description="false unless the feature exposes or calls a GraphQL API")
     reason: ShortText | None = Field(None, description="when not applicable: why, in one line")
     queries: items(GqlOperation, 0, 3) = Field(default_factory=list)
     mutations: items(GqlOperation, 0, 3) = Field(default_factory=list)
     subscriptions: items(GqlOperation, 0, 2) = Field(default_factory=list)
+
+    _unused = _unused_left_empty(("queries", "mutations", "subscriptions"))
 
 
 class WsMessage(SectionModel):
@@ -181,6 +196,8 @@ class WebSocketSpec(SectionModel):
     messages: items(WsMessage, 0, 5) = Field(default_factory=list)
     max_reconnect_attempts: int = Field(5, ge=0, le=20)
     reconnect_delay_ms: int = Field(DEFAULT_RECONNECT_DELAY_MS, ge=100, le=60_000)
+
+    _unused = _unused_left_empty(("class_name", "url", "messages", "max_reconnect_attempts", "reconnect_delay_ms"))
 
     @field_validator("reconnect_delay_ms", mode="before")
     @classmethod
@@ -276,8 +293,6 @@ def _check_graphql(spec: GraphQLSpec) -> None:
     if not spec.applicable:
         if not spec.reason:
             raise ValueError("graphql is not applicable: give a one-line reason")
-        if operations:
-            raise ValueError("graphql is not applicable but lists operations; set applicable true or remove them")
         return
     if not (spec.queries or spec.mutations):
         raise ValueError("graphql is applicable: list at least one query or mutation (or set applicable false with a reason)")
@@ -294,8 +309,6 @@ def _check_websocket(spec: WebSocketSpec, taken: set[str]) -> None:
     if not spec.applicable:
         if not spec.reason:
             raise ValueError("websocket is not applicable: give a one-line reason")
-        if spec.messages:
-            raise ValueError("websocket is not applicable but lists messages; set applicable true or remove them")
         return
     missing = [name for name, value in (("class_name", spec.class_name), ("url", spec.url)) if not value]
     if missing or not spec.messages:

@@ -48,10 +48,6 @@ class CacheIntegration(SectionModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "CacheIntegration":
-        if len(set(self.keys)) != len(self.keys):
-            raise ValueError("duplicate key pattern in keys")
-        if len(set(self.cached_tables)) != len(self.cached_tables):
-            raise ValueError("duplicate table in cached_tables")
         for rule in self.invalidation:
             unknown = [k for k in rule.keys if k not in self.keys]
             if unknown:

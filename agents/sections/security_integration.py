@@ -69,9 +69,6 @@ class SecurityIntegration(SectionModel):
     def _specific(cls, value: list[str]) -> list[str]:
         for item in value:
             no_secret(item)
-        lowered = [v.lower().rstrip(".") for v in value]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("a feature-specific requirement is listed twice")
         return value
 
     @model_validator(mode="after")

@@ -56,14 +56,6 @@ class TestingValidation(SectionModel):
             raise ValueError(f"the performance test needs numbers: the load (rate or users, and duration) and the pass threshold; got {value!r}")
         return value
 
-    @field_validator("functional", "non_functional")
-    @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        lowered = [v.lower().rstrip(".") for v in value]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("a validation criterion is listed twice")
-        return value
-
 
 MODEL = TestingValidation
 MAX_TOKENS = 900

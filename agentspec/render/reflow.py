@@ -6,8 +6,11 @@ statements. The program is fine, only its layout is not, so code (not a
 re-ask) puts it back on lines: one statement per line, blocks indented.
 
 The layout follows the tree-sitter syntax tree, so strings, template literals,
-regexes and comments are never split, and code that does not parse is
-returned unchanged for the syntax gate to report.
+regexes and comments are never split. Code that does not parse is laid out
+too, from tree-sitter's error-tolerant tree, so the syntax gate's message can
+name a line (on one line, "the code has 1 lines" hid a missing `catch`, and
+the re-ask repeated the same program); it is kept only if every character
+other than whitespace survives, and it still fails that gate.
 
 On one line, a `// comment` swallows every statement after it. Such a comment
 is closed at the next `}` (the model meant "comment, then end the block"), and
@@ -15,6 +18,7 @@ kept as `/* ... */` only if the program then parses."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agentspec.render.code import _ts_parser, _tsx_parser
@@ -102,7 +106,7 @@ def _close_line_comments(code: str) -> str:
 
 
 def reflow_typescript(code: str, *, tsx: bool = False) -> str:
-    """One statement per line for code that parses; anything else unchanged."""
+    """One statement per line; unchanged where the layout would lose a character."""
     parser = _tsx_parser() if tsx else _ts_parser()
     source = code.encode("utf-8")
     tree = parser.parse(source)
@@ -111,8 +115,15 @@ def reflow_typescript(code: str, *, tsx: bool = False) -> str:
         closed_tree = parser.parse(closed.encode("utf-8"))
         if not closed_tree.root_node.has_error:
             code, source, tree = closed, closed.encode("utf-8"), closed_tree
-    if tree.root_node.has_error:
-        return code
+    laid_out = _lay_out(tree, source)
+    return laid_out if _same_text(laid_out, code) else code
+
+
+def _same_text(laid_out: str, code: str) -> bool:
+    return re.sub(r"\s+", "", laid_out) == re.sub(r"\s+", "", code)
+
+
+def _lay_out(tree: Any, source: bytes) -> str:
     leaves = _leaves(tree.root_node)
     lines: list[str] = []
     current = ""

@@ -68,6 +68,9 @@ def test_agent_collaboration_small_and_sequential_registries() -> None:
 def test_performance_requirements_need_numbers() -> None:
     bad = dict(DATA, performance_requirements=["Webhooks are acknowledged quickly"])
     assert_rejects(AiDevelopmentNotes, bad, "need numbers", "acknowledged quickly")
+    # Beside a real bound, an item with no number is not a performance requirement: dropped.
+    mixed = dict(DATA, performance_requirements=["Webhook acknowledged within 2s", "Dead letter table for failed requests"])
+    assert AiDevelopmentNotes.model_validate(mixed).performance_requirements == ["Webhook acknowledged within 2s"]
 
 
 def test_rejects_placeholders_and_empty_lists() -> None:

@@ -131,8 +131,12 @@ def test_rejects_duplicates_and_reserved_names():
 
 def test_rejects_inconsistent_applicability():
     h.rejects(MODEL, _payload(graphql={"applicable": False}), "one-line reason")
-    bad = dict(h.graphql_payload(), applicable=False, reason="not used")
-    h.rejects(MODEL, _payload(graphql=bad), "set applicable true or remove them")
+    # Not applicable: what it lists anyway is never rendered, so it is dropped, not re-asked.
+    unused = dict(h.graphql_payload(), applicable=False, reason="not used")
+    assert MODEL.model_validate(_payload(graphql=unused)).graphql.queries == []
+    socket = dict(h.api_payload()["websocket"], applicable=False, reason="not used")
+    socket["messages"] = [{"type": "Not-A.Type here", "description": "x"}]
+    assert MODEL.model_validate(_payload(websocket=socket)).websocket.messages == []
     h.rejects(MODEL, _payload(graphql={"applicable": True, "subscriptions": h.graphql_payload()["subscriptions"]}), "at least one query or mutation")
     h.rejects(MODEL, _payload(websocket={"applicable": True, "class_name": "InvoiceSocket"}), "url", "messages")
     ws = dict(h.api_payload()["websocket"], class_name="BillingApiClient")

@@ -45,7 +45,9 @@ def test_duplicate_selection_is_merged() -> None:
 def test_validators() -> None:
     assert_rejects(SecurityIntegration, dict(DATA, authentication=["Passwordless magic links"]), "authentication")
     assert_rejects(SecurityIntegration, dict(DATA, authorization_specific=["Role-based access control"]), "is a standard item", "authorization")
-    assert_rejects(SecurityIntegration, dict(DATA, data_security_specific=["Audit all reads", "audit all reads."]), "listed twice")
+    # A requirement listed twice is the same requirement: the repeat goes, no re-ask.
+    twice = SecurityIntegration.model_validate(dict(DATA, data_security_specific=["Audit all reads", "audit all reads."]))
+    assert twice.data_security_specific == ["Audit all reads"]
     leaked = dict(MIDDLEWARE, encryption_at_rest="api_key: sk_live_51Habc123XYZ")
     assert_rejects(SecurityIntegration, dict(DATA, middleware=leaked), "never put secrets")
     assert_rejects(SecurityIntegration, dict(DATA, middleware=dict(MIDDLEWARE, auth_provider="[AUTH_PROVIDER]")), "placeholder")
