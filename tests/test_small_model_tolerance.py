@@ -369,3 +369,5 @@ def test_a_kebab_case_websocket_message_type_is_the_same_type():
     from agents.sections.api_specifications import WsMessage
 
     assert WsMessage.model_validate({"type": "Stripe-Invoice.sync-status", "description": "refresh"}).type == "stripe_invoice.sync_status"
+    # The seventh-pass gdpr recording's PascalCase type, twice re-asked.
+    assert WsMessage.model_validate({"type": "DeleteDeletionRequest", "description": "refresh"}).type == "delete_deletion_request"

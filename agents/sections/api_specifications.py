@@ -59,9 +59,13 @@ GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
 WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
 def _message_type(value: object) -> object:
-    """`stripe-invoice.sync-status` -> `stripe_invoice.sync_status`: the same type in another
-    spelling (both seventh-pass recordings lost the section to it, the re-asks included)."""
-    return value.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(value, str) else value
+    """`stripe-invoice.sync-status` -> `stripe_invoice.sync_status`, `DeleteDeletionRequest` ->
+    `delete_deletion_request`: the same type in another spelling (both seventh-pass recordings
+    lost the section to one of these, the re-asks included)."""
+    if not isinstance(value, str):
+        return value
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value.strip())
+    return re.sub(r"[-\s]+", "_", snake).lower()
 
 
 MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){0,3}$"),
