@@ -345,17 +345,22 @@ def _fail(exc: AgentSpecError) -> int:
 
 
 def _interrupted() -> int:
+    """130 for Ctrl-C, 143 for SIGTERM (a service manager or `kill`): the run stopped where
+    it was either way, and resume continues it."""
+    code, word = (143, "terminated") if _state.get("terminated") else (130, "interrupted")
     run = _started_run()
-    err.print(f"interrupted; `agentspec resume {run}` continues the run" if run else "interrupted", highlight=False)
+    err.print(f"{word}; `agentspec resume {run}` continues the run" if run else word, highlight=False)
     if _state["json"]:
-        _emit_json(130, Interrupted("interrupted"))
-    return 130
+        _emit_json(code, Interrupted(word))
+    return code
 
 
 def _dispatch(argv: list[str] | None = None) -> int:
     """Run the app and return the exit code of the README's table."""
     try:
         code = app(args=argv, standalone_mode=False, prog_name="agentspec")
+    except Interrupted:
+        return _interrupted()
     except AgentSpecError as exc:
         return _fail(exc)
     except KeyboardInterrupt:
@@ -385,10 +390,21 @@ def _dispatch(argv: list[str] | None = None) -> int:
     return code
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM stops a run the way Ctrl-C does. A plain SIGTERM skips `finally`; a bare
+    SystemExit raised in the event loop cancelled the current case of `eval`, which then
+    went on to the next one. asyncio's own Ctrl-C handler (when installed) cancels the main
+    task, so the run is marked interrupted and the local model server stops."""
+    _state["terminated"] = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler) and handler is not signal.default_int_handler:
+        handler(signal.SIGINT, frame)
+        return
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    # A plain SIGTERM skips `finally`/`__exit__`: turn it into SystemExit so the local
-    # model server is stopped and the run index says "interrupted".
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, _on_sigterm)
     sys.exit(_dispatch())
 
 

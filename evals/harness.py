@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from rich.console import Console
 
-from agentspec.errors import AgentSpecError, ConfigError, PartialResult
+from agentspec.errors import AgentSpecError, ConfigError, Interrupted, PartialResult
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import Endpoint, remote_endpoint
 from agentspec.settings import DEFAULT_LOCAL_MODEL, LOCAL_REQUEST_TIMEOUT_S, Settings, load_settings
@@ -285,6 +285,8 @@ async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any]) -
         result["status"] = "ok"
     except PartialResult as exc:
         result["status"], result["error"] = "partial", exc.message
+    except Interrupted:
+        raise  # Ctrl-C or SIGTERM stops the whole eval, not only this case
     except AgentSpecError as exc:
         mismatch = cass.find_mismatch(exc)
         result["status"] = "cassette_mismatch" if mismatch else "error"

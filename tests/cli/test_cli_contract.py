@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.doubles import FakeOpenAIServer, Latency
-from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
+from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Result, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
 from tests.fakes import RecordedResponder
 
 USAGE_ERRORS = [
@@ -81,6 +81,39 @@ def test_ctrl_c_during_draft_exits_130_and_the_run_resumes(workdir, tmp_path):
     assert len(server.calls) > paid
     assert _run_id(workdir) == run_id
     tree.assert_unchanged(workdir / "specs")
+
+
+def test_sigterm_during_draft_exits_143_and_the_run_resumes(workdir):
+    """A service manager or `kill` stops a run as Ctrl-C does: marked interrupted, resumable."""
+    with _slow_server() as server:
+        proc = spawn("draft", DESCRIPTION, env=_env(server), cwd=workdir)
+        assert wait_for(lambda: len(server.calls) >= 2, timeout=120), "the draft never reached the endpoint"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        result = Result(proc.returncode, out.decode(), err.decode())
+        assert_exit(result, 143, "terminated")
+        runs = json.loads(agentspec("runs", "--json").stdout)["runs"]
+        assert [r["status"] for r in runs] == ["interrupted"]
+        assert f"agentspec resume {runs[0]['thread_id']}" in result.stderr
+        resumed = agentspec("resume", runs[0]["thread_id"], env=_env(server), cwd=workdir, timeout=300)
+    assert_exit(resumed, 0, "wrote")
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_eval_stops_the_whole_eval(workdir, tmp_path, sig, code):
+    """SIGTERM once cancelled only the current case of `eval --record`, which then started
+    the next one (seen on a recording): a signal stops the eval."""
+    dataset = tmp_path / "two.jsonl"
+    dataset.write_text("\n".join(json.dumps({"id": f"case-{i}", "description": f"{DESCRIPTION} ({i})"}) for i in (1, 2)) + "\n")
+    with _slow_server() as server:
+        proc = spawn("eval", "--live", "--no-judge", "--dataset", str(dataset), "-o", str(tmp_path / "report"),
+                     env=_env(server), cwd=workdir)
+        assert wait_for(lambda: len(server.calls) >= 2, timeout=120), "the eval never reached the endpoint"
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+    result = Result(proc.returncode, out.decode(), err.decode())
+    assert_exit(result, code)
+    assert "case-2" not in result.output, "the eval went on to the next case"
 
 
 def test_kill_9_shows_the_run_as_interrupted(workdir):
