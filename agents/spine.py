@@ -121,6 +121,11 @@ class Component(SectionModel):
     label: ShortText = Field(description="display name")
     kind: ComponentKind
     responsibility: ShortText = Field(description="what it does for this feature")
+    # A scheduler's period ("every 1 h") and its overlap rule: set by code from the design's
+    # own period limit or the scheduled-jobs archetype's defaults (agents/knowledge/completion.py);
+    # not asked of the model, so left out of the schema and grammar.
+    schedule: SkipJsonSchema[str | None] = None
+    overlap: SkipJsonSchema[str | None] = None
 
 
 class ExternalSystem(SectionModel):
@@ -130,6 +135,11 @@ class ExternalSystem(SectionModel):
     connects_to: Ident = Field(description="id of the component that talks to it")
     purpose: ShortText = Field(description="what crosses the interface")
     auth: Statement = Field(description="how each call is authenticated or verified")
+    # Set by code from the provider note (agents/knowledge/completion.py), never asked of the
+    # model: how long the provider resends a delivery we did not accept, and, for a system read
+    # on a schedule, where the last synced position is kept.
+    redelivery_hours: SkipJsonSchema[float | None] = None
+    cursor: SkipJsonSchema[str | None] = None
 
 
 class Entity(SectionModel):
@@ -186,6 +196,8 @@ class FailurePolicy(SectionModel):
     backoff: ShortText = Field(description="delay rule between attempts")
     after_retries: AfterRetries = Field(description="where work goes once retries are spent")
     replay: Statement = Field(description="how an operator re-runs failed work")
+    # How long failed work is kept for replay: set by code, at least the provider's redelivery window.
+    kept_days: SkipJsonSchema[int | None] = None
 
 
 class Limit(SectionModel):
@@ -495,13 +507,32 @@ def applies(spine: DesignSpine | None, capability: str | None) -> tuple[bool, st
 
 # ----------------------------------------------------------------------------- slices for prompts
 def _components(s: DesignSpine) -> list[str]:
-    return ["Components: " + "; ".join(f"{c.id} ({c.kind}): {c.responsibility}" for c in s.components)]
+    return ["Components: " + "; ".join(f"{c.id} ({c.kind}): {c.responsibility}{run_rule(c, ', ')}" for c in s.components)]
+
+
+def run_rule(c: Component, lead: str = "") -> str:
+    """A scheduler's period and overlap rule, as one clause ("" for other components)."""
+    said = [f"runs {c.schedule}"] * bool(c.schedule) + [c.overlap] * bool(c.overlap)
+    return lead + "; ".join(x for x in said if x) if said else ""
+
+
+def interface_facts(x: ExternalSystem) -> str:
+    """What code knows of an external system beyond the model's answer: the provider's
+    redelivery window and where a scheduled read resumes."""
+    said = []
+    if x.redelivery_hours is not None:
+        window = f"{x.redelivery_hours / 24:g} d" if x.redelivery_hours >= 24 else f"{x.redelivery_hours:g} h"
+        said.append(f"resends an undelivered event for up to {window}")
+    if x.cursor:
+        said.append(f"read from a kept position: {x.cursor}")
+    return "; ".join(said)
 
 
 def _externals(s: DesignSpine) -> list[str]:
     if not s.external_systems:
         return ["External systems: none"]
     return ["External systems: " + "; ".join(f"{x.id} = {x.name}, {x.direction} via {x.connects_to}, auth: {x.auth}"
+                                            + (f" ({interface_facts(x)})" if interface_facts(x) else "")
                                             for x in s.external_systems)]
 
 
@@ -556,7 +587,8 @@ def _surfaces(s: DesignSpine) -> list[str]:
 
 def _policy(s: DesignSpine) -> list[str]:
     p = s.failure_policy
-    lines = [f"Failure policy: {p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}; replay: {p.replay}"]
+    kept = f", kept {p.kept_days} d" if p.kept_days else ""
+    lines = [f"Failure policy: {p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}{kept}; replay: {p.replay}"]
     if s.limits:
         lines.append("Fixed values: " + "; ".join(f"{lim.name} = {number(lim.value)} {lim.unit}" for lim in s.limits))
     return lines

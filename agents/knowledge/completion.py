@@ -53,6 +53,10 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
         fn = COMPLETIONS.get(archetype.id)
         if fn is not None and (archetype.id in asked or not description):
             notes += [f"{archetype.title}: {note}" for note in fn(spine, description)]
+    # Whatever the archetypes: every scheduler runs on a stated period, one run at a time, and a
+    # system it reads resumes from a kept position (the seventh-pass Stripe draft's reconciler had
+    # neither, and its open P1 concern kept the spec from being ready).
+    notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
 
@@ -101,6 +105,81 @@ def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
         # Deliveries that still fail are kept to replay, never dropped: the provider's own retries end.
         spine.failure_policy.after_retries = "dead_letter_table"
         notes.append("failed deliveries are kept in a dead-letter table after the retries, not dropped")
+    return notes + _redelivery_windows(spine)
+
+
+def _defaults(archetype_id: str) -> dict[str, str]:
+    from agents.knowledge import archetypes
+
+    return next((a.defaults for a in archetypes() if a.id == archetype_id), {})
+
+
+def _redelivery_windows(spine: DesignSpine) -> list[str]:
+    """Each provider's documented redelivery window (providers.yaml `redelivery`) is stated on
+    its system, and failed deliveries are kept longer than the longest of them: a delivery
+    dropped before the provider stops resending is a gap nobody sees."""
+    from agents.knowledge.briefing import named_providers
+
+    notes, longest = [], 0.0
+    for system in externals(spine, "inbound_webhook"):
+        window = next((n.redelivery for n in named_providers(f"{system.name} {system.id}") if n.redelivery), None)
+        if window is None:
+            continue
+        if system.redelivery_hours is None:
+            system.redelivery_hours = window.hours
+            notes.append(f"{system.name} resends an undelivered event for up to {window.window:g} {window.unit} ({window.source_url})")
+        longest = max(longest, system.redelivery_hours)
+    policy = spine.failure_policy
+    kept = int(_defaults("inbound_webhooks").get("failed_kept_days", "14"))
+    kept = max(kept, -(-int(2 * longest) // 24))  # at least twice the longest window, in whole days
+    if policy.kept_days is None or policy.kept_days * 24 < longest:
+        policy.kept_days = kept
+        notes.append(f"failed deliveries are kept {kept} d for replay" + (", longer than the provider's redelivery window" if longest else ""))
+    return notes
+
+
+_PERIOD = re.compile(r"interval|period|every|schedul|cron|frequen|run|reconcil|poll", re.I)
+
+
+def _scheduled_runs(spine: DesignSpine) -> list[str]:
+    defaults = _defaults("scheduled_jobs")
+    notes = []
+    for job in (c for c in spine.components if c.kind == "scheduler"):
+        if job.schedule is None:
+            own = next((lim for lim in spine.limits if lim.unit in ("min", "h", "d") and _PERIOD.search(f"{lim.name} {lim.meaning}")), None)
+            if own is not None:
+                job.schedule = f"every {own.value:g} {own.unit}"  # the design's own period, restated where the job is
+            elif "period" in defaults:
+                job.schedule = f"every {defaults['period']}"
+                notes.append(f"{job.id} runs every {defaults['period']}")
+        if job.overlap is None and "overlap" in defaults:
+            job.overlap = defaults["overlap"]
+            notes.append(f"{job.id}: {defaults['overlap']}")
+        notes += _cursors(spine, job)
+    return notes
+
+
+def _cursors(spine: DesignSpine, job: Component) -> list[str]:
+    """A system the job reads resumes from the newest provider time already stored (the
+    version column that orders deliveries), or else from a row of a cursor table, so a
+    restart neither starts over nor skips what changed while it was down."""
+    notes = []
+    for system in externals(spine, "outbound_api", "polling"):
+        if system.connects_to != job.id or system.cursor is not None:
+            continue
+        # The provider's own tables, whichever of its systems (webhooks, API reader) named them.
+        bases = {_base(x) for x in spine.external_systems if x.name.lower() == system.name.lower()}
+        ordered = next((e for e in spine.entities if e.version_column and any(e.version_column.startswith(b) for b in bases)), None)
+        if ordered is not None:
+            system.cursor = f"the newest {ordered.version_column} in {ordered.table}; each run reads from there, less one period"
+        elif any(e.table == "sync_cursors" for e in spine.entities) or _room(spine, "entities"):
+            if not any(e.table == "sync_cursors" for e in spine.entities):
+                spine.entities.append(Entity(table="sync_cursors", change="new", key="source", unique=[], money="none", owner=job.id,
+                                             purpose="the last synced position (timestamp or page token) of each scheduled read"))
+            system.cursor = f"sync_cursors row '{system.id}'; each run resumes from it and saves the new position when it ends"
+        else:
+            continue
+        notes.append(f"{system.id} is read from a kept position: {system.cursor}")
     return notes
 
 

@@ -239,13 +239,24 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
     return Evidence("design spine: " + "; ".join(f"{e.table} updates only when {e.version_column} is newer" for e in synced))
 
 
-@predicate("retry_window_known",
-           pending="ExternalSystem.redelivery_window (the provider's retry window, from its provider note) and a Limit "
-                   "that keeps failed deliveries at least that long")
+@predicate("retry_window_known")
 def retry_window_known(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states the provider's redelivery window; a later session adds
-    ExternalSystem.redelivery_window, filled from the provider note, and compares it with retention."""
-    return None
+    """Every inbound webhook system states the provider's redelivery window (from its provider
+    note), and failed deliveries are kept longer than the longest one. A provider the library
+    has no window for stays missing: the spec must state it from the provider's documentation."""
+    systems = externals(spine, "inbound_webhook")
+    kept = spine.failure_policy.kept_days
+    if not systems or kept is None or any(x.redelivery_hours is None for x in systems):
+        return None
+    longest = max(x.redelivery_hours or 0.0 for x in systems)
+    if kept * 24 < longest:
+        return None
+    windows = "; ".join(f"{x.name} resends for {_hours(x.redelivery_hours or 0.0)}" for x in systems)
+    return Evidence(f"design spine: {windows}; failed deliveries are kept {kept} d")
+
+
+def _hours(hours: float) -> str:
+    return f"{hours / 24:g} d" if hours >= 24 and hours % 24 == 0 else f"{hours:g} h"
 
 
 # ----------------------------------------------------------------------------- outbound calls
@@ -312,11 +323,18 @@ def failed_work_kept(spine: DesignSpine, sections: Sections) -> Evidence | None:
     return Evidence(f"design spine: after retries, {policy.after_retries}") if policy.after_retries in KEEPS_FAILED else None
 
 
-@predicate("sync_cursor_persisted",
-           pending="ExternalSystem.cursor (the column or table holding the last synced position: updated_since, page token)")
+@predicate("sync_cursor_persisted")
 def sync_cursor_persisted(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field names where the sync position lives; a later session adds ExternalSystem.cursor."""
-    return None
+    """Every system a scheduler reads names where its last synced position is kept. Calls made
+    on demand (no scheduler reads the system) have no position to resume from."""
+    jobs = {c.id for c in spine.components if c.kind == "scheduler"}
+    read = [x for x in externals(spine, "outbound_api", "polling") if x.connects_to in jobs]
+    if not read:
+        return Evidence("design spine: no system is read on a schedule; every call is made on demand") \
+            if externals(spine, "outbound_api", "polling") else None
+    if any(x.cursor is None for x in read):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{x.id} resumes from {x.cursor}" for x in read))
 
 
 # ----------------------------------------------------------------------------- files and streams
@@ -488,9 +506,12 @@ def scheduler_present(spine: DesignSpine, sections: Sections) -> Evidence | None
 
 @predicate("schedule_interval_fixed")
 def schedule_interval_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """The spine fixes a period (a limit in min, h or d) next to a scheduler component."""
+    """Every scheduler states its period, or the spine fixes one (a limit in min, h or d)."""
+    jobs = [c for c in spine.components if c.kind == "scheduler"]
+    if jobs and all(c.schedule for c in jobs):
+        return Evidence("design spine: " + "; ".join(f"{c.id} runs {c.schedule}" for c in jobs))
     limit = _limit(spine, "min", "h", "d")
-    if limit is None or not any(c.kind == "scheduler" for c in spine.components):
+    if limit is None or not jobs:
         return None
     return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}")
 
@@ -502,11 +523,13 @@ def match_tolerance_fixed(spine: DesignSpine, sections: Sections) -> Evidence | 
     return None
 
 
-@predicate("run_overlap_prevented",
-           pending="Component.concurrency for schedulers (single run with a lock, or how overlapping runs are merged)")
+@predicate("run_overlap_prevented")
 def run_overlap_prevented(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states what happens when a run overlaps the previous one; a later session adds it."""
-    return None
+    """Every scheduler states what happens when a run would overlap the previous one."""
+    jobs = [c for c in spine.components if c.kind == "scheduler"]
+    if not jobs or any(c.overlap is None for c in jobs):
+        return None
+    return Evidence("design spine: " + "; ".join(f"{c.id}: {c.overlap}" for c in jobs))
 
 
 @predicate("deletion_endpoint_authorized")

@@ -88,6 +88,8 @@ class Archetype(Strict):
     implies: list[Implied] = Field(min_length=1)
     failure_scenarios: list[FailureScenario] = Field(min_length=1)
     metrics: list[Metric] = Field(min_length=1)
+    defaults: dict[Id, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]] = Field(default_factory=dict, description=(
+        "what code decides when the model's design leaves it open (completion.py reads these by name)"))
 
 
 class ProviderFact(Strict):
@@ -116,6 +118,18 @@ class ProviderEvents(Strict):
     source_url: HttpsUrl = Field(description="the provider's own page listing the event types")
 
 
+class Redelivery(Strict):
+    """How long the provider keeps resending a delivery the endpoint did not accept: the
+    window a design keeps failed deliveries beyond (coverage: retry_window_known)."""
+    window: float = Field(gt=0)
+    unit: Literal["h", "d"]
+    source_url: HttpsUrl = Field(description="the provider's own page stating the window")
+
+    @property
+    def hours(self) -> float:
+        return self.window * (24 if self.unit == "d" else 1)
+
+
 class ProviderNote(Strict):
     id: Id
     name: Text
@@ -124,3 +138,4 @@ class ProviderNote(Strict):
     facts: list[ProviderFact] = Field(min_length=1)
     documented_values: list[ProviderValues] = Field(default_factory=list)
     webhook_events: list[ProviderEvents] = Field(default_factory=list)
+    redelivery: Redelivery | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
 from agentspec.section import RenderContext
-from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, fed_by, has, number
+from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, fed_by, has, interface_facts, number, run_rule
 
 MODEL = None
 HEADINGS = ("## Integration Architecture", "### System Landscape")
@@ -66,12 +66,13 @@ def render(_data: None, ctx: RenderContext) -> str:
     blocks: list[str | None] = [
         *HEADINGS,
         fence("mermaid", diagram(spine)),
-        table(["Component", "Kind", "Responsibility"], [(f"`{c.id}`", c.kind.replace("_", " "), c.responsibility)
+        table(["Component", "Kind", "Responsibility"], [(f"`{c.id}`", c.kind.replace("_", " "), c.responsibility + run_rule(c, "; "))
                                                         for c in spine.components]),
         "**External interfaces**",
         table(["System", "Direction", "Talks to", "What crosses", "Authentication"],
               [(x.name, x.direction.replace("_", " "), f"`{x.connects_to}`", x.purpose, x.auth) for x in spine.external_systems])
         if spine.external_systems else "None: the feature talks to no system outside our own.",
+        bullets([f"{x.name} (`{x.id}`): {interface_facts(x)}" for x in spine.external_systems if interface_facts(x)]) or None,
         "**Data entities**",
         table(["Table", "Change", "Key", "Unique", "Money", "Written by", "Purpose"],
               [(f"`{e.table}`", e.change, e.key, ", ".join(e.unique) or "-", e.money.replace("_", " "), f"`{e.owner}`", e.purpose)
@@ -97,7 +98,8 @@ def render(_data: None, ctx: RenderContext) -> str:
                                                               for s in spine.surfaces])]
     blocks += ["**Failure policy and fixed values**",
                "\n".join([field("Retries", f"{policy.retries}, {policy.backoff}"),
-                          field("After retries", policy.after_retries.replace("_", " ")),
+                          field("After retries", policy.after_retries.replace("_", " ")
+                                + (f", kept {policy.kept_days} d for replay" if policy.kept_days else "")),
                           field("Replay", policy.replay)]
                          + [field(lim.name.replace("_", " ").capitalize(), f"{number(lim.value)} {lim.unit.replace('_', ' ')} ({lim.meaning})")
                             for lim in spine.limits])]

@@ -29,6 +29,10 @@ def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failure
         "scheduler provider_reconciler reconciles on a schedule",
         "Provider's API is read back by provider_reconciler",
         "failed deliveries are kept in a dead-letter table after the retries, not dropped",
+        "failed deliveries are kept 14 d for replay",  # the archetype's default: no provider note gives a window
+        "provider_reconciler runs every 1 h",
+        "provider_reconciler: one run at a time: a run starts by taking the job's lock and exits at once when the previous run still holds it",
+        "provider_api is read from a kept position: the newest provider_updated_at in synced_records; each run reads from there, less one period",
     ]
     assert spine.completed == notes and bare.completed == []  # the answer itself is not changed
     assert ("provider_api", "outbound_api", "provider_reconciler") in [(x.id, x.direction, x.connects_to) for x in spine.external_systems]
@@ -37,6 +41,29 @@ def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failure
     before = {r.concern for r in coverage(bare, {}) if r.covered}
     after = {r.concern for r in coverage(spine, {}) if r.covered}
     assert {"idempotent_receipt", "backfill_missed_events", "replay_failed_events"} <= after - before
+    assert "provider_retry_window" not in after  # no provider note: the window stays for the spec to state
+
+
+def test_a_provider_s_redelivery_window_is_stated_and_failed_deliveries_outlast_it() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"] = [{**x, "name": "Stripe", "id": "stripe_webhooks"} if x["direction"] == "inbound_webhook" else x
+                                for x in data["external_systems"]]
+    spine, notes = complete(DesignSpine.model_validate(data))
+    stripe = next(x for x in spine.external_systems if x.id == "stripe_webhooks")
+    assert stripe.redelivery_hours == 72  # providers.yaml: "for up to three days"
+    assert spine.failure_policy.kept_days is not None and spine.failure_policy.kept_days * 24 > 72
+    assert any("docs.stripe.com/webhooks/process-undelivered-events" in n for n in notes)
+    assert {r.concern for r in coverage(spine, {}) if r.covered} >= {"provider_retry_window"}
+
+
+def test_a_job_keeps_the_design_s_own_period() -> None:
+    data = copy.deepcopy(SPINE)
+    data["components"] = data["components"] + [{"id": "nightly_sweep", "label": "Sweep", "kind": "scheduler", "responsibility": "sweeps"}]
+    data["limits"] = [{"name": "sweep_interval", "value": 24, "unit": "h", "meaning": "the sweep runs once a day"}]
+    spine, notes = complete(DesignSpine.model_validate(data))
+    job = next(c for c in spine.components if c.id == "nightly_sweep")
+    assert job.schedule == "every 24 h" and not any("nightly_sweep runs every" in n for n in notes)
+    assert job.overlap and "lock" in job.overlap
 
 
 def test_completion_is_idempotent_and_leaves_a_complete_design_alone() -> None:

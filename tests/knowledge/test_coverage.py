@@ -106,6 +106,22 @@ CASES = {
                                                                                     reconnect_delay_ms=1000))}),
                                (spine(), {"api_specifications": NS(websocket=NS(applicable=False))})),
     "index_fed_by_events": ((spine(components=_with("components", SEARCH)), {}), (spine(), {})),
+    # Code states these from provider notes and archetype defaults (completion.py); the predicates
+    # read the fields, and a provider with no known window, or a job with no rule, stays missing.
+    "retry_window_known": (
+        (spine(external_systems=[{**S["external_systems"][0], "redelivery_hours": 72}],
+               failure_policy={**S["failure_policy"], "kept_days": 14}), {}),
+        (spine(external_systems=[{**S["external_systems"][0], "redelivery_hours": 72}],
+               failure_policy={**S["failure_policy"], "kept_days": 2}), {})),
+    "sync_cursor_persisted": (
+        (spine(components=_with("components", SCHEDULER),
+               external_systems=_with("external_systems", {**PROVIDER_API, "connects_to": "nightly",
+                                                             "cursor": "the newest provider_updated_at in records"})), {}),
+        (spine(components=_with("components", SCHEDULER),
+               external_systems=_with("external_systems", {**PROVIDER_API, "connects_to": "nightly"})), {})),
+    "run_overlap_prevented": (
+        (spine(components=_with("components", {**SCHEDULER, "overlap": "one run at a time, by a lock"})), {}),
+        (spine(components=_with("components", SCHEDULER)), {})),
     "reindex_possible": ((spine(components=_with("components", SEARCH, SCHEDULER)), {}),
                          (spine(components=_with("components", SEARCH)), {})),
 }
@@ -130,6 +146,12 @@ def test_pending_predicates_never_claim_coverage(name):
                  external_systems=_with("external_systems", PROVIDER_API, IDP))
     assert COVERED_WHEN[name](rich, CASES["reconnect_policy_fixed"][0][1]) is None
     assert "later session" in " ".join((COVERED_WHEN[name].__doc__ or "").split())
+
+
+def test_a_system_called_on_demand_has_no_sync_position_to_keep():
+    evidence = COVERED_WHEN["sync_cursor_persisted"](spine(OUTBOUND_SPINE), {})
+    assert evidence is not None and "on demand" in evidence.where
+    assert COVERED_WHEN["sync_cursor_persisted"](spine(), {}) is None  # nothing is called at all
 
 
 def test_the_webhook_spine_is_an_inbound_webhook_feature():
@@ -163,8 +185,8 @@ def test_coverage_lists_each_concern_with_evidence_or_what_is_missing():
     gap = results["out_of_order_events"]
     assert not gap.covered and gap.priority == "P1" and gap.owner == "data_flow"
     assert gap.missing == "the version or timestamp compared before an update is applied"
-    pending = results["provider_retry_window"]
-    assert not pending.covered and "no structured field states this yet" in pending.missing
+    unknown = results["provider_retry_window"]  # no provider note gives this provider's window
+    assert not unknown.covered and "retry window" in unknown.missing
     assert not results["backfill_missed_events"].covered and "scheduler" in results["backfill_missed_events"].missing
 
 

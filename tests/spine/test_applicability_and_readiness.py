@@ -159,7 +159,8 @@ def test_integration_readiness_lists_each_concern_with_its_evidence_or_what_is_m
             "(inbound webhooks, security_integration): design spine: provider auth 'HMAC signature over the raw body' "
             "with secret setting PROVIDER_WEBHOOK_SECRET") in text
     assert "- [ ] P1 Handle events that arrive out of order" in text
-    assert "no structured field states this yet" in text  # the provider's retry window has no field yet
+    # A provider no note knows: its redelivery window is left for the spec to state.
+    assert "- [ ] P2 Design around the provider's redelivery window" in text and "the provider's retry window" in text
     assert _concern_list(readiness(render_context(_state(_no_archetype(spine_data))))) is None
 
 
