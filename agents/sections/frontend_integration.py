@@ -41,9 +41,20 @@ MODEL = FrontendIntegration
 MAX_TOKENS = 1000
 
 
+def _pages_without_routes(ctx: RenderContext) -> str | None:
+    """The design's pages, said when this section gave them no route: "the feature adds no
+    pages" beside the spine's admin page was a contradiction (seventh-pass Stripe draft)."""
+    from agents.spine import SPINE_ID
+
+    spine = ctx.sections.get(SPINE_ID)
+    pages = [f"{s.name} (role `{s.role}`, fed by `{s.endpoint}`)" for s in getattr(spine, "surfaces", None) or []]
+    return ("not drafted: the design has " + "; ".join(pages) + ", and this section names no route for it") if pages else None
+
+
 def render(data: FrontendIntegration, ctx: RenderContext) -> str:
-    routes = "; ".join(f"`{r.path}` → {r.component}" for r in data.routes) or "none: the feature adds no pages"
-    guards = "; ".join(f"`{r.path}`: {r.guard}" for r in data.routes) or "none: no pages to guard"
+    unrouted = None if data.routes else _pages_without_routes(ctx)
+    routes = "; ".join(f"`{r.path}` → {r.component}" for r in data.routes) or unrouted or "none: the feature adds no pages"
+    guards = "; ".join(f"`{r.path}`: {r.guard}" for r in data.routes) or ("each page's role above" if unrouted else "none: no pages to guard")
     location = (f"`{data.component_location}` (new: {', '.join(data.components)})" if data.components
                 else "none: the feature adds no user interface components")
     actions = ", ".join(f"`{a}`" for a in data.actions) or "none: the feature adds no client actions"

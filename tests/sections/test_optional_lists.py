@@ -73,6 +73,18 @@ def test_feature_without_ui_renders_none_statements():
     assert frontend_integration.digest(data) == "routes: none; components: none"
 
 
+def test_a_page_of_the_design_without_a_route_is_never_said_not_to_exist():
+    from agents.spine import SPINE_ID, DesignSpine
+
+    payload = _recorded("frontend_integration")
+    payload.update(routes=[])
+    data = frontend_integration.MODEL.model_validate(payload)
+    spine = DesignSpine.model_validate(RECORDED["sections"][SPINE_ID]["data"])
+    assert spine.surfaces, "the recorded spine has a page"
+    md = check_rendered(frontend_integration, data, context(sections={SPINE_ID: spine}))
+    assert "adds no pages" not in md and f"not drafted: the design has {spine.surfaces[0].name}" in md
+
+
 def test_no_application_cache():
     payload = h.cache_payload()
     payload.update(keys=[], cached_tables=[], invalidation=[],
