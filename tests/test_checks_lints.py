@@ -29,6 +29,9 @@ EXPECTED = {
                                               "which PostgreSQL runs as one prepared statement only; send them as "
                                               "separate queries in a transaction",
                                               "await pool.query(`INSERT INTO stripe_webhook_events"),
+    "fixed_width_only_for_codes": ("Data Integration", "provider is CHAR(3), which pads a shorter value with blanks and "
+                                   "rejects a longer one; only a code of exactly 3 characters fits it: use text or varchar",
+                                   "provider CHAR(3) NOT NULL,"),
 }
 
 
@@ -65,3 +68,11 @@ def test_graphql_posts_and_negated_live_keys_are_not_flagged():
         "## Examples\n\n```ts\nasync getInvoices() {\n  return client.post('/graphql', { query });\n}\n```\n\n"
         "## Deployment\n\n- **Staging**: never uses live keys\n")
     assert check_lints(spec).passed
+
+
+def test_a_code_column_of_the_wrong_width_is_flagged():
+    from agentspec.checks.lints import _fixed_width_fits
+
+    assert _fixed_width_fits("currency", 3) and _fixed_width_fits("billing_country_code", 2)
+    assert not _fixed_width_fits("currency", 2) and not _fixed_width_fits("status", 10)
+    assert _fixed_width_fits("postal_code", 5) and _fixed_width_fits("body_sha256", 64)

@@ -387,6 +387,54 @@ def one_statement_per_parameterised_query(spec: SpecDocument) -> Iterator[Findin
                                block.content.splitlines()[offset])
 
 
+# ----------------------------------------------------------------------------- fixed-width text
+# character(n) pads a shorter value with blanks and rejects a longer one
+# (https://www.postgresql.org/docs/current/datatype-character.html): it fits a code whose
+# every value has exactly n characters, and nothing else. The seventh-pass Stripe draft
+# stored `provider CHAR(3)`, where 'stripe' does not fit.
+_FIXED_WIDTH_CODES: dict[str, frozenset[int]] = {
+    "currency": frozenset({3}),  # ISO 4217
+    "country": frozenset({2, 3}),  # ISO 3166-1 alpha-2 / alpha-3
+    "language": frozenset({2, 3}), "lang": frozenset({2, 3}),  # ISO 639-1 / 639-2
+}
+_DIGESTS = {"hash", "checksum", "digest", "sha256", "sha1", "md5", "fingerprint"}
+_CHAR_TYPE = re.compile(r"^(?:char|character|bpchar)\s*\(\s*(\d+)\s*\)$", re.I)
+
+
+def _fixed_width_fits(column: str, width: int) -> bool:
+    words = column.lower().split("_")
+    for word in (words[-2] if len(words) > 1 and words[-1] in ("code", "iso") else None, words[-1]):
+        if word in _FIXED_WIDTH_CODES:
+            return width in _FIXED_WIDTH_CODES[word]
+    return words[-1] in ("code", "iso") or words[-1] in _DIGESTS
+
+
+@lint("fixed_width_only_for_codes")
+def fixed_width_only_for_codes(spec: SpecDocument) -> Iterator[Finding]:
+    """CHAR(n) only on a code of exactly n characters (currency CHAR(3)); a name, a provider
+    or a status has values of other lengths, and a currency in CHAR(2) cannot hold its code."""
+    import sqlglot
+    from sqlglot import exp
+
+    for block in spec.blocks("sql", "postgresql", "postgres", "psql"):
+        try:
+            statements = [s for s in sqlglot.parse(block.content, read="postgres") if s is not None]
+        except Exception:  # noqa: BLE001 - the sql check reports what does not parse
+            continue
+        for statement in statements:
+            for column in statement.find_all(exp.ColumnDef):
+                kind = column.args.get("kind")
+                found = _CHAR_TYPE.match(kind.sql("postgres")) if kind is not None else None
+                if found is None or _fixed_width_fits(column.name, int(found.group(1))):
+                    continue
+                width = int(found.group(1))
+                line, text = next(((n, t) for n, t in _lines_of(block) if re.search(rf"\b{re.escape(column.name)}\b", t, re.I)),
+                                  (block.content_line, column.sql("postgres")))
+                yield _finding(spec, "fixed_width_only_for_codes", line,
+                               f"{column.name} is CHAR({width}), which pads a shorter value with blanks and rejects a "
+                               f"longer one; only a code of exactly {width} characters fits it: use text or varchar", text)
+
+
 def check_lints(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     if not spec.markdown.strip():
         return Score.skip(NAME, "empty document")
