@@ -109,6 +109,9 @@ def repository_lines(section_id: str, facts: dict[str, Any] | None) -> list[str]
     return lines
 
 
+REPOSITORY_NOTE = "Repository: "  # prefix of the spine's `completed` notes that come from the scan, not the library
+
+
 def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agents.spine.DesignSpine
     """A table the design calls new that the repository already has is that table: the
     feature references it (or alters it, when the design said so) instead of creating a

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
 from agentspec.section import RenderContext
+from agents.repository import REPOSITORY_NOTE
 from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, fed_by, has, interface_facts, number, run_rule
 
 MODEL = None
@@ -107,9 +108,13 @@ def render(_data: None, ctx: RenderContext) -> str:
     if found:
         blocks += ["**Integration archetypes** (agentspec's knowledge library; their must-cover concerns are "
                    "listed under Integration Readiness)", bullets(found)]
-    if spine.completed:
+    library = [n for n in spine.completed if not n.startswith(REPOSITORY_NOTE)]
+    grounded = [n[len(REPOSITORY_NOTE):] for n in spine.completed if n.startswith(REPOSITORY_NOTE)]
+    if library:
         blocks += ["**Added from the knowledge library** (required by the feature's integration archetypes; "
-                   "the model's answer left them out)", bullets(spine.completed)]
+                   "the model's answer left them out)", bullets(library)]
+    if grounded:
+        blocks += ["**Changed to match the repository** (`draft --repo`: what the scan found there)", bullets(grounded)]
     omitted = _omitted(spine)
     if omitted:
         blocks += ["**Not in this design**", bullets(omitted)]

@@ -51,7 +51,7 @@ NO_REPO = "no-repo"
 REMOTE_REPO = "remote-repo"
 
 
-def _repo_dir(run: dict[str, Any] | None) -> Path | str:
+def repo_dir(run: dict[str, Any] | None) -> Path | str:
     """The local repository directory, or NO_REPO / REMOTE_REPO."""
     repo = (run or {}).get("repo")
     if not repo:
@@ -67,7 +67,7 @@ def _line_count(path: Path) -> int:
 
 def check_file_refs(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     run = run if run is not None else spec.run
-    repo = _repo_dir(run)
+    repo = repo_dir(run)
     refs = find_file_refs(spec.markdown)
     if repo == REMOTE_REPO:
         return Score.skip(NAME, "repository is not a local directory; references not verified")

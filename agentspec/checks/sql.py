@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agentspec.checks.score import Finding, Score
-from agentspec.checks.file_refs import _repo_dir
+from agentspec.checks.file_refs import repo_dir
 from agentspec.checks.sql_baseline import baseline_ddl
 from agentspec.checks.sql_parse import SQL_LANGUAGES, parse_problems
 from agentspec.spec_document import CodeBlock, SpecDocument
@@ -96,7 +96,7 @@ def check_sql(spec: SpecDocument, run: dict[str, Any] | None = None, *, pg_url: 
         # section creates, so only the whole document is executed.
         notes = ["execute: skipped (run['sql_execute'] is False)"]
     elif pg_url:
-        repo = _repo_dir(run)  # the local repository a run was grounded in (run.json "repo"), else a marker
+        repo = repo_dir(run)  # the local repository a run was grounded in (run.json "repo"), else a marker
         executed, notes = _execute(spec, blocks, pg_url, repo if isinstance(repo, Path) else None)
         located += executed
     else:

@@ -85,6 +85,14 @@ def test_the_system_landscape_says_what_code_added() -> None:
     text = render_section(by_id()["system_landscape"], None, render_context(_state(spine.model_dump(mode="json"))))
     assert "**Added from the knowledge library**" in text
     assert "- Inbound webhooks: table provider_webhook_events stores each delivery once" in text
+    # What code states for the scheduler and the provider is shown where the design is.
+    assert "runs every 1 h; one run at a time" in text and "kept 14 d for replay" in text
+    assert "read from a kept position: the newest provider_updated_at in synced_records" in text
+    # A change made to match the scanned repository is not the library's: it has its own heading.
+    spine.completed.append("Repository: table users exists in the repository (db/schema.sql:3): referenced, not created")
+    text = render_section(by_id()["system_landscape"], None, render_context(_state(spine.model_dump(mode="json"))))
+    library, _, grounded = text.partition("**Changed to match the repository**")
+    assert "users exists" not in library and "- table users exists in the repository (db/schema.sql:3)" in grounded
 
 
 def test_a_table_filled_from_the_providers_deliveries_is_unique_on_the_providers_id() -> None:
