@@ -110,20 +110,27 @@ def verb_matches_operation(spec: SpecDocument) -> Iterator[Finding]:
                     break
 
 
+def _sql_statements(spec: SpecDocument) -> Iterator[tuple[CodeBlock, list[Any]]]:
+    """Each SQL block with its parsed statements; a block that does not parse is skipped
+    (the sql check reports it)."""
+    import sqlglot
+
+    for block in spec.blocks("sql", "postgresql", "postgres", "psql"):
+        try:
+            yield block, [s for s in sqlglot.parse(block.content, read="postgres") if s is not None]
+        except Exception:  # noqa: BLE001 - the sql check reports what does not parse
+            continue
+
+
 # ----------------------------------------------------------------------------- one-to-one
 def _foreign_keys(spec: SpecDocument) -> list[tuple[str, str, str, bool, int]]:
     """(child table, column, parent table, column is unique on its own, line) from the SQL."""
-    import sqlglot
     from sqlglot import exp
 
     found: list[tuple[str, str, str, bool, int]] = []
     unique_sets: set[tuple[str, tuple[str, ...]]] = set()
     fks: list[tuple[str, str, str, bool, int]] = []
-    for block in spec.blocks("sql", "postgresql", "postgres", "psql"):
-        try:
-            statements = [s for s in sqlglot.parse(block.content, read="postgres") if s is not None]
-        except Exception:  # noqa: BLE001 - the sql check reports what does not parse
-            continue
+    for block, statements in _sql_statements(spec):
         for statement in statements:
             table = statement.find(exp.Table)
             if table is None:
@@ -413,14 +420,9 @@ def _fixed_width_fits(column: str, width: int) -> bool:
 def fixed_width_only_for_codes(spec: SpecDocument) -> Iterator[Finding]:
     """CHAR(n) only on a code of exactly n characters (currency CHAR(3)); a name, a provider
     or a status has values of other lengths, and a currency in CHAR(2) cannot hold its code."""
-    import sqlglot
     from sqlglot import exp
 
-    for block in spec.blocks("sql", "postgresql", "postgres", "psql"):
-        try:
-            statements = [s for s in sqlglot.parse(block.content, read="postgres") if s is not None]
-        except Exception:  # noqa: BLE001 - the sql check reports what does not parse
-            continue
+    for block, statements in _sql_statements(spec):
         for statement in statements:
             for column in statement.find_all(exp.ColumnDef):
                 kind = column.args.get("kind")
