@@ -99,6 +99,10 @@ def _batch_aliases(function: ast.AST) -> dict[str, str]:
     return aliases
 
 
+_CONSTRAINT_NAME_FIRST = {"create_primary_key", "create_foreign_key", "create_unique_constraint",
+                          "create_check_constraint", "drop_constraint"}
+
+
 def _ops_for(method: str, call: ast.Call, table: str | None, args: list[ast.expr], rel: str) -> list[SchemaOp]:
     def src(node: ast.AST) -> Source:
         return Source(path=rel, line=getattr(node, "lineno", call.lineno))
@@ -128,10 +132,13 @@ def _ops_for(method: str, call: ast.Call, table: str | None, args: list[ast.expr
     if method == "rename_table" and table is None:
         old, new = const_str(args[0]), const_str(args[1])
         return [functools.partial(SchemaBuilder.rename_table, old=old, new=new)] if old and new else []
-    # The rest take the table as first argument, unless inside batch_alter_table.
+    # The rest take the table as first argument, unless inside batch_alter_table; a
+    # constraint op names the constraint first: op.create_primary_key("user_pkey", "user", ["id"])
+    # (reading "user_pkey" as the table lost the key of a real repository's tables).
     if table is None:
-        table = const_str(args[0])
-        args = args[1:]
+        first = 1 if method in _CONSTRAINT_NAME_FIRST else 0
+        table = const_str(args[first]) if len(args) > first else None
+        args = args[first + 1:]
     if not table:
         return []
     if method == "add_column" and isinstance(args[0], ast.Call):

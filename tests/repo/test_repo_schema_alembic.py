@@ -120,3 +120,45 @@ def upgrade():
     assert [t.name for t in ctx.tables] == ["persons"]
     assert _columns(ctx.table("persons")) == [("id", "integer", False, True, None),
                                               ("nickname", "varchar(50)", False, False, None)]
+
+
+def test_a_key_replaced_by_a_uuid_keeps_its_primary_key(tmp_path, write_file):
+    """The pattern of fastapi/full-stack-fastapi-template's d98dd8ec85a3 revision: integer ids
+    replaced by UUIDs, the key re-created by op.create_primary_key(name, table, columns),
+    whose first argument is the constraint's name, not the table's."""
+    write_file(tmp_path, "app/alembic/versions/001_init.py", '''
+from alembic import op
+import sqlalchemy as sa
+
+revision = "001"
+down_revision = None
+
+def upgrade():
+    op.create_table("user", sa.Column("id", sa.Integer(), nullable=False), sa.PrimaryKeyConstraint("id"))
+    op.create_table("item", sa.Column("id", sa.Integer(), nullable=False), sa.Column("owner_id", sa.Integer()),
+                    sa.ForeignKeyConstraint(["owner_id"], ["user.id"]), sa.PrimaryKeyConstraint("id"))
+''')
+    write_file(tmp_path, "app/alembic/versions/002_uuid.py", '''
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+revision = "002"
+down_revision = "001"
+
+def upgrade():
+    op.add_column("user", sa.Column("new_id", postgresql.UUID(as_uuid=True)))
+    op.add_column("item", sa.Column("new_owner_id", postgresql.UUID(as_uuid=True), nullable=True))
+    op.drop_constraint("item_owner_id_fkey", "item", type_="foreignkey")
+    op.drop_column("item", "owner_id")
+    op.alter_column("item", "new_owner_id", new_column_name="owner_id")
+    op.drop_column("user", "id")
+    op.alter_column("user", "new_id", new_column_name="id")
+    op.create_primary_key("user_pkey", "user", ["id"])
+    op.create_foreign_key("item_owner_id_fkey", "item", "user", ["owner_id"], ["id"])
+''')
+    ctx = scan(tmp_path)
+    user = ctx.table("user")
+    assert user.primary_key == ["id"] and _columns(user)[0][:2] == ("id", "uuid")
+    assert ("owner_id", "uuid", True, False, "user.id") in _columns(ctx.table("item"))
+    assert "user_pkey" not in [t.name for t in ctx.tables]
