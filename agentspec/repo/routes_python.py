@@ -54,6 +54,7 @@ class _MountDecl:
     prefix: str | None
     replaces_own: bool
     line: int
+    prefix_name: str | None = None  # `settings.API_V1_STR`: the name, resolved across files
 
 
 @dataclass
@@ -124,6 +125,34 @@ def _find_routers(index: PyIndex, summary: PyRouteFile) -> None:
         summary.routers[target.id] = (framework, prefix or "")
 
 
+# A name given a path-like string (`API_V1_STR: str = "/api/v1"` in a settings class): the
+# scanner parses such a file, so a mount whose prefix is `settings.API_V1_STR` resolves.
+PATH_CONSTANT_HINT = re.compile(rb"""^[ \t]*[A-Za-z_]\w*(?:[ \t]*:[ \t]*[\w\[\]. ]+)?[ \t]*=[ \t]*["']/[\w/.{}-]*["']""", re.M)
+
+
+def path_constants(tree: ast.AST) -> dict[str, str]:
+    """Names given a path-like string anywhere in the module, class bodies included."""
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        text = const_str(value)
+        if isinstance(target, ast.Name) and text is not None and text.startswith("/") and " " not in text:
+            found[target.id] = text
+    return found
+
+
+def _named(node: ast.expr | None) -> str | None:
+    """`settings.API_V1_STR` -> "API_V1_STR"; `PREFIX` -> "PREFIX"; anything else None."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def _routes_from_decorator(decorator: ast.expr, handler: str) -> list[_RouteDecl]:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return []
@@ -158,8 +187,10 @@ def _from_call(call: ast.Call, summary: PyRouteFile) -> None:
         if child is None:
             return
         prefix_kw = "prefix" if method == "include_router" else "url_prefix"
-        summary.mounts.append(_MountDecl(parent=parent, child=child, prefix=const_str(keyword(call, prefix_kw)),
-                                         replaces_own=method == "register_blueprint", line=call.lineno))
+        written = keyword(call, prefix_kw)
+        summary.mounts.append(_MountDecl(parent=parent, child=child, prefix=const_str(written),
+                                         replaces_own=method == "register_blueprint", line=call.lineno,
+                                         prefix_name=_named(written)))
     elif method == "mount" and len(call.args) >= 2:
         child = dotted(call.args[1])
         if child is not None:
@@ -210,7 +241,17 @@ def _resolve(expr: str, file: PyRouteFile, modules: _ModuleIndex) -> Key | None:
     return None
 
 
-def resolve_python_routes(files: list[PyRouteFile]) -> list[Route]:
+def _unambiguous(constants: list[dict[str, str]]) -> dict[str, str]:
+    """Each name that is given one path-like value in the whole repository (a name with two
+    values, one per environment say, is not guessed)."""
+    values: dict[str, set[str]] = {}
+    for found in constants:
+        for name, value in found.items():
+            values.setdefault(name, set()).add(value)
+    return {name: next(iter(found)) for name, found in values.items() if len(found) == 1}
+
+
+def resolve_python_routes(files: list[PyRouteFile], constants: list[dict[str, str]] | None = None) -> list[Route]:
     modules = _ModuleIndex(files)
     own_prefix: dict[tuple[str, str], str] = {}
     frameworks: dict[tuple[str, str], str] = {}
@@ -219,11 +260,13 @@ def resolve_python_routes(files: list[PyRouteFile]) -> list[Route]:
             own_prefix[(f.module, var)] = prefix
             frameworks[(f.module, var)] = framework
     mounts: list[Mount] = []
+    named = _unambiguous(constants or [])
     for f in files:
         for mount in f.mounts:
             parent, child = _resolve(mount.parent, f, modules), _resolve(mount.child, f, modules)
+            prefix = mount.prefix if mount.prefix is not None else named.get(mount.prefix_name or "")
             if parent is not None and child is not None:
-                mounts.append(Mount(parent=parent, child=child, prefix=mount.prefix, replaces_own=mount.replaces_own))
+                mounts.append(Mount(parent=parent, child=child, prefix=prefix, replaces_own=mount.replaces_own))
     graph = RouteGraph(own_prefix, mounts)  # type: ignore[arg-type]
     routes: list[Route] = []
     for f in files:

@@ -26,7 +26,8 @@ from agentspec.repo.manifests import ci_system, is_manifest, parse_manifest, tes
 from agentspec.repo.pyast import PyIndex
 from agentspec.repo.routes_openapi import is_openapi_name, parse_openapi
 from agentspec.repo.routes_python import PY_HINT as ROUTE_HINT
-from agentspec.repo.routes_python import PyRouteFile, resolve_python_routes, summarize_python_routes
+from agentspec.repo.routes_python import (PATH_CONSTANT_HINT, PyRouteFile, path_constants, resolve_python_routes,
+                                          summarize_python_routes)
 from agentspec.repo.routes_ts import HINT as TS_ROUTE_HINT
 from agentspec.repo.routes_ts import TsRouteFile, module_specs, resolve_ts_routes, summarize_ts_routes
 from agentspec.repo.schema_alembic import (
@@ -59,6 +60,7 @@ class _ScanState:
     sql: dict[tuple[str, str], list[tuple[list[object], list[SchemaOp]]]] = field(default_factory=dict)
     alembic: dict[str, list[AlembicRevision]] = field(default_factory=dict)
     py_routes: list[PyRouteFile] = field(default_factory=list)
+    py_path_constants: list[dict[str, str]] = field(default_factory=list)
     ts_routes: list[TsRouteFile] = field(default_factory=list)
 
 
@@ -134,7 +136,8 @@ def _python(data: bytes, rel: str, state: _ScanState) -> bool:
     wants_env, wants_clients = ENV_HINT.search(data), CLIENT_HINT.search(data)
     wants_topics, wants_models = TOPIC_HINT.search(data), MODEL_HINT.search(data)
     wants_routes, maybe_alembic = ROUTE_HINT.search(data), "/versions/" in f"/{rel}"
-    if not (wants_env or wants_clients or wants_topics or wants_models or wants_routes or maybe_alembic):
+    wants_paths = PATH_CONSTANT_HINT.search(data)
+    if not (wants_env or wants_clients or wants_topics or wants_models or wants_routes or maybe_alembic or wants_paths):
         return False
     facts = state.facts
     try:
@@ -157,6 +160,8 @@ def _python(data: bytes, rel: str, state: _ScanState) -> bool:
         state.alembic.setdefault(folder, []).append(parse_alembic_revision(index, rel, facts))
     elif wants_models:
         parse_models(index, rel, facts.schema("orm_model", "models"))
+    if wants_paths:
+        state.py_path_constants.append(path_constants(tree))
     if wants_routes:
         summary = summarize_python_routes(index, rel)
         if summary is not None:
@@ -213,7 +218,7 @@ def _finish(state: _ScanState, walker: RepoWalker, started: float) -> RepoContex
             apply_ops(builder, revision.ops)
     tables = merge_tables(list(facts.schemas.values()))
 
-    routes = facts.routes + resolve_python_routes(state.py_routes) + resolve_ts_routes(state.ts_routes)
+    routes = facts.routes + resolve_python_routes(state.py_routes, state.py_path_constants) + resolve_ts_routes(state.ts_routes)
     unique_routes = {(r.method, r.path, r.framework, r.source.path, r.source.line): r for r in routes}
     ordered_routes = sorted(unique_routes.values(),
                             key=lambda r: (r.path, r.method, r.framework, r.source.path, r.source.line))

@@ -119,3 +119,32 @@ def nothing(): ...
 ''')
     ctx = scan(tmp_path)
     assert _routes(ctx) == {("GET", "/api/v2/items/{item_id}", "read_item")}
+
+
+def test_a_prefix_given_by_a_settings_attribute_is_resolved(tmp_path, write_file):
+    """fastapi/full-stack-fastapi-template mounts its API with `prefix=settings.API_V1_STR`,
+    a class attribute in another file; its routes are under /api/v1, not at the root."""
+    write_file(tmp_path, "app/core/config.py", '''
+class Settings:
+    API_V1_STR: str = "/api/v1"
+
+settings = Settings()
+''')
+    write_file(tmp_path, "app/api/routes/items.py", '''
+from fastapi import APIRouter
+router = APIRouter(prefix="/items")
+
+@router.get("/{id}")
+def read_item(id: str): ...
+''')
+    write_file(tmp_path, "app/main.py", '''
+from fastapi import FastAPI
+from app.core.config import settings
+from app.api.routes import items
+app = FastAPI()
+app.include_router(items.router, prefix=settings.API_V1_STR)
+''')
+    assert [(r.method, r.path) for r in scan(tmp_path).routes] == [("GET", "/api/v1/items/{id}")]
+    # Two values for the name (one per environment, say): not guessed.
+    write_file(tmp_path, "app/core/other.py", 'API_V1_STR = "/api/v2"\n')
+    assert [(r.method, r.path) for r in scan(tmp_path).routes] == [("GET", "/items/{id}")]
