@@ -67,6 +67,11 @@ def test_a_bullet_list_after_the_program_is_not_code():
                                           "code": program + "\n\n// Key points:\n- Mocks the API.\n- Renders the page.",
                                           "key_points": ["renders", "mocks"]})
     assert example.code == program and example.file_path == "tests/page_test.tsx"
+    # The key_points field begun inside the code (eighth-pass Stripe recording): not code either.
+    for leaked in ("\n\nconst key_points = [\n  ", "\n\nkey_points: "):
+        example = CodeExample.model_validate({"purpose": "Renders the page", "file_path": "tests/page_test.tsx",
+                                              "code": program + leaked, "key_points": ["renders", "mocks"]})
+        assert example.code == program
 
 
 def test_code_example_accepts_a_one_line_program_and_stores_it_laid_out():
@@ -302,6 +307,14 @@ def test_a_scenario_name_said_twice_is_told_apart_and_a_repeat_dropped():
     names = [s.name for s in ScenarioExploration.model_validate({"scenarios": answer}).scenarios]
     assert names == ["Provider rate limit exceeded", "Provider rate limit exceeded (Failure)", "Forged delivery",
                      "Out-of-order events"]
+
+    # Scenarios of one category are kept, and the analysis says what was not explored (the
+    # eighth-pass Stripe recording lost the analysis to a re-ask that changed nothing).
+    from agents.analyses.scenarios import render
+    from tests.sections._general_helpers import context
+
+    one = ScenarioExploration.model_validate({"scenarios": [scenario(f"Failure {i}", "Failure", f"case {i}") for i in range(3)]})
+    assert "**One category only**: every scenario is a Failure scenario" in render(one, context())
 
 
 def test_other_languages_type_names_map_to_their_typescript_type():

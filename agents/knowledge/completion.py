@@ -47,6 +47,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     asked = set(declared) | {a.id for a, _ in suggested_archetypes(description)}
     # Whatever the archetypes: an event a provider sends is named as the provider sends it.
     notes += [f"Provider event types: {note}" for system in spine.external_systems for note in _named_as_sent(spine, system)]
+    notes += [f"Own data: {note}" for note in _no_http_to_own_store(spine)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
     for archetype in archetypes_for(spine, declared):
@@ -59,6 +60,27 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
+
+
+_STORE_WORDS = {"database", "db", "datastore", "table", "tables"}
+
+
+def _no_http_to_own_store(spine: DesignSpine) -> list[str]:
+    """A worker or job of the design reads and writes its own database directly: an HTTP
+    endpoint it calls to reach that store (`GET /api/v1/billing-database`, called by the sync
+    worker, in the eighth-pass Stripe spine) has no caller outside the code, and every section
+    was then asked to serve, document and test it. A page's endpoint is never dropped."""
+    machines = {c.id for c in spine.components if c.kind in ("worker", "scheduler", "service")}
+    shown = {s.endpoint for s in spine.surfaces}
+    notes, kept = [], []
+    for endpoint in spine.endpoints:
+        last = re.split(r"[^a-z0-9]+", endpoint.path.lower().rstrip("/").rsplit("/", 1)[-1])
+        if endpoint.caller in machines and endpoint.kind == "rest" and endpoint.path not in shown and _STORE_WORDS & set(last):
+            notes.append(f"endpoint {endpoint.method} {endpoint.path} dropped: {endpoint.caller} uses its database directly, not over HTTP")
+            continue
+        kept.append(endpoint)
+    spine.endpoints = kept
+    return notes
 
 
 def _called_not_calling(spine: DesignSpine) -> list[str]:

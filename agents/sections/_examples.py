@@ -99,12 +99,17 @@ class CodeExample(SectionModel):
 _PROSE_LINE = re.compile(r"^\s*(?:[-*•] |\d+[.)] |(?://|#)?\s*(?:key points|notes?|explanation)\s*:?\s*$)", re.I)
 
 
+# The start of another output field written into the code: `key_points:` or
+# `const key_points = [` after the program (the eighth-pass Stripe recording, three times).
+_FIELD_LINE = re.compile(r"""^\s*(?:(?:export\s+)?(?:const|let|var)\s+)?["']?(?:key_points|purpose|file_path)["']?\s*[:=]""")
+
+
 def without_trailing_prose(code: str) -> str:
-    """The code without the bullet list a small model sometimes appends after the
-    program ("// Key points:" then "- Mocks the Stripe API"): what the key_points
-    field holds already. Used only when the program parses without it."""
+    """The code without what a small model sometimes appends after the program: a bullet
+    list ("// Key points:" then "- Mocks the Stripe API") or the start of the key_points
+    field itself, which that field holds already. Used only when the program parses without it."""
     lines = code.splitlines()
-    end = len(lines)
+    end = next((i for i, line in enumerate(lines) if i and _FIELD_LINE.match(line)), len(lines))
     while end and (not lines[end - 1].strip() or _PROSE_LINE.match(lines[end - 1])):
         end -= 1
     return "\n".join(lines[:end]).rstrip() if end < len(lines) else code

@@ -262,3 +262,17 @@ def test_provider_event_types_are_named_whatever_the_archetypes() -> None:
     spine, notes = complete(_stripe_spine(own), (), "Sync Stripe invoices into Postgres")
     assert [e.name for e in spine.events] == ["invoice.created"]
     assert notes[0].startswith("Provider event types: event stripe_invoice.created is named invoice.created")
+
+
+def test_an_endpoint_a_worker_calls_to_reach_its_own_database_is_dropped() -> None:
+    """The eighth-pass Stripe spine had GET /api/v1/billing-database, called by the sync worker:
+    every section was asked to serve and document it, and api_specifications failed on it."""
+    data = copy.deepcopy(SPINE)
+    worker = next(c["id"] for c in data["components"] if c["kind"] == "worker")
+    data["endpoints"] = data["endpoints"] + [
+        {"method": "GET", "path": "/api/v1/billing-database", "kind": "rest", "caller": worker, "purpose": "reads billing data"}]
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert "/api/v1/billing-database" not in [e.path for e in spine.endpoints]
+    assert any("GET /api/v1/billing-database dropped" in n for n in notes)
+    kept = [e["path"] for e in SPINE["endpoints"]]
+    assert [e.path for e in spine.endpoints if e.path in kept] == kept  # the design's real endpoints stay
