@@ -400,7 +400,17 @@ def _on_sigterm(signum: int, frame: object) -> None:
     if callable(handler) and handler is not signal.default_int_handler:
         handler(signal.SIGINT, frame)
         return
-    raise KeyboardInterrupt
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise KeyboardInterrupt from None
+    # In a loop without asyncio's Ctrl-C handler (a process started with SIGINT ignored, as
+    # `nohup cmd &` and CI runners do): a KeyboardInterrupt raised here would leave the main
+    # task to be cancelled at shutdown, and asyncio would print its traceback. Cancelling the
+    # tasks instead lets the run stop as it does on Ctrl-C.
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    loop.call_soon_threadsafe(lambda: None)
 
 
 def main() -> None:

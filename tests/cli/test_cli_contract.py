@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.doubles import FakeOpenAIServer, Latency
-from tests.cli.harness import DEAD_ENDPOINT, DESCRIPTION, Result, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
+from tests.cli.harness import _env as harness_env
+from tests.cli.harness import AGENTSPEC, DEAD_ENDPOINT, DESCRIPTION, Result, Tree, agentspec, assert_exit, fake_endpoint_env, interrupt, spawn, wait_for
 from tests.fakes import RecordedResponder
 
 USAGE_ERRORS = [
@@ -99,21 +101,28 @@ def test_sigterm_during_draft_exits_143_and_the_run_resumes(workdir):
     assert_exit(resumed, 0, "wrote")
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_during_eval_stops_the_whole_eval(workdir, tmp_path, sig, code):
+@pytest.mark.parametrize("sig, code, sigint_ignored", [(signal.SIGINT, 130, False), (signal.SIGTERM, 143, False),
+                                                     (signal.SIGTERM, 143, True)])
+def test_a_signal_during_eval_stops_the_whole_eval(workdir, tmp_path, sig, code, sigint_ignored):
     """SIGTERM once cancelled only the current case of `eval --record`, which then started
     the next one (seen on a recording): a signal stops the eval."""
     dataset = tmp_path / "two.jsonl"
     dataset.write_text("\n".join(json.dumps({"id": f"case-{i}", "description": f"{DESCRIPTION} ({i})"}) for i in (1, 2)) + "\n")
     with _slow_server() as server:
-        proc = spawn("eval", "--live", "--no-judge", "--dataset", str(dataset), "-o", str(tmp_path / "report"),
-                     env=_env(server), cwd=workdir)
+        args = ("eval", "--live", "--no-judge", "--dataset", str(dataset), "-o", str(tmp_path / "report"))
+        # Started in the background (`nohup cmd &`, a CI runner), a process has SIGINT ignored and
+        # asyncio installs no Ctrl-C handler: SIGTERM then printed asyncio's shutdown traceback.
+        proc = (subprocess.Popen([str(AGENTSPEC), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, env=harness_env(_env(server)), cwd=workdir,
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+                if sigint_ignored else spawn(*args, env=_env(server), cwd=workdir))
         assert wait_for(lambda: len(server.calls) >= 2, timeout=120), "the eval never reached the endpoint"
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
     result = Result(proc.returncode, out.decode(), err.decode())
     assert_exit(result, code)
     assert "case-2" not in result.output, "the eval went on to the next case"
+    assert "unhandled exception" not in result.output, result.output
 
 
 def test_kill_9_shows_the_run_as_interrupted(workdir):
