@@ -276,3 +276,15 @@ def test_an_endpoint_a_worker_calls_to_reach_its_own_database_is_dropped() -> No
     assert any("GET /api/v1/billing-database dropped" in n for n in notes)
     kept = [e["path"] for e in SPINE["endpoints"]]
     assert [e.path for e in spine.endpoints if e.path in kept] == kept  # the design's real endpoints stay
+
+
+def test_an_erasure_includes_the_existing_table_of_the_people_it_erases() -> None:
+    """The seventh-pass gdpr spine left `users` out; the schema section named it and was rejected."""
+    data = copy.deepcopy(SPINE)
+    data["entities"] = [e for e in data["entities"] if "user" not in e["table"]]
+    spine, notes = complete(DesignSpine.model_validate(data), ("data_deletion_compliance",),
+                            "Users request account deletion; we delete their data within 30 days")
+    users = next(e for e in spine.entities if e.table == "users")
+    assert users.change == "referenced" and any("existing table users" in n for n in notes)
+    again, more = complete(spine, ("data_deletion_compliance",), "Users request account deletion; we delete their data within 30 days")
+    assert [e.table for e in again.entities].count("users") == 1
