@@ -165,7 +165,7 @@ def event_object(data: EventIntegration, spine: DesignSpine | None = None) -> st
             entry["external"] = True
         entry.update({
             "events": list(p.events),
-            "schema": f"{data.schema_format}, version 1",
+            "schema": _external_schema(p.name) if p.external else f"{data.schema_format}, version 1",
             "routing": _routing(data, p, spine),
         })
         publishers[ts_identifier(p.name)] = entry
@@ -190,7 +190,17 @@ def payload_fields(event: EventDef) -> list[tuple[str, str, bool]]:
     return [(n, t, True) for n, t in ENVELOPE if n not in taken] + own
 
 
+def _external_schema(producer: str) -> str:
+    """An event a third party sends has the sender's format, not one this feature picks: the
+    seventh- and eighth-pass Stripe drafts called Stripe's events "CloudEvents JSON" with an
+    `eventId` envelope, which a handler written from them would never find."""
+    return f"the sender's own event JSON, as `{producer}` sends it (not a format this feature chooses)"
+
+
 def _schema_text(data: EventIntegration, event: EventDef, spine: DesignSpine | None = None) -> str:
+    external = next((p.name for p in data.publishers if p.external and event.name in p.events), None)
+    if external is not None:
+        return f"`{event.name}`: {_external_schema(external)}; the handler keys on the event's own id and type"
     fields = ", ".join(f"`{n}{'' if required else '?'}: {t}`" for n, t, required in payload_fields(event))
     where = f" on topic `{event.topic}`" if event.topic and (spine is None or _broker(spine)) else ""
     return f"`{event.name}` v1 ({data.schema_format}){where}: {fields}"

@@ -57,7 +57,9 @@ def test_event_definitions_are_numbered_with_producers_and_consumers():
     assert "2. **invoice.paid**" in defs and "3. **payment.failed**" in defs
     assert "   - **Producers**: `stripe_webhooks` (external)" in defs
     assert "   - **Consumers**: `notification_worker`, `ledger_sync`" in defs
-    assert "`receiptUrl?: string`" in defs
+    assert "`amountDue: number`" in defs  # our own event: the fields this feature defines
+    # A third party's event has the sender's format, not CloudEvents with our envelope.
+    assert "`invoice.paid`: the sender's own event JSON, as `stripe_webhooks` sends it" in defs and "`receiptUrl?: string`" not in defs
     # Retries and what follows them are the spine's failure policy, the same for every event.
     assert defs.count("8 retries, exponential from 1 s, then dead letter table; replay: an operator re-queues failed rows") == 3
     assert "delivery order is not guaranteed" in defs
