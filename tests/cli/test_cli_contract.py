@@ -101,7 +101,10 @@ def test_sigterm_during_draft_exits_143_and_the_run_resumes(workdir):
     assert_exit(resumed, 0, "wrote")
 
 
-@pytest.mark.parametrize("sig, code, sigint_ignored", [(signal.SIGINT, 130, False), (signal.SIGTERM, 143, False),
+# The default run keeps the case CI hits (SIGTERM with SIGINT ignored, as a CI runner starts
+# processes); the other two take 20 s each and run with -m slow.
+@pytest.mark.parametrize("sig, code, sigint_ignored", [pytest.param(signal.SIGINT, 130, False, marks=pytest.mark.slow),
+                                                     pytest.param(signal.SIGTERM, 143, False, marks=pytest.mark.slow),
                                                      (signal.SIGTERM, 143, True)])
 def test_a_signal_during_eval_stops_the_whole_eval(workdir, tmp_path, sig, code, sigint_ignored):
     """SIGTERM once cancelled only the current case of `eval --record`, which then started
