@@ -408,8 +408,10 @@ def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
     from agents.knowledge.coverage import AUDIT_TABLE
 
     notes = _deadline(spine, description) + _data_subjects(spine, description)
-    if any(e.change == "new" and AUDIT_TABLE.search(e.table) for e in spine.entities) or not _room(spine, "entities"):
-        return notes  # the model drafted the audit table itself; the deadline still counts
+    if any(AUDIT_TABLE.search(e.table) for e in spine.entities) or not _room(spine, "entities"):
+        # The model drafted the audit table itself, new or existing (the seventh-pass gdpr spine
+        # called it altered, and a second deletion_audit_log was added beside it); the deadline still counts.
+        return notes
     requests = next((e for e in spine.entities if e.change == "new" and re.search(r"delet|eras|request", e.table)), None)
     workers = [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
     owner = requests.owner if requests is not None else (workers[0] if workers else None)

@@ -288,3 +288,12 @@ def test_an_erasure_includes_the_existing_table_of_the_people_it_erases() -> Non
     assert users.change == "referenced" and any("existing table users" in n for n in notes)
     again, more = complete(spine, ("data_deletion_compliance",), "Users request account deletion; we delete their data within 30 days")
     assert [e.table for e in again.entities].count("users") == 1
+
+
+def test_an_audit_table_the_design_calls_existing_is_not_added_twice() -> None:
+    data = copy.deepcopy(SPINE)
+    worker = next(c["id"] for c in data["components"] if c["kind"] == "worker")
+    data["entities"] = data["entities"][:1] + [{"table": "deletion_audit_log", "purpose": "who asked, when, what was removed",
+                                               "change": "altered", "key": "id", "unique": [], "money": "none", "owner": worker}]
+    spine, _ = complete(DesignSpine.model_validate(data), ("data_deletion_compliance",), "Users request account deletion")
+    assert [e.table for e in spine.entities].count("deletion_audit_log") == 1
