@@ -384,3 +384,13 @@ def test_a_kebab_case_websocket_message_type_is_the_same_type():
     assert WsMessage.model_validate({"type": "Stripe-Invoice.sync-status", "description": "refresh"}).type == "stripe_invoice.sync_status"
     # The seventh-pass gdpr recording's PascalCase type, twice re-asked.
     assert WsMessage.model_validate({"type": "DeleteDeletionRequest", "description": "refresh"}).type == "delete_deletion_request"
+
+
+def test_a_permission_with_a_dotted_object_is_the_same_permission():
+    """The eighth-pass gdpr recording lost its whole design spine to `entity:deletion_request.created`."""
+    from pydantic import TypeAdapter
+
+    from agents.spine import Permission
+
+    assert TypeAdapter(Permission).validate_python("entity:deletion_request.created") == "entity:deletion_request_created"
+    assert TypeAdapter(Permission).validate_python("read:invoices") == "read:invoices"
