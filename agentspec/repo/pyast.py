@@ -40,6 +40,15 @@ def const_strs(node: ast.AST | None) -> list[str]:
     return []
 
 
+def single_assignment(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
+    """(target, value) of `x = v` or `x: T = v`; None for anything else (`a = b = v`, `x: T`)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        return node.targets[0], node.value
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return node.target, node.value
+    return None
+
+
 def is_true(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from agentspec.repo.context import Route, Source
 from agentspec.repo.hints import Hint
-from agentspec.repo.pyast import PyIndex, const_str, const_strs, dotted, keyword, module_name
+from agentspec.repo.pyast import PyIndex, const_str, const_strs, dotted, keyword, module_name, single_assignment
 from agentspec.repo.route_graph import Mount, RouteGraph, join_paths
 
 # Cheap byte-level test run before walking a Python tree for routes.
@@ -109,12 +109,10 @@ def _imports(index: PyIndex, module: str, is_package: bool) -> dict[str, str]:
 
 def _find_routers(index: PyIndex, summary: PyRouteFile) -> None:
     for node in index.assigns:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
+        assigned = single_assignment(node)
+        if assigned is None:
             continue
+        target, value = assigned
         if not isinstance(target, ast.Name) or not isinstance(value, ast.Call):
             continue
         factory = (dotted(value.func) or "").rsplit(".", 1)[-1]
@@ -134,12 +132,10 @@ def path_constants(tree: ast.AST) -> dict[str, str]:
     """Names given a path-like string anywhere in the module, class bodies included."""
     found: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        else:
+        assigned = single_assignment(node)
+        if assigned is None:
             continue
+        target, value = assigned
         text = const_str(value)
         if isinstance(target, ast.Name) and text is not None and text.startswith("/") and " " not in text:
             found[target.id] = text

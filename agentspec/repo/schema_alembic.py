@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from agentspec.repo.context import Source
 from agentspec.repo.facts import Facts
-from agentspec.repo.pyast import PyIndex, const_str, const_strs, dotted, keyword
+from agentspec.repo.pyast import PyIndex, const_str, const_strs, dotted, keyword, single_assignment
 from agentspec.repo.sa_columns import column_call, constraint_call, sa_type
 from agentspec.repo.schema_sql import SchemaOp
 from agentspec.repo.schema_state import SchemaBuilder
@@ -72,12 +72,10 @@ def _revision_ids(tree: ast.Module) -> tuple[str | None, tuple[str, ...]]:
     revision: str | None = None
     down: tuple[str, ...] = ()
     for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            name, value = dotted(node.targets[0]), node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            name, value = dotted(node.target), node.value
-        else:
+        assigned = single_assignment(node)
+        if assigned is None:
             continue
+        name, value = dotted(assigned[0]), assigned[1]
         if name == "revision":
             revision = const_str(value)
         elif name == "down_revision":
