@@ -519,13 +519,17 @@ def run_rule(c: Component, lead: str = "") -> str:
     return lead + "; ".join(x for x in said if x) if said else ""
 
 
+def hours_said(hours: float) -> str:
+    """72 -> "3 d", 4 -> "4 h": whole days in days, anything else in hours."""
+    return f"{hours / 24:g} d" if hours >= 24 and hours % 24 == 0 else f"{hours:g} h"
+
+
 def interface_facts(x: ExternalSystem) -> str:
     """What code knows of an external system beyond the model's answer: the provider's
     redelivery window and where a scheduled read resumes."""
     said = []
     if x.redelivery_hours is not None:
-        window = f"{x.redelivery_hours / 24:g} d" if x.redelivery_hours >= 24 else f"{x.redelivery_hours:g} h"
-        said.append(f"resends an undelivered event for up to {window}")
+        said.append(f"resends an undelivered event for up to {hours_said(x.redelivery_hours)}")
     if x.cursor:
         said.append(f"read from a kept position: {x.cursor}")
     return "; ".join(said)

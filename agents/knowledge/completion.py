@@ -194,8 +194,8 @@ def _cursors(spine: DesignSpine, job: Component) -> list[str]:
         ordered = next((e for e in spine.entities if e.version_column and any(e.version_column.startswith(b) for b in bases)), None)
         if ordered is not None:
             system.cursor = f"the newest {ordered.version_column} in {ordered.table}; each run reads from there, less one period"
-        elif any(e.table == "sync_cursors" for e in spine.entities) or _room(spine, "entities"):
-            if not any(e.table == "sync_cursors" for e in spine.entities):
+        elif (have := any(e.table == "sync_cursors" for e in spine.entities)) or _room(spine, "entities"):
+            if not have:
                 spine.entities.append(Entity(table="sync_cursors", change="new", key="source", unique=[], money="none", owner=job.id,
                                              purpose="the last synced position (timestamp or page token) of each scheduled read"))
             system.cursor = f"sync_cursors row '{system.id}'; each run resumes from it and saves the new position when it ends"
@@ -284,8 +284,7 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
     room = 5 - len(others)
     if room <= 0:
         return []
-    spine.events = others + [Event(name=t, producer=system.id, consumer=consumer,
-                                   purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in types[:room]]
+    spine.events = others + [_delivery(system, t, consumer) for t in types[:room]]
     return notes + [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
                     + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
 
@@ -300,6 +299,11 @@ def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
                                 {e.record for e in documented})
 
 
+def _delivery(system: ExternalSystem, event_type: str, consumer: str) -> Event:
+    return Event(name=event_type, producer=system.id, consumer=consumer,
+                 purpose=f"{system.name}'s {event_type} delivery; the handler upserts the record")
+
+
 def _state_changes_left_out(spine: DesignSpine, system: ExternalSystem, types: list[str]) -> list[str]:
     """A sync of the record handles every documented change of its state: the seventh-pass
     Stripe spine handled invoice.created and invoice.paid, so a voided or uncollectible invoice
@@ -308,8 +312,7 @@ def _state_changes_left_out(spine: DesignSpine, system: ExternalSystem, types: l
     names = {e.name for e in spine.events}
     consumer = next((e.consumer for e in ours), system.connects_to)
     missing = [t for t in types if t not in names][: max(0, 5 - len(spine.events))]
-    spine.events += [Event(name=t, producer=system.id, consumer=consumer,
-                           purpose=f"{system.name}'s {t} delivery; the handler upserts the record") for t in missing]
+    spine.events += [_delivery(system, t, consumer) for t in missing]
     return [f"events {', '.join(missing)} added: a sync of the record handles each documented change of its state"] if missing else []
 
 
@@ -401,6 +404,11 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     return notes
 
 
+def _doers(spine: DesignSpine) -> list[str]:
+    """The components that carry out the feature's work: its workers, else its services."""
+    return [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
+
+
 @completes("data_deletion_compliance")
 def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
     """Erasure needs proof: a table recording who asked, when, and what was removed where,
@@ -413,7 +421,7 @@ def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
         # called it altered, and a second deletion_audit_log was added beside it); the deadline still counts.
         return notes
     requests = next((e for e in spine.entities if e.change == "new" and re.search(r"delet|eras|request", e.table)), None)
-    workers = [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
+    workers = _doers(spine)
     owner = requests.owner if requests is not None else (workers[0] if workers else None)
     if owner is None:
         return notes
@@ -436,7 +444,7 @@ def _data_subjects(spine: DesignSpine, description: str) -> list[str]:
     if subject is None or any(subject in e.table or _singular(subject) in e.table for e in spine.entities) \
             or not _room(spine, "entities"):
         return []
-    workers = [c.id for c in spine.components if c.kind == "worker"] or [c.id for c in spine.components if c.kind == "service"]
+    workers = _doers(spine)
     if not workers:
         return []
     spine.entities.append(Entity(table=subject, change="referenced", key="id", unique=[], money="none", owner=workers[0],

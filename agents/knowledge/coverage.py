@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import SIGNED, DesignSpine, ExternalSystem
+from agents.spine import SIGNED, DesignSpine, ExternalSystem, hours_said
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -251,12 +251,8 @@ def retry_window_known(spine: DesignSpine, sections: Sections) -> Evidence | Non
     longest = max(x.redelivery_hours or 0.0 for x in systems)
     if kept * 24 < longest:
         return None
-    windows = "; ".join(f"{x.name} resends for {_hours(x.redelivery_hours or 0.0)}" for x in systems)
+    windows = "; ".join(f"{x.name} resends for {hours_said(x.redelivery_hours or 0.0)}" for x in systems)
     return Evidence(f"design spine: {windows}; failed deliveries are kept {kept} d")
-
-
-def _hours(hours: float) -> str:
-    return f"{hours / 24:g} d" if hours >= 24 and hours % 24 == 0 else f"{hours:g} h"
 
 
 # ----------------------------------------------------------------------------- outbound calls
