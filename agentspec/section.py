@@ -54,7 +54,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
                  AfterValidator(_markdown_safe)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160), AfterValidator(_no_placeholder),
                       AfterValidator(_markdown_safe)]
-def _snake_case(value: Any) -> Any:
+def snake_case(value: Any) -> Any:
     """`third-party_processor`, `Sync Status`, `invoiceLines` -> snake_case: the same
     identifier in another spelling, so fixed by code rather than re-asked."""
     if not isinstance(value, str):
@@ -63,7 +63,7 @@ def _snake_case(value: Any) -> Any:
     return re.sub(r"[-\s]+", "_", text).lower()
 
 
-Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}$"), BeforeValidator(_snake_case)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}$"), BeforeValidator(snake_case)]
 Code = Annotated[str, StringConstraints(min_length=20, max_length=6000)]
 
 

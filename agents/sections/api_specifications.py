@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator,
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_value
-from agentspec.section import RenderContext, SectionModel, ShortText, items
+from agentspec.section import RenderContext, SectionModel, ShortText, items, snake_case
 from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
 
 # 63, not 40: names derived from a spine path (getErasureRequestAnonymizationsByAnonymizationId) run long.
@@ -58,18 +58,10 @@ TsType = Annotated[str, StringConstraints(strip_whitespace=True,
 GqlType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\[[A-Z][A-Za-z0-9]*!?\]|[A-Z][A-Za-z0-9]*)!?$")]
 BaseUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120, pattern=r"^https?://[a-z0-9.-]+(:[0-9]{2,5})?$")]
 WssUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=160, pattern=r"^wss?://[a-z0-9.-]+(:[0-9]{2,5})?(/[A-Za-z0-9._~-]+)*/?$")]
-def _message_type(value: object) -> object:
-    """`stripe-invoice.sync-status` -> `stripe_invoice.sync_status`, `DeleteDeletionRequest` ->
-    `delete_deletion_request`: the same type in another spelling (both seventh-pass recordings
-    lost the section to one of these, the re-asks included)."""
-    if not isinstance(value, str):
-        return value
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", value.strip())
-    return re.sub(r"[-\s]+", "_", snake).lower()
-
-
+# `stripe-invoice.sync-status`, `DeleteDeletionRequest`: the same type in another spelling
+# (both seventh-pass recordings lost the section to one of these, the re-asks included).
 MessageType = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){0,3}$"),
-                        BeforeValidator(_message_type)]
+                        BeforeValidator(snake_case)]
 
 # Words that cannot name a parameter, or that clash with the generated code.
 JS_RESERVED = frozenset(
