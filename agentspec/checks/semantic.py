@@ -629,10 +629,33 @@ def _nearest(q: Quantity, s: Sentence) -> Value | None:
     subjects = list(q.subject.finditer(text))
     best: tuple[int, Value] | None = None
     for value in EXTRACT[q.unit](text):
-        gap = min(max(value.start - m.end(), m.start() - value.end, 0) for m in subjects)
+        near = [m for m in subjects if _same_clause(text, m, value)]
+        if not near:
+            continue
+        gap = min(max(value.start - m.end(), m.start() - value.end, 0) for m in near)
         if gap <= q.window and (best is None or gap < best[0]):
             best = (gap, value)
     return best[1] if best else None
+
+
+_CLAUSE_BREAK = re.compile(r"[;|]")
+
+
+def _same_clause(text: str, subject: re.Match[str], value: Value) -> bool:
+    """Whether nothing that ends a clause (";", a table's "|") stands between the subject
+    and the value: in "alerts: processing_time > 60s; completion_deadline < 30 d" the 60 s
+    belongs to the processing time, however near the deadline's name it is."""
+    lo, hi = (subject.end(), value.start) if subject.end() <= value.start else (value.end, subject.start())
+    return not _CLAUSE_BREAK.search(text, lo, hi) if lo < hi else True
+
+
+def _other_fixed_values(q: Quantity, quantities: list[Quantity]) -> list[float]:
+    """The values the spine fixes for the other quantities of the same kind (times with
+    times). "Ensure the 30-day time limit is enforced" near the words of a 1 min
+    processing time states the spine's 30-day deadline, not a second processing time."""
+    kind = "time" if q.unit in _SECONDS else q.unit
+    return [o.reference for o in quantities
+            if o is not q and o.reference is not None and ("time" if o.unit in _SECONDS else o.unit) == kind]
 
 
 def quantity_values(ctx: Context) -> Outcome:
@@ -650,7 +673,10 @@ def quantity_values(ctx: Context) -> Outcome:
         out.checked += len(mentions)
         reported: set[tuple[str | None, float]] = set()
         if q.reference is not None:
+            others = _other_fixed_values(q, quantities)
             for s, v in mentions:
+                if any(abs(v.amount - o) <= 1e-9 for o in others):
+                    continue  # the value another spine limit fixes: the sentence may be stating that one
                 if abs(v.amount - q.reference) > 1e-9 and (s.h2, v.amount) not in reported:
                     reported.add((s.h2, v.amount))
                     out.findings.append(Finding(s.h2, f"contradiction: states the {q.name} as {v.shown.strip()} ({_quote(s.text, at=v.start)}), "

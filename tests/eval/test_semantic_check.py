@@ -324,6 +324,30 @@ def test_a_limit_found_by_the_words_of_its_name(tmp_path):
     assert "the spine fixes it at 2 s" in found
 
 
+TWO_TIMES = [{"name": "erasure_processing_time", "value": 1, "unit": "min", "meaning": "one request's run"},
+             {"name": "completion_deadline", "value": 30, "unit": "d", "meaning": "the legal deadline"}]
+
+
+def test_a_value_in_the_next_clause_belongs_to_the_next_name(tmp_path):
+    spine = _spine(limits=TWO_TIMES)
+    fine = build(tmp_path / "a", spine=spine, prose={
+        "monitoring": "Alerts: erasure_processing_time > 60s; completion_deadline < 30 d."})
+    assert check_semantic(fine).passed, messages(fine)
+    wrong = build(tmp_path / "b", spine=spine, prose={
+        "monitoring": "Alerts: erasure_processing_time > 60s; completion_deadline < 20 d."})
+    assert "states the completion deadline as 20 d" in only(wrong)
+
+
+def test_another_limits_value_is_not_a_second_value(tmp_path):
+    spine = _spine(limits=TWO_TIMES)
+    fine = build(tmp_path / "a", spine=spine, prose={
+        "risk_assessment": "Check the time before processing erasure requests and ensure the 30-day time limit is enforced."})
+    assert check_semantic(fine).passed, messages(fine)
+    wrong = build(tmp_path / "b", spine=spine, prose={
+        "risk_assessment": "Check the time before processing erasure requests and ensure the 7-day time limit is enforced."})
+    assert "states the erasure processing time as 7-day" in only(wrong)
+
+
 def test_retry_count_against_the_failure_policy(tmp_path):
     spec = build(tmp_path / "s", prose={"external_services": "Stripe calls use `retryAttempts: 3` with jitter."})
     found = only(spec)
