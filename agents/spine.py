@@ -143,6 +143,9 @@ class ExternalSystem(SectionModel):
     # on a schedule, where the last synced position is kept.
     redelivery_hours: SkipJsonSchema[float | None] = None
     cursor: SkipJsonSchema[str | None] = None
+    # For an inbound webhook: the worker that processes what the receiving service stored
+    # (the receiver answers at once; the work is done after). Set by code.
+    processed_by: SkipJsonSchema[Ident | None] = None
 
 
 class Entity(SectionModel):
@@ -158,6 +161,9 @@ class Entity(SectionModel):
     # state. Set by code (agents/knowledge/completion.py) for records a provider's deliveries
     # update; not asked of the model, so left out of the schema and grammar.
     version_column: SkipJsonSchema[Ident | None] = None
+    # Columns code decided the table must have (FAILURE_COLUMNS for the table that keeps
+    # failed work); the schema section adds any its answer left out.
+    required_columns: SkipJsonSchema[list[Ident]] = Field(default_factory=list)
 
 
 class Endpoint(SectionModel):
@@ -201,6 +207,18 @@ class FailurePolicy(SectionModel):
     replay: Statement = Field(description="how an operator re-runs failed work")
     # How long failed work is kept for replay: set by code, at least the provider's redelivery window.
     kept_days: SkipJsonSchema[int | None] = None
+    # The table that keeps failed work (a dead-letter table): set by code, one of the entities.
+    store: SkipJsonSchema[Ident | None] = None
+
+
+# What a table that keeps failed work for replay holds, and why each column: a dead-letter
+# table with only an event id (the eighth-pass Stripe schema) cannot be replayed or triaged.
+FAILURE_COLUMNS: dict[str, str] = {
+    "payload": "the work as received, to process again",
+    "status": "pending, processed or failed",
+    "attempts": "tries so far, against the retry limit",
+    "last_error": "why the last try failed",
+}
 
 
 class Limit(SectionModel):
@@ -526,12 +544,14 @@ def hours_said(hours: float) -> str:
 
 def interface_facts(x: ExternalSystem) -> str:
     """What code knows of an external system beyond the model's answer: the provider's
-    redelivery window and where a scheduled read resumes."""
+    redelivery window, where a scheduled read resumes, and who processes a delivery."""
     said = []
     if x.redelivery_hours is not None:
         said.append(f"resends an undelivered event for up to {hours_said(x.redelivery_hours)}")
     if x.cursor:
         said.append(f"read from a kept position: {x.cursor}")
+    if x.processed_by:
+        said.append(f"{x.connects_to} stores each delivery and answers at once; {x.processed_by} processes it after")
     return "; ".join(said)
 
 
@@ -556,6 +576,7 @@ def _entities(s: DesignSpine) -> list[str]:
     for e in s.entities:
         said = [change[e.change], f"primary key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
         said += [money[e.money]] if e.money in money else []
+        said += [f"columns {', '.join(e.required_columns)}"] if e.required_columns else []
         rows.append(f"{e.table} ({'; '.join(said)}): {e.purpose}")
     return ["Tables (the only tables): " + " | ".join(rows)]
 
@@ -595,7 +616,8 @@ def _surfaces(s: DesignSpine) -> list[str]:
 def _policy(s: DesignSpine) -> list[str]:
     p = s.failure_policy
     kept = f", kept {p.kept_days} d" if p.kept_days else ""
-    lines = [f"Failure policy: {p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}{kept}; replay: {p.replay}"]
+    where = f" ({p.store})" if p.store else ""
+    lines = [f"Failure policy: {p.retries} retries, {p.backoff}, then {p.after_retries.replace('_', ' ')}{where}{kept}; replay: {p.replay}"]
     if s.limits:
         lines.append("Fixed values: " + "; ".join(f"{lim.name} = {number(lim.value)} {lim.unit}" for lim in s.limits))
     return lines

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import get_args
 
 from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
-from agents.spine import Component, DesignSpine, Endpoint, Entity, Event, ExternalSystem, Limit, Setting
+from agents.spine import (FAILURE_COLUMNS, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event, ExternalSystem,
+                          Limit, Setting)
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -58,6 +60,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # system it reads resumes from a kept position (the seventh-pass Stripe draft's reconciler had
     # neither, and its open P1 concern kept the spec from being ready).
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
+    notes += [f"Failed work: {note}" for note in _failure_store(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
 
@@ -121,7 +124,7 @@ def _base(system: ExternalSystem) -> str:
 def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
     notes: list[str] = []
     for system in externals(spine, "inbound_webhook"):
-        notes += (_receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
+        notes += (_received_by_a_service(spine, system) + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
                   + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description))
     if spine.failure_policy.after_retries not in KEEPS_FAILED:
         # Deliveries that still fail are kept to replay, never dropped: the provider's own retries end.
@@ -203,6 +206,38 @@ def _cursors(spine: DesignSpine, job: Component) -> list[str]:
             continue
         notes.append(f"{system.id} is read from a kept position: {system.cursor}")
     return notes
+
+
+_RECEIVING = re.compile(r"receiv|webhook|ingest|endpoint|\bapi\b|gateway", re.I)
+
+
+def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A provider's delivery is received by a service that stores it and answers at once;
+    a worker processes it after. The eighth-pass Stripe spine connected Stripe straight to
+    its worker, left its webhook_receiver service with no edge, and one transaction spanned
+    receipt and processing, so a slow write held the provider's request open."""
+    kinds = {c.id: c.kind for c in spine.components}
+    if kinds.get(system.connects_to) not in ("worker", "scheduler"):
+        if system.processed_by is None and kinds.get(system.connects_to) == "service":
+            worker = next((c.id for c in spine.components if c.kind == "worker"), None)
+            if worker is not None:
+                system.processed_by = worker
+                return [f"{system.connects_to} stores each {system.name} delivery; {worker} processes it after"]
+        return []
+    services = [c for c in spine.components if c.kind == "service"]
+    service = next((c for c in services if _RECEIVING.search(f"{c.id} {c.label} {c.responsibility}")), None)
+    service = service or (services[0] if services else None)
+    if service is None:
+        if not _room(spine, "components"):
+            return []
+        service = Component(id=f"{_base(system)}_webhook_receiver", label=f"{system.name} webhook receiver", kind="service",
+                            responsibility="verifies each delivery's signature, stores it once and answers at once")
+        spine.components.append(service)
+    worker, system.connects_to, system.processed_by = system.connects_to, service.id, system.connects_to
+    for entity in spine.entities:
+        if entity.owner == worker and any("event" in c for c in [entity.key, *entity.unique]):
+            entity.owner = service.id  # the deliveries table: the receiver stores each delivery
+    return [f"{service.id} receives {system.name}'s deliveries and stores each once; {worker} processes them after"]
 
 
 def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
@@ -466,3 +501,47 @@ def _deadline(spine: DesignSpine, description: str) -> list[str]:
     spine.limits.append(Limit(name="completion_deadline", value=value, unit=unit,
                               meaning=f"each request is completed within {found.group(1)} {found.group(2).lower()}s of being filed"))
     return [f"limit completion_deadline = {found.group(1)} {unit}, as the description states"]
+
+
+# A table whose rows are units of work ("deletion_requests", "export_jobs"), by a word of its name.
+_WORK_ITEMS = re.compile(r"(?:^|_)(?:request|job|task|deliver(?:y|ie)|event|outbox|queue|run|attempt)s?(?:_|$)")
+_NO_REPLAY = {"none", *get_args(AfterRetries)}
+
+
+def _failure_store(spine: DesignSpine) -> list[str]:
+    """Failed work that is kept (a dead-letter table) is kept in a named table with what a
+    replay and a triage need: the payload, a status, the attempts and the last error. The
+    eighth-pass Stripe spine kept failures in a "dead-letter table" no section created, and
+    its deliveries table held only the event id. The store is the deliveries table when the
+    design has one (its rows are the work), else a new table of work items its worker writes,
+    else a new `<worker>_failures` table."""
+    policy = spine.failure_policy
+    if policy.after_retries not in ("dead_letter_table", "alert_and_keep_failed"):
+        return []
+    notes: list[str] = []
+    tables = {e.table: e for e in spine.entities}
+    store = tables.get(policy.store or "")
+    if store is None:
+        new = [e for e in spine.entities if e.change == "new"]
+        machines = {c.id for c in spine.components if c.kind in ("worker", "scheduler", "service")}
+        store = (next((e for e in new if any("event" in c for c in e.unique)), None)
+                 or next((e for e in new if e.owner in machines and _WORK_ITEMS.search(e.table)), None))
+        if store is None:
+            owner = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), None)
+            if owner is None or not _room(spine, "entities"):
+                return []
+            store = Entity(table=f"{owner}_failures", purpose="work that failed after its retries, kept for replay",
+                           change="new", key="id", unique=[], money="none", owner=owner)
+            spine.entities.append(store)
+        policy.store = store.table
+        notes.append(f"failed work is kept in {store.table} for replay")
+    wanted = [c for c in FAILURE_COLUMNS if c != "payload" or any("event" in u for u in store.unique) or store.table.endswith("_failures")]
+    missing = [c for c in wanted if c not in store.required_columns]
+    if missing and store.change == "new":
+        store.required_columns = [*store.required_columns, *missing]
+        notes.append(f"{store.table} keeps {', '.join(missing)} for each row, so a failure can be triaged and replayed")
+    if policy.replay.strip().lower() in _NO_REPLAY:
+        worker = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), "the worker")
+        policy.replay = f"an operator sets a failed {store.table} row back to pending; {worker} retries it"
+        notes.append(f"replay: {policy.replay}")
+    return notes

@@ -197,7 +197,20 @@ def failed_events_replayable(spine: DesignSpine, sections: Sections) -> Evidence
     policy = spine.failure_policy
     if policy.replay == "none" or policy.after_retries not in KEEPS_FAILED:
         return None
-    return Evidence(f"design spine: failure policy keeps failed work ({policy.after_retries}); replay: {policy.replay}")
+    if policy.after_retries == "dead_letter_queue":
+        return Evidence(f"design spine: failure policy keeps failed work ({policy.after_retries}); replay: {policy.replay}")
+    # A kept failure is replayable only from a table that holds it with its status and attempts:
+    # a "dead-letter table" no section creates (the eighth-pass Stripe spec) replays nothing.
+    store = next((e for e in spine.entities if e.table == policy.store), None)
+    if store is None or not {"status", "attempts"} <= set(store.required_columns):
+        return None
+    schema = sections.get("database_schema")
+    if schema is not None:
+        table = next((t for t in schema.tables if t.name == store.table), None)
+        if table is None or not set(store.required_columns) <= {c.name for c in table.columns}:
+            return None
+    return Evidence(f"design spine: failed work is kept in {store.table} ({', '.join(store.required_columns)}); "
+                    f"replay: {policy.replay}")
 
 
 @predicate("missed_events_backfilled")

@@ -773,7 +773,28 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_unique_columns(t, unique.get(t.name, [])) for t in tables]
     versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column}
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
+    required = {e.table: e.required_columns for e in spine.entities if e.change == "new" and e.required_columns}
+    tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
     return data.model_copy(update={"tables": tables})
+
+
+# The columns code may require of a table (agents/spine.py FAILURE_COLUMNS), as PostgreSQL columns.
+_REQUIRED_COLUMNS = {
+    "payload": Column(name="payload", type="jsonb", note="the work as received, to process again"),
+    "status": Column(name="status", type="text", default="'pending'", note="pending, processed, failed"),
+    "attempts": Column(name="attempts", type="integer", default="0", note="tries so far, against the retry limit"),
+    "last_error": Column(name="last_error", type="text", nullable=True, note="why the last try failed"),
+}
+
+
+def _with_required_columns(tbl: Table, names: list[str]) -> Table:
+    """The columns the spine requires of a new table (the failure store's payload, status,
+    attempts and last error), added when the answer left them out; an answer's own column
+    of that name is kept as written."""
+    have = {c.name for c in tbl.columns}
+    room = 10 - len(tbl.columns)
+    extra = [_REQUIRED_COLUMNS[n] for n in names if n not in have and n in _REQUIRED_COLUMNS][:max(room, 0)]
+    return tbl.model_copy(update={"columns": [*tbl.columns, *extra]}) if extra else tbl
 
 
 def _with_version_column(tbl: Table, name: str) -> Table:
@@ -885,4 +906,8 @@ def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - ag
             if column not in singles:
                 problems.append(f"table {entity.table}: the design spine requires {column} to be unique; "
                                 "mark the column unique or add a unique index on it")
+        lacking = [c for c in entity.required_columns if c not in {col.name for col in table.columns}]
+        if lacking and not table.existing:
+            problems.append(f"table {entity.table}: the design spine requires the column(s) {', '.join(lacking)} "
+                            "(it keeps failed work for replay); add them")
     return problems

@@ -14,7 +14,7 @@ class ApiClientExample(CodeExample):
 
 
 MODEL = ApiClientExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def _intro(ctx: RenderContext) -> str:

@@ -14,7 +14,7 @@ class CacheExample(CodeExample):
 
 
 MODEL = CacheExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def render(data: CacheExample, ctx: RenderContext) -> str:

@@ -14,7 +14,7 @@ class DatabaseExample(CodeExample):
 
 
 MODEL = DatabaseExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def render(data: DatabaseExample, ctx: RenderContext) -> str:

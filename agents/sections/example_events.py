@@ -14,7 +14,7 @@ class EventsExample(CodeExample):
 
 
 MODEL = EventsExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def render(data: EventsExample, ctx: RenderContext) -> str:

@@ -14,7 +14,7 @@ class IntegrationTestExample(CodeExample):
 
 
 MODEL = IntegrationTestExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def render(data: IntegrationTestExample, ctx: RenderContext) -> str:

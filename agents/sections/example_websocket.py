@@ -14,7 +14,7 @@ class WebSocketExample(CodeExample):
 
 
 MODEL = WebSocketExample
-MAX_TOKENS = 1800
+MAX_TOKENS = 1200
 
 
 def render(data: WebSocketExample, ctx: RenderContext) -> str:

@@ -22,6 +22,8 @@ def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
         label = x.direction.replace("_", " ")
         inbound = x.direction in ("inbound_webhook", "inbound_stream", "file_import", "identity_provider")
         edges.append((x.id, x.connects_to, label) if inbound else (x.connects_to, x.id, label))
+        if x.processed_by:
+            edges.append((x.connects_to, x.processed_by, "stored deliveries"))
     for event in spine.events:
         edges.append((event.producer, event.consumer, event.name))
     store = next((c.id for c in spine.components if c.kind == "database"), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from agents.knowledge.completion import complete
-from agents.knowledge.coverage import coverage
+from agents.knowledge.coverage import coverage, failed_events_replayable
 from agents.spine import DesignSpine
 
 from tests.spine.conftest import SPINE
@@ -23,6 +23,7 @@ def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failure
     bare = _bare_webhook_spine()
     spine, notes = complete(bare)
     assert [n.split(": ", 1)[1] for n in notes] == [
+        "webhook_receiver stores each Provider delivery; sync_worker processes it after",
         "endpoint POST /api/v1/webhooks/provider receives Provider's deliveries",
         "table provider_webhook_events stores each delivery once, unique on provider_event_id",
         "table synced_records applies an update only when provider_updated_at is newer",
@@ -33,6 +34,8 @@ def test_a_webhook_spine_gets_its_receiver_deliveries_read_back_and_kept_failure
         "provider_reconciler runs every 1 h",
         "provider_reconciler: one run at a time: a run starts by taking the job's lock and exits at once when the previous run still holds it",
         "provider_api is read from a kept position: the newest provider_updated_at in synced_records; each run reads from there, less one period",
+        "failed work is kept in provider_webhook_events for replay",
+        "provider_webhook_events keeps payload, status, attempts, last_error for each row, so a failure can be triaged and replayed",
     ]
     assert spine.completed == notes and bare.completed == []  # the answer itself is not changed
     assert ("provider_api", "outbound_api", "provider_reconciler") in [(x.id, x.direction, x.connects_to) for x in spine.external_systems]
@@ -71,8 +74,9 @@ def test_completion_is_idempotent_and_leaves_a_complete_design_alone() -> None:
     again, more = complete(spine)
     assert more == [] and again == spine
     plain = DesignSpine.model_validate({**copy.deepcopy(SPINE), "external_systems": [], "events": [],
-                                        "endpoints": [SPINE["endpoints"][1]]})
-    assert complete(plain) == (plain, [])  # no archetype applies: nothing added
+                                        "endpoints": [SPINE["endpoints"][1]],
+                                        "failure_policy": {**SPINE["failure_policy"], "after_retries": "drop_and_log"}})
+    assert complete(plain) == (plain, [])  # no archetype applies and no failed work is kept: nothing added
 
 
 def test_the_system_landscape_says_what_code_added() -> None:
@@ -297,3 +301,41 @@ def test_an_audit_table_the_design_calls_existing_is_not_added_twice() -> None:
                                                "change": "altered", "key": "id", "unique": [], "money": "none", "owner": worker}]
     spine, _ = complete(DesignSpine.model_validate(data), ("data_deletion_compliance",), "Users request account deletion")
     assert [e.table for e in spine.entities].count("deletion_audit_log") == 1
+
+
+def test_a_delivery_sent_to_a_worker_is_received_by_a_service_first() -> None:
+    """Stripe connected straight to its worker (eighth pass): the service receives and stores,
+    the worker processes after, and the deliveries table is the receiver's."""
+    data = copy.deepcopy(SPINE)
+    data["external_systems"] = [{**x, "connects_to": "sync_worker"} if x["direction"] == "inbound_webhook" else x
+                                for x in data["external_systems"]]
+    data["entities"] = [{**e, "owner": "sync_worker"} for e in data["entities"]]
+    spine, notes = complete(DesignSpine.model_validate(data))
+    inbound = next(x for x in spine.external_systems if x.direction == "inbound_webhook")
+    assert (inbound.connects_to, inbound.processed_by) == ("webhook_receiver", "sync_worker")
+    deliveries = next(e for e in spine.entities if any("event" in c for c in e.unique))
+    assert deliveries.owner == "webhook_receiver"
+    assert any("webhook_receiver receives" in n for n in notes)
+
+
+def test_failed_work_without_a_deliveries_table_gets_a_store_with_its_columns() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"] = [x for x in data["external_systems"] if x["direction"] != "inbound_webhook"]
+    data["endpoints"] = [e for e in data["endpoints"] if e["kind"] != "webhook_receiver"]
+    data["entities"] = [e for e in data["entities"] if not any("event" in c for c in e["unique"])]
+    data["failure_policy"].update(after_retries="dead_letter_table", replay="none")
+    spine, _ = complete(DesignSpine.model_validate(data))
+    store = next(e for e in spine.entities if e.table == spine.failure_policy.store)
+    assert store.change == "new" and {"status", "attempts", "last_error"} <= set(store.required_columns)
+    assert store.table in spine.failure_policy.replay  # "none" is no replay for kept work
+    assert store.table == "sync_worker_failures"  # synced_records holds the provider's records, not work
+    assert failed_events_replayable(spine, {}) is not None
+    assert failed_events_replayable(spine.model_copy(update={"entities": spine.entities[:-1]}), {}) is None
+
+
+def test_dropped_failures_need_no_store() -> None:
+    data = copy.deepcopy(SPINE)
+    data["failure_policy"]["after_retries"] = "drop_and_log"
+    data["external_systems"] = [x for x in data["external_systems"] if x["direction"] != "inbound_webhook"]
+    spine, _ = complete(DesignSpine.model_validate(data), description="Nightly export of orders to a partner")
+    assert spine.failure_policy.store is None

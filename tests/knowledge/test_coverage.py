@@ -51,7 +51,11 @@ CASES = {
                        (spine(events=[]), {})),
     "out_of_order_handled": ((spine(entities=[S["entities"][0], {**S["entities"][1], "version_column": "provider_updated_at"}]), {}),
                              (spine(), {})),
-    "failed_events_replayable": ((spine(), {}), (spine(failure_policy={**S["failure_policy"], "replay": "none"}), {})),
+    # kept in the deliveries table with its status and attempts; a policy that names no such table replays nothing
+    "failed_events_replayable": ((spine(entities=[{**S["entities"][0], "required_columns": ["payload", "status", "attempts", "last_error"]},
+                                                  S["entities"][1]],
+                                        failure_policy={**S["failure_policy"], "store": S["entities"][0]["table"]}), {}),
+                                 (spine(), {})),
     "missed_events_backfilled": ((spine(components=_with("components", SCHEDULER),
                                         external_systems=_with("external_systems", PROVIDER_API)), {}),
                                  (spine(), {})),

@@ -1,0 +1,29 @@
+"""The table that keeps failed work gets the columns a replay and a triage need."""
+
+from __future__ import annotations
+
+from agents.sections import database_schema as section
+from agents.sections.database_schema import DatabaseSchema
+from agents.spine import DesignSpine
+
+from tests.spine.test_money_as_decided import _schema
+
+STORE = ["payload", "status", "attempts", "last_error"]
+
+
+def _spine(spine_data, change: str = "new") -> DesignSpine:
+    spine_data["entities"][0].update(required_columns=STORE, change=change)
+    spine_data["failure_policy"]["store"] = spine_data["entities"][0]["table"]
+    return DesignSpine.model_validate(spine_data)
+
+
+def test_the_store_gains_the_columns_its_answer_left_out(spine_data) -> None:
+    spine = _spine(spine_data)
+    before = _schema("bigint")
+    assert any("requires the column(s) payload, status, attempts, last_error" in p for p in section.spine_checks(before, spine))
+    aligned = section.align(before, spine)
+    columns = {c.name: c for c in aligned.tables[0].columns}
+    assert [n for n in columns if n in STORE] == STORE
+    assert (columns["status"].default, columns["attempts"].default, columns["last_error"].nullable) == ("'pending'", "0", True)
+    assert columns["payload"].type == "jsonb"
+    assert section.spine_checks(aligned, spine) == []
