@@ -164,6 +164,8 @@ class Entity(SectionModel):
     # Columns code decided the table must have (FAILURE_COLUMNS for the table that keeps
     # failed work); the schema section adds any its answer left out.
     required_columns: SkipJsonSchema[list[Ident]] = Field(default_factory=list)
+    # The values a provider documents for a required column (an invoice's status), by column.
+    documented_values: SkipJsonSchema[dict[str, list[str]]] = Field(default_factory=dict)
 
 
 class Endpoint(SectionModel):
@@ -576,9 +578,14 @@ def _entities(s: DesignSpine) -> list[str]:
     for e in s.entities:
         said = [change[e.change], f"primary key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
         said += [money[e.money]] if e.money in money else []
-        said += [f"columns {', '.join(e.required_columns)}"] if e.required_columns else []
+        said += [f"columns {', '.join(_column_said(e, c) for c in e.required_columns)}"] if e.required_columns else []
         rows.append(f"{e.table} ({'; '.join(said)}): {e.purpose}")
     return ["Tables (the only tables): " + " | ".join(rows)]
+
+
+def _column_said(e: Entity, column: str) -> str:
+    values = e.documented_values.get(column)
+    return f"{column} ({' | '.join(values)})" if values else column
 
 
 def _endpoints(s: DesignSpine) -> list[str]:

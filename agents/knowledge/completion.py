@@ -61,6 +61,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # neither, and its open P1 concern kept the spec from being ready).
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
+    notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
 
@@ -125,7 +126,8 @@ def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
     notes: list[str] = []
     for system in externals(spine, "inbound_webhook"):
         notes += (_received_by_a_service(spine, system) + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
-                  + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description))
+                  + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description)
+                  + _documented_fields(spine, system))
     if spine.failure_policy.after_retries not in KEEPS_FAILED:
         # Deliveries that still fail are kept to replay, never dropped: the provider's own retries end.
         spine.failure_policy.after_retries = "dead_letter_table"
@@ -295,6 +297,26 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
                                  money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
                                  version_column=f"{base}_updated_at"))
     return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
+
+
+def _documented_fields(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A synced record's field whose values the provider documents (providers.yaml
+    `documented_values`: a Stripe invoice's status) is a column of the table that holds the
+    record, with those values: the eighth-pass Stripe schema kept invoices with no status."""
+    from agents.knowledge.briefing import named_providers
+
+    notes = []
+    for provider, documented in ((n.name, d) for n in named_providers(f"{system.name} {system.id}") for d in n.documented_values):
+        record = documented.record.lower()
+        for entity in spine.entities:
+            if entity.change != "new" or not re.search(rf"(?:^|_){re.escape(record)}s?(?:_|$)", entity.table):
+                continue
+            if documented.field not in entity.required_columns:
+                entity.required_columns = [*entity.required_columns, documented.field]
+                notes.append(f"{entity.table}.{documented.field} holds {provider}'s documented values: "
+                             f"{', '.join(documented.values)} ({documented.source_url})")
+            entity.documented_values = {**entity.documented_values, documented.field: list(documented.values)}
+    return notes
 
 
 def _documented_events(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
@@ -544,4 +566,32 @@ def _failure_store(spine: DesignSpine) -> list[str]:
         worker = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), "the worker")
         policy.replay = f"an operator sets a failed {store.table} row back to pending; {worker} retries it"
         notes.append(f"replay: {policy.replay}")
+    return notes
+
+
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _resource(path: str) -> str:
+    """The resource an endpoint acts on: its last segment that is not a parameter or the version
+    (`/api/v1/admin/sync-status` -> `sync_status`, `/api/v1/orders/:id/refunds` -> `refunds`)."""
+    segments = [s for s in path.strip("/").split("/") if s and not s.startswith((":", "{")) and not re.fullmatch(r"v\d+|api", s)]
+    return re.sub(r"[^a-z0-9]+", "_", segments[-1].lower()).strip("_") if segments else "api"
+
+
+def _permissions_its_endpoints_need(spine: DesignSpine) -> list[str]:
+    """A role holds the permissions its endpoints check, and no other: read:<resource> for a GET,
+    write:<resource> for a change. The eighth-pass Stripe spine gave the admin of a read-only
+    status page `write:billing_database`, a grant on a component that no endpoint checks. A
+    role that calls no endpoint keeps its answer, less grants on the design's own stores."""
+    stores = {c.id for c in spine.components if c.kind in ("database", "cache", "object_storage", "search_index", "message_broker")}
+    notes = []
+    for role in spine.roles:
+        needed = list(dict.fromkeys(f"{'write' if e.method in _WRITES else 'read'}:{_resource(e.path)}"
+                                    for e in spine.endpoints if e.caller == role.name))[:4]
+        if not needed:
+            needed = [p for p in role.permissions if p.split(":", 1)[1] not in stores and not p.split(":", 1)[1].endswith(("_database", "_db"))]
+        if needed and needed != list(role.permissions):
+            notes.append(f"{role.name} holds {', '.join(needed)}, what its endpoints check (was {', '.join(role.permissions)})")
+            role.permissions = needed
     return notes

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from agentspec.render import mermaid
 from agentspec.render.markdown import fence, join_blocks, table
@@ -45,7 +45,8 @@ def _two_part_ref(value: object) -> object:
 
 
 FkRef = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,62}[.][a-z][a-z0-9_]{0,62}$"), BeforeValidator(_two_part_ref)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[^\[\]\"\n]*$")]
+NOTE_MAX = 60
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX, pattern=r"^[^\[\]\"\n]*$")]
 
 
 # The text-like SqlTypes: their defaults are quoted literals (see _check_default).
@@ -74,6 +75,14 @@ class Column(SectionModel):
             if _BARE_WORD.match(word) and word.lower() not in {"true", "false", "current_date", "null"}:
                 data = {**data, "default": f"'{word}'"}
         return data
+
+    @field_validator("note")
+    @classmethod
+    def _not_cut(cls, value: str | None) -> str | None:
+        """A note as long as the grammar allows was cut there: "integer minor units are bigint
+        amount columns beside a char(" (the prompt's own words, eighth-pass Stripe ERD). Half
+        a sentence misleads; the column's name and type still say what it is."""
+        return None if value is not None and len(value) >= NOTE_MAX else value
 
 
 class Index(SectionModel):
@@ -773,7 +782,7 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_unique_columns(t, unique.get(t.name, [])) for t in tables]
     versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column}
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
-    required = {e.table: e.required_columns for e in spine.entities if e.change == "new" and e.required_columns}
+    required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
     return data.model_copy(update={"tables": tables})
 
@@ -787,14 +796,33 @@ _REQUIRED_COLUMNS = {
 }
 
 
-def _with_required_columns(tbl: Table, names: list[str]) -> Table:
+def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
     """The columns the spine requires of a new table (the failure store's payload, status,
-    attempts and last error), added when the answer left them out; an answer's own column
-    of that name is kept as written."""
+    attempts and last error; a field whose values the provider documents), added when the
+    answer left them out; an answer's own column of that name is kept as written."""
     have = {c.name for c in tbl.columns}
     room = 10 - len(tbl.columns)
-    extra = [_REQUIRED_COLUMNS[n] for n in names if n not in have and n in _REQUIRED_COLUMNS][:max(room, 0)]
+    extra = []
+    for name in entity.required_columns:
+        if name in have:
+            continue
+        if name in entity.documented_values:
+            extra.append(Column(name=name, type="varchar(50)", note=_listed(entity.documented_values[name])))
+        elif name in _REQUIRED_COLUMNS:
+            extra.append(_REQUIRED_COLUMNS[name])
+    extra = extra[:max(room, 0)]
     return tbl.model_copy(update={"columns": [*tbl.columns, *extra]}) if extra else tbl
+
+
+def _listed(values: list[str]) -> str:
+    """The allowed values as a note (shorter than a cut one: as many whole values as fit)."""
+    said = ""
+    for value in values:
+        longer = f"{said}, {value}" if said else value
+        if len(longer) >= NOTE_MAX:
+            break
+        said = longer
+    return said
 
 
 def _with_version_column(tbl: Table, name: str) -> Table:

@@ -339,3 +339,38 @@ def test_dropped_failures_need_no_store() -> None:
     data["external_systems"] = [x for x in data["external_systems"] if x["direction"] != "inbound_webhook"]
     spine, _ = complete(DesignSpine.model_validate(data), description="Nightly export of orders to a partner")
     assert spine.failure_policy.store is None
+
+
+def test_a_role_holds_what_its_endpoints_check() -> None:
+    data = copy.deepcopy(SPINE)
+    viewer = data["roles"][0]["name"]
+    data["roles"][0]["permissions"] = ["read:app_db", "write:app_db"]  # grants on a component, which no endpoint checks
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert spine.roles[0].permissions == ["read:sync_status"]  # GET /api/v1/sync-status, called by the role
+    assert any(n.startswith(f"Roles: {viewer} holds read:sync_status") for n in notes)
+    data["endpoints"] = [e for e in data["endpoints"] if e["caller"] != viewer]
+    data["surfaces"] = []
+    data["roles"][0]["permissions"] = ["read:app_db", "approve:refund"]
+    alone, _ = complete(DesignSpine.model_validate(data))
+    assert alone.roles[0].permissions == ["approve:refund"]  # no endpoint: the answer's own, less the store grant
+
+
+def test_a_documented_field_of_a_synced_record_is_a_column_with_its_values() -> None:
+    from agents.sections import database_schema
+    from agents.sections.database_schema import DatabaseSchema
+
+    spine, notes = complete(DesignSpine.model_validate(copy.deepcopy(SPINE)))  # no provider note: nothing documented
+    assert not any(e.documented_values for e in spine.entities)
+    data = copy.deepcopy(SPINE)
+    data["external_systems"] = [{**x, "name": "Stripe", "id": "stripe_webhooks"} if x["direction"] == "inbound_webhook" else x
+                                for x in data["external_systems"]]
+    data["entities"][1]["table"] = "stripe_invoices"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    invoices = next(e for e in spine.entities if e.table == "stripe_invoices")
+    assert "status" in invoices.required_columns
+    assert invoices.documented_values["status"] == ["draft", "open", "paid", "uncollectible", "void"]  # providers.yaml
+    assert any("support.stripe.com/questions/invoice-states" in n for n in notes)
+    schema = DatabaseSchema.model_validate({"tables": [{"name": "stripe_invoices", "purpose": "invoices", "integration_type": "Data Bridge",
+                                                        "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}]})
+    status = next(c for c in database_schema.align(schema, spine).tables[0].columns if c.name == "status")
+    assert (status.type, status.note) == ("varchar(50)", "draft, open, paid, uncollectible, void")

@@ -27,3 +27,11 @@ def test_the_store_gains_the_columns_its_answer_left_out(spine_data) -> None:
     assert (columns["status"].default, columns["attempts"].default, columns["last_error"].nullable) == ("'pending'", "0", True)
     assert columns["payload"].type == "jsonb"
     assert section.spine_checks(aligned, spine) == []
+
+
+def test_a_note_cut_at_the_grammar_s_limit_is_dropped() -> None:
+    from agents.sections.database_schema import NOTE_MAX, Column
+
+    cut = "integer minor units are bigint amount columns beside a char("
+    assert len(cut) == NOTE_MAX and Column(name="amount", type="bigint", note=cut).note is None
+    assert Column(name="amount", type="bigint", note="minor units").note == "minor units"
