@@ -19,7 +19,7 @@ from typing import get_args
 
 from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
 from agents.spine import (FAILURE_COLUMNS, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event, ExternalSystem,
-                          Limit, Setting)
+                          Limit, Role, Setting, Surface)
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -60,6 +60,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # system it reads resumes from a kept position (the seventh-pass Stripe draft's reconciler had
     # neither, and its open P1 concern kept the spec from being ready).
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
+    notes += [f"Pages: {note}" for note in _named_pages(spine, description)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
     notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
@@ -243,7 +244,12 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
 
 
 def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
-    if any(e.kind == "webhook_receiver" for e in spine.endpoints) or not _room(spine, "endpoints"):
+    own = [e for e in spine.endpoints if e.kind == "webhook_receiver"]
+    if len(own) == 1 and own[0].caller != system.id and own[0].caller not in {x.id for x in spine.external_systems}:
+        # The provider calls its receiver (the ninth-pass Stripe spine named the worker as the caller).
+        own[0].caller = system.id
+        return [f"endpoint {own[0].method} {own[0].path} is called by {system.name}"]
+    if own or not _room(spine, "endpoints"):
         return []
     path = f"/api/v1/webhooks/{_kebab(_base(system))}"
     spine.endpoints.append(Endpoint(method="POST", path=path, kind="webhook_receiver", caller=system.id,
@@ -379,7 +385,14 @@ def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented:
     `invoice.paid` replaces it. An event about the record with no documented counterpart
     (`stripe_invoice.synced`) is not something the provider sends, and is dropped."""
     notes, kept, seen = [], [], set()
+    prefixes = {f"{_base(system)}.", f"{system.name.lower()}."}
     for event in spine.events:
+        prefix = next((p for p in prefixes if event.name.startswith(p)), None)
+        if prefix and event.name[len(prefix):] in documented and system.direction in ("inbound_webhook", "inbound_stream"):
+            # `stripe.invoice.paid` from a component (ninth-pass Stripe spine) is Stripe's own
+            # `invoice.paid`: the provider sends it, and the handler matches its name.
+            notes.append(f"event {event.name} is named {event.name[len(prefix):]}, as {system.name} sends it")
+            event = event.model_copy(update={"name": event.name[len(prefix):], "producer": system.id})
         record = next((r for r in sorted(records, key=len, reverse=True) if r in event.name), None)
         if event.producer != system.id or event.name in documented or record is None:
             if event.name not in seen:  # a renamed one may already stand for it
@@ -595,3 +608,47 @@ def _permissions_its_endpoints_need(spine: DesignSpine) -> list[str]:
             notes.append(f"{role.name} holds {', '.join(needed)}, what its endpoints check (was {', '.join(role.permissions)})")
             role.permissions = needed
     return notes
+
+
+# "an admin sync-status page", "a finance dashboard": up to three words before a page word.
+_PAGE = re.compile(r"((?:[a-z][a-z0-9-]*\s+){0,3})(page|dashboard|screen|console|portal)\b", re.I)
+_NOT_NAMING = {"a", "an", "the", "our", "their", "its", "with", "and", "or", "to", "on", "of", "for", "new", "simple", "web"}
+_PERSONS = {"admin", "admins", "administrator", "operator", "operators", "ops", "support", "finance", "staff", "manager",
+            "managers", "agent", "agents", "customer", "customers", "user", "users", "owner", "owners"}
+
+
+def _named_pages(spine: DesignSpine, description: str) -> list[str]:
+    """A page the description names is part of the design, with the GET that feeds it and a
+    role that may see it: the ninth-pass Stripe spine left out "an admin sync-status page",
+    and no section drafted it. What the page shows is the description's own words, plus the
+    delivery state an operator needs when the design receives deliveries or keeps failures."""
+    if spine.surfaces or not description or not _room(spine, "endpoints"):
+        return []
+    match = _PAGE.search(description)
+    if match is None:
+        return []
+    words = [w.lower() for w in match.group(1).split() if w.lower() not in _NOT_NAMING]
+    person = next((w for w in words if w in _PERSONS), None)
+    subject = [w for w in words if w != person] or [match.group(2).lower()]
+    resource = re.sub(r"[^a-z0-9]+", "_", "_".join(subject)).strip("_")
+    role_name = person.rstrip("s") if person and person not in ("ops", "support", "finance", "staff") else person
+    role = next((r for r in spine.roles if role_name and role_name in r.name), None)
+    notes = []
+    if role is None:
+        if len(spine.roles) >= 3:
+            return []
+        role = Role(name=role_name or "operator", who=f"the {role_name or 'operators'} who use the {' '.join(subject)} {match.group(2)}",
+                    permissions=[f"read:{resource}"])
+        spine.roles.append(role)
+        notes.append(f"role {role.name} may see the {' '.join(subject)} {match.group(2)}")
+    path = f"/api/v1/{role_name + '/' if role_name else ''}{resource.replace('_', '-')}"
+    shows = [" ".join(subject).replace("-", " ")]
+    if externals(spine, "inbound_webhook"):
+        shows += ["last delivery received", "failed deliveries waiting for replay"]
+    elif spine.failure_policy.after_retries in KEEPS_FAILED:
+        shows += ["failed work waiting for replay"]
+    spine.endpoints.append(Endpoint(method="GET", path=path, kind="rest", caller=role.name,
+                                    purpose=f"the data the {' '.join(subject)} {match.group(2)} shows"))
+    spine.surfaces.append(Surface(name=f"{' '.join(subject).replace('-', ' ').capitalize()} {match.group(2).lower()}",
+                                  shows=shows, endpoint=path, role=role.name))
+    return notes + [f"the {' '.join(subject)} {match.group(2)} the description names is fed by GET {path}"]

@@ -38,6 +38,8 @@ _TS_ALIASES = {
     **dict.fromkeys(("str", "text", "uuid", "date", "datetime", "timestamp", "email", "url"), "string"),
     "bool": "boolean",
     **dict.fromkeys(("object", "any", "json", "jsonb", "dict", "map", "record", "unknown"), OPEN_OBJECT),
+    # A list whose items the answer did not type (ninth-pass Stripe: `type: array` lost the section).
+    **dict.fromkeys(("array", "list"), OPEN_OBJECT + "[]"),
 }
 
 
@@ -47,7 +49,8 @@ def _ts_alias(name: object) -> object:
         return name
     m = re.fullmatch(r"\s*([A-Za-z0-9]+)(\[\])?\s*", name)
     if m and m.group(1).lower() in _TS_ALIASES and m.group(1) == m.group(1).lower():
-        return _TS_ALIASES[m.group(1)] + (m.group(2) or "")
+        mapped = _TS_ALIASES[m.group(1)]
+        return mapped if mapped.endswith("[]") else mapped + (m.group(2) or "")
     return name
 
 

@@ -374,3 +374,28 @@ def test_a_documented_field_of_a_synced_record_is_a_column_with_its_values() -> 
                                                         "columns": [{"name": "id", "type": "uuid", "primary_key": True}]}]})
     status = next(c for c in database_schema.align(schema, spine).tables[0].columns if c.name == "status")
     assert (status.type, status.note) == ("varchar(50)", "draft, open, paid, uncollectible, void")
+
+
+def test_a_page_the_description_names_is_fed_by_an_endpoint_a_role_may_call() -> None:
+    data = copy.deepcopy(SPINE)
+    data["surfaces"], data["roles"] = [], []
+    data["endpoints"] = [e for e in data["endpoints"] if e["kind"] == "webhook_receiver"]
+    spine, notes = complete(DesignSpine.model_validate(data), description="Sync Provider records via webhooks, with an admin sync-status page")
+    page = spine.surfaces[0]
+    assert (page.endpoint, page.role) == ("/api/v1/admin/sync-status", "admin")
+    assert "failed deliveries waiting for replay" in page.shows
+    assert ("GET", "/api/v1/admin/sync-status", "admin") in [(e.method, e.path, e.caller) for e in spine.endpoints]
+    assert [r.permissions for r in spine.roles] == [["read:sync_status"]]
+    unnamed, _ = complete(DesignSpine.model_validate(data), description="Sync Provider records via webhooks")
+    assert unnamed.surfaces == []  # no page named, none added
+
+
+def test_the_provider_calls_its_receiver_and_sends_its_own_event_names() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"] = [{**x, "name": "Stripe", "id": "stripe"} if x["direction"] == "inbound_webhook" else x
+                                for x in data["external_systems"]]
+    data["endpoints"] = [{**e, "caller": "sync_worker"} if e["kind"] == "webhook_receiver" else e for e in data["endpoints"]]
+    data["events"] = [{"name": "stripe.invoice.paid", "producer": "sync_worker", "consumer": "sync_worker", "purpose": "paid"}]
+    spine, _ = complete(DesignSpine.model_validate(data))
+    assert next(e for e in spine.endpoints if e.kind == "webhook_receiver").caller == "stripe"
+    assert ("invoice.paid", "stripe") in [(e.name, e.producer) for e in spine.events]

@@ -154,3 +154,13 @@ def test_rejects_graphql_list_type_that_looks_like_a_placeholder():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_other_languages_type_names_are_typescript_s() -> None:
+    from pydantic import TypeAdapter
+
+    from agents.sections.api_specifications import TsType
+
+    adapter = TypeAdapter(TsType)
+    assert [adapter.validate_python(t) for t in ("integer", "object[]", "array", "list", "Invoice[]")] == [
+        "number", "Record<string, unknown>[]", "Record<string, unknown>[]", "Record<string, unknown>[]", "Invoice[]"]
