@@ -328,24 +328,20 @@ TWO_TIMES = [{"name": "erasure_processing_time", "value": 1, "unit": "min", "mea
              {"name": "completion_deadline", "value": 30, "unit": "d", "meaning": "the legal deadline"}]
 
 
-def test_a_value_in_the_next_clause_belongs_to_the_next_name(tmp_path):
+@pytest.mark.parametrize("section, fine, wrong, found", [
+    # a value after ";" belongs to the name after it, however near the other name it is
+    ("monitoring", "Alerts: erasure_processing_time > 60s; completion_deadline < 30 d.",
+     "Alerts: erasure_processing_time > 60s; completion_deadline < 20 d.", "states the completion deadline as 20 d"),
+    # the value another spine limit fixes states that limit, not a second value of this one
+    ("risk_assessment", "Check the time before processing erasure requests and ensure the 30-day time limit is enforced.",
+     "Check the time before processing erasure requests and ensure the 7-day time limit is enforced.",
+     "states the erasure processing time as 7-day"),
+])
+def test_two_limits_of_one_kind_are_told_apart(tmp_path, section, fine, wrong, found):
     spine = _spine(limits=TWO_TIMES)
-    fine = build(tmp_path / "a", spine=spine, prose={
-        "monitoring": "Alerts: erasure_processing_time > 60s; completion_deadline < 30 d."})
-    assert check_semantic(fine).passed, messages(fine)
-    wrong = build(tmp_path / "b", spine=spine, prose={
-        "monitoring": "Alerts: erasure_processing_time > 60s; completion_deadline < 20 d."})
-    assert "states the completion deadline as 20 d" in only(wrong)
-
-
-def test_another_limits_value_is_not_a_second_value(tmp_path):
-    spine = _spine(limits=TWO_TIMES)
-    fine = build(tmp_path / "a", spine=spine, prose={
-        "risk_assessment": "Check the time before processing erasure requests and ensure the 30-day time limit is enforced."})
-    assert check_semantic(fine).passed, messages(fine)
-    wrong = build(tmp_path / "b", spine=spine, prose={
-        "risk_assessment": "Check the time before processing erasure requests and ensure the 7-day time limit is enforced."})
-    assert "states the erasure processing time as 7-day" in only(wrong)
+    agreed = build(tmp_path / "a", spine=spine, prose={section: fine})
+    assert check_semantic(agreed).passed, messages(agreed)
+    assert found in only(build(tmp_path / "b", spine=spine, prose={section: wrong}))
 
 
 def test_retry_count_against_the_failure_policy(tmp_path):
