@@ -60,6 +60,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # system it reads resumes from a kept position (the seventh-pass Stripe draft's reconciler had
     # neither, and its open P1 concern kept the spec from being ready).
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
+    notes += [f"Own data: {note}" for note in _own_database(spine, description)]
     notes += [f"Pages: {note}" for note in _named_pages(spine, description)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
     notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
@@ -652,3 +653,22 @@ def _named_pages(spine: DesignSpine, description: str) -> list[str]:
     spine.surfaces.append(Surface(name=f"{' '.join(subject).replace('-', ' ').capitalize()} {match.group(2).lower()}",
                                   shows=shows, endpoint=path, role=role.name))
     return notes + [f"the {' '.join(subject)} {match.group(2)} the description names is fed by GET {path}"]
+
+
+_DATABASE_PRODUCTS = {"postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",
+                      "sqlite": "SQLite", "sql server": "SQL Server", "mongodb": "MongoDB"}
+
+
+def _own_database(spine: DesignSpine, description: str) -> list[str]:
+    """Tables live in a database the diagram shows: the ninth-pass Stripe spine had two tables
+    and no database component, so nothing showed where the receiver and the worker write. The
+    database is the one the description names, else the feature's own database."""
+    if not spine.entities or any(c.kind == "database" for c in spine.components) or not _room(spine, "components"):
+        return []
+    said = description.lower()
+    product = next((name for word, name in _DATABASE_PRODUCTS.items() if re.search(rf"\b{word}\b", said)), None)
+    component = Component(id=re.sub(r"[^a-z0-9]+", "_", (product or "app").lower()).strip("_") + "_database",
+                          label=f"{product} database" if product else "Application database", kind="database",
+                          responsibility="holds " + ", ".join(e.table for e in spine.entities))
+    spine.components.append(component)
+    return [f"{component.id} holds the design's tables"]

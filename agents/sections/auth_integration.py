@@ -124,6 +124,7 @@ def _is_route(value: object) -> bool:
 def align(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001 - agents.spine.DesignSpine
     """The roles are the spine's (name, who holds them, permissions), so the guard, the
     pages and this section name the same roles; the API scopes are what they grant."""
+    data = _not_another_systems_credentials(data, spine)
     if not spine.roles:
         return data
     roles = [Role(name=r.name, description=r.who, permissions=list(r.permissions)) for r in spine.roles][:5]
@@ -131,6 +132,22 @@ def align(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001 - ag
     oidc = [s for s in data.scopes if s in OIDC_SCOPES]
     scopes = (oidc + [p for p in granted if p not in oidc])[:10]
     return data.model_copy(update={"roles": roles, "scopes": scopes})
+
+
+def _not_another_systems_credentials(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001
+    """Sign-in credentials are named after the identity provider, never after a system the
+    feature only exchanges data with: the ninth-pass Stripe draft read the admin's OAuth client
+    id from STRIPE_CLIENT_ID, as if Stripe signed the admins in."""
+    others = {re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") for x in spine.external_systems
+              if x.direction != "identity_provider" for name in (x.name, x.id)}
+    own = re.sub(r"[^A-Z0-9]+", "_", data.provider.upper()).strip("_") or "AUTH"
+    fixes = {}
+    for field_name in ("client_id_env_var", "client_secret_env_var"):
+        value = getattr(data, field_name)
+        prefix = next((o for o in sorted(others, key=len, reverse=True) if value and value.startswith(o + "_")), None)
+        if prefix:
+            fixes[field_name] = own + value[len(prefix):]
+    return data.model_copy(update=fixes) if fixes else data
 
 
 def _unique(values: list[str], what: str) -> None:
@@ -152,14 +169,27 @@ def _expiration(data: AuthIntegration) -> str:
     return text
 
 
+# A host the model made up for "the company's own domain": the spec cannot know it, so it is configuration.
+_STAND_IN_HOST = re.compile(r"your|example\.|company\.com|acme|mycompany|domain\.com", re.I)
+
+
+def _configured(value: str, data: AuthIntegration, what: str) -> object:
+    """A stand-in host (`yourcompany.com`, `https://yourapi.com`) is read from the environment
+    instead, named like the client id's variable (AUTH0_CLIENT_ID -> AUTH0_DOMAIN)."""
+    if not _STAND_IN_HOST.search(value):
+        return value
+    prefix = data.client_id_env_var.rsplit("_CLIENT_ID", 1)[0] if data.client_id_env_var.endswith("_CLIENT_ID") else "AUTH"
+    return TsExpr(f"process.env.{prefix}_{what}")
+
+
 def auth_object(data: AuthIntegration) -> str:
     value = {
         "provider": data.provider,
         "configuration": {
             "clientId": TsExpr(f"process.env.{data.client_id_env_var}"),
             **({"clientSecret": TsExpr(f"process.env.{data.client_secret_env_var}")} if data.client_secret_env_var else {}),
-            "domain": data.domain,
-            "audience": data.audience,
+            "domain": _configured(data.domain, data, "DOMAIN"),
+            "audience": _configured(data.audience, data, "AUDIENCE"),
             "scopes": " ".join(data.scopes),
         },
         "tokenManagement": {

@@ -174,6 +174,23 @@ def event_handling(spine) -> str:  # noqa: ANN001
     return "; ".join(f"`{e.name}` from `{e.producer}`, handled by `{e.consumer}`" for e in spine.events)
 
 
+def transactions(data: BackendIntegration, spine) -> str:  # noqa: ANN001
+    """Receipt and processing are two transactions when the spine hands stored deliveries to a
+    worker: the ninth-pass answer had one transaction "from storing a delivery until the worker
+    processed it", so a slow write would hold the provider's request past its timeout."""
+    handed = [x for x in (spine.external_systems if spine is not None else []) if x.processed_by]
+    if not handed:
+        return data.transaction_management
+    def kept_in(x) -> str:  # noqa: ANN001 - the deliveries table the receiver writes, unique on an event id
+        table = next((e.table for e in spine.entities if e.owner == x.connects_to and any("event" in c for c in e.unique)), None)
+        return f" in `{table}`" if table else ""
+
+    return "; ".join(
+        f"`{x.connects_to}` stores each {x.name} delivery{kept_in(x)} in one short transaction and "
+        f"answers 2xx once it commits; `{x.processed_by}` then processes each stored delivery in a transaction of its own "
+        "and marks it processed, or failed with its attempts and last error" for x in handed)
+
+
 def cache_text(data: BackendIntegration, spine) -> str:  # noqa: ANN001
     from agents.spine import applies
 
@@ -202,7 +219,7 @@ def render(data: BackendIntegration, ctx: RenderContext) -> str:
             "",
             "3. **Service Layer Integration**",
             field("Business Logic Integration", data.business_logic, indent=3),
-            field("Transaction Management", data.transaction_management, indent=3),
+            field("Transaction Management", transactions(data, spine), indent=3),
             field("Event Handling", event_handling(spine), indent=3),
             field("Cache Integration", cache_text(data, spine), indent=3),
         ]),

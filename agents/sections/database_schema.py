@@ -784,7 +784,15 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
-    return data.model_copy(update={"tables": tables})
+    return data.model_copy(update={"tables": [_without_redundant_indexes(t) for t in tables]})
+
+
+def _without_redundant_indexes(tbl: Table) -> Table:
+    """An index on exactly one column that is already the key or unique is the index that
+    constraint built: a second one (the eighth- and ninth-pass Stripe schemas) only slows writes."""
+    indexed = {c.name for c in tbl.columns if c.unique or c.primary_key}
+    kept = [i for i in tbl.indexes if not (len(i.columns) == 1 and i.columns[0] in indexed)]
+    return tbl if len(kept) == len(tbl.indexes) else tbl.model_copy(update={"indexes": kept})
 
 
 # The columns code may require of a table (agents/spine.py FAILURE_COLUMNS), as PostgreSQL columns.

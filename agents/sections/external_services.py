@@ -84,6 +84,16 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
 _AUTH_LABEL = {"inbound_webhook": "Deliveries", "outbound_api": "Our calls", "polling": "Our polling"}
 
 
+def spine_checks(data: ExternalServices, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
+    """Every external system the spine decided on is described here: the ninth-pass Stripe
+    answer listed no service at all, so the section said nothing of Stripe's base URL,
+    credentials, timeout or limits, and the outbound timeout concern stayed open."""
+    described = {system.name for system in (_system_named(s.name, spine) for s in data.services) if system is not None}
+    missing = list(dict.fromkeys(x.name for x in spine.external_systems if x.name not in described))
+    return [f"the design spine's external system {name} is missing: add it as a service with its real base URL, "
+            "credential variable, timeout, retries and documented rate limit" for name in missing]
+
+
 def _system_named(name: str, spine):  # noqa: ANN001, ANN202
     """The spine's external system a service name means: its name or id is a word of it, or it of them."""
     said = name.lower()

@@ -33,6 +33,11 @@ def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
     return list(dict.fromkeys(edges))
 
 
+def _store_columns(spine: DesignSpine) -> list[str]:
+    store = next((e for e in spine.entities if e.table == spine.failure_policy.store), None)
+    return store.required_columns if store is not None else []
+
+
 def diagram(spine: DesignSpine) -> str:
     nodes = [(c.id, c.label) for c in spine.components] + [(x.id, x.name) for x in spine.external_systems]
     return flowchart(nodes, _edges(spine))
@@ -102,6 +107,7 @@ def render(_data: None, ctx: RenderContext) -> str:
     blocks += ["**Failure policy and fixed values**",
                "\n".join([field("Retries", f"{policy.retries}, {policy.backoff}"),
                           field("After retries", policy.after_retries.replace("_", " ")
+                                + (f" (`{policy.store}`: {', '.join(_store_columns(spine))})" if policy.store else "")
                                 + (f", kept {policy.kept_days} d for replay" if policy.kept_days else "")),
                           field("Replay", policy.replay)]
                          + [field(lim.name.replace("_", " ").capitalize(), f"{number(lim.value)} {lim.unit.replace('_', ' ')} ({lim.meaning})")

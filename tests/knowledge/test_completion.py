@@ -399,3 +399,14 @@ def test_the_provider_calls_its_receiver_and_sends_its_own_event_names() -> None
     spine, _ = complete(DesignSpine.model_validate(data))
     assert next(e for e in spine.endpoints if e.kind == "webhook_receiver").caller == "stripe"
     assert ("invoice.paid", "stripe") in [(e.name, e.producer) for e in spine.events]
+
+
+def test_tables_live_in_a_database_the_design_shows() -> None:
+    data = copy.deepcopy(SPINE)
+    data["components"] = [c for c in data["components"] if c["kind"] != "database"]
+    spine, notes = complete(DesignSpine.model_validate(data), description="Sync Provider records into our Postgres DB via webhooks")
+    database = next(c for c in spine.components if c.kind == "database")
+    assert (database.id, database.label) == ("postgresql_database", "PostgreSQL database")
+    assert "Own data: postgresql_database holds the design's tables" in notes
+    unnamed, _ = complete(DesignSpine.model_validate(data), description="Sync Provider records via webhooks")
+    assert [c.id for c in unnamed.components if c.kind == "database"] == ["app_database"]

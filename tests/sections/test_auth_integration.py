@@ -92,3 +92,20 @@ def test_rejects_bad_formats_and_duplicates():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_sign_in_is_not_named_after_a_data_system_and_a_stand_in_host_is_configuration() -> None:
+    from agents.sections import auth_integration as auth
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate(SPINE)
+    provider = next(x for x in spine.external_systems if x.direction == "inbound_webhook")
+    answer = auth.MODEL.model_construct(**{**h.auth_payload(), "provider": "OAuth",
+                                           "client_id_env_var": f"{provider.name.upper()}_CLIENT_ID",
+                                           "domain": "yourcompany.com", "audience": "https://yourapi.com"})
+    aligned = auth.align(answer, spine)
+    assert aligned.client_id_env_var == "OAUTH_CLIENT_ID"
+    rendered = auth.auth_object(aligned)
+    assert "domain: process.env.OAUTH_DOMAIN" in rendered and "audience: process.env.OAUTH_AUDIENCE" in rendered
+    assert "yourcompany" not in rendered

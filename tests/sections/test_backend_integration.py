@@ -135,3 +135,17 @@ def test_rejects_an_unknown_method():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_receipt_and_processing_are_two_transactions_when_a_worker_processes_stored_deliveries() -> None:
+    from agents.sections.backend_integration import MODEL, transactions
+
+    spine = _spine()
+    data = MODEL.model_construct(transaction_management="One transaction from receipt until processed.")
+    assert transactions(data, spine) == "One transaction from receipt until processed."  # no hand-over in the spine
+    handed = spine.model_copy(deep=True)
+    inbound = next(x for x in handed.external_systems if x.direction == "inbound_webhook")
+    inbound.processed_by = "sync_worker"
+    said = transactions(data, handed)
+    assert said.startswith(f"`{inbound.connects_to}` stores each {inbound.name} delivery in `received_events` in one short transaction")
+    assert "`sync_worker` then processes each stored delivery in a transaction of its own" in said

@@ -114,3 +114,12 @@ def test_a_client_method_for_the_webhook_receiver_is_dropped_when_others_remain(
     payload["rest"]["methods"] = [receiver]  # nothing else: kept, and the gate says what to call
     alone = api_specifications.MODEL.model_validate(payload)
     assert api_specifications.align(alone, spine) == alone
+
+
+def test_every_external_system_of_the_spine_is_described(spine) -> None:
+    empty = section.MODEL.model_validate({"services": []})
+    assert section.spine_checks(empty, spine) == [
+        "the design spine's external system Provider is missing: add it as a service with its real base URL, "
+        "credential variable, timeout, retries and documented rate limit"]
+    described = section.align(section.MODEL.model_validate({"services": [_service("Provider")]}), spine)
+    assert section.spine_checks(described, spine) == []

@@ -35,3 +35,14 @@ def test_a_note_cut_at_the_grammar_s_limit_is_dropped() -> None:
     cut = "integer minor units are bigint amount columns beside a char("
     assert len(cut) == NOTE_MAX and Column(name="amount", type="bigint", note=cut).note is None
     assert Column(name="amount", type="bigint", note="minor units").note == "minor units"
+
+
+def test_an_index_a_constraint_already_builds_is_dropped(spine) -> None:
+    schema = DatabaseSchema.model_validate({"tables": [
+        {"name": "received_events", "purpose": "every delivery once", "integration_type": "Audit/Logging",
+         "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                     {"name": "provider_event_id", "type": "varchar(255)", "unique": True},
+                     {"name": "received_at", "type": "timestamptz"}],
+         "indexes": [{"columns": ["provider_event_id"]}, {"columns": ["received_at"]}]}]})
+    (table,) = [t for t in section.align(schema, spine).tables if t.name == "received_events"]
+    assert [i.columns for i in table.indexes] == [["received_at"]]
