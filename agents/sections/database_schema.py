@@ -808,6 +808,8 @@ def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agent
     """The columns the spine requires of a new table (the failure store's payload, status,
     attempts and last error; a field whose values the provider documents), added when the
     answer left them out; an answer's own column of that name is kept as written."""
+    columns = [_as_required(c, entity) if c.name in entity.required_columns else c for c in tbl.columns]
+    tbl = tbl.model_copy(update={"columns": columns}) if columns != list(tbl.columns) else tbl
     have = {c.name for c in tbl.columns}
     room = 10 - len(tbl.columns)
     extra = []
@@ -820,6 +822,20 @@ def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agent
             extra.append(_REQUIRED_COLUMNS[name])
     extra = extra[:max(room, 0)]
     return tbl.model_copy(update={"columns": [*tbl.columns, *extra]}) if extra else tbl
+
+
+def _as_required(column: Column, entity) -> Column:  # noqa: ANN001 - agents.spine.Entity
+    """An answer's own column of a required name takes what the spine decided of it: a
+    provider's documented values, or the failure store's null, default and meaning. The
+    ninth-pass answer made `last_error` NOT NULL (no delivery could be stored before it
+    failed) and gave the deliveries' status the invoice's values."""
+    if column.name in entity.documented_values:
+        return column.model_copy(update={"note": _listed(entity.documented_values[column.name])})
+    wanted = _REQUIRED_COLUMNS.get(column.name)
+    if wanted is None or column.primary_key:
+        return column
+    return column.model_copy(update={"type": wanted.type, "nullable": wanted.nullable, "default": wanted.default,
+                                     "note": wanted.note, "unique": False, "references": None})
 
 
 def _listed(values: list[str]) -> str:

@@ -46,3 +46,17 @@ def test_an_index_a_constraint_already_builds_is_dropped(spine) -> None:
          "indexes": [{"columns": ["provider_event_id"]}, {"columns": ["received_at"]}]}]})
     (table,) = [t for t in section.align(schema, spine).tables if t.name == "received_events"]
     assert [i.columns for i in table.indexes] == [["received_at"]]
+
+
+def test_the_answer_s_own_store_columns_take_what_the_spine_decided(spine_data) -> None:
+    spine = _spine(spine_data)
+    schema = DatabaseSchema.model_validate({"tables": [
+        {"name": "received_events", "purpose": "every delivery once", "integration_type": "Audit/Logging",
+         "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                     {"name": "provider_event_id", "type": "varchar(255)", "unique": True},
+                     {"name": "status", "type": "varchar(50)", "note": "draft, open, paid"},
+                     {"name": "last_error", "type": "varchar(255)"}]}]})
+    (table,) = [t for t in section.align(schema, spine).tables if t.name == "received_events"]
+    columns = {c.name: c for c in table.columns}
+    assert (columns["status"].default, columns["status"].note) == ("'pending'", "pending, processed, failed")
+    assert columns["last_error"].nullable is True  # a delivery is stored before anything failed
