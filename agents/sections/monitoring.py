@@ -110,6 +110,18 @@ def external_service_checks(data: Monitoring, ctx: RenderContext) -> dict[str, s
     return checks
 
 
+def _cache_check(data: Monitoring, ctx: RenderContext) -> str:
+    """Without a cache in the spine there is nothing to probe, and the line says why in the
+    spine's words (the ninth-pass answer echoed its instruction, "no cache and why")."""
+    from agents.spine import applies
+
+    spine = ctx.sections.get("design_spine")
+    if spine is None:
+        return data.cache_check
+    used, reason = applies(spine, "cache")
+    return data.cache_check if used else f"none: {reason}"
+
+
 def render(data: Monitoring, ctx: RenderContext) -> str:
     monitoring = {
         "logging": {"provider": data.logging_provider, "levels": data.log_levels, "aggregation": data.log_aggregation},
@@ -123,7 +135,7 @@ def render(data: Monitoring, ctx: RenderContext) -> str:
         "readiness": {"endpoint": "/health/ready", "checks": list(data.readiness_checks)},
         "dependencies": {
             "database": data.database_check,
-            "cache": data.cache_check,
+            "cache": _cache_check(data, ctx),
             "externalServices": externals or "none: the feature calls no external service",
         },
     }

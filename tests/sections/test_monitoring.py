@@ -79,3 +79,14 @@ def test_validators() -> None:
     dup = [DATA["external_checks"][0], dict(DATA["external_checks"][0])]
     assert_rejects(Monitoring, dict(DATA, external_checks=dup), "duplicate")
     assert_rejects(Monitoring, dict(DATA, logging_provider="Loki at https://admin:hunter2pass@loki.internal"), "never put secrets")
+
+
+def test_without_a_cache_in_the_spine_the_cache_check_says_why() -> None:
+    from agentspec.section import RenderContext
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate(SPINE)  # not_needed: cache, with its reason
+    data = Monitoring.model_validate({**DATA, "cache_check": "no cache and why"})
+    rendered = section.render(data, RenderContext(brief=None, sections={"design_spine": spine}))
+    assert "no cache and why" not in rendered and "cache: 'none: " in rendered
