@@ -345,6 +345,11 @@ async def draft_section(task: SectionTask) -> dict[str, Any]:
     if spec.stage == "foldin":
         deps += _analysis_dependencies(task)
     max_repairs = int(task["options"].get("max_repairs", 2))
+    if entry.get("review_redraft"):
+        # The review pass's redraft is one attempt: a failed one keeps the earlier draft anyway
+        # (below), so a repair loop only adds calls (the ninth-pass Stripe integration test's
+        # failed redraft cost 110 s for nothing).
+        max_repairs = 0
     feedback = _not_budget(list(entry.get("feedback") or []))
     keep = [f for f in feedback if f.startswith(REVIEWER)]
     data, failures, attempts, calls = await _draft_until_clean(

@@ -29,6 +29,8 @@ EXPECTED = {
                                               "which PostgreSQL runs as one prepared statement only; send them as "
                                               "separate queries in a transaction",
                                               "await pool.query(`INSERT INTO stripe_webhook_events"),
+    "production_on_live_services": ("Deployment Integration", "production uses sandbox",
+                                    "services: stripe_api=sandbox;inbound_webhook=live"),
     "fixed_width_only_for_codes": ("Data Integration", "provider is CHAR(3), which pads a shorter value with blanks and "
                                    "rejects a longer one; only a code of exactly 3 characters fits it: use text or varchar",
                                    "provider CHAR(3) NOT NULL,"),

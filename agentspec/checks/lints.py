@@ -226,6 +226,46 @@ def no_live_credentials_before_production(spec: SpecDocument) -> Iterator[Findin
                            f"a pre-production environment uses {live.group(0)}", text)
 
 
+# A provider's test side: Stripe's sandboxes and test mode, test keys (sk_test_), a "sandbox" base URL.
+_SANDBOX = re.compile(r"\b(sandbox(?:es)?|test[ _-]?mode|test keys?|sk_test_\w*|pk_test_\w*)\b", re.I)
+_PRODUCTION_KEY = re.compile(r"^(\s*)[\"']?(production|prod)[\"']?\s*:\s*\{?\s*$", re.I)
+
+
+@lint("production_on_live_services")
+def production_on_live_services(spec: SpecDocument) -> Iterator[Finding]:
+    """Production talks to each provider's live side: a production entry (a YAML key or an
+    object member named production, and what is indented under it; or a table row or line
+    that starts with Production) that names a sandbox, test mode or a test key sends real
+    customers' work to a provider's test account (the ninth-pass Stripe deployment ran
+    `stripe_api=sandbox` in production)."""
+    for block in spec.blocks("yaml", "yml", *CODE_LANGUAGES):
+        inside: str | None = None
+        for line, text in _lines_of(block):
+            indent = len(text) - len(text.lstrip())
+            if inside is not None and text.strip() and indent <= len(inside):
+                inside = None
+            key = _PRODUCTION_KEY.match(text)
+            if key:
+                inside = key.group(1)
+                continue
+            found = _SANDBOX.search(text) if inside is not None else None
+            if found and not _NEGATED.search(text[: found.start()][-40:]):
+                yield _finding(spec, "production_on_live_services", line, f"production uses {found.group(0)}", text)
+    in_code = {line for block in spec.code_blocks for line, _ in _lines_of(block)}
+    for i, text in enumerate(spec.lines, start=1):
+        if i in in_code:
+            continue
+        row = text.lstrip().startswith("|")
+        first = [c.strip() for c in text.strip().strip("|").split("|")][0] if row else (
+            m.group(1) if (m := _LEADING_ENVIRONMENT.match(text)) else "")
+        if not re.fullmatch(r"\**`?(production|prod)`?\**", first.strip(), re.I):
+            continue
+        rest = text[text.find(first) + len(first):]
+        found = _SANDBOX.search(rest)
+        if found and not _NEGATED.search(rest[: found.start()][-40:]):
+            yield _finding(spec, "production_on_live_services", i, f"production uses {found.group(0)}", text)
+
+
 # ----------------------------------------------------------------------------- units
 _REDIS_MS = re.compile(r"""['"]?\b(PX|PEXPIRE|pexpire)\b['"]?\s*,?\s*(\d+)""")
 _REDIS_S = re.compile(r"""['"]?\b(EX|EXPIRE|expire|setex|SETEX)\b['"]?\s*,?\s*(?:[^,()]+,\s*)?(\d+)""")
