@@ -18,14 +18,20 @@ HEADINGS = ("## Integration Architecture", "### System Landscape")
 
 def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
     edges: list[tuple[str, str, str | None]] = []
+    # A delivery handed from the receiver to a worker reaches its consumer through the receiver:
+    # its events label the inbound edge instead of drawing the provider straight to the worker.
+    handed = {x.id for x in spine.external_systems if x.processed_by}
     for x in spine.external_systems:
         label = x.direction.replace("_", " ")
+        sent = [e.name for e in spine.events if e.producer == x.id] if x.id in handed else []
+        label += f": {', '.join(sent)}" if sent else ""
         inbound = x.direction in ("inbound_webhook", "inbound_stream", "file_import", "identity_provider")
         edges.append((x.id, x.connects_to, label) if inbound else (x.connects_to, x.id, label))
         if x.processed_by:
             edges.append((x.connects_to, x.processed_by, "stored deliveries"))
     for event in spine.events:
-        edges.append((event.producer, event.consumer, event.name))
+        if event.producer not in handed:
+            edges.append((event.producer, event.consumer, event.name))
     store = next((c.id for c in spine.components if c.kind == "database"), None)
     for entity in spine.entities:
         if store and entity.owner != store:
