@@ -18,6 +18,7 @@ class Readiness:
     open_concerns: list[str] = field(default_factory=list)  # uncovered P1 must-cover concerns (agents/knowledge)
     concerns: list = field(default_factory=list)  # every must-cover concern, covered or not (ConcernResult)
     open_review: list[str] = field(default_factory=list)  # critical review-pass findings left after the redraft
+    open_questions: int = 0  # major review-pass findings left after the redraft: listed, not blocking
 
     @property
     def concerns_total(self) -> int:
@@ -40,8 +41,13 @@ class Readiness:
                 + [f"open critical review finding in `{finding}`" for finding in self.open_review])
 
     def verdict(self) -> str:
+        if self.ready and self.open_questions:
+            # A major finding is an open question a reviewer answers, not a blocker; the verdict
+            # must not read as "nothing left" over it (the ninth-pass Stripe deployment's sandbox).
+            return (f"**Ready for implementation once the {self.open_questions} open question(s) above are answered** "
+                    "(computed: every section drafted, every gate check passed, no critical finding left)")
         if self.ready:
-            return "**Ready for implementation** (computed: every section drafted and every check passed)"
+            return "**Ready for implementation** (computed: every section drafted, every gate check passed, no finding left)"
         return "**Not ready for implementation** (computed from this run): " + "; ".join(self.blockers())
 
 
@@ -58,7 +64,8 @@ def readiness(ctx: RenderContext) -> Readiness:
                      open_concerns=[f"{c.archetype}/{c.concern} ({c.owner}): {c.what}" for c in concerns
                                     if not c.covered and c.priority == "P1"],
                      concerns=concerns,
-                     open_review=sorted({f["section"] for f in ctx.review if f.get("severity") == "critical"}))
+                     open_review=sorted({f["section"] for f in ctx.review if f.get("severity") == "critical"}),
+                     open_questions=sum(f.get("severity") == "major" for f in ctx.review))
 
 
 def _concerns(ctx: RenderContext) -> list:

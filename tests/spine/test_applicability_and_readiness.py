@@ -175,3 +175,12 @@ def test_deep_analysis_never_says_proceed_beside_not_ready(spine_data):
     text = render_section(by_id()["deep_analysis"], entry, ctx)
     assert "Multi-angle review: overall 5.0/5, recommendation **Caution" in text
     assert "recommendation **Proceed**" not in text
+
+
+def test_an_open_major_finding_is_said_in_the_verdict() -> None:
+    from agents.readiness import Readiness
+
+    assert Readiness().verdict().startswith("**Ready for implementation** (computed: every section drafted, every gate check passed, no finding left)")
+    asked = Readiness(open_questions=1)
+    assert asked.ready and asked.verdict().startswith("**Ready for implementation once the 1 open question(s) above are answered**")
+    assert Readiness(open_review=["deployment"], open_questions=1).verdict().startswith("**Not ready for implementation**")
