@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
@@ -84,6 +86,14 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
 _AUTH_LABEL = {"inbound_webhook": "Deliveries", "outbound_api": "Our calls", "polling": "Our polling"}
 
 
+def rate_limits(service: ExternalService) -> str:
+    """The limits as the configuration below states them, then the answer's words on how we
+    stay under them when they give no number of their own: the ninth-pass answer wrote "100
+    requests per minute" above a configuration of 1000 per minute."""
+    said = f"{service.requests_per_minute} requests per minute, bursts of {service.burst_limit}"
+    return said if re.search(r"\d", service.rate_limits) else f"{said}; {service.rate_limits}"
+
+
 def spine_checks(data: ExternalServices, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
     """Every external system the spine decided on is described here: the ninth-pass Stripe
     answer listed no service at all, so the section said nothing of Stripe's base URL,
@@ -141,7 +151,7 @@ def render(data: ExternalServices, ctx: RenderContext) -> str:
                     field("Purpose", service.purpose),
                     field("Integration Type", service.integration_type),
                     field("Authentication", service.authentication),
-                    field("Rate Limits", service.rate_limits),
+                    field("Rate Limits", rate_limits(service)),
                     field("Fallback Strategy", service.fallback_strategy),
                 ]),
                 fence("typescript", ts_const(ts_identifier(service.name) + "Config", config, "Service integration configuration")),

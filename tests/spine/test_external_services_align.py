@@ -123,3 +123,11 @@ def test_every_external_system_of_the_spine_is_described(spine) -> None:
         "credential variable, timeout, retries and documented rate limit"]
     described = section.align(section.MODEL.model_validate({"services": [_service("Provider")]}), spine)
     assert section.spine_checks(described, spine) == []
+
+
+def test_the_rate_limit_line_states_the_configured_numbers() -> None:
+    service = section.ExternalService.model_validate({**_service("Provider"), "rate_limits": "100 requests per minute"})
+    assert section.rate_limits(service) == "100 requests per minute, bursts of 200"  # the config's 100/min, not the prose's
+    worded = section.ExternalService.model_validate({**_service("Provider"), "requests_per_minute": 1000,
+                                                     "rate_limits": "a token bucket per API key"})
+    assert section.rate_limits(worded) == "1000 requests per minute, bursts of 200; a token bucket per API key"
