@@ -56,6 +56,7 @@ def _draft(tmp_path, monkeypatch, scheduler: str):
 
 
 @pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_a_section_starts_when_its_inputs_are_done_not_when_its_wave_is(tmp_path, monkeypatch):
     slow, early, out = _draft(tmp_path, monkeypatch, "dataflow")
     assert early.start < slow.end - 1.0, "the dependent waited for an unrelated slow section"

@@ -4,6 +4,8 @@ AGENTSPEC_MODEL=gpt-4o-mini gives the run a known price."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 
@@ -19,6 +21,7 @@ def _run_json(workdir):  # noqa: ANN001, ANN202
     return out, json.loads((out / "run.json").read_text())
 
 
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_token_budget_is_a_ceiling_and_resume_continues_with_a_raised_one(workdir, endpoint_env, fake_server, tmp_path):
     tree = Tree(tmp_path)
     env = _priced(endpoint_env)
@@ -55,6 +58,7 @@ def test_estimate_over_the_budget_stops_before_any_call(workdir, endpoint_env, f
     tree.assert_unchanged(tmp_path / "home")
 
 
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_max_cost_with_an_unpriced_model_is_bad_input_unless_prices_are_given(workdir, endpoint_env, fake_server):
     env = {**endpoint_env, "AGENTSPEC_MODEL": "llama3.1:8b"}
     refused = agentspec("draft", DESCRIPTION, "--max-cost", "1", env=env, cwd=workdir)

@@ -173,6 +173,7 @@ def test_a_directory_claimed_by_an_unfinished_run_is_refused(workdir, tmp_path):
     assert calls >= 1
 
 
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_show_out_refuses_a_non_empty_directory_and_keeps_the_run_directory(workdir, endpoint_env, tmp_path):
     assert_exit(agentspec("draft", DESCRIPTION, env=endpoint_env, cwd=workdir), 0)
     run_id = _run_id(workdir)

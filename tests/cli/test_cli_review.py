@@ -5,6 +5,8 @@ answering with recorded real data."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 
@@ -28,6 +30,7 @@ def _start_review(workdir, env) -> str:
     return run
 
 
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_show_prints_exactly_what_approval_writes(workdir, endpoint_env, tmp_path):
     tree = Tree(tmp_path)
     run = _start_review(workdir, endpoint_env)
@@ -65,6 +68,7 @@ def test_a_failed_section_cannot_be_approved(workdir, endpoint_env, fake_server,
     tree.assert_unchanged(out, tmp_path / "home")
 
 
+@pytest.mark.slow  # 17-27 s each on 2 workers: the default run stays under 10 min on CI
 def test_review_all_skips_a_failed_pending_section_and_says_so(workdir, endpoint_env, fake_server):
     fake_server.responder.overrides["performance"] = FAILING
     run = _start_review(workdir, endpoint_env)
