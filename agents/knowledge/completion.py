@@ -512,7 +512,9 @@ def _data_subjects(spine: DesignSpine, description: str) -> list[str]:
     left `users` out, and the schema section was rejected three times for naming it."""
     text = description.lower()
     subject = next((s for s in _SUBJECTS if re.search(rf"\b{s}\b", text)), None)
-    if subject is None or any(subject in e.table or _singular(subject) in e.table for e in spine.entities) \
+    # Only an existing table can be the subjects' own: the ninth-pass gdpr spine's new `user_data`
+    # table hid that `users` was missing, and the schema section was rejected for naming `users`.
+    if subject is None or any(e.change != "new" and (subject in e.table or _singular(subject) in e.table) for e in spine.entities) \
             or not _room(spine, "entities"):
         return []
     workers = _doers(spine)
@@ -594,17 +596,18 @@ def _resource(path: str) -> str:
 
 
 def _permissions_its_endpoints_need(spine: DesignSpine) -> list[str]:
-    """A role holds the permissions its endpoints check, and no other: read:<resource> for a GET,
-    write:<resource> for a change. The eighth-pass Stripe spine gave the admin of a read-only
-    status page `write:billing_database`, a grant on a component that no endpoint checks. A
-    role that calls no endpoint keeps its answer, less grants on the design's own stores."""
+    """A role holds the permissions its endpoints check (read:<resource> for a GET, write:<resource>
+    for a change), beside the answer's own grants on the feature's records, and never a grant on
+    one of the design's stores: the eighth-pass Stripe spine gave the admin of a read-only status
+    page `write:billing_database`, which no endpoint checks. The answer's other grants stay (the
+    ninth-pass gdpr privacy officer's `delete:user_data` is the feature's point)."""
     stores = {c.id for c in spine.components if c.kind in ("database", "cache", "object_storage", "search_index", "message_broker")}
     notes = []
     for role in spine.roles:
         needed = list(dict.fromkeys(f"{'write' if e.method in _WRITES else 'read'}:{_resource(e.path)}"
-                                    for e in spine.endpoints if e.caller == role.name))[:4]
-        if not needed:
-            needed = [p for p in role.permissions if p.split(":", 1)[1] not in stores and not p.split(":", 1)[1].endswith(("_database", "_db"))]
+                                    for e in spine.endpoints if e.caller == role.name))
+        own = [p for p in role.permissions if p.split(":", 1)[1] not in stores and not p.split(":", 1)[1].endswith(("_database", "_db"))]
+        needed = list(dict.fromkeys([*needed, *own]))[:4]
         if needed and needed != list(role.permissions):
             notes.append(f"{role.name} holds {', '.join(needed)}, what its endpoints check (was {', '.join(role.permissions)})")
             role.permissions = needed

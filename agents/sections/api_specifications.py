@@ -282,7 +282,10 @@ def _check_methods(rest: RestClient, declared: set[str]) -> None:
                 raise ValueError(f"{m.name} is {m.http_method}, which sends no body; make {p.name} a query parameter")
         base = _base(m.returns)
         if base not in _BUILTIN_TYPES and base not in declared:
-            raise ValueError(f"{m.name} returns undeclared type {m.returns!r}; declare it in types or return void")
+            # A name the answer never declared has no fields to render, so the call returns an open
+            # object (an array of them for `T[]`): the ninth-pass gdpr section was lost, re-asks
+            # included, to `getUserProfile(): UserProfile`. The typed shape is the hosted model's to give.
+            m.returns = OPEN_OBJECT + ("[]" if m.returns.strip().endswith("[]") else "")
         if m.returns == "void[]":
             raise ValueError(f"{m.name} cannot return void[]")
 

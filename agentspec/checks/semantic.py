@@ -306,6 +306,7 @@ _FAILURE_CONTEXT = re.compile(r"fail|retr|error|attempt|poison|exhaust|give\s+up
 _DROPPED = re.compile(r"\b(?:is|are|be|been|get|gets|got|and|then)\s+(?:\w+\s+)?(?P<word>dropped|discarded)\b"
                       r"|\b(?P<word2>drop)[\s_-]and[\s_-]log\b"
                       r"|\b(?P<word3>drop)(?:s|ping)?\s+(?:it|them|the\s+(?:event|message|job|webhook|task|work|failure)s?)\b", re.I)
+_ROLLBACK = re.compile(r"roll(?:s|ed|ing)?\s+(?:it\s+|them\s+)?back|rollback|revert|down\s+migration|migration", re.I)
 _DEAD_LETTER = re.compile(r"dead[\s_-]?letter(?:[\s_-]+(\w+))?|(?<![a-z])dlq(?![a-z])(?:[\s_-]+(\w+))?", re.I)
 _QUEUE_WORDS = {"queue", "queues", "topic", "topics", "stream", "exchange"}
 _TABLE_WORDS = {"table", "tables", "row", "rows", "record", "records"}
@@ -319,7 +320,9 @@ def _failure_outcomes(s: Sentence) -> list[tuple[str, int]]:
     if _FAILURE_CONTEXT.search(s.text):
         m = _DROPPED.search(s.text)
         word = m.start("word") if m and m.group("word") else m.start() if m else 0
-        if m and not _negated(s.text, word):  # "are never dropped": the negation sits inside the match
+        # "are never dropped": the negation sits inside the match; "rolling it back drops them": a
+        # rollback drops tables, not failed work (a gdpr migration line with a `*_failures` table).
+        if m and not _negated(s.text, word) and not _ROLLBACK.search(s.text[max(0, m.start() - 40):m.start()]):
             found.append(("drop", m.start()))
     for m in _DEAD_LETTER.finditer(s.text):
         if _negated(s.text, m.start()):

@@ -256,6 +256,11 @@ def test_dropped_while_the_spine_dead_letters(tmp_path):
     assert "the spine's failure policy is dead letter table" in found
 
 
+def test_a_rollback_that_drops_tables_is_not_dropped_work(tmp_path):
+    spec = build(tmp_path / "s", prose={"deep_analysis": "The release creates `sync_failures`, and rolling it back drops them."})
+    assert check_semantic(spec).passed, messages(spec)
+
+
 def test_dead_letter_queue_while_the_spine_logs_and_drops(tmp_path):
     policy = {**SPINE["failure_policy"], "after_retries": "drop_and_log", "replay": "none: failures are logged"}
     texts = {sid: text.replace("moved to the dead letter table; they are never dropped", "logged and dropped")

@@ -292,6 +292,10 @@ def test_an_erasure_includes_the_existing_table_of_the_people_it_erases() -> Non
     assert users.change == "referenced" and any("existing table users" in n for n in notes)
     again, more = complete(spine, ("data_deletion_compliance",), "Users request account deletion; we delete their data within 30 days")
     assert [e.table for e in again.entities].count("users") == 1
+    data["entities"].append({"table": "user_data", "purpose": "a new copy of user data", "change": "new", "key": "user_id",
+                             "unique": [], "money": "none", "owner": "sync_worker"})
+    beside, _ = complete(DesignSpine.model_validate(data), ("data_deletion_compliance",), "Users request account deletion")
+    assert "users" in [e.table for e in beside.entities]  # a new `user_data` table is not the users' own (ninth-pass gdpr)
 
 
 def test_an_audit_table_the_design_calls_existing_is_not_added_twice() -> None:
@@ -344,9 +348,10 @@ def test_dropped_failures_need_no_store() -> None:
 def test_a_role_holds_what_its_endpoints_check() -> None:
     data = copy.deepcopy(SPINE)
     viewer = data["roles"][0]["name"]
-    data["roles"][0]["permissions"] = ["read:app_db", "write:app_db"]  # grants on a component, which no endpoint checks
+    data["roles"][0]["permissions"] = ["read:app_db", "write:app_db", "replay:failed_events"]  # two grants on a store
     spine, notes = complete(DesignSpine.model_validate(data))
-    assert spine.roles[0].permissions == ["read:sync_status"]  # GET /api/v1/sync-status, called by the role
+    # GET /api/v1/sync-status, called by the role, beside the answer's own grant on the feature's records
+    assert spine.roles[0].permissions == ["read:sync_status", "replay:failed_events"]
     assert any(n.startswith(f"Roles: {viewer} holds read:sync_status") for n in notes)
     data["endpoints"] = [e for e in data["endpoints"] if e["caller"] != viewer]
     data["surfaces"] = []
