@@ -85,7 +85,8 @@ Permission = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^
                       BeforeValidator(_permission)]
 
 
-_STORES = ("database", "cache", "object_storage", "search_index", "message_broker")
+# The component kinds that hold data: a grant or a table edge names one of these, never a worker.
+STORES = ("database", "cache", "object_storage", "search_index", "message_broker")
 # Words by which an inbound system's `auth` says a delivery is signed (what a provider's
 # webhook concern asks for), and the wider set that says it is proven genuine at all.
 _SIGNATURE_WORDS = r"signature|signed|signing|hmac"
@@ -213,6 +214,16 @@ class FailurePolicy(SectionModel):
     store: SkipJsonSchema[Ident | None] = None
 
 
+def holds_deliveries(entity: Entity) -> bool:
+    """A table of received deliveries: unique on an event id (the provider's, stored once)."""
+    return any("event" in column for column in entity.unique)
+
+
+def failure_store(spine: DesignSpine) -> Entity | None:
+    """The entity the failure policy keeps failed work in, if the spine names one."""
+    return next((e for e in spine.entities if e.table == spine.failure_policy.store), None)
+
+
 # What a table that keeps failed work for replay holds, and why each column: a dead-letter
 # table with only an event id (the eighth-pass Stripe schema) cannot be replayed or triaged.
 FAILURE_COLUMNS: dict[str, str] = {
@@ -325,7 +336,7 @@ class DesignSpine(SectionModel):
         received_events table): the table stays, the box goes, and what referred to the box
         refers to the code in front of it."""
         tables = {e.table for e in self.entities}
-        boxes = {c.id for c in self.components if c.kind in _STORES and c.id in tables}
+        boxes = {c.id for c in self.components if c.kind in STORES and c.id in tables}
         actors = [c.id for c in self.components if c.kind in ("worker", "service")]
         if not boxes or not actors:
             return
@@ -380,7 +391,7 @@ class DesignSpine(SectionModel):
         """A table is written, and an event handled, by code: a database, cache or bucket
         named as the writer or the consumer means the service or worker in front of it
         (measured: the recorded Stripe spine made postgres_database its tables' owner)."""
-        stores = {c.id for c in self.components if c.kind in _STORES}
+        stores = {c.id for c in self.components if c.kind in STORES}
         actors = [c.id for c in self.components if c.kind in ("worker", "service")]
         if not stores or not actors:
             return

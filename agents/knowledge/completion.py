@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import get_args
 
 from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
-from agents.spine import (FAILURE_COLUMNS, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event, ExternalSystem,
-                          Limit, Role, Setting, Surface)
+from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
+                          ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries)
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -239,7 +239,7 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
         spine.components.append(service)
     worker, system.connects_to, system.processed_by = system.connects_to, service.id, system.connects_to
     for entity in spine.entities:
-        if entity.owner == worker and any("event" in c for c in [entity.key, *entity.unique]):
+        if entity.owner == worker and ("event" in entity.key or holds_deliveries(entity)):
             entity.owner = service.id  # the deliveries table: the receiver stores each delivery
     return [f"{service.id} receives {system.name}'s deliveries and stores each once; {worker} processes them after"]
 
@@ -263,12 +263,12 @@ def _deliveries_table(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     receiver = system.connects_to
     provider_id = f"{_base(system)}_event_id"
     for entity in spine.entities:
-        if entity.owner == receiver and "event" in entity.key and not any("event" in c for c in entity.unique):
+        if entity.owner == receiver and "event" in entity.key and not holds_deliveries(entity):
             # Keyed on "an event id" says nothing of whose: the 12-04 Stripe answer made event_id a
             # generated uuid, so a redelivery got a new row. The provider's id is the unique column.
             entity.key, entity.unique = "id", [provider_id, *entity.unique]
             return [f"table {entity.table} stores each delivery once, unique on {provider_id}"]
-    if any(e.owner == receiver and any("event" in c for c in e.unique) for e in spine.entities) or not _room(spine, "entities"):
+    if any(e.owner == receiver and holds_deliveries(e) for e in spine.entities) or not _room(spine, "entities"):
         return []  # a table the receiver writes, unique on an event id, is that table
     table = f"{_base(system)}_webhook_events"
     if any(e.table == table for e in spine.entities):
@@ -430,7 +430,7 @@ def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str
         notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")
     for entity in spine.entities:
         if entity.change == "new" and entity.owner in writers and entity.version_column is None and entity.unique \
-                and "event" not in entity.key and not any("event" in c for c in entity.unique):
+                and "event" not in entity.key and not holds_deliveries(entity):
             # Deliveries arrive out of order: an update applies only when the provider's time is newer.
             entity.version_column = f"{_base(system)}_updated_at"
             notes.append(f"table {entity.table} applies an update only when {entity.version_column} is newer")
@@ -557,30 +557,28 @@ def _failure_store(spine: DesignSpine) -> list[str]:
     if policy.after_retries not in ("dead_letter_table", "alert_and_keep_failed"):
         return []
     notes: list[str] = []
-    tables = {e.table: e for e in spine.entities}
-    store = tables.get(policy.store or "")
+    worker = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), None)
+    store = failure_store(spine)
     if store is None:
         new = [e for e in spine.entities if e.change == "new"]
         machines = {c.id for c in spine.components if c.kind in ("worker", "scheduler", "service")}
-        store = (next((e for e in new if any("event" in c for c in e.unique)), None)
+        store = (next((e for e in new if holds_deliveries(e)), None)
                  or next((e for e in new if e.owner in machines and _WORK_ITEMS.search(e.table)), None))
         if store is None:
-            owner = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), None)
-            if owner is None or not _room(spine, "entities"):
+            if worker is None or not _room(spine, "entities"):
                 return []
-            store = Entity(table=f"{owner}_failures", purpose="work that failed after its retries, kept for replay",
-                           change="new", key="id", unique=[], money="none", owner=owner)
+            store = Entity(table=f"{worker}_failures", purpose="work that failed after its retries, kept for replay",
+                           change="new", key="id", unique=[], money="none", owner=worker)
             spine.entities.append(store)
         policy.store = store.table
         notes.append(f"failed work is kept in {store.table} for replay")
-    wanted = [c for c in FAILURE_COLUMNS if c != "payload" or any("event" in u for u in store.unique) or store.table.endswith("_failures")]
+    wanted = [c for c in FAILURE_COLUMNS if c != "payload" or holds_deliveries(store) or store.table.endswith("_failures")]
     missing = [c for c in wanted if c not in store.required_columns]
     if missing and store.change == "new":
         store.required_columns = [*store.required_columns, *missing]
         notes.append(f"{store.table} keeps {', '.join(missing)} for each row, so a failure can be triaged and replayed")
     if policy.replay.strip().lower() in _NO_REPLAY:
-        worker = next((c.id for c in spine.components if c.kind in ("worker", "scheduler")), "the worker")
-        policy.replay = f"an operator sets a failed {store.table} row back to pending; {worker} retries it"
+        policy.replay = f"an operator sets a failed {store.table} row back to pending; {worker or 'the worker'} retries it"
         notes.append(f"replay: {policy.replay}")
     return notes
 
@@ -601,7 +599,7 @@ def _permissions_its_endpoints_need(spine: DesignSpine) -> list[str]:
     one of the design's stores: the eighth-pass Stripe spine gave the admin of a read-only status
     page `write:billing_database`, which no endpoint checks. The answer's other grants stay (the
     ninth-pass gdpr privacy officer's `delete:user_data` is the feature's point)."""
-    stores = {c.id for c in spine.components if c.kind in ("database", "cache", "object_storage", "search_index", "message_broker")}
+    stores = {c.id for c in spine.components if c.kind in STORES}
     notes = []
     for role in spine.roles:
         needed = list(dict.fromkeys(f"{'write' if e.method in _WRITES else 'read'}:{_resource(e.path)}"

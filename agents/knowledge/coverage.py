@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import SIGNED, DesignSpine, ExternalSystem, hours_said
+from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -201,7 +201,7 @@ def failed_events_replayable(spine: DesignSpine, sections: Sections) -> Evidence
         return Evidence(f"design spine: failure policy keeps failed work ({policy.after_retries}); replay: {policy.replay}")
     # A kept failure is replayable only from a table that holds it with its status and attempts:
     # a "dead-letter table" no section creates (the eighth-pass Stripe spec) replays nothing.
-    store = next((e for e in spine.entities if e.table == policy.store), None)
+    store = failure_store(spine)
     if store is None or not {"status", "attempts"} <= set(store.required_columns):
         return None
     schema = sections.get("database_schema")
@@ -239,7 +239,7 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
     handlers = {x.connects_to for x in systems} | {e.consumer for e in spine.events
                                                     if e.producer in {x.id for x in systems} | {x.connects_to for x in systems}}
     synced = [e for e in spine.entities if e.owner in handlers and e.change == "new" and "event" not in e.key
-              and not any("event" in c for c in e.unique)]
+              and not holds_deliveries(e)]
     if not synced or any(e.version_column is None for e in synced):
         return None
     schema = sections.get("database_schema")

@@ -178,11 +178,14 @@ def transactions(data: BackendIntegration, spine) -> str:  # noqa: ANN001
     """Receipt and processing are two transactions when the spine hands stored deliveries to a
     worker: the ninth-pass answer had one transaction "from storing a delivery until the worker
     processed it", so a slow write would hold the provider's request past its timeout."""
+    from agents.spine import holds_deliveries
+
     handed = [x for x in (spine.external_systems if spine is not None else []) if x.processed_by]
     if not handed:
         return data.transaction_management
+
     def kept_in(x) -> str:  # noqa: ANN001 - the deliveries table the receiver writes, unique on an event id
-        table = next((e.table for e in spine.entities if e.owner == x.connects_to and any("event" in c for c in e.unique)), None)
+        table = next((e.table for e in spine.entities if e.owner == x.connects_to and holds_deliveries(e)), None)
         return f" in `{table}`" if table else ""
 
     return "; ".join(

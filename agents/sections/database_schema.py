@@ -19,6 +19,7 @@ from agentspec.render.markdown import fence, join_blocks, table
 from agentspec.render.sql import dependency_order, index_name, reserved_word_error
 from agentspec.render.typescript import ts_identifier, ts_value
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+from agents.spine import FAILURE_COLUMNS
 
 SqlType = Literal[
     "uuid", "text", "varchar(50)", "varchar(255)", "char(3)", "integer", "bigint", "smallint",
@@ -795,19 +796,21 @@ def _without_redundant_indexes(tbl: Table) -> Table:
     return tbl if len(kept) == len(tbl.indexes) else tbl.model_copy(update={"indexes": kept})
 
 
-# The columns code may require of a table (agents/spine.py FAILURE_COLUMNS), as PostgreSQL columns.
+# The columns code may require of a table (agents/spine.py FAILURE_COLUMNS, whose meanings are
+# their notes), as PostgreSQL columns; the status's note lists its values.
 _REQUIRED_COLUMNS = {
-    "payload": Column(name="payload", type="jsonb", note="the work as received, to process again"),
+    "payload": Column(name="payload", type="jsonb", note=FAILURE_COLUMNS["payload"]),
     "status": Column(name="status", type="text", default="'pending'", note="pending, processed, failed"),
-    "attempts": Column(name="attempts", type="integer", default="0", note="tries so far, against the retry limit"),
-    "last_error": Column(name="last_error", type="text", nullable=True, note="why the last try failed"),
+    "attempts": Column(name="attempts", type="integer", default="0", note=FAILURE_COLUMNS["attempts"]),
+    "last_error": Column(name="last_error", type="text", nullable=True, note=FAILURE_COLUMNS["last_error"]),
 }
 
 
 def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
     """The columns the spine requires of a new table (the failure store's payload, status,
     attempts and last error; a field whose values the provider documents), added when the
-    answer left them out; an answer's own column of that name is kept as written."""
+    answer left them out; an answer's own column of that name takes what the spine decided
+    of it (_as_required)."""
     columns = [_as_required(c, entity) if c.name in entity.required_columns else c for c in tbl.columns]
     tbl = tbl.model_copy(update={"columns": columns}) if columns != list(tbl.columns) else tbl
     have = {c.name for c in tbl.columns}
@@ -960,6 +963,6 @@ def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - ag
                                 "mark the column unique or add a unique index on it")
         lacking = [c for c in entity.required_columns if c not in {col.name for col in table.columns}]
         if lacking and not table.existing:
-            problems.append(f"table {entity.table}: the design spine requires the column(s) {', '.join(lacking)} "
-                            "(it keeps failed work for replay); add them")
+            why = "it keeps failed work for replay" if entity.table == spine.failure_policy.store else "the provider documents them"
+            problems.append(f"table {entity.table}: the design spine requires the column(s) {', '.join(lacking)} ({why}); add them")
     return problems

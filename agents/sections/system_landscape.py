@@ -10,7 +10,8 @@ from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
 from agentspec.section import RenderContext
 from agents.repository import REPOSITORY_NOTE
-from agents.spine import DEFAULT_REASON, SPINE_ID, USES, DesignSpine, fed_by, has, interface_facts, number, run_rule
+from agents.spine import (DEFAULT_REASON, SPINE_ID, USES, DesignSpine, failure_store, fed_by, has, interface_facts, number,
+                          run_rule)
 
 MODEL = None
 HEADINGS = ("## Integration Architecture", "### System Landscape")
@@ -40,7 +41,7 @@ def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
 
 
 def _store_columns(spine: DesignSpine) -> list[str]:
-    store = next((e for e in spine.entities if e.table == spine.failure_policy.store), None)
+    store = failure_store(spine)
     return store.required_columns if store is not None else []
 
 

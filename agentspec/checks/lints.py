@@ -204,19 +204,22 @@ _LEADING_ENVIRONMENT = re.compile(r"^\s*(?:[-*]\s+)?\**([A-Za-z]+)(?:\s+environm
 _NEGATED = re.compile(r"\b(never|not|no|without|must not|instead of)\b", re.I)
 
 
+def _environment_lines(spec: SpecDocument) -> Iterator[tuple[int, str, str, str]]:
+    """(line, environment, the rest, the line) for each table row and line that starts with an
+    environment: a row's first cell names it, as does "- **Staging**: ..."."""
+    for i, text in enumerate(spec.lines, start=1):
+        if text.lstrip().startswith("|"):
+            cells = [c.strip() for c in text.strip().strip("|").split("|")]
+            yield i, cells[0], " ".join(cells[1:]), text
+        elif found := _LEADING_ENVIRONMENT.match(text):
+            yield i, found.group(1), text[found.end():], text
+
+
 @lint("no_live_credentials_before_production")
 def no_live_credentials_before_production(spec: SpecDocument) -> Iterator[Finding]:
     """A development, test or staging environment never uses live or production
     credentials or modes (a table row or line that names one and uses the other)."""
-    for i, text in enumerate(spec.lines, start=1):
-        if text.lstrip().startswith("|"):  # a table row: its first cell names the environment
-            cells = [c.strip() for c in text.strip().strip("|").split("|")]
-            environment, rest = cells[0], " ".join(cells[1:])
-        else:  # a line that starts with the environment: "- **Staging**: ..."
-            found = _LEADING_ENVIRONMENT.match(text)
-            if found is None:
-                continue
-            environment, rest = found.group(1), text[found.end():]
+    for i, environment, rest, text in _environment_lines(spec):
         if not _PRE_PRODUCTION.fullmatch(environment.strip("*` ").split()[0] if environment.strip("*` ") else "") \
                 or re.search(r"\bprod(uction)?\b", environment, re.I):
             continue
@@ -251,16 +254,10 @@ def production_on_live_services(spec: SpecDocument) -> Iterator[Finding]:
             found = _SANDBOX.search(text) if inside is not None else None
             if found and not _NEGATED.search(text[: found.start()][-40:]):
                 yield _finding(spec, "production_on_live_services", line, f"production uses {found.group(0)}", text)
-    in_code = {line for block in spec.code_blocks for line, _ in _lines_of(block)}
-    for i, text in enumerate(spec.lines, start=1):
-        if i in in_code:
+    in_code = {line for block in spec.code_blocks for line, _ in _lines_of(block)}  # read above, by indentation
+    for i, environment, rest, text in _environment_lines(spec):
+        if i in in_code or not re.fullmatch(r"\**`?(production|prod)`?\**", environment.strip(), re.I):
             continue
-        row = text.lstrip().startswith("|")
-        first = [c.strip() for c in text.strip().strip("|").split("|")][0] if row else (
-            m.group(1) if (m := _LEADING_ENVIRONMENT.match(text)) else "")
-        if not re.fullmatch(r"\**`?(production|prod)`?\**", first.strip(), re.I):
-            continue
-        rest = text[text.find(first) + len(first):]
         found = _SANDBOX.search(rest)
         if found and not _NEGATED.search(rest[: found.start()][-40:]):
             yield _finding(spec, "production_on_live_services", i, f"production uses {found.group(0)}", text)
