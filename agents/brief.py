@@ -13,6 +13,8 @@ from agentspec.section import SectionModel, ShortText, Text, items
 
 Complexity = Literal["Low", "Medium", "High", "Very High"]
 CodeLanguage = Literal["typescript", "python", "go", "java", "ruby", "csharp", "kotlin", "php"]
+# The test runner and HTTP-mocking library of the languages the examples are checked in.
+TEST_TOOLS: dict[str, tuple[str, str]] = {"typescript": ("vitest", "msw"), "python": ("pytest", "respx")}
 
 
 class FeatureBrief(SectionModel):
@@ -31,6 +33,13 @@ class FeatureBrief(SectionModel):
     @property
     def slug(self) -> str:
         return slugify(self.name)
+
+    @property
+    def test_tools(self) -> tuple[str, str] | None:
+        """(runner, HTTP mock) the integration-test example uses and Testing & Validation names,
+        one source for both: the prompt once offered "vitest (or jest) with msw", and the review
+        pass then flagged msw as a dependency no part of the spec named."""
+        return TEST_TOOLS.get(self.code_language)
 
 
 def slugify(text: str, max_length: int = 60) -> str:

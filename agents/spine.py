@@ -224,6 +224,18 @@ def failure_store(spine: DesignSpine) -> Entity | None:
     return next((e for e in spine.entities if e.table == spine.failure_policy.store), None)
 
 
+def name_tokens(ident: str) -> set[str]:
+    """The words of an identifier or name, for linking names by what they share."""
+    return {t for t in re.split(r"[^a-z0-9]+", ident.lower()) if len(t) > 1}
+
+
+def secrets_of(spine: DesignSpine, system: ExternalSystem) -> list[Setting]:
+    """The secret settings named after an external system (STRIPE_WEBHOOK_SECRET for `stripe`):
+    the link is by identifier, as a reader of the settings list makes it."""
+    own = name_tokens(system.id) | name_tokens(system.name)
+    return [s for s in spine.settings if s.secret and own & name_tokens(s.name)]
+
+
 # What a table that keeps failed work for replay holds, and why each column: a dead-letter
 # table with only an event id (the eighth-pass Stripe schema) cannot be replayed or triaged.
 FAILURE_COLUMNS: dict[str, str] = {

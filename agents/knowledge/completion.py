@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import get_args
 
-from agents.knowledge.coverage import KEEPS_FAILED, archetypes_for, externals
+from agents.knowledge.coverage import AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, externals, secret_for
 from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
                           ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries)
 
@@ -63,6 +63,8 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Own data: {note}" for note in _own_database(spine, description)]
     notes += [f"Pages: {note}" for note in _named_pages(spine, description)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
+    notes += [f"Settings: {note}" for note in _called_systems_have_secrets(spine)]
+    notes += [f"Roles: {note}" for note in _people_call_the_endpoints(spine)]
     notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
@@ -484,9 +486,14 @@ def _doers(spine: DesignSpine) -> list[str]:
 def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
     """Erasure needs proof: a table recording who asked, when, and what was removed where,
     written by the code that carries out the deletions and holding no personal data itself."""
-    from agents.knowledge.coverage import AUDIT_TABLE
-
     notes = _deadline(spine, description) + _data_subjects(spine, description)
+    for entity in spine.entities:
+        if AUDIT_TABLE.search(entity.table) and _ERASURE.search(entity.table) and entity.change != "new":
+            # The record of this feature's own deletions cannot exist before the feature (the
+            # ninth-pass gdpr spine called deletion_audit_log altered, and the migration then
+            # backfilled its user_id with random uuids).
+            entity.change = "new"
+            notes.append(f"table {entity.table} is new: it records this feature's deletions")
     if any(AUDIT_TABLE.search(e.table) for e in spine.entities) or not _room(spine, "entities"):
         # The model drafted the audit table itself, new or existing (the seventh-pass gdpr spine
         # called it altered, and a second deletion_audit_log was added beside it); the deadline still counts.
@@ -500,6 +507,9 @@ def _data_deletion(spine: DesignSpine, description: str) -> list[str]:
     spine.entities.append(Entity(table=table, change="new", key="id", unique=[], money="none", owner=owner,
                                  purpose="who asked for each deletion, when, and what was removed in each store, without personal data"))
     return [*notes, f"table {table} records who asked for each deletion, when, and what was removed"]
+
+
+_ERASURE = re.compile(r"delet|eras|anonymi[sz]|forget", re.I)
 
 
 # The people whose data an erasure removes, as a description names them.
@@ -584,6 +594,50 @@ def _failure_store(spine: DesignSpine) -> list[str]:
 
 
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _credential_name(system: ExternalSystem) -> str:
+    """The setting that holds what the system's auth says we send: a client secret for OAuth
+    client credentials, a token where it says token, else an API key."""
+    auth = system.auth.lower()
+    kind = "CLIENT_SECRET" if re.search(r"oauth|client", auth) else "API_TOKEN" if "token" in auth else "API_KEY"
+    return f"{_base(system).upper()}_{kind}"
+
+
+def _called_systems_have_secrets(spine: DesignSpine) -> list[str]:
+    """Every system the design calls with credentials keeps them in a secret setting named
+    after it: the ninth-pass gdpr spine called "third-party processors" with "credentials the
+    processor issues" and had no setting at all, so no section could say where they live."""
+    notes = []
+    for system in externals(spine, *OUTBOUND):
+        if system.auth.strip().lower() in ("none", "") or secret_for(spine, system) is not None or not _room(spine, "settings"):
+            continue
+        name = _credential_name(system)
+        spine.settings.append(Setting(name=name, secret=True, purpose=f"the credentials for {_api_of(system)}"))
+        notes.append(f"secret setting {name} holds the credentials for {_api_of(system)}")
+    return notes
+
+
+def _people_call_the_endpoints(spine: DesignSpine) -> list[str]:
+    """A REST endpoint of the design is called by a person in a role (or by another system),
+    not by the component that serves it: the ninth-pass gdpr spine had its own worker call
+    `DELETE /api/v1/deletion-requests/:id`, so no role guarded the deletion. The caller
+    becomes the role of the page the endpoint feeds, else the role whose grants name its
+    resource, else the design's first role; with no role defined, nothing is decided."""
+    if not spine.roles:
+        return []
+    own = {c.id for c in spine.components}
+    by_page = {s.endpoint: s.role for s in spine.surfaces}
+    notes = []
+    for endpoint in spine.endpoints:
+        if endpoint.kind != "rest" or endpoint.caller not in own:
+            continue
+        resource = _resource(endpoint.path)
+        role = by_page.get(endpoint.path) or next(
+            (r.name for r in spine.roles if any(p.split(":", 1)[-1] == resource for p in r.permissions)), spine.roles[0].name)
+        notes.append(f"{endpoint.method} {endpoint.path} is called by role {role} (was {endpoint.caller}, which serves it)")
+        endpoint.caller = role
+    return notes
 
 
 def _resource(path: str) -> str:

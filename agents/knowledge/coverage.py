@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said
+from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens, secrets_of
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -52,20 +52,14 @@ def externals(spine: DesignSpine, *directions: str) -> list[ExternalSystem]:
     return [x for x in spine.external_systems if x.direction in directions]
 
 
-def _tokens(ident: str) -> set[str]:
-    return {t for t in re.split(r"[^a-z0-9]+", ident.lower()) if len(t) > 1}
-
-
 _SIGNING_WORDS = {"webhook", "signing", "signature", "whsec"}
 
 
-def _secret_for(spine: DesignSpine, system: ExternalSystem):
-    """The secret setting named after the system (STRIPE_WEBHOOK_SECRET for `stripe`): the link is by identifier.
+def secret_for(spine: DesignSpine, system: ExternalSystem):
+    """The secret setting named after the system (STRIPE_WEBHOOK_SECRET for `stripe`).
     An inbound webhook's secret is a signing secret; our own calls' is any other (an API key is not a signing secret)."""
-    own = _tokens(system.id) | _tokens(system.name)
     signing = system.direction == "inbound_webhook"
-    return next((s for s in spine.settings if s.secret and own & _tokens(s.name)
-                 and bool(_tokens(s.name) & _SIGNING_WORDS) == signing), None)
+    return next((s for s in secrets_of(spine, system) if bool(name_tokens(s.name) & _SIGNING_WORDS) == signing), None)
 
 
 def _schema_unique(sections: Sections, table: str, column: str) -> bool | None:
@@ -108,7 +102,7 @@ def _unique_receipt(spine: DesignSpine, sections: Sections, directions: tuple[st
         if system.direction in ("polling", "outbound_api"):
             # Pulled records may land in the table the same provider's webhook handler writes:
             # a read-back fills the table the deliveries fill.
-            same = [x for x in spine.external_systems if _tokens(x.name) & _tokens(system.name)]
+            same = [x for x in spine.external_systems if name_tokens(x.name) & name_tokens(system.name)]
             writers |= {x.connects_to for x in same}
             writers |= {e.consumer for e in spine.events if e.producer in writers or e.producer in {x.id for x in same}}
         tables = [e for e in spine.entities if e.owner in writers]
@@ -141,8 +135,8 @@ def _service_for(sections: Sections, system: ExternalSystem):
     services = sections.get("external_services")
     if services is None:
         return None
-    own = _tokens(system.id) | _tokens(system.name)
-    return next((s for s in services.services if own & _tokens(s.name)), None)
+    own = name_tokens(system.id) | name_tokens(system.name)
+    return next((s for s in services.services if own & name_tokens(s.name)), None)
 
 
 def _kinds(spine: DesignSpine) -> dict[str, str]:
@@ -158,7 +152,7 @@ def signature_verified(spine: DesignSpine, sections: Sections) -> Evidence | Non
         return None
     said = []
     for system in systems:
-        secret = _secret_for(spine, system)
+        secret = secret_for(spine, system)
         if not SIGNED.search(system.auth) or secret is None:
             return None
         said.append(f"{system.id} auth {system.auth!r} with secret setting {secret.name}")
@@ -223,7 +217,7 @@ def missed_events_backfilled(spine: DesignSpine, sections: Sections) -> Evidence
         return None
     readers = externals(spine, "outbound_api", "polling")
     for system in systems:
-        if not any(_tokens(r.name) & _tokens(system.name) for r in readers):
+        if not any(name_tokens(r.name) & name_tokens(system.name) for r in readers):
             return None
     return Evidence(f"design spine: scheduler {scheduler.id} and a read-back of "
                     + ", ".join(sorted({r.id for r in readers})))
@@ -277,7 +271,7 @@ def credentials_are_secret_settings(spine: DesignSpine, sections: Sections) -> E
         return None
     found = []
     for system in systems:
-        secret = _secret_for(spine, system)
+        secret = secret_for(spine, system)
         if secret is None:
             return None
         found.append(f"{system.id}: {secret.name}")
@@ -322,7 +316,23 @@ def rate_limit_planned(spine: DesignSpine, sections: Sections) -> Evidence | Non
 
 @predicate("polled_records_unique")
 def polled_records_unique(spine: DesignSpine, sections: Sections) -> Evidence | None:
+    """Records the design pulls land once, unique on the provider's id. A system the design
+    only sends work to (its purpose says it is sent, pushed or erased there, and nothing is
+    read back) returns no records to store: calling third-party processors to erase a person's
+    data pulls nothing, and asking for a table of their records would invent one."""
+    called = externals(spine, "polling", "outbound_api")
+    if called and all(x.direction == "outbound_api" and _only_sends(x) for x in called):
+        return Evidence("not applicable: " + "; ".join(f"{x.name} is only sent work ({x.purpose})" for x in called)
+                        + "; nothing is pulled from it")
     return _unique_receipt(spine, sections, ("polling", "outbound_api"))
+
+
+_SENDS = re.compile(r"\b(send|sends|sent|push|pushes|pushed|notif\w*|eras\w*|delet\w*|anonymi[sz]\w*|publish\w*|post|posts|forward\w*|upload\w*|report\w*)\b", re.I)
+_READS = re.compile(r"\b(pull\w*|fetch\w*|read\w*|import\w*|sync\w*|poll\w*|list\w*|download\w*|retriev\w*|get|gets|load\w*|mirror\w*|copy|copies)\b", re.I)
+
+
+def _only_sends(system: ExternalSystem) -> bool:
+    return bool(_SENDS.search(system.purpose)) and not _READS.search(system.purpose)
 
 
 @predicate("failed_work_kept")
@@ -443,7 +453,7 @@ def delivery_status_received(spine: DesignSpine, sections: Sections) -> Evidence
     """Every outbound notification provider also calls back (an inbound_webhook system with the same name)."""
     senders = externals(spine, "outbound_notification")
     callbacks = externals(spine, "inbound_webhook")
-    if not senders or not all(any(_tokens(c.name) & _tokens(s.name) for c in callbacks) for s in senders):
+    if not senders or not all(any(name_tokens(c.name) & name_tokens(s.name) for c in callbacks) for s in senders):
         return None
     return Evidence("design spine: delivery callbacks from " + ", ".join(c.id for c in callbacks))
 

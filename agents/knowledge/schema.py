@@ -130,6 +130,15 @@ class Redelivery(Strict):
         return self.window * (24 if self.unit == "d" else 1)
 
 
+class Modes(Strict):
+    """How the provider separates trying from real work (Stripe's test and live modes, Twilio's
+    test credentials): what the development and staging environments use, and what production
+    uses. Deployment renders each environment's external services from it."""
+    pre_production: Text = Field(description="what development and staging use: test mode, test credentials")
+    production: Text = Field(description="what production uses: live mode, live credentials")
+    source_url: HttpsUrl = Field(description="the provider's own page describing the modes")
+
+
 class ProviderNote(Strict):
     id: Id
     name: Text
@@ -139,3 +148,4 @@ class ProviderNote(Strict):
     documented_values: list[ProviderValues] = Field(default_factory=list)
     webhook_events: list[ProviderEvents] = Field(default_factory=list)
     redelivery: Redelivery | None = None
+    modes: Modes | None = None

@@ -47,10 +47,21 @@ def _capital_word_is_a_literal(value: object) -> object:
     return value
 
 
+# uuid_generate_v4() exists only where the uuid-ossp extension was created; gen_random_uuid()
+# is built into PostgreSQL 13 and later (https://www.postgresql.org/docs/current/functions-uuid.html),
+# and is what the schema's key defaults use. The ninth-pass gdpr migration failed on it.
+_UUID_OSSP = re.compile(r"\buuid_generate_v4\s*\(\s*\)", re.I)
+
+
+def _value(value: object) -> object:
+    value = _capital_word_is_a_literal(value)
+    return _UUID_OSSP.sub("gen_random_uuid()", value) if isinstance(value, str) else value
+
+
 class Backfill(SectionModel):
     table: Ident = Field(description="an existing table of database_schema that this feature adds columns to")
     column: Ident = Field(description="a column this feature adds to that table (added true, no default)")
-    value: Annotated[_Expression, BeforeValidator(_capital_word_is_a_literal)] = Field(description="PostgreSQL expression over that table's own columns, or a constant, giving the column's value in an existing row")
+    value: Annotated[_Expression, BeforeValidator(_value)] = Field(description="PostgreSQL expression over that table's own columns, or a constant, giving the column's value in an existing row")
     where: _Expression | None = Field(None, description="optional condition over the same table's columns: the existing rows this value is for; omit for every remaining row")
     reason: ShortText = Field(description="why existing rows get this value")
 

@@ -1,19 +1,26 @@
 """## Deployment Integration (devops-specialist): the CI/CD pipeline YAML (dumped
 from data by PyYAML, so it always parses) and the `environmentConfig` object.
-Config names environment variables; secrets never appear."""
+Config names environment variables; secrets never appear.
+
+Which side of each external system an environment uses is not asked of the model: it is
+rendered from the design spine and the provider's documented modes (providers.yaml
+`modes`), the test side before production and the live side in production. Both recorded
+drafts of the ninth pass had run production on a provider's sandbox, and the review pass's
+redraft did not mend it."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.render.yaml_block import yaml_block
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 from agents.sections._validators import no_secret
+from agents.spine import SPINE_ID, secrets_of
 
 EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]
@@ -33,22 +40,31 @@ class PipelineStage(SectionModel):
 
 
 class Environment(SectionModel):
-    api_url: Url = Field(description="the API base URL in this environment: localhost only in development, otherwise the company's own domain")
     database: ShortText = Field(description="database setup: product and version, hosting, redundancy and how migrations run")
-    services: ShortText = Field(description="the brief's external systems in this environment: sandbox, test or live credentials, by environment variable; or none")
     monitoring: ShortText = Field(description="monitoring setup in this environment: tracing sampling ratio, log level, whether alerts page anyone")
 
-    @field_validator("database", "services", "monitoring")
+    @field_validator("database", "monitoring")
     @classmethod
     def _no_secrets(cls, value: str) -> str:
         return no_secret(value)
+
+
+class Development(Environment):
+    api_url: Url = Field(description="the API base URL on a developer's machine: http://localhost and the port the service listens on")
+
+    @field_validator("api_url")
+    @classmethod
+    def _local(cls, value: str) -> str:
+        if not re.search(_LOCAL, value):
+            raise ValueError(f"development api_url runs on the developer's machine: http://localhost and a port; got {value!r}")
+        return value
 
 
 class Deployment(SectionModel):
     stages: items(PipelineStage, 3, 4) = Field(description="pipeline stages in order: build, integration tests, deployment")
     database_url_env: EnvVar = Field(description="UPPER_SNAKE_CASE env var with the database URL")
     cache_url_env: EnvVar | None = Field(default=None, description="UPPER_SNAKE_CASE env var with the cache URL; null if no cache")
-    development: Environment
+    development: Development
     staging: Environment
     production: Environment
 
@@ -60,37 +76,43 @@ class Deployment(SectionModel):
             raise ValueError(f"stage names must be unique: {names}")
         return value
 
-    @model_validator(mode="after")
-    def _environments(self) -> "Deployment":
-        prod = self.production.api_url
-        if prod.startswith("http://"):
-            # Production is served over TLS; the host and path the model chose stand.
-            prod = self.production.api_url = "https://" + prod[len("http://"):]
-        if re.search(_LOCAL, prod):
-            raise ValueError("production api_url must not point at localhost; name the service's own https host")
-        if re.search(_LOCAL, self.staging.api_url) or self.staging.api_url == prod:
-            # Staging runs on its own host beside production's. The 1.5B model wrote
-            # localhost for staging in every recording since the prompts lost their
-            # sample URLs; the host follows from production's, so code derives it.
-            self.staging.api_url = re.sub(r"^https://", "https://staging.", prod, count=1)
-        urls = [getattr(self, e).api_url for e in ENVIRONMENTS]
-        if len(set(urls)) != len(urls):
-            raise ValueError("each environment needs its own api_url")
-        return self
-
 
 MODEL = Deployment
 MAX_TOKENS = 1000
 
 
-def pipeline(data: Deployment) -> dict:
+def environment_services(spine, environment: str) -> str:  # noqa: ANN001 - agents.spine.DesignSpine | None
+    """The external systems of the design in one environment: the provider's test side in
+    development and staging and its live side in production, as its documentation names
+    them, with the secret settings that hold the credentials. The same names in every
+    environment, each environment's own values: the split is by account, not by code."""
+    from agents.knowledge import providers_named_in
+
+    if spine is None:
+        return "not derived: no design spine was drafted"
+    if not spine.external_systems:
+        return "none: the design calls no third-party service"
+    production = environment == "production"
+    said = []
+    for system in spine.external_systems:
+        note = next(iter(providers_named_in([f"{system.name} {system.id.replace('_', ' ')}"])), None)
+        if note is not None and note.modes is not None:
+            side = note.modes.production if production else note.modes.pre_production
+        else:
+            side = "its production account" if production else f"a non-production {system.name} account"
+        secrets = [s.name for s in secrets_of(spine, system)]
+        said.append(f"{system.name}: {side}" + (f" ({', '.join(secrets)})" if secrets else ""))
+    return "; ".join(said)
+
+
+def pipeline(data: Deployment, spine=None) -> dict:  # noqa: ANN001 - agents.spine.DesignSpine | None
     return {
         "deployment_integration": {
             "stages": [{s.name: list(s.steps)} for s in data.stages],
             "environments": {
                 name: {
                     "database": getattr(data, name).database,
-                    "services": getattr(data, name).services,
+                    "services": environment_services(spine, name),
                     "monitoring": getattr(data, name).monitoring,
                 }
                 for name in ENVIRONMENTS
@@ -99,10 +121,19 @@ def pipeline(data: Deployment) -> dict:
     }
 
 
+def api_url_setting(brief) -> str:  # noqa: ANN001 - agents.brief.FeatureBrief | None
+    """The setting staging and production read their API host from (STRIPE_INVOICE_SYNC_API_URL):
+    the company's hosts are its own, and the spec cannot know them. Asked for a host, the model
+    wrote `your-production-host.com` or localhost (both ninth-pass drafts), which cost a re-ask."""
+    words = (getattr(brief, "slug", "") or "service").split("-")[:3]
+    return "_".join(words).upper() + "_API_URL"
+
+
 def render(data: Deployment, ctx: RenderContext) -> str:
+    hosted = TsExpr(f"process.env.{api_url_setting(ctx.brief)}")
     env_config = {
         name: {
-            "apiUrl": getattr(data, name).api_url,
+            "apiUrl": data.development.api_url if name == "development" else hosted,
             "database": TsExpr(f"process.env.{data.database_url_env}"),
             "cache": TsExpr(f"process.env.{data.cache_url_env}") if data.cache_url_env else None,
             "monitoring": getattr(data, name).monitoring,
@@ -112,12 +143,13 @@ def render(data: Deployment, ctx: RenderContext) -> str:
     return join_blocks(
         "## Deployment Integration",
         "### CI/CD Pipeline Integration",
-        fence("yaml", yaml_block(pipeline(data), "Deployment integration pipeline")),
+        fence("yaml", yaml_block(pipeline(data, ctx.sections.get(SPINE_ID)), "Deployment integration pipeline")),
         "### Environment Configuration",
-        fence("typescript", ts_const("environmentConfig", env_config, "Environment-specific integration")),
+        fence("typescript", ts_const("environmentConfig", env_config,
+                                     "Environment-specific integration: each environment sets its own values of these settings")),
     )
 
 
 def digest(data: Deployment) -> str:
     stages = " -> ".join(s.name for s in data.stages)
-    return f"- pipeline: {stages}\n- env vars: {data.database_url_env}{', ' + data.cache_url_env if data.cache_url_env else ''}\n- production: {data.production.api_url}"
+    return f"- pipeline: {stages}\n- env vars: {data.database_url_env}{', ' + data.cache_url_env if data.cache_url_env else ''}\n- development: {data.development.api_url}"

@@ -152,6 +152,9 @@ def _table_test(entity) -> str:  # noqa: ANN001 - agents.spine.Entity
 def render(data: TestingValidation, ctx: RenderContext) -> str:
     strategy = [f"{label}: {test}" for label, test in kind_tests(data, ctx.sections.get(SPINE_ID))]
     strategy += p1_items(ctx.analyses.get("scenarios"))
+    tools = getattr(ctx.brief, "test_tools", None)
+    if tools:  # the integration-test example is written with these and no other test library
+        strategy.append(f"Test tools: {tools[0]} runs the tests; {tools[1]} mocks the external services' HTTP APIs")
     criteria = "\n".join([
         "1. **Functional Validation**",
         checklist(data.functional, indent=3),

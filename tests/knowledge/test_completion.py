@@ -161,7 +161,9 @@ def test_nothing_is_added_for_an_archetype_only_the_models_structure_implies() -
     # "webhook" nothing receives is a system the feature calls
     assert [e.kind for e in spine.endpoints] == [e.kind for e in bare.endpoints]
     assert [e.table for e in spine.entities] == [e.table for e in bare.entities]
-    assert {x.direction for x in spine.external_systems} == {"outbound_api"} and len(notes) == 1
+    assert {x.direction for x in spine.external_systems} == {"outbound_api"}
+    # beside that, only what every design gets: the called system's credentials in a secret setting
+    assert [n.split(":")[0] for n in notes] == ["Called systems", "Settings"]
     _, said = complete(bare, (), "Sync a provider's records via webhooks")
     assert said  # the description asks for webhooks: completed
     _, chosen = complete(bare, ("inbound_webhooks",), "Sync a provider's records")
@@ -415,3 +417,54 @@ def test_tables_live_in_a_database_the_design_shows() -> None:
     assert "Own data: postgresql_database holds the design's tables" in notes
     unnamed, _ = complete(DesignSpine.model_validate(data), description="Sync Provider records via webhooks")
     assert [c.id for c in unnamed.components if c.kind == "database"] == ["app_database"]
+
+
+def _erasure_spine() -> DesignSpine:
+    """Hand-built from the ninth-pass gdpr spine's defects: the processor called with credentials
+    and no setting, the worker calling the deletion endpoint, the audit table called altered."""
+    return DesignSpine.model_validate({
+        "components": [{"id": "erasure_worker", "label": "Erasure Worker", "kind": "worker", "responsibility": "erases data"},
+                       {"id": "app_db", "label": "App DB", "kind": "database", "responsibility": "tables"}],
+        "external_systems": [{"id": "third_party_processor", "name": "Third-Party Processor", "direction": "outbound_api",
+                              "connects_to": "erasure_worker", "purpose": "receives erasure requests for a person's data",
+                              "auth": "credentials Third-Party Processor issues, sent with each call"}],
+        "entities": [{"table": "deletion_requests", "purpose": "requests", "change": "new", "key": "id", "unique": [],
+                      "money": "none", "owner": "erasure_worker"},
+                     {"table": "deletion_audit_log", "purpose": "proof", "change": "altered", "key": "id", "unique": [],
+                      "money": "none", "owner": "erasure_worker"}],
+        "endpoints": [{"method": "DELETE", "path": "/api/v1/deletion-requests/:id", "kind": "rest", "caller": "erasure_worker",
+                       "purpose": "erase"}],
+        "events": [], "roles": [{"name": "privacy_officer", "who": "the privacy team", "permissions": ["read:deletion_requests"]}],
+        "settings": [], "surfaces": [],
+        "failure_policy": {"retries": 3, "backoff": "exponential", "after_retries": "alert_and_keep_failed", "replay": "operator"},
+        "limits": [], "not_needed": [],
+    })
+
+
+def test_an_erasure_design_gets_its_processor_secret_a_guarded_delete_and_a_new_audit_table() -> None:
+    from agents.knowledge.coverage import (credentials_are_secret_settings, deletion_audited, deletion_endpoint_authorized,
+                                           polled_records_unique)
+
+    bare = _erasure_spine()
+    assert not any(p(bare, {}) for p in (credentials_are_secret_settings, deletion_audited, deletion_endpoint_authorized))
+    spine, notes = complete(bare, ("data_deletion_compliance", "outbound_api_sync"), GDPR)
+    assert [(s.name, s.secret) for s in spine.settings] == [("THIRD_PARTY_PROCESSOR_API_KEY", True)]
+    assert spine.endpoints[0].caller == "privacy_officer" and "write:deletion_requests" in spine.roles[0].permissions
+    assert next(e for e in spine.entities if e.table == "deletion_audit_log").change == "new"
+    for predicate in (credentials_are_secret_settings, deletion_audited, deletion_endpoint_authorized):
+        assert predicate(spine, {}) is not None, predicate.__name__
+    # the processor is only sent erasures: no pulled records to keep unique, said as such
+    assert polled_records_unique(spine, {}).where.startswith("not applicable: Third-Party Processor is only sent work")
+    again, _ = complete(spine, ("data_deletion_compliance", "outbound_api_sync"), GDPR)
+    assert again.settings == spine.settings and again.endpoints == spine.endpoints  # idempotent
+
+
+def test_a_system_the_design_reads_still_needs_its_records_kept_unique() -> None:
+    from agents.knowledge.coverage import polled_records_unique
+
+    spine = _erasure_spine()
+    spine.external_systems[0].purpose = "we fetch each processor's stored records and erase them"
+    assert polled_records_unique(spine, {}) is None  # reads and sends: the table unique on its id is still needed
+    spine.external_systems[0].auth = "OAuth client credentials"
+    done, _ = complete(spine, ("outbound_api_sync",), "push deletions to processors")
+    assert [s.name for s in done.settings] == ["THIRD_PARTY_PROCESSOR_CLIENT_SECRET"]

@@ -265,6 +265,13 @@ def test_a_capitalised_word_is_the_string_it_spells(value):
     assert _data(payload).backfills[0].value == f"'{value.strip().strip(chr(34))}'"
 
 
+def test_uuid_ossp_is_written_as_the_built_in_function():
+    """uuid_generate_v4() needs the uuid-ossp extension; gen_random_uuid() is built in (PostgreSQL 13+)."""
+    payload = h.migration_payload()
+    payload["backfills"][0]["value"] = "uuid_generate_v4()"
+    assert _data(payload).backfills[0].value == "gen_random_uuid()"
+
+
 @pytest.mark.parametrize("value", ["email", "upper(email)", "'EUR'"])
 def test_a_column_or_expression_is_left_as_written(value):
     payload = h.migration_payload()

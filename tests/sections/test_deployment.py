@@ -11,19 +11,14 @@ ENV = {
     "development": {
         "api_url": "http://localhost:3000/api",
         "database": "PostgreSQL 16 in docker-compose, seeded with test plans",
-        "services": "Stripe test mode via stripe-cli listen forwarding webhooks",
         "monitoring": "console logs, tracing off",
     },
     "staging": {
-        "api_url": "https://staging.api.example.com",
         "database": "RDS PostgreSQL 16 single-AZ, migrations run by CI",
-        "services": "Stripe test mode with a dedicated webhook endpoint",
         "monitoring": "full tracing at 100% sampling, alerts to Slack only",
     },
     "production": {
-        "api_url": "https://api.example.com",
         "database": "RDS PostgreSQL 16 Multi-AZ, PITR 7 days",
-        "services": "Stripe live mode, keys from AWS Secrets Manager",
         "monitoring": "tracing at 10% sampling, PagerDuty on",
     },
 }
@@ -51,7 +46,8 @@ def test_renders_pipeline_yaml_and_environment_config() -> None:
     assert doc["environments"]["production"]["database"] == "RDS PostgreSQL 16 Multi-AZ, PITR 7 days"
     assert "const environmentConfig = {" in ts
     assert "database: process.env.DATABASE_URL" in ts and "cache: process.env.REDIS_URL" in ts
-    assert "apiUrl: 'https://api.example.com'" in ts
+    # the company's hosts are its own: staging and production read theirs from one named setting
+    assert "apiUrl: 'http://localhost:3000/api'" in ts and ts.count("apiUrl: process.env.STRIPE_SUBSCRIPTION_BILLING_API_URL") == 2
 
 
 def test_yaml_special_characters_survive() -> None:
@@ -67,17 +63,47 @@ def test_no_cache() -> None:
 
 
 def test_validators() -> None:
-    prod = dict(ENV["production"], api_url="http://api.example.com")
-    assert Deployment.model_validate(dict(DATA, production=prod)).production.api_url == "https://api.example.com"
-    # staging on localhost or on production's own URL: its host follows from production's
-    for slip in ("https://localhost:8443", "http://127.0.0.1:3000/api", ENV["production"]["api_url"]):
-        derived = Deployment.model_validate(dict(DATA, staging=dict(ENV["staging"], api_url=slip)))
-        assert derived.staging.api_url == "https://staging.api.example.com"
-    assert_rejects(Deployment, dict(DATA, production=dict(ENV["production"], api_url="https://localhost:8443")), "localhost")
-    assert_rejects(Deployment, dict(DATA, development=dict(ENV["development"], api_url=ENV["production"]["api_url"])), "own api_url")
+    assert_rejects(Deployment, dict(DATA, development=dict(ENV["development"], api_url="https://api.example.com")), "localhost")
     leaked = dict(ENV["production"], database="postgres://billing:S3cretPass@db.internal:5432/billing")
     assert_rejects(Deployment, dict(DATA, production=leaked), "never put secrets")
     assert_rejects(Deployment, dict(DATA, database_url_env="database-url"), "database_url_env")
     assert_rejects(Deployment, dict(DATA, stages=DATA["stages"][:2]), "stages")
     assert_rejects(Deployment, dict(DATA, stages=[DATA["stages"][0]] * 3), "unique")
     assert_rejects(Deployment, dict(DATA, stages=[dict(DATA["stages"][0], name="Build: stage")] + DATA["stages"][1:]), "name")
+
+
+def _spine(systems: list[dict], settings: list[dict]):
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    return DesignSpine.model_validate(dict(SPINE, external_systems=systems, settings=settings,
+                                           endpoints=SPINE["endpoints"][1:], events=[]))
+
+
+def test_each_environment_uses_the_providers_documented_side() -> None:
+    """Stripe's own modes (providers.yaml, stripe.com/docs/keys): test mode before production,
+    live mode in production, with the secret settings named after it; the lints find nothing."""
+    from agentspec.checks.lints import no_live_credentials_before_production, production_on_live_services
+    from agentspec.render.markdown import fence
+    from agentspec.spec_document import SpecDocument
+    from agentspec.render.yaml_block import yaml_block
+
+    spine = _spine([{"id": "stripe", "name": "Stripe", "direction": "outbound_api", "connects_to": "sync_worker",
+                     "purpose": "list invoices", "auth": "secret API key"}],
+                   [{"name": "STRIPE_SECRET_KEY", "secret": True, "purpose": "calls Stripe"},
+                    {"name": "DATABASE_URL", "secret": True, "purpose": "the database"}])
+    doc = section.pipeline(Deployment.model_validate(DATA), spine)["deployment_integration"]["environments"]
+    assert doc["development"]["services"] == doc["staging"]["services"] == "Stripe: test mode, with test API keys (STRIPE_SECRET_KEY)"
+    assert doc["production"]["services"] == "Stripe: live mode, with live API keys (STRIPE_SECRET_KEY)"
+    markdown = "## Deployment Integration\n\n" + fence("yaml", yaml_block({"deployment_integration": {"environments": doc}}, "x")) + "\n"
+    spec = SpecDocument.from_markdown(markdown)
+    assert list(production_on_live_services(spec)) == [] and list(no_live_credentials_before_production(spec)) == []
+
+
+def test_a_provider_without_documented_modes_gets_its_own_accounts_and_none_says_none() -> None:
+    spine = _spine([{"id": "acme_ledger", "name": "Acme Ledger", "direction": "outbound_api", "connects_to": "sync_worker",
+                     "purpose": "post journal entries", "auth": "OAuth client credentials"}], [])
+    assert section.environment_services(spine, "staging") == "Acme Ledger: a non-production Acme Ledger account"
+    assert section.environment_services(spine, "production") == "Acme Ledger: its production account"
+    assert section.environment_services(_spine([], []), "production") == "none: the design calls no third-party service"
+    assert section.environment_services(None, "production").startswith("not derived")
