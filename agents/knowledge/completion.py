@@ -225,7 +225,10 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
     kinds = {c.id: c.kind for c in spine.components}
     if kinds.get(system.connects_to) not in ("worker", "scheduler"):
         if system.processed_by is None and kinds.get(system.connects_to) == "service":
-            worker = next((c.id for c in spine.components if c.kind == "worker"), None)
+            # The worker that consumes the provider's events processes its deliveries; else the first worker.
+            consumers = [e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)]
+            worker = next((c for c in consumers if kinds.get(c) == "worker"), None) \
+                or next((c.id for c in spine.components if c.kind == "worker"), None)
             if worker is not None:
                 system.processed_by = worker
                 return [f"{system.connects_to} stores each {system.name} delivery; {worker} processes it after"]

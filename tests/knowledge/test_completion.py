@@ -468,3 +468,12 @@ def test_a_system_the_design_reads_still_needs_its_records_kept_unique() -> None
     spine.external_systems[0].auth = "OAuth client credentials"
     done, _ = complete(spine, ("outbound_api_sync",), "push deletions to processors")
     assert [s.name for s in done.settings] == ["THIRD_PARTY_PROCESSOR_CLIENT_SECRET"]
+
+
+def test_deliveries_go_to_the_worker_that_consumes_the_providers_events() -> None:
+    data = copy.deepcopy(SPINE)
+    data["components"].insert(1, {"id": "report_worker", "label": "Report Worker", "kind": "worker", "responsibility": "reports"})
+    spine, notes = complete(DesignSpine.model_validate(data))
+    receiving = next(x for x in spine.external_systems if x.direction == "inbound_webhook")
+    assert receiving.processed_by == "sync_worker"  # record.updated's consumer, not the first worker listed
+    assert "webhook_receiver stores each Provider delivery; sync_worker processes it after" in [n.split(": ", 1)[1] for n in notes]
