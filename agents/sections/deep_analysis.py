@@ -19,7 +19,7 @@ ARTIFACTS = """- **[Stakeholder Analysis](./analysis-stakeholder.md)**: Multi-st
 class DeepAnalysisInsights(SectionModel):
     deployment_complexity: Text = Field(description="what makes deploying this feature hard, concretely")
     monitoring_requirements: Text = Field(description="metrics, alerts and dashboards it needs")
-    operational_overhead: Text = Field(description="ongoing toil: reconciliation jobs, key rotation, on-call")
+    operational_overhead: Text = Field(description="the recurring work this feature adds for operators, named after its own jobs, secrets and alerts")
     data_integrity_rating: int = Field(ge=1, le=5, description="5 = integrity guaranteed by design")
     cross_system_consistency: Text
     failure_recovery: Text = Field(description="how state is recovered after a failure")

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext
+from agents.spine import SPINE_ID
 
 MODEL = None
 
 
 def render(_data: object, ctx: RenderContext) -> str:
     brief = ctx.brief
-    systems = ", ".join(brief.external_systems) if brief.external_systems else "internal services only"
+    spine = ctx.sections.get(SPINE_ID)
+    # The design's external systems once it has them: intake's list also names the team's own
+    # stores ("Postgres"), which the spine makes components.
+    named = list(dict.fromkeys(x.name for x in spine.external_systems)) if spine is not None else list(brief.external_systems)
+    systems = ", ".join(named) if named else "internal services only"
+    libraries = getattr(brief, "libraries", None) or []
+    used = ("**Libraries** (the code examples use these and no others): "
+            + ", ".join(f"{package} ({job})" for package, job in libraries) + ".") if libraries else ""
     return join_blocks(
         "## Overview",
         f"System integration and compatibility requirements for {brief.name}, ensuring seamless operation "
         "within the existing ecosystem and future scalability.",
         f"**Stack**: {', '.join(brief.stack)}. **External systems**: {systems}. "
         f"**Complexity**: {brief.complexity}.",
+        *([used] if used else []),
     )
