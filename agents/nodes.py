@@ -204,6 +204,8 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     replace only the check failures after it, never the reviewer's words."""
     keep = list(keep or [])
     spec = spec_for(spec_id)
+    # A prompt may name what the spine decided (External Service Integration lists its systems).
+    context = {"spine": spine_of(task["sections"]), **(context or {})}
     brief = FeatureBrief.model_validate(task["brief"])
     repo_given = bool(task["options"].get("repo_given"))
     calls: list[dict[str, Any]] = []

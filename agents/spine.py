@@ -225,15 +225,27 @@ def failure_store(spine: DesignSpine) -> Entity | None:
 
 
 def name_tokens(ident: str) -> set[str]:
-    """The words of an identifier or name, for linking names by what they share."""
-    return {t for t in re.split(r"[^a-z0-9]+", ident.lower()) if len(t) > 1}
+    """The words of an identifier or name, for linking names by what they share; a number is
+    a word (`processor_1` and `processor_2` are two systems)."""
+    return {t for t in re.split(r"[^a-z0-9]+", ident.lower()) if len(t) > 1 or t.isdigit()}
+
+
+# Words that say what kind of interface a name is, not whose.
+_INTERFACE_WORDS = {"api", "apis", "webhook", "webhooks", "service", "client", "event", "events"}
+
+
+def named_after(name: str, system: ExternalSystem) -> bool:
+    """Whether a setting or service name is named after this system: it holds every word of the
+    system's id, or of its name, beyond the interface words (STRIPE_WEBHOOK_SECRET for `stripe_api`).
+    Sharing one word is not enough: THIRD_PARTY_PROCESSOR_1_API_KEY is not processor 2's key."""
+    words = name_tokens(name)
+    keys = [k for k in (name_tokens(system.id) - _INTERFACE_WORDS, name_tokens(system.name) - _INTERFACE_WORDS) if k]
+    return any(k <= words for k in keys)
 
 
 def secrets_of(spine: DesignSpine, system: ExternalSystem) -> list[Setting]:
-    """The secret settings named after an external system (STRIPE_WEBHOOK_SECRET for `stripe`):
-    the link is by identifier, as a reader of the settings list makes it."""
-    own = name_tokens(system.id) | name_tokens(system.name)
-    return [s for s in spine.settings if s.secret and own & name_tokens(s.name)]
+    """The secret settings named after an external system, as a reader of the settings list links them."""
+    return [s for s in spine.settings if s.secret and named_after(s.name, system)]
 
 
 # What a table that keeps failed work for replay holds, and why each column: a dead-letter

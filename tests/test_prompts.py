@@ -57,3 +57,19 @@ def test_no_repo_forbids_invented_locations():
 def test_undefined_variables_raise():
     with pytest.raises(UndefinedError):
         render_prompt("_shared/section.md.j2")
+
+
+def test_external_services_prompt_names_the_spines_systems():
+    """With a spine, the section describes its systems, each once, and is never told it may leave them out
+    (the ninth- and tenth-pass answers listed none, and the gate's redraft then added Stripe)."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "external_services")
+    spine = DesignSpine.model_validate(SPINE)
+    messages = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                                repo_given=False, context={"spine": spine})
+    text = messages[-1]["content"]
+    assert "Describe each external system of the design spine as one service, in this order: Provider. Add no other." in text
+    assert "leave services empty" not in text
+    assert "leave services empty" in _render(spec)  # no spine: nothing is invented either

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens, secrets_of
+from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens, named_after, secrets_of
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -135,8 +135,7 @@ def _service_for(sections: Sections, system: ExternalSystem):
     services = sections.get("external_services")
     if services is None:
         return None
-    own = name_tokens(system.id) | name_tokens(system.name)
-    return next((s for s in services.services if own & name_tokens(s.name)), None)
+    return next((s for s in services.services if named_after(s.name, system)), None)
 
 
 def _kinds(spine: DesignSpine) -> dict[str, str]:

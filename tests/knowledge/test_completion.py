@@ -477,3 +477,20 @@ def test_deliveries_go_to_the_worker_that_consumes_the_providers_events() -> Non
     receiving = next(x for x in spine.external_systems if x.direction == "inbound_webhook")
     assert receiving.processed_by == "sync_worker"  # record.updated's consumer, not the first worker listed
     assert "webhook_receiver stores each Provider delivery; sync_worker processes it after" in [n.split(": ", 1)[1] for n in notes]
+
+
+def test_two_processors_get_a_key_each_and_one_key_is_not_the_others() -> None:
+    """The tenth-pass gdpr spine had processors 1 and 2; PROCESSOR_1's key had counted for both."""
+    from agents.knowledge.coverage import credentials_are_secret_settings
+
+    spine = _erasure_spine()
+    second = spine.external_systems[0].model_copy(update={"id": "third_party_processor_2", "name": "Processor 2"})
+    spine.external_systems[0] = spine.external_systems[0].model_copy(update={"id": "third_party_processor_1", "name": "Processor 1"})
+    spine.external_systems.append(second)
+    from agents.spine import Setting
+
+    spine.settings = [Setting(name="THIRD_PARTY_PROCESSOR_1_API_KEY", secret=True, purpose="processor 1")]
+    assert credentials_are_secret_settings(spine, {}) is None
+    done, notes = complete(spine, ("outbound_api_sync",), "erase data at processors")
+    assert [s.name for s in done.settings] == ["THIRD_PARTY_PROCESSOR_1_API_KEY", "THIRD_PARTY_PROCESSOR_2_API_KEY"]
+    assert "THIRD_PARTY_PROCESSOR_2_API_KEY" in credentials_are_secret_settings(done, {}).where
