@@ -18,7 +18,7 @@ CodeLanguage = Literal["typescript", "python", "go", "java", "ruby", "csharp", "
 # never a dependency the spec did not declare (the ninth-pass examples imported pg, msw and
 # inversify, none named). TypeScript's client and driver are those evals/node type-checks against.
 LIBRARIES: dict[str, dict[str, str]] = {
-    "typescript": {"http client": "axios", "test runner": "vitest", "HTTP mocks": "msw",
+    "typescript": {"http client": "axios", "test runner": "vitest", "HTTP mocks": "msw", "orm": "typeorm",
                    "postgresql": "pg", "mysql": "mysql2", "mongodb": "mongodb", "redis": "ioredis"},
     "python": {"http client": "httpx", "test runner": "pytest", "HTTP mocks": "respx",
                "postgresql": "psycopg", "mysql": "PyMySQL", "mongodb": "pymongo", "redis": "redis"},
@@ -92,7 +92,9 @@ class FeatureBrief(SectionModel):
         stack = " ".join(self.stack).lower()
         drivers = [(known[db], f"{name} driver") for db, (name, words) in _DATABASES.items()
                    if db in known and any(re.search(rf"\b{w}\b", stack) for w in words)]
-        return [(known["http client"], "HTTP client"), *drivers,
+        # The schema's ORM mapping is rendered with TypeORM (database_schema.typeorm_entities).
+        orm = [(known["orm"], "ORM entities")] if drivers and "orm" in known else []
+        return [(known["http client"], "HTTP client"), *drivers, *orm,
                 (known["test runner"], "test runner"), (known["HTTP mocks"], "HTTP mocks")]
 
 

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 from agentspec.render.markdown import bullets, field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
+from agents.spine import named_after
 
 EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
 def _host_only(value: object) -> object:
@@ -134,14 +135,22 @@ def align(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001 - ag
     return data.model_copy(update={"roles": roles, "scopes": scopes})
 
 
+# What signs the feature's users in when the description names no identity provider.
+OWN_IDENTITY_PROVIDER = "the organisation's existing OIDC identity provider"
+
+
 def _not_another_systems_credentials(data: AuthIntegration, spine) -> AuthIntegration:  # noqa: ANN001
     """Sign-in credentials are named after the identity provider, never after a system the
     feature only exchanges data with: the ninth-pass Stripe draft read the admin's OAuth client
     id from STRIPE_CLIENT_ID, as if Stripe signed the admins in."""
-    others = {re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") for x in spine.external_systems
-              if x.direction != "identity_provider" for name in (x.name, x.id)}
-    own = re.sub(r"[^A-Z0-9]+", "_", data.provider.upper()).strip("_") or "AUTH"
-    fixes = {}
+    partners = [x for x in spine.external_systems if x.direction != "identity_provider"]
+    others = {re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_") for x in partners for name in (x.name, x.id)}
+    fixes: dict[str, object] = {}
+    if any(named_after(data.provider, x) for x in partners):
+        # Nor is the identity provider a system the feature syncs with: the tenth-pass Stripe
+        # draft signed its admins in with provider 'Stripe', openid scopes and a STRIPE_DOMAIN.
+        fixes["provider"] = OWN_IDENTITY_PROVIDER
+    own = "AUTH" if fixes else (re.sub(r"[^A-Z0-9]+", "_", data.provider.upper()).strip("_") or "AUTH")
     for field_name in ("client_id_env_var", "client_secret_env_var"):
         value = getattr(data, field_name)
         prefix = next((o for o in sorted(others, key=len, reverse=True) if value and value.startswith(o + "_")), None)
@@ -176,8 +185,8 @@ _STAND_IN_HOST = re.compile(r"your|example\.|company\.com|acme|mycompany|domain\
 def _configured(value: str, data: AuthIntegration, what: str) -> object:
     """A stand-in host (`yourcompany.com`, `https://yourapi.com`) is read from the environment
     instead, named like the client id's variable (AUTH0_CLIENT_ID -> AUTH0_DOMAIN)."""
-    if not _STAND_IN_HOST.search(value):
-        return value
+    if not _STAND_IN_HOST.search(value) and data.provider != OWN_IDENTITY_PROVIDER:
+        return value  # an unnamed identity provider's hosts are the organisation's: configuration
     prefix = data.client_id_env_var.rsplit("_CLIENT_ID", 1)[0] if data.client_id_env_var.endswith("_CLIENT_ID") else "AUTH"
     return TsExpr(f"process.env.{prefix}_{what}")
 
@@ -199,6 +208,10 @@ def auth_object(data: AuthIntegration) -> str:
         },
     }
     return ts_const("authIntegration", value, "Authentication integration")
+
+
+def _said(value: object) -> str:
+    return value.code if isinstance(value, TsExpr) else str(value)
 
 
 def _nested(label: str, values: list[str], empty: str = "none") -> str:
@@ -232,7 +245,8 @@ def render(data: AuthIntegration, ctx: RenderContext) -> str:
 
 def digest(data: AuthIntegration) -> str:
     lines = [
-        f"Identity provider: {data.provider} ({data.domain}), audience {data.audience}, client id in {data.client_id_env_var}",
+        f"Identity provider: {data.provider} ({_said(_configured(data.domain, data, 'DOMAIN'))}), "
+        f"audience {_said(_configured(data.audience, data, 'AUDIENCE'))}, client id in {data.client_id_env_var}",
         f"Scopes: {' '.join(data.scopes)}; tokens: {data.token_storage}, {data.refresh_strategy}, {_expiration(data)}",
         f"Permission model: {data.permission_model}",
     ]

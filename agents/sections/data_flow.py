@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items, means_none
+from agents.spine import named_after
 
 SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
 DestinationType = Literal[
@@ -123,27 +124,74 @@ MAX_TOKENS = 1100
 
 
 def align(data: DataFlow, spine) -> DataFlow:  # noqa: ANN001 - agents.spine.DesignSpine
-    """A PostgreSQL destination writes the spine's tables: a table the spine lacks is
-    dropped from it, and a destination left with none writes the tables the feature
-    creates or alters (the recorded Stripe answer wrote a `billing_data` table nobody decided)."""
+    """A source that is one of the spine's external systems crosses the way the spine says, as
+    often as it says: a webhook per delivery, a system a scheduler reads on the scheduler's
+    period (the tenth-pass Stripe answer had the webhook arriving "every 1 h" and the reconciler
+    "real-time"). A destination is a store: one named after a service or worker is the design's
+    database. A PostgreSQL destination writes the spine's tables: a table the spine lacks is
+    dropped from it, and a destination left with none writes the tables the feature creates or
+    alters (the recorded Stripe answer wrote a `billing_data` table nobody decided). With one
+    database in the design, every PostgreSQL destination is it, under its spine id."""
     decided = [e.table for e in spine.entities]
     written = [e.table for e in spine.entities if e.change != "referenced"] or decided
-    directions = {x.id: x.direction for x in spine.external_systems}
-    sources = []
-    for source in data.sources:
-        # A source named after an external system crosses the way the spine says it does.
-        kind = _SOURCE_TYPE.get(directions.get(source.name, ""))
-        if kind and kind != source.type:
-            source = source.model_copy(update={"type": kind, **({"frequency": "real-time, per delivery"}
-                                                                 if kind == "Webhook" and not _DIGIT.search(source.frequency) else {})})
-        sources.append(source)
-    destinations = []
+    sources = [_as_the_spine_says(source, spine) for source in data.sources]
+    own = {c.id for c in spine.components}
+    databases = [c.id for c in spine.components if c.kind == "database"]
+    database = databases[0] if len(databases) == 1 else None
+    renamed: dict[str, str] = {}
+    destinations: list[Destination] = []
     for dest in data.destinations:
+        if dest.type == "PostgreSQL table" and database and dest.name != database and (
+                dest.name not in own or dest.name not in databases):
+            # The design's one database is where its tables land, whatever the answer called it.
+            renamed[dest.name] = database
+            dest = dest.model_copy(update={"name": database})
         if dest.type == "PostgreSQL table" and decided:
             tables = [t for t in dest.tables if t in decided] or written[:4]
             dest = dest if tables == list(dest.tables) else dest.model_copy(update={"tables": tables})
+        same = next((d for d in destinations if d.name == dest.name), None)
+        if same is not None:  # two entries for one store: one, writing what both wrote
+            index = destinations.index(same)
+            destinations[index] = same.model_copy(update={"tables": list(dict.fromkeys([*same.tables, *dest.tables]))[:4]})
+            continue
         destinations.append(dest)
+    if renamed:
+        sources = [s.model_copy(update={"feeds": list(dict.fromkeys(renamed.get(f, f) for f in s.feeds))}) for s in sources]
     return data.model_copy(update={"sources": sources, "destinations": destinations})
+
+
+def _system_of(source: Source, spine):  # noqa: ANN001, ANN202 - agents.spine.ExternalSystem | None
+    """The spine's external system a source is: by id, by name, or by the component that receives or processes it."""
+    systems = spine.external_systems
+    exact = next((x for x in systems if x.id == source.name), None)
+    if exact is not None:
+        return exact
+    for candidates in ([x for x in systems if named_after(source.name, x)],
+                       [x for x in systems if source.name in (x.connects_to, x.processed_by)],
+                       [x for x in systems if source.type == "Webhook" and x.direction == "inbound_webhook"]):
+        if len(candidates) == 1:
+            return candidates[0]
+    return None
+
+
+def _as_the_spine_says(source: Source, spine) -> Source:  # noqa: ANN001
+    system = _system_of(source, spine)
+    if system is None:
+        return source
+    update: dict[str, str] = {}
+    kind = _SOURCE_TYPE.get(system.direction)
+    if kind:
+        update["type"] = kind
+    if system.direction == "inbound_webhook":
+        update["frequency"] = "real-time, per delivery"
+    elif system.direction in ("outbound_api", "polling"):
+        reader = next((c for c in spine.components if c.id == system.connects_to), None)
+        if reader is not None and reader.kind == "scheduler" and reader.schedule:
+            update["frequency"] = reader.schedule
+        elif reader is not None and reader.kind != "scheduler" and not _DIGIT.search(source.frequency):
+            update["frequency"] = "on demand, per call"
+    changed = {k: v for k, v in update.items() if getattr(source, k) != v}
+    return source.model_copy(update=changed) if changed else source
 
 
 _SOURCE_TYPE = {"inbound_webhook": "Webhook", "outbound_api": "REST API", "polling": "REST API", "file_import": "File Import",

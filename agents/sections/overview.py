@@ -17,8 +17,8 @@ def render(_data: object, ctx: RenderContext) -> str:
     named = list(dict.fromkeys(x.name for x in spine.external_systems)) if spine is not None else list(brief.external_systems)
     systems = ", ".join(named) if named else "internal services only"
     libraries = getattr(brief, "libraries", None) or []
-    used = ("**Libraries** (the code examples use these and no others): "
-            + ", ".join(f"{package} ({job})" for package, job in libraries) + ".") if libraries else ""
+    used = ("**Libraries**: " + ", ".join(f"{package} ({job})" for package, job in libraries)
+            + "; the code in this spec uses these and no others.") if libraries else ""
     return join_blocks(
         "## Overview",
         f"System integration and compatibility requirements for {brief.name}, ensuring seamless operation "

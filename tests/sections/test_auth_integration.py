@@ -109,3 +109,22 @@ def test_sign_in_is_not_named_after_a_data_system_and_a_stand_in_host_is_configu
     rendered = auth.auth_object(aligned)
     assert "domain: process.env.OAUTH_DOMAIN" in rendered and "audience: process.env.OAUTH_AUDIENCE" in rendered
     assert "yourcompany" not in rendered
+
+
+def test_the_identity_provider_is_never_a_system_the_feature_syncs_with() -> None:
+    """The tenth-pass Stripe draft signed its admins in with provider 'Stripe' and a STRIPE_DOMAIN."""
+    from agents.sections import auth_integration as auth
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate(SPINE)
+    answer = auth.MODEL.model_construct(**{**h.auth_payload(), "provider": "Provider", "client_id_env_var": "PROVIDER_CLIENT_ID",
+                                           "client_secret_env_var": None, "domain": "dashboard.provider.com"})
+    aligned = auth.align(answer, spine)
+    assert aligned.provider == auth.OWN_IDENTITY_PROVIDER and aligned.client_id_env_var == "AUTH_CLIENT_ID"
+    rendered = auth.auth_object(aligned)
+    assert "domain: process.env.AUTH_DOMAIN" in rendered and "audience: process.env.AUTH_AUDIENCE" in rendered
+    assert "provider.com" not in rendered and "process.env.AUTH_DOMAIN" in auth.digest(aligned)
+    # a named identity provider keeps its own hosts
+    kept = auth.align(auth.MODEL.model_construct(**h.auth_payload()), spine)
+    assert kept.provider == "Auth0" and kept.client_id_env_var == "AUTH0_CLIENT_ID"

@@ -96,3 +96,32 @@ def test_rejects_database_destination_without_tables_and_duplicates():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_sources_arrive_as_the_spine_says_and_every_postgres_destination_is_its_database():
+    """The tenth-pass Stripe answer had the webhook arriving "every 1 h", the scheduled read "real-time",
+    and the receiving service as a second PostgreSQL destination."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = {**SPINE, "components": [*SPINE["components"], {"id": "provider_reconciler", "label": "Reconciler", "kind": "scheduler",
+                                                           "responsibility": "reads back"}],
+            "external_systems": [*SPINE["external_systems"], {"id": "provider_api", "name": "Provider", "direction": "outbound_api",
+                                                               "connects_to": "provider_reconciler", "purpose": "reads back",
+                                                               "auth": "API key"}]}
+    spine = DesignSpine.model_validate(data)
+    spine.components[-1].schedule = "every 1 h"
+    spine.external_systems[0].processed_by = "sync_worker"
+    answer = section.MODEL.model_construct(
+        sources=[section.Source.model_construct(name="sync_worker", type="Webhook", format="JSON", frequency="every 1 h",
+                                                transformation="store", feeds=["webhook_receiver"]),
+                 section.Source.model_construct(name="provider_api", type="REST API", format="JSON",
+                                                frequency="real-time per message", transformation="map", feeds=["app_database"])],
+        destinations=[section.Destination.model_construct(name="app_database", type="PostgreSQL table", format="SQL rows",
+                                                          schedule="in the request", tables=["synced_records"]),
+                      section.Destination.model_construct(name="webhook_receiver", type="PostgreSQL table", format="SQL rows",
+                                                          schedule="in the request", tables=["received_events"])])
+    aligned = section.align(answer, spine)
+    assert [(s.name, s.frequency) for s in aligned.sources] == [("sync_worker", "real-time, per delivery"), ("provider_api", "every 1 h")]
+    assert [(d.name, list(d.tables)) for d in aligned.destinations] == [("app_db", ["synced_records", "received_events"])]
+    assert all(s.feeds == ["app_db"] for s in aligned.sources)

@@ -21,12 +21,14 @@ def test_external_systems_come_from_the_design_once_it_has_them() -> None:
 
 def test_the_libraries_are_the_languages_own_with_the_stacks_database_drivers() -> None:
     ts = FeatureBrief.model_construct(name="X", code_language="typescript", stack=["Node.js", "PostgreSQL", "React"])
-    assert ts.libraries == [("axios", "HTTP client"), ("pg", "PostgreSQL driver"), ("vitest", "test runner"), ("msw", "HTTP mocks")]
+    assert ts.libraries == [("axios", "HTTP client"), ("pg", "PostgreSQL driver"), ("typeorm", "ORM entities"),
+                            ("vitest", "test runner"), ("msw", "HTTP mocks")]
     py = FeatureBrief.model_construct(name="X", code_language="python", stack=["FastAPI", "MySQL"])
     assert [p for p, _ in py.libraries] == ["httpx", "PyMySQL", "pytest", "respx"]
     assert FeatureBrief.model_construct(name="X", code_language="go", stack=["Go"]).libraries == []
     md = overview.render(None, context(brief=ts.model_copy(update={"external_systems": [], "complexity": "Low"})))
-    assert "**Libraries** (the code examples use these and no others): axios (HTTP client), pg (PostgreSQL driver)" in md
+    assert "**Libraries**: axios (HTTP client), pg (PostgreSQL driver), typeorm (ORM entities)" in md
+    assert md.rstrip().endswith("msw (HTTP mocks); the code in this spec uses these and no others.")
 
 
 def test_the_driver_and_client_come_with_how_their_documentation_says_to_use_them() -> None:
