@@ -190,9 +190,14 @@ def _echoes(value: str, description: str) -> bool:
     words = _WORD.findall(value.lower())
     if len(words) < 4:
         return False
-    described = _WORD.findall(description.lower())
-    said = set(described)
-    return sum(w in said for w in words) / len(words) >= 0.85 and len(set(words) & said) / len(said) >= 0.6
+    # The whole description, or one clause of it before a ";" (the tenth-pass security answer
+    # handed back "tenant column every query on this feature's records is scoped by" from a
+    # description whose second clause says when to omit the field).
+    for part in [description, *(c for c in description.split(";")[:-1] if c.strip())] if ";" in description else [description]:
+        said = set(_WORD.findall(part.lower()))
+        if said and sum(w in said for w in words) / len(words) >= 0.85 and len(set(words) & said) / len(said) >= 0.6:
+            return True
+    return False
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

@@ -99,4 +99,5 @@ def test_exported_graph_runs_with_a_server_supplied_checkpointer(monkeypatch):
         state = asyncio.run(served.ainvoke({"description": DESCRIPTION, "options": {"max_repairs": 1}},
                                            {"configurable": {"thread_id": "server-1"}}))
     assert state["brief"]["name"]
-    assert all(e["status"] in ("drafted", "not_applicable") for e in state["sections"].values())
+    assert all(e["status"] in ("drafted", "not_applicable") for e in state["sections"].values()), \
+        {sid: e.get("failures") for sid, e in state["sections"].items() if e["status"] not in ("drafted", "not_applicable")}

@@ -62,7 +62,7 @@ class Compatibility(SectionModel):
     @field_validator("windows", "macos", "linux", "ios", "android")
     @classmethod
     def _versioned(cls, value: str) -> str:
-        if not re.search(r"\d", value) and not re.search(r"(?i)not supported|unsupported", value):
+        if not re.search(r"\d", value) and not re.search(r"(?i)not supported|unsupported|^any version", value):
             raise ValueError(f"{value!r}: name version numbers, or say 'not supported' and why")
         return value
 
@@ -84,11 +84,23 @@ def align(data: Compatibility, spine) -> Compatibility:  # noqa: ANN001 - agents
     reason is that, stated from the spine."""
     from agents.spine import has
 
-    if has(spine, "mobile_clients"):
-        return data
-    update = {os_: "not supported: the design has no mobile client" for os_ in ("ios", "android")
-              if re.search(r"(?i)not supported|unsupported", getattr(data, os_)) and "mobile use" in getattr(data, os_)}
+    update: dict[str, str] = {}
+    if not has(spine, "mobile_clients"):
+        update = {os_: "not supported: the design has no mobile client" for os_ in ("ios", "android")
+                  if re.search(r"(?i)not supported|unsupported", getattr(data, os_))
+                  and ("mobile use" in getattr(data, os_) or _NO_REASON.search(getattr(data, os_)))}
+    # A desktop OS "not supported and why" is the instruction again (tenth-pass Stripe draft, all
+    # three). A web page runs wherever the browsers above do; a design without a UI has no desktop client.
+    web = bool(spine.surfaces) or any(c.kind == "web_ui" for c in spine.components)
+    for os_ in ("windows", "macos", "linux"):
+        if _NO_REASON.search(getattr(data, os_)):
+            update[os_] = ("any version that runs the browsers above: the UI is a web page" if web
+                           else "not supported: the feature has no user interface; it runs on the server")
     return data.model_copy(update=update) if update else data
+
+
+# "not supported", "not supported and why": a refusal with no reason, or the field's own instruction.
+_NO_REASON = re.compile(r"(?i)^\s*(not supported|unsupported)\s*(and why)?\s*[.]?\s*$|\band why\b")
 
 _LAYER_ORDER = ("framework", "library", "database", "runtime", "tooling")
 _OS_PREFIX = {"Windows": "windows", "macOS": "macos", "Linux": "linux", "iOS": "ios", "Android": "android"}

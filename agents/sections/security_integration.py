@@ -97,6 +97,8 @@ def align(data: SecurityIntegration, spine) -> SecurityIntegration:  # noqa: ANN
               if echoes_field(SecurityMiddleware, name, getattr(data.middleware, name))}
     derived = _from_spine(spine)
     update = {name: derived[name] for name in echoed if name in derived}
+    if "resource_protection" in echoed:
+        update["resource_protection"] = None  # optional: render() states the roles that alone read the records
     return data.model_copy(update={"middleware": data.middleware.model_copy(update=update)}) if update else data
 
 

@@ -89,3 +89,30 @@ def test_health_checks_probe_only_what_the_design_has(spine) -> None:
 
     data = _recorded("monitoring").model_copy(update={"readiness_checks": ["redis ping", "postgres SELECT 1"]})
     assert monitoring.align(data, spine).readiness_checks == ["postgres SELECT 1"]  # the spine has no cache
+
+
+def test_one_clause_of_a_description_handed_back_is_an_echo_and_an_optional_one_is_dropped(spine) -> None:
+    """The tenth-pass security answer's resource_protection was the description's first clause."""
+    from agents.sections import security_integration as security
+
+    data = json.loads(json.dumps(RECORDED["sections"]["security_integration"]["data"]))
+    data["middleware"]["resource_protection"] = "tenant column every query on this feature's records is scoped by"
+    found = echoed_descriptions(security.MODEL, data)
+    assert [e.split(" repeats")[0] for e in found] == ["middleware.resource_protection"]
+    aligned = security.align(security.MODEL.model_validate(data), spine)
+    assert aligned.middleware.resource_protection is None  # render states the roles that alone read the records
+    data["middleware"]["resource_protection"] = "customer_id on invoices, checked by every query"
+    assert echoed_descriptions(security.MODEL, data) == []
+
+
+def test_a_desktop_os_refused_without_a_reason_is_stated_from_the_design(spine) -> None:
+    from agents.sections import compatibility
+
+    answer = _recorded("compatibility").model_copy(update={"windows": "not supported and why", "linux": "Not supported",
+                                                            "macos": "12+", "ios": "not supported and why"})
+    aligned = compatibility.align(answer, spine)  # the spine's admin page is a web UI
+    compatibility.MODEL.model_validate(aligned.model_dump())  # what align states passes the section's own rules
+    assert aligned.windows == aligned.linux == "any version that runs the browsers above: the UI is a web page"
+    assert aligned.macos == "12+" and aligned.ios == "not supported: the design has no mobile client"
+    headless = spine.model_copy(update={"surfaces": [], "components": [c for c in spine.components if c.kind != "web_ui"]})
+    assert compatibility.align(answer, headless).windows.startswith("not supported: the feature has no user interface")
