@@ -93,15 +93,17 @@ def environment_services(spine, environment: str) -> str:  # noqa: ANN001 - agen
     if not spine.external_systems:
         return "none: the design calls no third-party service"
     production = environment == "production"
-    said = []
-    for system in spine.external_systems:
-        note = next(iter(providers_named_in([f"{system.name} {system.id.replace('_', ' ')}"])), None)
+    said: list[str] = []
+    # One entry per provider: its webhook and its API are two interfaces of one account.
+    for name in dict.fromkeys(x.name for x in spine.external_systems):
+        interfaces = [x for x in spine.external_systems if x.name == name]
+        note = next(iter(providers_named_in([f"{name} {interfaces[0].id.replace('_', ' ')}"])), None)
         if note is not None and note.modes is not None:
             side = note.modes.production if production else note.modes.pre_production
         else:
-            side = "its production account" if production else f"a non-production {system.name} account"
-        secrets = [s.name for s in secrets_of(spine, system)]
-        said.append(f"{system.name}: {side}" + (f" ({', '.join(secrets)})" if secrets else ""))
+            side = "its production account" if production else f"a non-production {name} account"
+        secrets = list(dict.fromkeys(s.name for x in interfaces for s in secrets_of(spine, x)))
+        said.append(f"{name}: {side}" + (f" ({', '.join(secrets)})" if secrets else ""))
     return "; ".join(said)
 
 

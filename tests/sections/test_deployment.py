@@ -107,3 +107,14 @@ def test_a_provider_without_documented_modes_gets_its_own_accounts_and_none_says
     assert section.environment_services(spine, "production") == "Acme Ledger: its production account"
     assert section.environment_services(_spine([], []), "production") == "none: the design calls no third-party service"
     assert section.environment_services(None, "production").startswith("not derived")
+
+
+def test_a_providers_webhook_and_api_are_one_account_per_environment() -> None:
+    spine = _spine([{"id": "stripe", "name": "Stripe", "direction": "inbound_webhook", "connects_to": "webhook_receiver",
+                     "purpose": "invoice events", "auth": "signature over the raw request body"},
+                    {"id": "stripe_api", "name": "Stripe", "direction": "outbound_api", "connects_to": "sync_worker",
+                     "purpose": "reads back", "auth": "secret API key"}],
+                   [{"name": "STRIPE_WEBHOOK_SECRET", "secret": True, "purpose": "verifies"},
+                    {"name": "STRIPE_API_KEY", "secret": True, "purpose": "calls"}])
+    assert section.environment_services(spine, "production") == \
+        "Stripe: live mode, with live API keys (STRIPE_WEBHOOK_SECRET, STRIPE_API_KEY)"
