@@ -159,24 +159,49 @@ def echoes_field(model: type[BaseModel], name: str, value: object) -> bool:
     return isinstance(value, str) and bool(description) and _echoes(value, description)
 
 
-def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "") -> list[str]:
+def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "",
+                        others: dict[str, str] | None = None) -> list[str]:
     """Fields whose value repeats the field's own description: the instruction handed back
     as the answer (the recorded Stripe security section's middleware read "signature
     source, claims checked, clock skew in seconds"). A value counts as an echo when it has
-    4 or more words and nearly all of them are the description's words, in any order."""
+    4 or more words and nearly all of them are the description's words, in any order.
+    Another field's description handed back counts too: the tenth-pass deployment answer
+    listed monitoring's instruction as a pipeline step."""
     found: list[str] = []
     if not isinstance(data, dict):
         return found
+    others = _descriptions(model) if others is None else others
     for name, info in model.model_fields.items():
         value, where = data.get(name), f"{path}{name}"
         inner = _model_of(info.annotation)
         if inner is not None:
             for i, item in enumerate(value if isinstance(value, list) else [value]):
-                found += echoed_descriptions(inner, item, f"{where}[{i}]." if isinstance(value, list) else f"{where}.")
+                found += echoed_descriptions(inner, item, f"{where}[{i}]." if isinstance(value, list) else f"{where}.", others)
             continue
         for text in value if isinstance(value, list) else [value]:
             if echoes_field(model, name, text):
                 found.append(f"{where} repeats its field description ({text[:60]!r}); write this feature's actual value")
+            elif isinstance(text, str):
+                other = next((field for field, description in others.items()
+                              if field != name and _echoes(text, description)), None)
+                if other is not None:
+                    found.append(f"{where} repeats the description of field {other} ({text[:60]!r}); write this feature's actual value")
+    return found
+
+
+def _descriptions(model: type[BaseModel], seen: set[type] | None = None) -> dict[str, str]:
+    """Every field description of a model and the models it holds, by field name."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return {}
+    seen.add(model)
+    found: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        if info.description:
+            found.setdefault(name, info.description)
+        inner = _model_of(info.annotation)
+        if inner is not None:
+            found.update({k: v for k, v in _descriptions(inner, seen).items() if k not in found})
     return found
 
 

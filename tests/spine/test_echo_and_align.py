@@ -116,3 +116,16 @@ def test_a_desktop_os_refused_without_a_reason_is_stated_from_the_design(spine) 
     assert aligned.macos == "12+" and aligned.ios == "not supported: the design has no mobile client"
     headless = spine.model_copy(update={"surfaces": [], "components": [c for c in spine.components if c.kind != "web_ui"]})
     assert compatibility.align(answer, headless).windows.startswith("not supported: the feature has no user interface")
+
+
+def test_another_fields_description_handed_back_is_an_echo() -> None:
+    """The tenth-pass deployment answer listed monitoring's instruction as a pipeline step."""
+    from agents.sections import deployment
+    from agents.sections.deployment import Environment
+
+    steps = ["run the migrations", Environment.model_fields["monitoring"].description]
+    data = {"stages": [{"name": "deployment", "steps": steps}], "database_url_env": "DATABASE_URL"}
+    found = echoed_descriptions(deployment.MODEL, data)
+    assert found == [f"stages[0].steps repeats the description of field monitoring ({steps[1][:60]!r}); write this feature's actual value"]
+    data["stages"][0]["steps"] = ["run the migrations", "roll out behind a health-check gate"]
+    assert echoed_descriptions(deployment.MODEL, data) == []
