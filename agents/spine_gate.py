@@ -189,6 +189,11 @@ def echoed_descriptions(model: type[BaseModel], data: Any, path: str = "",
     return found
 
 
+def echoes_any(model: type[BaseModel], value: object) -> bool:
+    """The value repeats the description of any field of the model or the models it holds."""
+    return isinstance(value, str) and any(_echoes(value, d) for d in _descriptions(model).values())
+
+
 def _descriptions(model: type[BaseModel], seen: set[type] | None = None) -> dict[str, str]:
     """Every field description of a model and the models it holds, by field name."""
     seen = seen if seen is not None else set()

@@ -123,6 +123,55 @@ def pipeline(data: Deployment, spine=None) -> dict:  # noqa: ANN001 - agents.spi
     }
 
 
+def align(data: Deployment, spine) -> Deployment:  # noqa: ANN001 - agents.spine.DesignSpine
+    """What the answer handed back as an instruction is stated from the design instead of
+    redrafted: an environment's database or monitoring that repeats its field description (the
+    tenth-pass answers did so in all three environments, on the redraft too, and the section
+    was lost); a pipeline step that repeats any field's description is dropped, and a stage
+    left with one step gets the step its name stands for."""
+    from agents.spine_gate import echoes_any, echoes_field
+
+    database = next((c.label for c in spine.components if c.kind == "database"), "the application database")
+    update: dict[str, object] = {}
+    for name in ENVIRONMENTS:
+        env = getattr(data, name)
+        mended = {field: said(name, database) for field, said in (("database", _database_said), ("monitoring", _monitoring_said))
+                  if echoes_field(type(env), field, getattr(env, field))}
+        if mended:
+            update[name] = env.model_copy(update=mended)
+    stages = []
+    for stage in data.stages:
+        kept = [step for step in stage.steps if not echoes_any(Deployment, step)]
+        if len(kept) < 2 and len(kept) < len(stage.steps):
+            kept.append(_STAGE_STEP.get(stage.name, "run the checks this stage exists for and stop the pipeline on a failure"))
+        stages.append(stage.model_copy(update={"steps": kept}) if kept != list(stage.steps) else stage)
+    if stages != list(data.stages):
+        update["stages"] = stages
+    return data.model_copy(update=update) if update else data
+
+
+# What a stage runs when the answer's step was an instruction handed back (the stage names the prompt asks for).
+_STAGE_STEP = {
+    "build": "compile and run the unit tests",
+    "integration_tests": "apply the migrations to a disposable database and run the integration tests",
+    "deployment": "apply the migrations before the new version takes traffic",
+    "post_deploy": "watch the health checks and the error rate; roll back when either fails",
+}
+
+
+def _database_said(environment: str, database: str) -> str:
+    return {"development": f"{database} on the developer's machine; migrations applied at start",
+            "staging": f"{database}, a staging instance of its own; migrations run by the deployment stage before the rollout",
+            "production": f"{database}, the production instance with backups; migrations run by the deployment stage "
+                          "before the rollout, with the rollback script ready"}[environment]
+
+
+def _monitoring_said(environment: str, _database: str = "") -> str:
+    return {"development": "logs at debug level; no alerts",
+            "staging": "logs at info level, traces sampled; alerts go to the team's channel, nobody is paged",
+            "production": "logs at info level, traces sampled; alerts page the on-call engineer"}[environment]
+
+
 def api_url_setting(brief) -> str:  # noqa: ANN001 - agents.brief.FeatureBrief | None
     """The setting staging and production read their API host from (STRIPE_INVOICE_SYNC_API_URL):
     the company's hosts are its own, and the spec cannot know them. Asked for a host, the model

@@ -118,3 +118,22 @@ def test_a_providers_webhook_and_api_are_one_account_per_environment() -> None:
                     {"name": "STRIPE_API_KEY", "secret": True, "purpose": "calls"}])
     assert section.environment_services(spine, "production") == \
         "Stripe: live mode, with live API keys (STRIPE_WEBHOOK_SECRET, STRIPE_API_KEY)"
+
+
+def test_instructions_handed_back_are_stated_from_the_design_not_redrafted() -> None:
+    """The tenth-pass answers echoed database and monitoring in every environment (on the redraft
+    too, and the section was lost), and listed monitoring's instruction as a pipeline step."""
+    from agents.spine_gate import echoed_descriptions
+    from agents.sections.deployment import Environment
+
+    echo = {"database": Environment.model_fields["database"].description, "monitoring": Environment.model_fields["monitoring"].description}
+    stages = [dict(DATA["stages"][0]), dict(DATA["stages"][1]),
+              {"name": "deployment", "steps": ["Blue-green deploy", echo["monitoring"]]}]
+    answer = Deployment.model_validate(dict(DATA, stages=stages, development=dict(ENV["development"], **echo),
+                                            production=dict(ENV["production"], monitoring=echo["monitoring"])))
+    aligned = section.align(answer, _spine([], []))
+    assert echoed_descriptions(Deployment, aligned.model_dump()) == []
+    assert aligned.development.database.startswith("Application DB on the developer's machine")
+    assert aligned.production.monitoring == "logs at info level, traces sampled; alerts page the on-call engineer"
+    assert aligned.production.database == ENV["production"]["database"]  # the answer's own value stands
+    assert aligned.stages[2].steps == ["Blue-green deploy", "apply the migrations before the new version takes traffic"]
