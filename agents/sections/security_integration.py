@@ -144,9 +144,13 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
         lines = [o for o in options if o in chosen] + list(getattr(data, specific)) + (verified if number == 1 else [])
         groups.append(f"{number}. **{title}**\n" + checklist(lines, indent=3))
     m = data.middleware
-    decided = _decided(spine, ctx.sections.get("auth_integration"))
+    auth = ctx.sections.get("auth_integration")
+    decided = _decided(spine, auth)
+    # Who signs users in is the auth section's decision (the tenth-pass answer put the webhook's
+    # signature check here as the "provider").
+    provider = auth.provider if auth is not None else m.auth_provider
     middleware = {
-        "authentication": {"provider": m.auth_provider, "validation": m.token_validation, "refresh": decided["refresh"]},
+        "authentication": {"provider": provider, "validation": m.token_validation, "refresh": decided["refresh"]},
         "authorization": {"rbac": decided["rbac"], "permissions": decided["permissions"], "resources": m.resource_protection or decided["resources"]},
         "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": decided["keys"]},
     }

@@ -50,6 +50,10 @@ def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> Non
     assert "rbac: 'roles sync_viewer, checked by the API guard before each handler runs'" in md
     assert "keys: 'secrets only in environment variables (PROVIDER_WEBHOOK_SECRET), never in code or logs'" in md
     assert "refresh: 'as the authentication section states'" in md
+    # who signs users in is the auth section's: not the webhook's signature check the answer named
+    auth = _recorded("auth_integration")
+    md = security_integration.render(aligned, context(sections={"design_spine": spine, "auth_integration": auth}))
+    assert f"provider: '{auth.provider}'" in md
 
 
 def test_a_not_supported_mobile_echo_states_the_spines_reason(spine) -> None:
