@@ -16,7 +16,7 @@ def test_empty_kinds_are_derived_from_the_spine(spine) -> None:
     assert tests["Security integration tests"] == (
         "a delivery to `POST /api/v1/webhooks/provider` with a missing or wrong signature is rejected and stores nothing")
     assert tests["Performance integration tests"] == (
-        "in a 10-minute load test, p95 ack_timeout stays within 2 s (answer the provider within)")
+        "under a sustained load test, p95 ack_timeout stays within 2 s (answer the provider within)")
     assert tests["API integration tests"] == DATA["api"]  # the answer's own test is kept
     md = section.render(data, context(sections={"design_spine": spine}))
     assert "- [ ] Database integration tests: a second `received_events` row" in md
@@ -32,3 +32,14 @@ def test_a_kind_the_spine_cannot_feed_says_so(spine) -> None:
     rate = spine.model_copy(update={"limits": [spine.limits[0].model_copy(update={"unit": "requests_per_min", "value": 300.0,
                                                                                    "meaning": "peak deliveries"})]})
     assert derived_test("performance", rate) == "sustain 300 requests per min (peak deliveries) for 10 min with no failed request"
+
+
+
+def test_the_derived_performance_test_gives_the_limit_no_second_value(spine) -> None:
+    """A fresh-clone draft's "in a 10-minute load test, p95 <timeout> stays within 60 s" read as two values of one limit."""
+    import re
+
+    from agents.sections.testing_validation import derived_test
+
+    text = derived_test("performance", spine)
+    assert re.findall(r"(?<!p)\b\d+", text) == ["2"]  # only the limit's own value (p95 names the percentile)
