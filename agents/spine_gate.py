@@ -194,9 +194,14 @@ def echoes_any(model: type[BaseModel], value: object) -> bool:
     return isinstance(value, str) and any(_echoes(value, d) for d in _descriptions(model).values())
 
 
-def _descriptions(model: type[BaseModel], seen: set[type] | None = None) -> dict[str, str]:
-    """Every field description of a model and the models it holds, by field name."""
-    seen = seen if seen is not None else set()
+@lru_cache(maxsize=None)
+def _descriptions(model: type[BaseModel]) -> dict[str, str]:
+    """Every field description of a model and the models it holds, by field name; cached per
+    class, since the gate and the aligns ask it for every value (callers do not change it)."""
+    return _walk_descriptions(model, set())
+
+
+def _walk_descriptions(model: type[BaseModel], seen: set[type]) -> dict[str, str]:
     if model in seen:
         return {}
     seen.add(model)
@@ -206,7 +211,7 @@ def _descriptions(model: type[BaseModel], seen: set[type] | None = None) -> dict
             found.setdefault(name, info.description)
         inner = _model_of(info.annotation)
         if inner is not None:
-            found.update({k: v for k, v in _descriptions(inner, seen).items() if k not in found})
+            found.update({k: v for k, v in _walk_descriptions(inner, seen).items() if k not in found})
     return found
 
 
@@ -223,7 +228,7 @@ def _echoes(value: str, description: str) -> bool:
     # The whole description, or one clause of it before a ";" (the tenth-pass security answer
     # handed back "tenant column every query on this feature's records is scoped by" from a
     # description whose second clause says when to omit the field).
-    for part in [description, *(c for c in description.split(";")[:-1] if c.strip())] if ";" in description else [description]:
+    for part in [description, *description.split(";")[:-1]]:
         said = set(_WORD.findall(part.lower()))
         if said and sum(w in said for w in words) / len(words) >= 0.85 and len(set(words) & said) / len(said) >= 0.6:
             return True

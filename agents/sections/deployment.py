@@ -135,8 +135,11 @@ def align(data: Deployment, spine) -> Deployment:  # noqa: ANN001 - agents.spine
     update: dict[str, object] = {}
     for name in ENVIRONMENTS:
         env = getattr(data, name)
-        mended = {field: said(name, database) for field, said in (("database", _database_said), ("monitoring", _monitoring_said))
-                  if echoes_field(type(env), field, getattr(env, field))}
+        mended = {}
+        if echoes_field(Environment, "database", env.database):
+            mended["database"] = _database_said(name, database)
+        if echoes_field(Environment, "monitoring", env.monitoring):
+            mended["monitoring"] = _monitoring_said(name)
         if mended:
             update[name] = env.model_copy(update=mended)
     stages = []
@@ -166,7 +169,7 @@ def _database_said(environment: str, database: str) -> str:
                           "before the rollout, with the rollback script ready"}[environment]
 
 
-def _monitoring_said(environment: str, _database: str = "") -> str:
+def _monitoring_said(environment: str) -> str:
     return {"development": "logs at debug level; no alerts",
             "staging": "logs at info level, traces sampled; alerts go to the team's channel, nobody is paged",
             "production": "logs at info level, traces sampled; alerts page the on-call engineer"}[environment]
