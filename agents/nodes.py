@@ -25,7 +25,7 @@ from agents.knowledge.briefing import briefing, declared_archetypes
 from agents.knowledge.completion import complete
 from agents.registry import by_id, registry
 from agents.roles import role
-from agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines
+from agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
 from agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
 from agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
@@ -272,10 +272,14 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
     except ValidationError:
         return data  # the gate reports what is wrong with it
     chosen = tuple(task["options"].get("archetypes") or ())
+    facts = task["options"].get("repo")  # draft --repo
+    # Tables only guessed to exist go first, so what completion builds (the database's tables) never names them.
+    guessed = [f"Existing tables: {n}" for n in unknown_existing_tables(spine, facts, task["description"])]
+    spine.completed = [*spine.completed, *guessed]
     completed, notes = complete(spine, tuple(declared_archetypes(task["description"], chosen)), task["description"])
-    grounded = [f"{REPOSITORY_NOTE}{n}" for n in ground_spine(completed, task["options"].get("repo"))]  # draft --repo
+    grounded = [f"{REPOSITORY_NOTE}{n}" for n in ground_spine(completed, facts)]
     completed.completed = list(dict.fromkeys([*completed.completed, *grounded]))
-    notes = notes + grounded
+    notes = guessed + notes + grounded
     if notes:
         _emit(SPINE_ID, f"completed: {len(notes) - len(grounded)} element(s) from the knowledge library"
               + (f", {len(grounded)} matched to the repository" if grounded else ""), notes=notes)

@@ -7,6 +7,7 @@ grow every prompt: each section gets the lines of its own kind, and none gets th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,48 @@ def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agen
             entity.key = found["primary_key"]  # its real key, which foreign keys to it point at
             notes.append(f"table {entity.table} is keyed on {found['primary_key']}, as in the repository")
     return notes
+
+
+def unknown_existing_tables(spine: Any, facts: dict[str, Any] | None, description: str) -> list[str]:  # DesignSpine
+    """A table the design calls existing is one the repository has or the description names;
+    any other is a guess about the user's system that every section would build on. A guessed
+    table the feature writes (altered, or where failed work is kept) is the feature's own new
+    table: the gdpr spines called deletion_requests altered, and the migration then gave each
+    "existing" request a random user_id. A guessed table it only reads is dropped: the
+    fresh-clone Stripe spine of 12-05 referenced a `sync_status_page_data` nobody had
+    mentioned, and its data flow failed on it."""
+    known = {t["name"] for t in (facts or {}).get("tables") or []}
+    where = "the repository does not have it and " if facts else ""
+    kept, notes = [], []
+    for entity in spine.entities:
+        if entity.change == "new" or entity.table in known or _named_in(entity.table, description):
+            kept.append(entity)
+        elif entity.change == "altered" or entity.table == spine.failure_policy.store:
+            entity.change = "new"
+            kept.append(entity)
+            notes.append(f"table {entity.table} is new: {where}the description does not name it, so this feature creates it")
+        else:
+            notes.append(f"table {entity.table} dropped: {where}the description does not name it, so it is not known to exist")
+    if len(kept) == len(spine.entities):
+        return notes
+    dropped = {e.table for e in spine.entities} - {e.table for e in kept}
+    spine.entities = kept
+    for role in spine.roles:
+        # A grant on a dropped table goes with it (a role keeps at least one grant).
+        left = [p for p in role.permissions if not set(p.split(":")) & dropped]
+        role.permissions = left or role.permissions
+    return notes
+
+
+def _named_in(table: str, description: str) -> bool:
+    """Whether the description names the table: its words in order, joined by spaces, hyphens or
+    underscores, the last one singular or plural (`users` for "user", `order_items` for "order items")."""
+    *head, last = table.lower().split("_")
+    if last.endswith(("ies", "y")):
+        tail = re.escape(last[:-3] if last.endswith("ies") else last[:-1]) + "(?:y|ies)"
+    else:
+        stem = re.sub(r"(s|x|z|ch|sh)es$", r"\1", last)
+        stem = stem[:-1] if stem == last and last.endswith("s") and not last.endswith("ss") else stem
+        tail = re.escape(stem) + "(?:s|es)?"
+    phrase = r"[\s_-]+".join([*map(re.escape, head), tail])
+    return re.search(rf"\b{phrase}\b", description.lower()) is not None

@@ -72,7 +72,7 @@ def render_context(state: dict[str, Any]) -> RenderContext:
 
 def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderContext) -> str:
     """A section's markdown. A human edit wins; a failed section keeps its headings
-    and says so, so nothing disappears silently."""
+    and says why it failed, so nothing disappears silently."""
     entry = entry or {}
     if entry.get("edited_markdown"):
         return entry["edited_markdown"].strip("\n")
@@ -87,15 +87,18 @@ def render_section(spec: SectionSpec, entry: dict[str, Any] | None, ctx: RenderC
     data = ctx.sections.get(spec.id)
     if data is None and not spec.headings:
         return ""  # a section without headings of its own (the spine) is shown by another
-    if data is None:
+    failed = entry.get("status") == "failed"
+    if data is None or failed:
+        # A rejected draft is not the spec: shown, it read as the design (the 12-05 fresh-clone
+        # draft's failed test example put a wss:// socket the design does not have in the
+        # document). It stays in spec.json, for `review` to edit and `resume` to redraft.
         reason = "; ".join(entry.get("failures") or []) or f"not drafted yet (status: {entry.get('status', 'queued')})"
         heads = "\n\n".join(spec.headings) if spec.headings else ""
-        note = f"> **Section `{spec.id}` failed**: {reason}" if entry.get("status") == "failed" else f"> **Section `{spec.id}` pending**: {reason}"
+        kept = " Its last draft is kept in spec.json: `agentspec review` edits it, `agentspec resume` drafts it again." \
+            if failed and entry.get("data") is not None else ""
+        note = f"> **Section `{spec.id}` failed**: {reason.rstrip('.')}.{kept}" if failed else f"> **Section `{spec.id}` pending**: {reason}"
         return f"{heads}\n\n{note}".strip()
-    text = spec.render(data, ctx)
-    if entry.get("status") == "failed" and entry.get("failures"):
-        text += "\n\n> **Checks still failing for this section**: " + "; ".join(entry["failures"])
-    return text
+    return spec.render(data, ctx)
 
 
 def not_applicable(spec: SectionSpec, reason: str) -> str:

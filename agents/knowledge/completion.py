@@ -19,7 +19,7 @@ from typing import get_args
 
 from agents.knowledge.coverage import AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, externals, secret_for
 from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
-                          ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries)
+                          ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens)
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -50,6 +50,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # Whatever the archetypes: an event a provider sends is named as the provider sends it.
     notes += [f"Provider event types: {note}" for system in spine.external_systems for note in _named_as_sent(spine, system)]
     notes += [f"Own data: {note}" for note in _no_http_to_own_store(spine)]
+    notes += [f"Who does the work: {note}" for note in _code_does_the_work(spine)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
     for archetype in archetypes_for(spine, declared):
@@ -62,8 +63,10 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Scheduled jobs: {note}" for note in _scheduled_runs(spine)]
     notes += [f"Own data: {note}" for note in _own_database(spine, description)]
     notes += [f"Pages: {note}" for note in _named_pages(spine, description)]
+    notes += [f"Pages: {note}" for note in _pages_fed_by_rest(spine)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
     notes += [f"Settings: {note}" for note in _called_systems_have_secrets(spine)]
+    notes += [f"Roles: {note}" for note in _roles_name_people(spine)]
     notes += [f"Roles: {note}" for note in _people_call_the_endpoints(spine)]
     notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
@@ -88,6 +91,39 @@ def _no_http_to_own_store(spine: DesignSpine) -> list[str]:
             continue
         kept.append(endpoint)
     spine.endpoints = kept
+    return notes
+
+
+_RUNS_CODE = ("service", "worker", "scheduler")  # the component kinds that run this feature's code
+
+
+def _code_does_the_work(spine: DesignSpine) -> list[str]:
+    """A table is written, and an event handled, by a component that runs code: the fresh-clone
+    Stripe spine of 12-05 had its web page write stripe_invoices and handle every invoice event,
+    so no section could say which code does it. A page, a store or a broker named as the doer is
+    replaced by the worker that processes the producer's deliveries, else the design's first
+    worker or service; a table of received deliveries by the service that receives them."""
+    kinds = {c.id: c.kind for c in spine.components}
+    doers = _doers(spine)
+    if not doers:
+        return []
+    systems = {s.id: s for s in spine.external_systems}
+    receivers = [s.connects_to for s in externals(spine, "inbound_webhook") if kinds.get(s.connects_to) == "service"]
+    notes = []
+    for event in spine.events:
+        if kinds.get(event.consumer, "worker") in _RUNS_CODE:
+            continue
+        system = systems.get(event.producer)
+        doer = system.processed_by if system is not None and kinds.get(system.processed_by or "") in _RUNS_CODE else doers[0]
+        notes.append(f"event {event.name} is handled by {doer} (was {event.consumer}, a {kinds[event.consumer].replace('_', ' ')})")
+        event.consumer = doer
+    for entity in spine.entities:
+        if kinds.get(entity.owner, "worker") in _RUNS_CODE:
+            continue
+        handlers = [e.consumer for e in spine.events if kinds.get(e.consumer) in _RUNS_CODE]
+        doer = receivers[0] if holds_deliveries(entity) and receivers else next(iter(handlers), doers[0])
+        notes.append(f"table {entity.table} is written by {doer} (was {entity.owner}, a {kinds[entity.owner].replace('_', ' ')})")
+        entity.owner = doer
     return notes
 
 
@@ -129,7 +165,7 @@ def _base(system: ExternalSystem) -> str:
 def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
     notes: list[str] = []
     for system in externals(spine, "inbound_webhook"):
-        notes += (_received_by_a_service(spine, system) + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
+        notes += (_received_by_a_service(spine, system) + _processor_named_for_its_work(spine, system) + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
                   + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description)
                   + _documented_fields(spine, system))
     if spine.failure_policy.after_retries not in KEEPS_FAILED:
@@ -247,6 +283,38 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
         if entity.owner == worker and ("event" in entity.key or holds_deliveries(entity)):
             entity.owner = service.id  # the deliveries table: the receiver stores each delivery
     return [f"{service.id} receives {system.name}'s deliveries and stores each once; {worker} processes them after"]
+
+
+def _processor_named_for_its_work(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """The worker that processes what the receiving service stored is not called a receiver:
+    the tenth-pass Stripe spine had a worker `webhook_receiver` beside the receiving service
+    `stripe_webhook_receiver`, and a reader could not tell which one answers Stripe."""
+    worker = system.processed_by
+    if worker is None or worker == system.connects_to or not re.search(r"receiv", worker):
+        return []
+    new = f"{_base(system)}_event_worker"
+    if any(c.id == new for c in spine.components):
+        return []
+    rename_component(spine, worker, new, f"{system.name} event worker")
+    return [f"worker {worker} is named {new}: it processes the deliveries {system.connects_to} receives"]
+
+
+def rename_component(spine: DesignSpine, old: str, new: str, label: str) -> None:
+    """Every reference to a component follows its new id."""
+    for component in spine.components:
+        if component.id == old:
+            component.id, component.label = new, label
+    for system in spine.external_systems:
+        system.connects_to = new if system.connects_to == old else system.connects_to
+        system.processed_by = new if system.processed_by == old else system.processed_by
+    for entity in spine.entities:
+        entity.owner = new if entity.owner == old else entity.owner
+    for endpoint in spine.endpoints:
+        endpoint.caller = new if endpoint.caller == old else endpoint.caller
+    for event in spine.events:
+        event.producer = new if event.producer == old else event.producer
+        event.consumer = new if event.consumer == old else event.consumer
+    spine.failure_policy.replay = re.sub(rf"\b{re.escape(old)}\b", new, spine.failure_policy.replay)
 
 
 def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
@@ -621,6 +689,32 @@ def _called_systems_have_secrets(spine: DesignSpine) -> list[str]:
     return notes
 
 
+_SCREENS = {"page", "ui", "screen", "dashboard", "view", "console", "portal"}
+
+
+def _roles_name_people(spine: DesignSpine) -> list[str]:
+    """A role names the people who hold it, not a page: the tenth-pass Stripe spine's role was
+    `admin_sync_status_page`. It becomes its person word (admin), else `operator`."""
+    notes = []
+    taken = {r.name for r in spine.roles}
+    for role in spine.roles:
+        words = role.name.split("_")
+        if not _SCREENS & set(words):
+            continue
+        person = next((w for w in words if w in _PERSONS), "operator")
+        new = person[:-1] if person.endswith("s") and person not in ("ops",) else person
+        if new in taken:
+            continue
+        for endpoint in spine.endpoints:
+            endpoint.caller = new if endpoint.caller == role.name else endpoint.caller
+        for surface in spine.surfaces:
+            surface.role = new if surface.role == role.name else surface.role
+        notes.append(f"role {role.name} is named {new}: a role names the people who hold it")
+        taken.add(new)
+        role.name = new
+    return notes
+
+
 def _people_call_the_endpoints(spine: DesignSpine) -> list[str]:
     """A REST endpoint of the design is called by a person in a role (or by another system),
     not by the component that serves it: the ninth-pass gdpr spine had its own worker call
@@ -701,16 +795,49 @@ def _named_pages(spine: DesignSpine, description: str) -> list[str]:
         spine.roles.append(role)
         notes.append(f"role {role.name} may see the {' '.join(subject)} {match.group(2)}")
     path = f"/api/v1/{role_name + '/' if role_name else ''}{resource.replace('_', '-')}"
-    shows = [" ".join(subject).replace("-", " ")]
-    if externals(spine, "inbound_webhook"):
-        shows += ["last delivery received", "failed deliveries waiting for replay"]
-    elif spine.failure_policy.after_retries in KEEPS_FAILED:
-        shows += ["failed work waiting for replay"]
+    shows = [" ".join(subject).replace("-", " "), *_operator_needs(spine)]
     spine.endpoints.append(Endpoint(method="GET", path=path, kind="rest", caller=role.name,
                                     purpose=f"the data the {' '.join(subject)} {match.group(2)} shows"))
     spine.surfaces.append(Surface(name=f"{' '.join(subject).replace('-', ' ').capitalize()} {match.group(2).lower()}",
                                   shows=shows, endpoint=path, role=role.name))
     return notes + [f"the {' '.join(subject)} {match.group(2)} the description names is fed by GET {path}"]
+
+
+_OPERATORS = {"admin", "admins", "operator", "operators", "ops", "support", "staff", "status", "monitoring", "dashboard"}
+
+
+def _operator_needs(spine: DesignSpine) -> list[str]:
+    """What an operator's page shows of the design's work: the last delivery received when it
+    receives deliveries, and the failed work waiting for replay when failures are kept."""
+    if externals(spine, "inbound_webhook"):
+        return ["last delivery received", "failed deliveries waiting for replay"]
+    return ["failed work waiting for replay"] if spine.failure_policy.after_retries in KEEPS_FAILED else []
+
+
+def _pages_fed_by_rest(spine: DesignSpine) -> list[str]:
+    """A page is fed by one of the design's REST endpoints, which people call: the fresh-clone
+    Stripe spine of 12-05 fed its sync-status page from the webhook receiver Stripe calls. The
+    page then reads the REST endpoint its role calls (a GET first), else the design's first GET."""
+    rest = [e for e in spine.endpoints if e.kind == "rest"]
+    notes = []
+    for surface in spine.surfaces:
+        if any(e.path == surface.endpoint for e in rest):
+            continue
+        ranked = sorted(rest, key=lambda e: (e.caller != surface.role, e.method != "GET"))
+        feed = next((e for e in ranked if e.caller == surface.role or e.method == "GET"), None)
+        if feed is None:
+            continue
+        notes.append(f"the {surface.name} is fed by {feed.method} {feed.path} (was {surface.endpoint}, not a REST endpoint of the design)")
+        surface.endpoint = feed.path
+    for surface in [s for s in spine.surfaces if _OPERATORS & name_tokens(f"{s.name} {s.role}")][:1]:
+        # An operator's page shows the work: the fresh-clone Stripe page of 12-05 showed only
+        # "Sync Status", so nothing said what an operator could see of a failed delivery.
+        said = " ".join(surface.shows).lower()
+        wanted = [w for w in _operator_needs(spine) if w.split()[0] not in said][:5 - len(surface.shows)]
+        if wanted:
+            surface.shows = [*surface.shows, *wanted]
+            notes.append(f"the {surface.name} shows {', '.join(wanted)}")
+    return notes
 
 
 _DATABASE_PRODUCTS = {"postgres": "PostgreSQL", "postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB",

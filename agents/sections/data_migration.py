@@ -70,7 +70,26 @@ class Backfill(SectionModel):
         self.value = _checked_expression(self, "value", self.value)
         if self.where is not None:
             self.where = _checked_expression(self, "where", self.where)
+        problem = _made_up_value(self.column, self.value)
+        if problem:
+            raise ValueError(f"backfill {self.table}.{self.column}: {problem}")
         return self
+
+
+_RANDOM = re.compile(r"\b(gen_random_uuid|uuid_generate_v\d|random)\s*\(", re.I)
+
+
+def _made_up_value(column: str, value: str) -> str | None:
+    """A value that only satisfies NOT NULL: the ninth- and tenth-pass gdpr migrations gave each
+    existing deletion request a random user_id and an empty data_type, so every old row pointed
+    at no user and the constraint proved nothing."""
+    if column.endswith("_id") and _RANDOM.search(value):
+        return ("a random id refers to no record; if existing rows cannot know it, remove the backfill "
+                "and the column stays nullable for them")
+    if re.fullmatch(r"\s*''\s*", value):
+        return ("an empty string is not a value; give what existing rows should hold, or remove the backfill "
+                "and the column stays nullable for them")
+    return None
 
 
 class DataMigration(SectionModel):

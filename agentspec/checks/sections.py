@@ -1,8 +1,8 @@
 """Document-level check for `agentspec check`: sections that failed while drafting.
 
-A failed section is written into the document (assemble.render_section keeps
-its headings and adds a "> **Section `id` failed**" note, or "> **Checks
-still failing for this section**" after drafted content), and spec.json marks
+A failed section is written into the document as its headings and a "> **Section
+`id` failed**" note (assemble.render_section; documents written before 12-05 put
+"> **Checks still failing for this section**" after the rejected draft), and spec.json marks
 it with status "failed" (run.json lists it in failed_sections). Every other
 check may well pass on such a document, so without this row a spec whose
 sections failed would read as mostly passing.

@@ -494,3 +494,59 @@ def test_two_processors_get_a_key_each_and_one_key_is_not_the_others() -> None:
     done, notes = complete(spine, ("outbound_api_sync",), "erase data at processors")
     assert [s.name for s in done.settings] == ["THIRD_PARTY_PROCESSOR_1_API_KEY", "THIRD_PARTY_PROCESSOR_2_API_KEY"]
     assert "THIRD_PARTY_PROCESSOR_2_API_KEY" in credentials_are_secret_settings(done, {}).where
+
+
+def test_a_page_or_store_named_as_the_doer_is_replaced_by_code_that_runs() -> None:
+    """The 12-05 fresh-clone Stripe spine had its web page write the invoices and handle every event."""
+    data = copy.deepcopy(SPINE)
+    data["events"][0]["consumer"] = "admin_ui"
+    data["entities"][1]["owner"] = "admin_ui"
+    data["entities"][0]["owner"] = "app_db"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert spine.events[0].consumer == "sync_worker"  # the worker that processes the provider's deliveries
+    owners = {e.table: e.owner for e in spine.entities}
+    assert owners["received_events"] == "webhook_receiver"  # deliveries: the service that receives them
+    assert owners["synced_records"] == "sync_worker"
+    assert "Who does the work: event record.updated is handled by sync_worker (was admin_ui, a web ui)" in notes
+
+
+def test_a_page_fed_by_the_webhook_receiver_reads_its_roles_get_instead() -> None:
+    data = copy.deepcopy(SPINE)
+    data["surfaces"][0]["endpoint"] = "/api/v1/webhooks/provider"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert spine.surfaces[0].endpoint == "/api/v1/sync-status"
+    assert any(n.startswith("Pages: the Sync status page is fed by GET /api/v1/sync-status") for n in notes)
+    untouched, _ = complete(DesignSpine.model_validate(copy.deepcopy(SPINE)))
+    assert untouched.surfaces[0].endpoint == "/api/v1/sync-status"
+
+
+def test_an_operators_page_shows_the_last_delivery_and_the_failed_work() -> None:
+    data = copy.deepcopy(SPINE)
+    data["surfaces"][0]["shows"] = ["Sync Status"]
+    spine, _ = complete(DesignSpine.model_validate(data))
+    assert spine.surfaces[0].shows == ["Sync Status", "last delivery received", "failed deliveries waiting for replay"]
+    data["surfaces"][0].update(name="My invoices", role="customer")
+    data["roles"][0]["name"] = "customer"
+    customers, _ = complete(DesignSpine.model_validate(data))
+    assert customers.surfaces[0].shows == ["Sync Status"]  # a customer's page is not an operator's
+
+
+def test_the_worker_that_processes_deliveries_is_not_called_a_receiver() -> None:
+    """The tenth-pass Stripe spine's worker was `webhook_receiver`, beside the receiving service."""
+    data = copy.deepcopy(SPINE)
+    data["components"][1]["id"] = "stripe_webhook_receiver_worker"
+    data["events"][0]["consumer"] = data["entities"][1]["owner"] = "stripe_webhook_receiver_worker"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert [c.id for c in spine.components][:2] == ["webhook_receiver", "provider_event_worker"]
+    assert spine.events[0].consumer == spine.entities[1].owner == spine.external_systems[0].processed_by == "provider_event_worker"
+    data["failure_policy"]["replay"] = "an operator re-queues a failed row; stripe_webhook_receiver_worker retries it"
+    assert "; provider_event_worker retries it" in complete(DesignSpine.model_validate(data))[0].failure_policy.replay
+    assert any("is named provider_event_worker" in n for n in notes)
+
+
+def test_a_role_named_after_a_page_is_named_after_its_people() -> None:
+    data = copy.deepcopy(SPINE)
+    data["roles"][0]["name"] = data["surfaces"][0]["role"] = data["endpoints"][1]["caller"] = "admin_sync_status_page"
+    spine, notes = complete(DesignSpine.model_validate(data))
+    assert spine.roles[0].name == spine.surfaces[0].role == spine.endpoints[1].caller == "admin"
+    assert "Roles: role admin_sync_status_page is named admin: a role names the people who hold it" in notes

@@ -84,3 +84,37 @@ def test_draft_with_a_missing_repo_is_bad_input_and_writes_nothing(tmp_path: Pat
                        env={"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-x"}, cwd=tmp_path)
     assert_exit(result, 2, "not a directory")
     assert not (tmp_path / "spec").exists()
+
+
+def test_a_table_only_guessed_to_exist_is_new_when_written_and_dropped_when_only_read() -> None:
+    """Without --repo, an existing table is one the description names (12-05: a guessed
+    `sync_status_page_data`, and a deletion_requests table called altered)."""
+    from agents.repository import unknown_existing_tables
+
+    data = copy.deepcopy(SPINE)
+    data["entities"] += [
+        {"table": "users", "purpose": "people", "change": "referenced", "key": "id", "unique": [], "money": "none", "owner": "sync_worker"},
+        {"table": "page_data", "purpose": "page", "change": "referenced", "key": "id", "unique": [], "money": "none", "owner": "sync_worker"},
+        {"table": "deletion_requests", "purpose": "work", "change": "altered", "key": "id", "unique": [], "money": "none", "owner": "sync_worker"},
+    ]
+    data["roles"][0]["permissions"] = ["read:sync_status", "read:page_data"]
+    spine = DesignSpine.model_validate(data)
+    notes = unknown_existing_tables(spine, None, "Erase each user's data when they ask")
+    changes = {e.table: e.change for e in spine.entities}
+    assert changes == {"received_events": "new", "synced_records": "new", "users": "referenced", "deletion_requests": "new"}
+    assert spine.roles[0].permissions == ["read:sync_status"]
+    assert notes == ["table page_data dropped: the description does not name it, so it is not known to exist",
+                     "table deletion_requests is new: the description does not name it, so this feature creates it"]
+    grounded = DesignSpine.model_validate(data)
+    facts = scan_repository(REPOS / "ts-express-prisma")
+    facts["tables"].append({"name": "page_data", "columns": [], "at": "x.sql"})
+    unknown_existing_tables(grounded, facts, "")
+    assert {e.table for e in grounded.entities} >= {"page_data"}  # the repository has it
+
+
+def test_the_description_names_a_table_in_its_own_words() -> None:
+    from agents.repository import _named_in
+
+    assert _named_in("users", "delete a user's data") and _named_in("order_items", "sync order items")
+    assert _named_in("categories", "product category sync") and _named_in("boxes", "ship a box")
+    assert not _named_in("sync_status_page_data", "with an admin sync-status page")

@@ -438,3 +438,11 @@ def test_a_feature_that_only_adds_a_column_to_an_existing_table_is_a_valid_schem
     sql = database_schema.ddl(database_schema.MODEL.model_validate(only_altered))
     assert "CREATE TABLE IF NOT EXISTS accounts" in sql
     assert "ALTER TABLE accounts ADD COLUMN IF NOT EXISTS closed_at TIMESTAMPTZ;" in sql
+
+
+@pytest.mark.parametrize(("column", "value"), [("user_id", "gen_random_uuid()"), ("data_type", "''")])
+def test_a_value_that_only_satisfies_not_null_is_refused(column, value):
+    """The tenth-pass gdpr migration gave existing requests a random user_id and an empty data_type."""
+    with pytest.raises(ValueError, match="stays nullable for them"):
+        section.Backfill(table="deletion_requests", column=column, value=value, reason="fill it")
+    section.Backfill(table="api_keys", column="token", value="gen_random_uuid()", reason="a new secret per row")

@@ -184,3 +184,14 @@ def test_an_open_major_finding_is_said_in_the_verdict() -> None:
     asked = Readiness(open_questions=1)
     assert asked.ready and asked.verdict().startswith("**Ready for implementation once the 1 open question(s) above are answered**")
     assert Readiness(open_review=["deployment"], open_questions=1).verdict().startswith("**Not ready for implementation**")
+
+
+def test_a_failed_sections_rejected_draft_is_not_written_as_the_spec(spine_data):
+    """The 12-05 fresh-clone draft's failed test example put a wss:// socket into the document."""
+    data = {"title": "A socket test"}
+    entry = {"status": "failed", "data": data, "failures": ["outside the design spine: names wss://"]}
+    state = _state(spine_data, example_integration_test=entry)
+    text = render_section(by_id()["example_integration_test"], entry, render_context(state))
+    assert "A socket test" not in text and "wss://" in text  # the reason names it; the draft is not shown
+    assert "> **Section `example_integration_test` failed**: outside the design spine: names wss://. Its last draft" in text
+    assert text.startswith(by_id()["example_integration_test"].headings[0])
