@@ -78,3 +78,15 @@ def test_a_code_column_of_the_wrong_width_is_flagged():
     assert _fixed_width_fits("currency", 3) and _fixed_width_fits("billing_country_code", 2)
     assert not _fixed_width_fits("currency", 2) and not _fixed_width_fits("status", 10)
     assert _fixed_width_fits("postal_code", 5) and _fixed_width_fits("body_sha256", 64)
+
+
+def test_an_examples_own_notes_do_not_declare_what_it_imports():
+    """The tenth-pass Stripe events example passed by naming NestJS in its own key points."""
+    from agentspec.checks.lints import imports_named_dependencies
+
+    text = ("# Spec\n\n## Overview\n\n- **Libraries**: pg\n\n## Code Examples\n\n### Example 1: Events\n\n"
+            "```typescript\nimport { Pool } from 'pg';\nimport { Injectable } from '@nestjs/common';\n```\n\n"
+            "**Key points**:\n- Uses @nestjs/common for injection\n\n### Example 2: Database\n\nUses pg.\n")
+    found = [f.message for f in imports_named_dependencies(SpecDocument.from_markdown(text))]
+    assert found == ["imports_named_dependencies: imports @nestjs/common, which no dependency list or text of the spec "
+                     "names: \"import { Injectable } from '@nestjs/common';\""]
