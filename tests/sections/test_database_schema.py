@@ -367,3 +367,12 @@ def test_two_foreign_keys_to_the_same_parent_get_distinct_relations():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_a_default_in_postgres_own_spelling_is_that_default_and_an_unknown_one_is_dropped():
+    """The tenth-pass gdpr schema failed twice on one column's default outside the pattern."""
+    from agents.sections.database_schema import Column
+
+    said = {("timestamptz", "CURRENT_TIMESTAMP"): "now()", ("text", "'pending'::text"): "'pending'", ("boolean", "TRUE"): "true",
+            ("text", "NULL"): None, ("uuid", "uuid_generate_v4()"): "gen_random_uuid()", ("date", "date_trunc('day', now())"): None}
+    assert {k: Column(name="c", type=k[0], nullable=True, default=k[1]).default for k in said} == said
