@@ -73,3 +73,35 @@ def test_external_services_prompt_names_the_spines_systems():
     assert "Describe each external system of the design spine as one service, in this order: Provider. Add no other." in text
     assert "leave services empty" not in text
     assert "leave services empty" in _render(spec)  # no spine: nothing is invented either
+
+
+def test_events_example_prompt_is_the_worker_that_processes_the_stored_deliveries():
+    """The tenth-pass Stripe events example listed invoices from Stripe's API instead of handling the deliveries."""
+    from agents.knowledge.completion import complete
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_events")
+    spine, _ = complete(DesignSpine.model_validate(SPINE))
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert ("- The example is sync_worker, the worker that processes the deliveries webhook_receiver stored in received_events: "
+            "it takes one pending row at a time (SELECT ... FOR UPDATE SKIP LOCKED), switches on its event type (record.updated), "
+            "upserts synced_records only when the event's provider_updated_at is newer than the stored one, and marks the row "
+            "processed in the same transaction.") in text
+    assert "It does not call Provider's API" in text
+    assert "The example is" not in _render(spec)  # no spine, no worker named
+
+
+def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver():
+    """The tenth-pass Stripe test posted its delivery to https://api.stripe.com/... instead of our receiver."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_integration_test")
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": DesignSpine.model_validate(SPINE)})[-1]["content"]
+    assert ("- The delivery goes to POST /api/v1/webhooks/provider on the feature's own server in the test (never to "
+            "Provider's host), verified as the spine says: HMAC signature over the raw body. The duplicate case sends the "
+            "same delivery twice and asserts one stored row.") in text
+    assert "The delivery goes to" not in _render(spec)
