@@ -23,6 +23,7 @@ from agents.brief import FeatureBrief
 from agents.drafting import digest_of, section_messages, system_message
 from agents.knowledge.briefing import briefing, declared_archetypes
 from agents.knowledge.completion import complete
+from agents.knowledge.coverage import archetypes_for
 from agents.registry import by_id, registry
 from agents.roles import role
 from agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
@@ -276,14 +277,16 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
     # Tables only guessed to exist go first, so what completion builds (the database's tables) never names them.
     guessed = [f"Existing tables: {n}" for n in unknown_existing_tables(spine, facts, task["description"])]
     spine.completed = [*spine.completed, *guessed]
-    completed, notes = complete(spine, tuple(declared_archetypes(task["description"], chosen)), task["description"])
+    declared = tuple(declared_archetypes(task["description"], chosen))
+    completed, notes = complete(spine, declared, task["description"])
+    completed.archetypes = [a.id for a in archetypes_for(completed, declared)]
     grounded = [f"{REPOSITORY_NOTE}{n}" for n in ground_spine(completed, facts)]
     completed.completed = list(dict.fromkeys([*completed.completed, *grounded]))
     notes = guessed + notes + grounded
     if notes:
         _emit(SPINE_ID, f"completed: {len(notes) - len(grounded)} element(s) from the knowledge library"
               + (f", {len(grounded)} matched to the repository" if grounded else ""), notes=notes)
-    return completed.model_dump(mode="json") if notes else data
+    return completed.model_dump(mode="json")
 
 
 def _check_section(task: SectionTask, spec_id: str, data: dict[str, Any]) -> list[str]:

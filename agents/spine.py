@@ -285,6 +285,10 @@ class DesignSpine(SectionModel):
     # What code added from the knowledge library (agents/knowledge/completion.py), one
     # note each; never asked of the model, so it is left out of the schema and grammar.
     completed: SkipJsonSchema[list[str]] = Field(default_factory=list)
+    # The integration archetypes this design has (agents/knowledge/archetypes.yaml ids): its
+    # structure's, plus those the run declares. Set by code once the answer is completed, so a
+    # section that states an archetype's defaults (monitoring's alert rules) reads them here.
+    archetypes: SkipJsonSchema[list[str]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> "DesignSpine":

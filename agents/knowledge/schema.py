@@ -75,6 +75,7 @@ class FailureScenario(Strict):
 class Metric(Strict):
     name: Id
     alert: Text = Field(description="when it pages or warns")
+    rule: Text | None = Field(None, description="the starting alert rule: a numeric threshold, a window and page or warn")
 
 
 class Archetype(Strict):

@@ -81,12 +81,38 @@ def align(data: Monitoring, spine) -> Monitoring:  # noqa: ANN001 - agents.spine
               if c.kind in ("database", "cache", "message_broker", "object_storage", "search_index")]
     checks += [f"{x.name} API reachable (read-only call)" for x in spine.external_systems if x.direction in ("outbound_api", "polling")]
     readiness = checks[:4] if (echoed or not real) and checks else real
-    update = {}
+    update: dict = {}
+    metrics = archetype_metrics(spine)
+    if metrics:
+        # The design's archetypes name what to watch and when to page: the tenth-pass Stripe
+        # answer alerted on invoice counts ("stripe_invoices_count > 100"), which says nothing
+        # about a delivery that failed. The answer's own rules are replaced, not added to.
+        names = [m.name for m in metrics]
+        while len(", ".join(names)) > 160:  # the field's bound: the last archetypes' second metrics go first
+            names.pop()
+        update["metrics_collection"] = ", ".join(names)
+        update["alert_rules"] = [f"{m.name}: {m.rule}" for m in metrics if m.rule][:4]
     if readiness != list(data.readiness_checks) and readiness:
         update["readiness_checks"] = readiness
     if alive != list(data.liveness_checks) and alive:
         update["liveness_checks"] = alive
     return data.model_copy(update=update) if update else data
+
+
+def archetype_metrics(spine) -> list:  # noqa: ANN001 - DesignSpine -> list[knowledge.schema.Metric]
+    """The standard metrics of the design's archetypes, each once: every archetype's first,
+    then every archetype's second, and so on, so the four rules a section holds cover
+    each archetype before any gets a second."""
+    from itertools import chain, zip_longest
+
+    from agents.knowledge import archetypes
+
+    lists = [a.metrics for a in archetypes() if a.id in set(spine.archetypes)]
+    seen: dict[str, object] = {}
+    for metric in chain.from_iterable(zip_longest(*lists)):
+        if metric is not None:
+            seen.setdefault(metric.name, metric)
+    return list(seen.values())
 
 
 def _norm(name: str) -> str:

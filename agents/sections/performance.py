@@ -3,6 +3,8 @@ throughput targets, and the `performanceConfig` object."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, model_validator
 
 from agentspec.render.markdown import fence, join_blocks
@@ -53,7 +55,8 @@ MAX_TOKENS = 800
 
 def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spine.DesignSpine
     """What the spine does without is not cached or bundled here: with no cache in the
-    design the application caches nothing, and with no page there is no UI bundle."""
+    design the application caches nothing, and with no page there is no UI bundle. When
+    every read needs a role, no shared cache keeps a response."""
     from agents.spine import has
 
     update = {}
@@ -61,6 +64,14 @@ def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spi
         update["application_cache"] = "nothing: the design has no cache"
     if not has(spine, "user_interface"):
         update["bundling"] = "no UI: the feature has no page"
+    roles = {r.name for r in spine.roles}
+    reads = [e for e in spine.endpoints if e.kind == "rest" and e.method == "GET"]
+    if reads and all(e.caller in roles for e in reads):
+        # A response only a signed-in role may see is never kept by a shared cache: the
+        # tenth-pass Stripe answer had its CDN "cache everything for 7 days" of an admin API.
+        update["cdn"] = "nothing: every read needs a signed-in role, so no response is kept by a shared cache"
+        if not re.search(r"private|no-store", data.config.browser_cache, re.I):
+            update["browser_cache"] = "private, no-store: each response is for one signed-in user"
     return data.model_copy(update={"config": data.config.model_copy(update=update)}) if update else data
 
 

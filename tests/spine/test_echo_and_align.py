@@ -133,3 +133,35 @@ def test_another_fields_description_handed_back_is_an_echo() -> None:
     assert found == [f"stages[0].steps repeats the description of field monitoring ({steps[1][:60]!r}); write this feature's actual value"]
     data["stages"][0]["steps"] = ["run the migrations", "roll out behind a health-check gate"]
     assert echoed_descriptions(deployment.MODEL, data) == []
+
+
+def test_monitoring_alerts_on_what_the_designs_archetypes_watch(spine):
+    """The tenth-pass Stripe answer alerted on invoice counts, not on a delivery that failed."""
+    from agents.knowledge.completion import complete
+    from agents.knowledge.coverage import archetypes_for
+    from agents.sections import monitoring
+
+    spine, _ = complete(spine)
+    spine.archetypes = [a.id for a in archetypes_for(spine)]
+    data = _recorded("monitoring").model_copy(update={"alert_rules": ["stripe_invoices_count > 100"]})
+    aligned = monitoring.align(data, spine)
+    assert aligned.alert_rules[0] == "webhook_signature_failures_total: more than 10 in 15 min: page; any for 1 h: warn"
+    assert len(aligned.alert_rules) == 4 and "stripe_invoices_count > 100" not in aligned.alert_rules
+    assert aligned.metrics_collection.startswith("webhook_signature_failures_total, ")
+    monitoring.MODEL.model_validate(aligned.model_dump())  # within the section's bounds
+    spine.archetypes = []
+    assert monitoring.align(data, spine).alert_rules == ["stripe_invoices_count > 100"]  # no archetype: the answer's
+
+
+def test_no_shared_cache_keeps_what_only_a_role_may_read(spine):
+    """The tenth-pass Stripe answer had its CDN cache an admin API for 7 days."""
+    from agents.sections import performance
+
+    recorded = _recorded("performance")
+    data = recorded.model_copy(update={"config": recorded.config.model_copy(update={"cdn": "cache everything for 7 days",
+                                                                                     "browser_cache": "max-age=60"})})
+    aligned = performance.align(data, spine)  # its one GET is called by role sync_viewer
+    assert aligned.config.cdn.startswith("nothing: every read needs a signed-in role")
+    assert aligned.config.browser_cache == "private, no-store: each response is for one signed-in user"
+    spine.endpoints[1].caller = "provider"  # a read someone without a role makes
+    assert performance.align(data, spine).config.cdn == "cache everything for 7 days"
