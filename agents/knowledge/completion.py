@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import get_args
 
-from agents.knowledge.coverage import AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, externals, secret_for
+from agents.knowledge.coverage import AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals, secret_for
 from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
                           ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens)
 
@@ -53,7 +53,13 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Who does the work: {note}" for note in _code_does_the_work(spine)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
-    for archetype in archetypes_for(spine, declared):
+    # An archetype the description asks for is completed even before the answer has its structure
+    # (an SMS feature whose sender the model called a plain API); its completion decides whether
+    # the design has what it needs to act on (a messaging provider's sender).
+    from agents.knowledge import archetypes
+
+    present = {a.id for a in archetypes_for(spine, declared)}
+    for archetype in [a for a in archetypes() if a.id in present or (a.id in asked and a.id in COMPLETIONS)]:
         fn = COMPLETIONS.get(archetype.id)
         if fn is not None and (archetype.id in asked or not description):
             notes += [f"{archetype.title}: {note}" for note in fn(spine, description)]
@@ -165,7 +171,8 @@ def _base(system: ExternalSystem) -> str:
 def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
     notes: list[str] = []
     for system in externals(spine, "inbound_webhook"):
-        notes += (_received_by_a_service(spine, system) + _processor_named_for_its_work(spine, system) + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
+        notes += (_received_by_a_service(spine, system) + _processor_named_for_its_work(spine, system) + _signing_secret(spine, system)
+                  + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
                   + _provider_ids_unique(spine, system) + _read_back(spine, system) + _documented_events(spine, system, description)
                   + _documented_fields(spine, system))
     if spine.failure_policy.after_retries not in KEEPS_FAILED:
@@ -173,6 +180,61 @@ def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
         spine.failure_policy.after_retries = "dead_letter_table"
         notes.append("failed deliveries are kept in a dead-letter table after the retries, not dropped")
     return notes + _redelivery_windows(spine)
+
+
+@completes("messaging_notifications")
+def _messaging(spine: DesignSpine, description: str) -> list[str]:
+    """A feature that sends messages through a provider hears back from it (delivery statuses,
+    and replies such as STOP) and keeps each recipient's consent per channel, written where
+    those replies are processed, so every send can check it first."""
+    from agents.knowledge.briefing import named_providers
+
+    notes: list[str] = []
+    senders = externals(spine, "outbound_notification") or [
+        x for x in externals(spine, "outbound_api")
+        if any("messaging_notifications" in p.archetypes for p in named_providers(f"{x.name} {x.id}"))]
+    for sender in senders[:1]:
+        if sender.direction != "outbound_notification":
+            sender.direction = "outbound_notification"
+            notes.append(f"{sender.name} sends the feature's messages (outbound notification)")
+        inbound = next((x for x in externals(spine, "inbound_webhook") if name_tokens(x.name) & name_tokens(sender.name)), None)
+        if inbound is None and _room_for_system(spine):
+            inbound = ExternalSystem(id=f"{_base(sender)}_webhooks", name=sender.name, direction="inbound_webhook",
+                                     connects_to=sender.connects_to, purpose="delivery status callbacks and replies such as STOP",
+                                     auth="the provider's signature on each request, verified before it is trusted")
+            spine.external_systems.append(inbound)
+            notes.append(f"{sender.name} calls back with each message's delivery status and the recipients' replies")
+            notes += _inbound_webhooks(spine, description)
+        notes += _consent(spine, inbound)
+    return notes
+
+
+def _room_for_system(spine: DesignSpine) -> bool:
+    return len(spine.external_systems) < _MAX["external_systems"]
+
+
+def _consent(spine: DesignSpine, inbound: ExternalSystem | None) -> list[str]:
+    """Each recipient's consent per channel is a table, written by the code that processes the
+    provider's replies (a STOP reply is an opt-out) when the design hears from the provider."""
+    writer = (inbound.processed_by or inbound.connects_to) if inbound is not None else next(iter(_doers(spine)), None)
+    table = consent_table(spine)
+    if table is None:
+        if writer is None or not _room(spine, "entities"):
+            return []
+        spine.entities.append(Entity(table="notification_consents", change="new", key="id", unique=[], money="none", owner=writer,
+                                     purpose="each recipient's consent per channel; every send checks it first",
+                                     required_columns=["recipient", "channel", "opted_out_at"]))
+        return [f"table notification_consents holds each recipient's consent per channel, written by {writer}"]
+    notes = []
+    missing = [c for c in ("recipient", "channel", "opted_out_at") if c not in table.required_columns]
+    if missing and table.change == "new":
+        table.required_columns = [*table.required_columns, *missing]
+        notes.append(f"{table.table} keeps {', '.join(missing)}, so consent is per channel and an opt-out is dated")
+    if inbound is not None and table.owner not in (inbound.connects_to, inbound.processed_by) \
+            and not any(re.search(r"unsubscrib|opt-?out|consent|preference", e.path, re.I) for e in spine.endpoints):
+        notes.append(f"table {table.table} is written by {writer}, which processes {inbound.name}'s replies (was {table.owner})")
+        table.owner = writer
+    return notes
 
 
 def _defaults(archetype_id: str) -> dict[str, str]:
@@ -283,6 +345,21 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
         if entity.owner == worker and ("event" in entity.key or holds_deliveries(entity)):
             entity.owner = service.id  # the deliveries table: the receiver stores each delivery
     return [f"{service.id} receives {system.name}'s deliveries and stores each once; {worker} processes them after"]
+
+
+def _signing_secret(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A delivery is verified with a secret setting named after its provider: what the provider
+    signs with, when its note says (Twilio signs with the account Auth Token), else the
+    webhook's own signing secret."""
+    from agents.knowledge.briefing import named_providers
+
+    if secret_for(spine, system) is not None or not _room(spine, "settings"):
+        return []
+    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
+    name = f"{_base(system).upper()}_WEBHOOK_SECRET"
+    purpose = f"verifies the signature of {system.name}'s requests" + (f": holds {key}, which {system.name} signs with" if key else "")
+    spine.settings.append(Setting(name=name, secret=True, purpose=purpose[:160]))
+    return [f"secret setting {name} {purpose}"]
 
 
 def _processor_named_for_its_work(spine: DesignSpine, system: ExternalSystem) -> list[str]:
@@ -523,6 +600,9 @@ def _singular(name: str) -> str:
     return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
 
 
+_SIGNING = re.compile(r"WEBHOOK|SIGNING|SIGNATURE|WHSEC")
+
+
 def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     """A scheduled read of the same provider's API fetches what the webhooks missed."""
     notes = []
@@ -538,10 +618,13 @@ def _read_back(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     # None when every name is taken: then a reader of this provider is already listed under one of them.
     reader_id = next((i for i in (f"{_base(system)}_api", f"{_base(system)}_api_reader", f"{system.id}_reader") if i not in taken), None)
     if scheduler is not None and not readers and reader_id is not None and _room(spine, "external_systems"):
-        key = f"{_base(system).upper()}_API_KEY"
+        # The provider's API credential the design already keeps (TWILIO_AUTH_TOKEN), else an API key.
+        held = next((s.name for s in spine.settings if s.secret and _base(system).upper() + "_" in s.name + "_"
+                     and not _SIGNING.search(s.name)), None)
+        key = held or f"{_base(system).upper()}_API_KEY"
         spine.external_systems.append(ExternalSystem(
             id=reader_id, name=system.name, direction="outbound_api", connects_to=scheduler.id,
-            purpose="reads back events or objects the webhooks missed", auth=f"API key from {key}"))
+            purpose="reads back events or objects the webhooks missed", auth=f"{'credentials' if held else 'API key'} from {key}"))
         if not any(s.name == key for s in spine.settings) and _room(spine, "settings"):
             spine.settings.append(Setting(name=key, secret=True, purpose=f"reads {_api_of(system)}"))
         notes.append(f"{_api_of(system)} is read back by {scheduler.id}")

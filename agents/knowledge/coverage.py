@@ -457,18 +457,39 @@ def delivery_status_received(spine: DesignSpine, sections: Sections) -> Evidence
     return Evidence("design spine: delivery callbacks from " + ", ".join(c.id for c in callbacks))
 
 
-@predicate("consent_recorded",
-           pending="a Consent element on the spine: the table and column holding each recipient's opt-in per channel, "
-                   "checked before every send")
+CONSENT_TABLE = re.compile(r"consent|opt_?(in|out)s?\b|unsubscrib|subscription_pref|notification_pref|contact_pref", re.I)
+
+
+def consent_table(spine: DesignSpine):
+    """The table that holds each recipient's consent (its name says consent, opt-in or opt-out)."""
+    return next((e for e in spine.entities if CONSENT_TABLE.search(e.table)), None)
+
+
+@predicate("consent_recorded")
 def consent_recorded(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field names where consent lives; a later session adds a Consent element."""
-    return None
+    """A table of the design holds each recipient's consent per channel, and the code that sends
+    through a notification provider is the design's (so the send can read it first)."""
+    table = consent_table(spine)
+    senders = [x.connects_to for x in externals(spine, "outbound_notification", "outbound_api")]
+    if table is None or not senders or "channel" not in table.required_columns:
+        return None
+    return Evidence(f"design spine: table {table.table} ({table.purpose}); sends by {', '.join(dict.fromkeys(senders))}")
 
 
-@predicate("opt_out_honored",
-           pending="Consent.opt_out (how an unsubscribe or STOP reply reaches the consent table, and how fast)")
+@predicate("opt_out_honored")
 def opt_out_honored(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states the opt-out path; a later session adds Consent.opt_out."""
+    """An opt-out reaches the consent table: the component that writes it processes what the
+    provider sends back (STOP replies arrive as inbound messages), or an endpoint of the design
+    takes the unsubscribe."""
+    table = consent_table(spine)
+    if table is None:
+        return None
+    inbound = [x for x in externals(spine, "inbound_webhook") if table.owner in (x.connects_to, x.processed_by)]
+    paths = [e for e in spine.endpoints if re.search(r"unsubscrib|opt-?out|consent|preference", e.path, re.I)]
+    if inbound:
+        return Evidence(f"design spine: {table.owner} writes {table.table} from {inbound[0].name}'s inbound requests")
+    if paths:
+        return Evidence(f"design spine: {paths[0].method} {paths[0].path} ({paths[0].purpose})")
     return None
 
 

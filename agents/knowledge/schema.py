@@ -150,3 +150,6 @@ class ProviderNote(Strict):
     webhook_events: list[ProviderEvents] = Field(default_factory=list)
     redelivery: Redelivery | None = None
     modes: Modes | None = None
+    # What the provider signs its requests with, when that is not a webhook secret of its own
+    # (Twilio: the account Auth Token); said by the provider's `signature_scheme` fact.
+    signing_key: Text | None = None

@@ -550,3 +550,34 @@ def test_a_role_named_after_a_page_is_named_after_its_people() -> None:
     spine, notes = complete(DesignSpine.model_validate(data))
     assert spine.roles[0].name == spine.surfaces[0].role == spine.endpoints[1].caller == "admin"
     assert "Roles: role admin_sync_status_page is named admin: a role names the people who hold it" in notes
+
+
+def _sms_spine() -> DesignSpine:
+    return DesignSpine.model_validate({
+        "components": [{"id": "shipping_notifier", "label": "Shipping notifier", "kind": "worker", "responsibility": "sends an SMS"},
+                       {"id": "orders_api", "label": "Orders API", "kind": "service", "responsibility": "order endpoints"}],
+        "external_systems": [{"id": "twilio", "name": "Twilio", "direction": "outbound_api", "connects_to": "shipping_notifier",
+                              "purpose": "sends SMS", "auth": "Account SID and auth token"}],
+        "entities": [{"table": "shipping_notifications", "purpose": "each SMS sent", "change": "new", "key": "id",
+                      "unique": ["twilio_message_sid"], "money": "none", "owner": "shipping_notifier"}],
+        "endpoints": [], "events": [], "roles": [], "surfaces": [], "limits": [], "not_needed": [],
+        "settings": [{"name": "TWILIO_AUTH_TOKEN", "secret": True, "purpose": "auth"}],
+        "failure_policy": {"retries": 3, "backoff": "exponential", "after_retries": "dead_letter_table", "replay": "none"}})
+
+
+def test_a_messaging_design_hears_back_from_its_provider_and_keeps_consent_where_replies_are_processed() -> None:
+    """An SMS feature with a plain API sender: the consent and opt-out concerns had no element to cover them."""
+    description = "Send SMS shipping notifications through Twilio when an order ships, and honour STOP opt-outs"
+    done, notes = complete(_sms_spine(), (), description)
+    directions = {x.id: (x.direction, x.connects_to, x.processed_by) for x in done.external_systems}
+    assert directions["twilio"][0] == "outbound_notification"
+    assert directions["twilio_webhooks"] == ("inbound_webhook", "orders_api", "shipping_notifier")
+    consents = next(e for e in done.entities if e.table == "notification_consents")
+    assert consents.owner == "shipping_notifier" and consents.required_columns == ["recipient", "channel", "opted_out_at"]
+    settings = {s.name: s.purpose for s in done.settings}
+    assert "Auth Token" in settings["TWILIO_WEBHOOK_SECRET"]  # providers.yaml: Twilio signs with it
+    assert next(x for x in done.external_systems if x.id == "twilio_api").auth == "credentials from TWILIO_AUTH_TOKEN"
+    covered = {r.concern for r in coverage(done, {}) if r.covered}
+    assert {"consent", "opt_out", "delivery_status", "signature_verification", "idempotent_receipt"} <= covered
+    untouched, _ = complete(_sms_spine(), (), "Sync Twilio call logs into our warehouse nightly")
+    assert [x.direction for x in untouched.external_systems] == ["outbound_api"]  # not asked: not completed

@@ -32,6 +32,8 @@ SMS = {"id": "sms", "name": "Texter", "direction": "outbound_notification", "con
        "purpose": "send SMS", "auth": "API key"}
 SMS_STATUS = {"id": "sms_status", "name": "Texter status", "direction": "inbound_webhook", "connects_to": "webhook_receiver",
               "purpose": "delivery status", "auth": "signature"}
+CONSENTS = {"table": "notification_consents", "purpose": "each recipient's consent per channel", "change": "new", "key": "id",
+            "unique": [], "money": "none", "owner": "webhook_receiver", "required_columns": ["recipient", "channel", "opted_out_at"]}
 
 
 def _schema(table: str, column: str, unique: bool, *extra: str):
@@ -81,6 +83,11 @@ CASES = {
     "session_lifetime_fixed": ((spine(), {"auth_integration": NS(access_token_minutes=15)}), (spine(), {})),
     "roles_defined": ((spine(), {}), (spine(roles=[], surfaces=[]), {})),
     "delivery_status_received": ((spine(external_systems=[SMS, SMS_STATUS]), {}), (spine(external_systems=[SMS]), {})),
+    # consent per channel, written by the worker that processes the provider's inbound requests (STOP replies)
+    "consent_recorded": ((spine(external_systems=[SMS, SMS_STATUS], entities=_with("entities", CONSENTS)), {}),
+                         (spine(external_systems=[SMS, SMS_STATUS], entities=_with("entities", {**CONSENTS, "required_columns": []})), {})),
+    "opt_out_honored": ((spine(external_systems=[SMS, SMS_STATUS], entities=_with("entities", CONSENTS)), {}),
+                        (spine(external_systems=[SMS], entities=_with("entities", CONSENTS)), {})),
     "channels_separate": ((spine(external_systems=[SMS, {**OUTBOUND_SPINE["external_systems"][0], "connects_to": "sync_worker"}]), {}),
                           (spine(external_systems=[SMS]), {})),
     "money_in_minor_units": ((spine(), _schema("synced_records", "amount_minor", False, "currency")),
