@@ -37,16 +37,18 @@ _SAME_DEFAULT = {"current_timestamp": "now()", "now()": "now()", "localtimestamp
 
 def _default_as_written(value: object) -> object:
     """A default in another spelling of the same value (`CURRENT_TIMESTAMP`, `'pending'::text`,
-    `TRUE`) is that value; NULL is no default; any other, unless it holds a statement break,
-    is dropped, and the column has no default. The tenth-pass gdpr schema failed twice, a 3,822-token answer each time, on one
+    `TRUE`) is that value; NULL is no default; another expression is dropped, and the
+    column has no default (a bare word or a statement break is rejected, for the model to correct). The tenth-pass gdpr schema failed twice, a 3,822-token answer each time, on one
     column's default outside the pattern (the grammar cannot hold it)."""
     if not isinstance(value, str) or ";" in value:
         return value  # a statement break is never a default: rejected, not dropped
     text = re.sub(r"::[a-z ]+(\(\d+\))?$", "", value.strip(), flags=re.I).strip()
     text = _SAME_DEFAULT.get(text.lower(), text)
-    if text.lower() == "null" or not _DEFAULT.match(text):
+    if text.lower() == "null":
         return None
-    return text
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        return text  # a bare word is the model's mistake to correct (the pattern rejects it), not an expression to drop
+    return text if _DEFAULT.match(text) else None
 
 
 DefaultExpr = Annotated[str, StringConstraints(strip_whitespace=True, pattern=_DEFAULT.pattern)]
