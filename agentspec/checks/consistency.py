@@ -167,7 +167,7 @@ _URL_BEFORE = re.compile(r"(https?://[^\s'\"`/]+)$")
 
 def route_shape(path: str) -> str:
     """/api/v1/invoices/${id}/pay and /api/v1/invoices/:invoiceId/pay -> /api/v1/invoices/:/pay."""
-    path = path.split("?")[0].split("#")[0].rstrip("/.,;")
+    path = path.split("?")[0].split("#")[0].rstrip("/.,;:")  # "POST /api/v1/x: success path" names /api/v1/x
     parts = [":" if _PARAM_SEGMENT.match(seg) else seg.lower() for seg in path.split("/")]
     return "/".join(parts)
 

@@ -117,6 +117,9 @@ def test_failed_schema_section_is_skipped(tmp_path):
     ("/api/v1/invoices/:invoiceId/pay", "/api/v1/invoices/:/pay"),
     ("/api/v1/customers/{customerId}/invoices?status=open", "/api/v1/customers/:/invoices"),
     ("/api/v1/Invoices/", "/api/v1/invoices"),
+    # a test named "POST /api/v1/deletion-requests: success path" (the eleventh-pass gdpr draft)
+    ("/api/v1/deletion-requests:", "/api/v1/deletion-requests"),
+    ("/api/v1/deletion-requests/:id:", "/api/v1/deletion-requests/:"),
 ])
 def test_route_shape(path, shape):
     assert route_shape(path) == shape
