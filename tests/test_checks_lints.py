@@ -90,3 +90,14 @@ def test_an_examples_own_notes_do_not_declare_what_it_imports():
     found = [f.message for f in imports_named_dependencies(SpecDocument.from_markdown(text))]
     assert found == ["imports_named_dependencies: imports @nestjs/common, which no dependency list or text of the spec "
                      "names: \"import { Injectable } from '@nestjs/common';\""]
+
+
+def test_the_reviews_own_open_questions_do_not_name_a_package():
+    """The eleventh-pass Stripe review passed its second round on the first round's open questions."""
+    from agentspec.checks.lints import imports_named_dependencies
+
+    text = ("# Spec\n\n## Overview\n\n- **Libraries**: pg\n\n## Code Examples\n\n### Example 3: Events\n\n"
+            "```typescript\nimport { Injectable } from '@nestjs/common';\n```\n\n## Deep Analysis\n\n#### Integration Readiness\n\n"
+            "**Open questions from the review pass** (computed by the checks of meaning):\n"
+            "- **major** (example_events): imports_named_dependencies: imports @nestjs/common, which no dependency list names\n")
+    assert len(list(imports_named_dependencies(SpecDocument.from_markdown(text)))) == 1

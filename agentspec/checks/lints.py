@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agentspec.checks.consistency import CODE_EXAMPLES_H2
 from agentspec.checks.score import Finding, Score
+from agentspec.checks.semantic import computed_readiness_lines
 from agentspec.spec_document import CodeBlock, SpecDocument
 
 NAME = "lints"
@@ -401,13 +403,17 @@ def imports_named_dependencies(spec: SpecDocument) -> Iterator[Finding]:
     """A package a code example imports is named by the spec outside its code: in a
     dependency list, the stack, or the text. An import nothing else mentions is a
     dependency the plan never declared (or a package that does not exist)."""
-    in_code = {n for b in spec.code_blocks for n in range(b.line, b.line + b.content.count("\n") + 2)}
+    # Lines that declare nothing: code, and the review's own report, which quotes the package
+    # it found (the eleventh-pass Stripe review passed its second round on its first round's
+    # open questions). The examples' notes are not the plan either: the tenth-pass events
+    # example passed by naming NestJS in its key points, and no dependency list had it.
+    examples = spec.find_heading(CODE_EXAMPLES_H2, level=2)
+    ignored = {n for b in spec.code_blocks for n in range(b.line, b.line + b.content.count("\n") + 2)}
+    ignored |= computed_readiness_lines(spec) | (set(range(examples.line, spec.section_range(examples)[1])) if examples else set())
     seen: set[str] = set()
     for block in spec.blocks(*CODE_LANGUAGES):
-        # The example's own notes do not declare what it imports: the tenth-pass Stripe events
-        # example passed by naming NestJS in its key points, and no dependency list had it.
-        own = _own_subsection(spec, block.line)
-        prose = "\n".join(text for i, text in enumerate(spec.lines, start=1) if i not in in_code and i not in own).lower()
+        own = _own_subsection(spec, block.line)  # a template without a Code Examples H2: the block's own H3
+        prose = "\n".join(text for i, text in enumerate(spec.lines, start=1) if i not in ignored and i not in own).lower()
         for line, name, text in _imports(block):
             if name in seen:
                 continue

@@ -45,6 +45,16 @@ _COMPUTED_READINESS = re.compile(r"^\s*(- \[[ x]\]|- \*\*(critical|major|minor)\
                                  r"Not ready|Ready for implementation))")
 LANDSCAPE_H3 = "System Landscape"
 
+def computed_readiness_lines(spec: SpecDocument) -> set[int]:
+    """The lines of Integration Readiness that code writes from this run: they quote findings
+    (a package no list names, a contradiction), so a check reading them as the spec's own
+    statements would be satisfied, or contradicted, by its own report."""
+    readiness = spec.find_heading(READINESS_H4, level=4)
+    if readiness is None:
+        return set()
+    return {n for n in range(readiness.line, spec.section_range(readiness)[1]) if _COMPUTED_READINESS.match(spec.lines[n - 1])}
+
+
 # --------------------------------------------------------------------- the document as statements
 
 
@@ -124,10 +134,7 @@ def _context(spec: SpecDocument, spine: Any) -> Context:
         skipped.update(range(landscape.line, end))
     # The readiness block is computed from this run (coverage, open review findings): it
     # quotes what is missing or wrong, and read as a statement it would contradict itself.
-    readiness = spec.find_heading(READINESS_H4, level=4)
-    if readiness is not None:
-        skipped.update(n for n in range(readiness.line, spec.section_range(readiness)[1])
-                       if _COMPUTED_READINESS.match(spec.lines[n - 1]))
+    skipped.update(computed_readiness_lines(spec))
     fenced: set[int] = set()  # the fence lines themselves
     code: set[int] = set()  # lines inside fences, where a leading # is a comment, not a heading
     sql: list[tuple[int, str]] = []
