@@ -40,6 +40,7 @@ def test_an_echoed_instruction_is_found_and_an_offered_option_is_not() -> None:
 def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> None:
     from agents.sections import security_integration
 
+    from agentspec.render.typescript import ts_value
     from tests.sections._general_helpers import context
 
     aligned = security_integration.align(security_integration.MODEL.model_validate(_echoing_security()), spine)
@@ -53,7 +54,7 @@ def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> Non
     # who signs users in is the auth section's: not the webhook's signature check the answer named
     auth = _recorded("auth_integration")
     md = security_integration.render(aligned, context(sections={"design_spine": spine, "auth_integration": auth}))
-    assert f"provider: '{auth.provider}'" in md
+    assert f"provider: {ts_value(auth.provider)}" in md  # quoted as the renderer quotes it
 
 
 def test_a_not_supported_mobile_echo_states_the_spines_reason(spine) -> None:
