@@ -105,3 +105,18 @@ def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver
             "Provider's host), verified as the spine says: HMAC signature over the raw body. The duplicate case sends the "
             "same delivery twice and asserts one stored row.") in text
     assert "The delivery goes to" not in _render(spec)
+
+
+def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
+    from agents.knowledge.completion import complete
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_database")
+    spine, _ = complete(DesignSpine.model_validate(SPINE))
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert ("- The operation is sync_worker applying one stored delivery in a single transaction: upsert synced_records on "
+            "provider_record_id (the update applies only when the delivery's provider_updated_at is newer than the stored "
+            "one), then set that received_events row's status to processed;") in text
+    assert "One business operation of this feature that writes two tables" in _render(spec)  # no spine: the general rule
