@@ -120,3 +120,18 @@ def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
             "provider_record_id (the update applies only when the delivery's provider_updated_at is newer than the stored "
             "one), then set that received_events row's status to processed;") in text
     assert "One business operation of this feature that writes two tables" in _render(spec)  # no spine: the general rule
+
+
+def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths():
+    """The eleventh-pass Stripe client sent GET /api/v1/admin/sync-status to https://api.stripe.com."""
+    from agents.knowledge.completion import complete
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_api_client")
+    spine, _ = complete(DesignSpine.model_validate(SPINE))
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert ("- The client is how provider_reconciler calls Provider's API (reads back events or objects the webhooks missed), "
+            "reading from the kept position: the newest provider_updated_at in synced_records") in text
+    assert "never this feature's own paths" in text
