@@ -135,3 +135,18 @@ def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths(
     assert ("- The client is how provider_reconciler calls Provider's API (reads back events or objects the webhooks missed), "
             "reading from the kept position: the newest provider_updated_at in synced_records") in text
     assert "never this feature's own paths" in text
+
+
+def test_events_example_prompt_states_the_designs_failure_policy():
+    """The eleventh-pass gdpr events example wrote "retry or dead-letter path", the prompt's own words,
+    beside a design that keeps failed work and alerts: three contradictions."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_events")
+    spine = DesignSpine.model_validate(SPINE)
+    spine.failure_policy.after_retries, spine.failure_policy.store = "alert_and_keep_failed", "received_events"
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert "a failure is retried 5 times, then kept as failed in received_events and alerted on, as the design decides." in text
+    assert "dead-letter" not in text
