@@ -186,3 +186,18 @@ def test_a_providers_documented_rate_limit_replaces_the_answers():
     assert external_services.rate_limits(stripe).startswith(
         "1500 requests per minute, bursts of 25: requests per second to one API endpoint unless Stripe states otherwise")
     external_services.MODEL.model_validate(aligned.model_dump())
+
+
+def test_the_designs_own_database_is_no_source_of_its_data():
+    """The eleventh-pass Stripe answer fed the database from `postgres_database` every hour; the reconciler reads Stripe's API."""
+    from agents.sections import data_flow
+    from agents.spine import DesignSpine
+
+    recorded = json.loads((ROOT / "examples" / "stripe-invoice-sync" / "spec.json").read_text(encoding="utf-8"))
+    spine = DesignSpine.model_validate(recorded["sections"]["design_spine"]["data"])
+    answer = data_flow.MODEL.model_validate(recorded["sections"]["data_flow"]["data"])
+    assert "postgres_database" in [s.name for s in answer.sources]
+    aligned = data_flow.align(answer, spine)
+    sources = {s.name: (s.type, s.frequency, s.feeds) for s in aligned.sources}
+    assert sources["stripe_api"] == ("REST API", "every 1 h", ["postgresql_database"]) and "postgres_database" not in sources
+    data_flow.MODEL.model_validate(aligned.model_dump())
