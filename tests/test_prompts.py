@@ -105,3 +105,48 @@ def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver
             "Provider's host), verified as the spine says: HMAC signature over the raw body. The duplicate case sends the "
             "same delivery twice and asserts one stored row.") in text
     assert "The delivery goes to" not in _render(spec)
+
+
+def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
+    from agents.knowledge.completion import complete
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_database")
+    spine, _ = complete(DesignSpine.model_validate(SPINE))
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert ("- The operation is sync_worker applying one stored delivery in a single transaction: upsert synced_records on "
+            "provider_record_id (the update applies only when the delivery's provider_updated_at is newer than the stored "
+            "one), then set that received_events row's status to processed;") in text
+    assert "One business operation of this feature that writes two tables" in _render(spec)  # no spine: the general rule
+
+
+def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths():
+    """The eleventh-pass Stripe client sent GET /api/v1/admin/sync-status to https://api.stripe.com."""
+    from agents.knowledge.completion import complete
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_api_client")
+    spine, _ = complete(DesignSpine.model_validate(SPINE))
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert ("- The client is how provider_reconciler calls Provider's API (reads back events or objects the webhooks missed), "
+            "reading from the kept position: the newest provider_updated_at in synced_records") in text
+    assert "never this feature's own paths" in text
+
+
+def test_events_example_prompt_states_the_designs_failure_policy():
+    """The eleventh-pass gdpr events example wrote "retry or dead-letter path", the prompt's own words,
+    beside a design that keeps failed work and alerts: three contradictions."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spec = next(s for s in registry() if s.id == "example_events")
+    spine = DesignSpine.model_validate(SPINE)
+    spine.failure_policy.after_retries, spine.failure_policy.store = "alert_and_keep_failed", "received_events"
+    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+    assert "a failure is retried 5 times, then kept as failed in received_events and alerted on, as the design decides." in text
+    assert "dead-letter" not in text

@@ -119,6 +119,18 @@ class ProviderEvents(Strict):
     source_url: HttpsUrl = Field(description="the provider's own page listing the event types")
 
 
+class RateLimit(Strict):
+    """The provider's documented request limit a design plans under (external services)."""
+    requests: int = Field(gt=0)
+    per: Literal["s", "min"]
+    scope: Text = Field(description="what the limit counts, as the page says")
+    source_url: HttpsUrl = Field(description="the provider's own page stating the limit")
+
+    @property
+    def per_minute(self) -> int:
+        return self.requests * (60 if self.per == "s" else 1)
+
+
 class Redelivery(Strict):
     """How long the provider keeps resending a delivery the endpoint did not accept: the
     window a design keeps failed deliveries beyond (coverage: retry_window_known)."""
@@ -153,3 +165,4 @@ class ProviderNote(Strict):
     # What the provider signs its requests with, when that is not a webhook secret of its own
     # (Twilio: the account Auth Token); said by the provider's `signature_scheme` fact.
     signing_key: Text | None = None
+    rate_limit: RateLimit | None = None

@@ -134,9 +134,9 @@ def align(data: DataFlow, spine) -> DataFlow:  # noqa: ANN001 - agents.spine.Des
     database in the design, every PostgreSQL destination is it, under its spine id."""
     decided = [e.table for e in spine.entities]
     written = [e.table for e in spine.entities if e.change != "referenced"] or decided
-    sources = [_as_the_spine_says(source, spine) for source in data.sources]
     own = {c.id for c in spine.components}
     databases = [c.id for c in spine.components if c.kind == "database"]
+    sources = [_as_the_spine_says(source, spine) for source in _no_store_feeds_itself(data.sources, spine, data.destinations)]
     database = databases[0] if len(databases) == 1 else None
     renamed: dict[str, str] = {}
     destinations: list[Destination] = []
@@ -158,6 +158,35 @@ def align(data: DataFlow, spine) -> DataFlow:  # noqa: ANN001 - agents.spine.Des
     if renamed:
         sources = [s.model_copy(update={"feeds": list(dict.fromkeys(renamed.get(f, f) for f in s.feeds))}) for s in sources]
     return data.model_copy(update={"sources": sources, "destinations": destinations})
+
+
+_OWN_STORE = re.compile(r"(^|_)(db|database|postgres|postgresql|mysql|store)($|_)")
+
+
+def _no_store_feeds_itself(sources: list[Source], spine, destinations: list[Destination]) -> list[Source]:  # noqa: ANN001
+    """The design's own database is no source of its own data: the eleventh-pass Stripe answer had
+    `postgres_database` feeding the database every hour, where the reconciler reads Stripe's API.
+    Such a source (no external system of the spine, a database by its type or name, feeding only
+    the design's stores) is the system the design reads that no other source names, with that
+    system's id; else it is dropped while another source remains."""
+    stores = {d.name for d in destinations if d.type == "PostgreSQL table"} | {c.id for c in spine.components if c.kind == "database"}
+    named = {x.id for x in (_system_of(s, spine) for s in sources) if x is not None}
+    unread = [x for x in spine.external_systems if x.direction in ("outbound_api", "polling", "file_import", "inbound_stream")
+              and x.id not in named]
+    kept: list[Source] = []
+    for source in sources:
+        loop = (_system_of(source, spine) is None and (source.type == "Database" or _OWN_STORE.search(source.name))
+                and set(source.feeds) <= stores)
+        if not loop:
+            kept.append(source)
+        elif unread:
+            system = unread.pop(0)
+            kept.append(source.model_copy(update={"name": system.id, "type": _SOURCE_TYPE[system.direction]}))
+        elif len(sources) > 1:
+            continue
+        else:
+            kept.append(source)
+    return kept
 
 
 def _system_of(source: Source, spine):  # noqa: ANN001, ANN202 - agents.spine.ExternalSystem | None

@@ -79,8 +79,22 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
             # How each interface is authenticated is the spine's: a delivery by its verification,
             # our own calls by their credential (an API key is never how a delivery is proven).
             auth = ". ".join(f"{_AUTH_LABEL.get(x.direction, x.direction.replace('_', ' '))}: {x.auth}" for x in interfaces)
-        services.append(service.model_copy(update={"name": system.name, "integration_type": kinds, "authentication": auth}))
+        update = {"name": system.name, "integration_type": kinds, "authentication": auth}
+        limit = _documented_limit(system)
+        if limit is not None:
+            # The provider's documented limit, not the answer's: the eleventh-pass Stripe answer
+            # planned for 1,000 requests per minute with bursts of 500 (Stripe allows 25 per
+            # second to an endpoint, 100 per second for the whole account).
+            update.update(requests_per_minute=limit.per_minute, burst_limit=limit.requests if limit.per == "s" else limit.per_minute,
+                          rate_limits=f"{limit.scope} ({limit.source_url})")
+        services.append(service.model_copy(update=update))
     return data.model_copy(update={"services": services})
+
+
+def _documented_limit(system):  # noqa: ANN001, ANN202 - ExternalSystem -> knowledge.schema.RateLimit | None
+    from agents.knowledge.briefing import named_providers
+
+    return next((p.rate_limit for p in named_providers(f"{system.name} {system.id}") if p.rate_limit), None)
 
 
 _AUTH_LABEL = {"inbound_webhook": "Deliveries", "outbound_api": "Our calls", "polling": "Our polling"}
@@ -91,6 +105,8 @@ def rate_limits(service: ExternalService) -> str:
     stay under them when they give no number of their own: the ninth-pass answer wrote "100
     requests per minute" above a configuration of 1000 per minute."""
     said = f"{service.requests_per_minute} requests per minute, bursts of {service.burst_limit}"
+    if "(https://" in service.rate_limits:
+        return f"{said}: {service.rate_limits}"  # the provider's documented limit, with its page (align)
     return said if re.search(r"\d", service.rate_limits) else f"{said}; {service.rate_limits}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from agents.registry import by_id
@@ -166,3 +167,37 @@ def test_no_shared_cache_keeps_what_only_a_role_may_read(spine):
     assert aligned.config.browser_cache == "private, no-store: each response is for one signed-in user"
     spine.endpoints[1].caller = "provider"  # a read someone without a role makes
     assert performance.align(data, spine).config.cdn == "cache everything for 7 days"
+
+
+def test_a_providers_documented_rate_limit_replaces_the_answers():
+    """The eleventh-pass Stripe answer planned for 1,000 requests per minute, bursts of 500."""
+    from agents.knowledge.completion import complete
+    from agents.sections import external_services
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe", name="Stripe")
+    spine, _ = complete(DesignSpine.model_validate(data))
+    answer = external_services.MODEL.model_validate(RECORDED["sections"]["external_services"]["data"])
+    aligned = external_services.align(answer, spine)
+    stripe = next(s for s in aligned.services if s.name == "Stripe")
+    assert (stripe.requests_per_minute, stripe.burst_limit) == (1500, 25)
+    assert external_services.rate_limits(stripe).startswith(
+        "1500 requests per minute, bursts of 25: requests per second to one API endpoint unless Stripe states otherwise")
+    external_services.MODEL.model_validate(aligned.model_dump())
+
+
+def test_the_designs_own_database_is_no_source_of_its_data():
+    """The eleventh-pass Stripe answer fed the database from `postgres_database` every hour; the reconciler reads Stripe's API."""
+    from agents.sections import data_flow
+    from agents.spine import DesignSpine
+
+    recorded = json.loads((ROOT / "examples" / "stripe-invoice-sync" / "spec.json").read_text(encoding="utf-8"))
+    spine = DesignSpine.model_validate(recorded["sections"]["design_spine"]["data"])
+    answer = data_flow.MODEL.model_validate(recorded["sections"]["data_flow"]["data"])
+    assert "postgres_database" in [s.name for s in answer.sources]
+    aligned = data_flow.align(answer, spine)
+    sources = {s.name: (s.type, s.frequency, s.feeds) for s in aligned.sources}
+    assert sources["stripe_api"] == ("REST API", "every 1 h", ["postgresql_database"]) and "postgres_database" not in sources
+    data_flow.MODEL.model_validate(aligned.model_dump())
