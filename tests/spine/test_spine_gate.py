@@ -63,3 +63,12 @@ def test_supplied_provider_facts_and_fk_targets_are_not_names_the_model_chose(sp
     assert outside_spine(ddl, spine) == []  # users already exists: only a foreign key points at it
     invented = "```sql\nCREATE TABLE audit_log (\n  id uuid PRIMARY KEY\n);\n```\n"
     assert [o.name for o in outside_spine(invented, spine)] == ["audit_log"]
+
+
+def test_a_route_called_with_a_value_is_that_route(spine):
+    """The Twilio draft's test called /api/v1/delivery-status-callbacks/callbackId1 for :callbackId; its section failed."""
+    text = "await request(app).get('/api/v1/sync-status'); await client.get('/api/v1/sync-status/extra/deep');"
+    assert [o.name for o in endpoints_outside(text, spine)] == ["/api/v1/sync-status/extra/deep"]
+    spine.endpoints[1].path = "/api/v1/sync-status/:runId"
+    assert endpoints_outside("GET /api/v1/sync-status/run_42 and /api/v1/sync-status/:runId", spine) == []
+    assert [o.name for o in endpoints_outside("POST /api/v1/sync-status/export", spine)] == ["/api/v1/sync-status/export"]
