@@ -163,7 +163,14 @@ def _kebab(ident: str) -> str:
 
 
 def _base(system: ExternalSystem) -> str:
-    """The provider part of a system id (`stripe_api`, `stripe_webhooks` -> `stripe`), for the names code gives."""
+    """The provider part of a system id (`stripe_api`, `stripe_webhooks` -> `stripe`), for the names code gives;
+    a known provider's own id when the system is named after one (the Twilio draft's callbacks system was
+    `delivery_status_callbacks_webhook_receiver`, and every name code gave it repeated that)."""
+    from agents.knowledge.briefing import named_providers
+
+    providers = named_providers(system.name)
+    if len(providers) == 1:
+        return providers[0].id
     return re.sub(r"_(api|apis|webhooks?|service|client|events?)$", "", system.id) or system.id
 
 
@@ -204,6 +211,10 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
                                      auth="the provider's signature on each request, verified before it is trusted")
             spine.external_systems.append(inbound)
             notes.append(f"{sender.name} calls back with each message's delivery status and the recipients' replies")
+        if inbound is not None:
+            # The callbacks are deliveries like any webhook's, whether code or the answer added them: the
+            # Twilio draft's answer had its own, received by a GET that a worker answered, and nothing
+            # stored a callback once.
             notes += _inbound_webhooks(spine, description)
         notes += _consent(spine, inbound)
     return notes
@@ -396,6 +407,16 @@ def rename_component(spine: DesignSpine, old: str, new: str, label: str) -> None
 
 def _receiver(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     own = [e for e in spine.endpoints if e.kind == "webhook_receiver"]
+    notes = []
+    for endpoint in own:
+        if endpoint.method != "POST":
+            # A provider POSTs its deliveries (the Twilio draft's answer received its callbacks with a GET).
+            notes.append(f"endpoint {endpoint.method} {endpoint.path} receives deliveries, so it is a POST")
+            endpoint.method = "POST"
+    return notes + _receiver_called_by(spine, system, own)
+
+
+def _receiver_called_by(spine: DesignSpine, system: ExternalSystem, own: list[Endpoint]) -> list[str]:
     if len(own) == 1 and own[0].caller != system.id and own[0].caller not in {x.id for x in spine.external_systems}:
         # The provider calls its receiver (the ninth-pass Stripe spine named the worker as the caller).
         own[0].caller = system.id

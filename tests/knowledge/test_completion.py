@@ -6,7 +6,7 @@ import copy
 
 from agents.knowledge.completion import complete
 from agents.knowledge.coverage import coverage, failed_events_replayable
-from agents.spine import DesignSpine
+from agents.spine import DesignSpine, Endpoint
 
 from tests.spine.conftest import SPINE
 
@@ -581,3 +581,18 @@ def test_a_messaging_design_hears_back_from_its_provider_and_keeps_consent_where
     assert {"consent", "opt_out", "delivery_status", "signature_verification", "idempotent_receipt"} <= covered
     untouched, _ = complete(_sms_spine(), (), "Sync Twilio call logs into our warehouse nightly")
     assert [x.direction for x in untouched.external_systems] == ["outbound_api"]  # not asked: not completed
+
+
+def test_a_messaging_designs_own_callbacks_are_completed_as_deliveries() -> None:
+    """The Twilio draft's answer had its own callbacks system, received by a GET, with nothing stored once."""
+    spine = _sms_spine()
+    spine.external_systems.append(spine.external_systems[0].model_copy(update={
+        "id": "delivery_status_callbacks_webhook_receiver", "direction": "inbound_webhook", "connects_to": "orders_api",
+        "purpose": "delivery status callbacks", "auth": "X-Twilio-Signature over the URL and parameters"}))
+    spine.endpoints.append(Endpoint(method="GET", path="/api/v1/delivery-status-callbacks/:callbackId", kind="webhook_receiver",
+                                    caller="delivery_status_callbacks_webhook_receiver", purpose="callbacks"))
+    done, notes = complete(spine, (), "Text customers an SMS through Twilio when their order ships and record the status callbacks")
+    receiver = next(e for e in done.endpoints if e.kind == "webhook_receiver")
+    assert receiver.method == "POST"
+    assert "twilio_webhook_events" in [e.table for e in done.entities]  # named after the provider, not the model's id
+    assert any("is a POST" in n for n in notes)
