@@ -785,6 +785,7 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     table gains is this section's to say: spine_checks asks for those."""
     changes = {e.table: e.change for e in spine.entities}
     money = {e.table: e.money for e in spine.entities}
+    data = _spine_spelling(data, set(changes))
     tables = []
     for tbl in data.tables:
         change = changes.get(tbl.name)
@@ -802,6 +803,33 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
     return data.model_copy(update={"tables": [_without_redundant_indexes(t) for t in tables]})
+
+
+def _spine_spelling(data: DatabaseSchema, decided: set[str]) -> DatabaseSchema:
+    """A table named as the spine's in the other number (`notification_consent` for the spine's
+    `notification_consents`) is the spine's table, and foreign keys to it follow: the Twilio draft's
+    schema failed twice on that one letter, and align then added the spine's table beside it."""
+    listed = {t.name for t in data.tables}
+    renamed = {}
+    for tbl in data.tables:
+        if tbl.name in decided:
+            continue
+        match = [d for d in decided if d not in listed and (d == tbl.name + "s" or d + "s" == tbl.name
+                                                            or d == tbl.name + "es" or d + "es" == tbl.name)]
+        if len(match) == 1:
+            renamed[tbl.name] = match[0]
+    if not renamed:
+        return data
+
+    def column(col: Column) -> Column:
+        ref = col.references
+        if ref and ref.split(".")[0] in renamed:
+            return col.model_copy(update={"references": f"{renamed[ref.split('.')[0]]}.{ref.split('.')[1]}"})
+        return col
+
+    tables = [t.model_copy(update={"name": renamed.get(t.name, t.name), "columns": [column(c) for c in t.columns]})
+              for t in data.tables]
+    return data.model_copy(update={"tables": tables})
 
 
 def _without_redundant_indexes(tbl: Table) -> Table:

@@ -376,3 +376,17 @@ def test_a_default_in_postgres_own_spelling_is_that_default_and_an_unknown_one_i
     said = {("timestamptz", "CURRENT_TIMESTAMP"): "now()", ("text", "'pending'::text"): "'pending'", ("boolean", "TRUE"): "true",
             ("text", "NULL"): None, ("uuid", "uuid_generate_v4()"): "gen_random_uuid()", ("date", "date_trunc('day', now())"): None}
     assert {k: Column(name="c", type=k[0], nullable=True, default=k[1]).default for k in said} == said
+
+
+def test_a_table_named_as_the_spines_in_the_other_number_is_the_spines():
+    """The Twilio draft's schema named notification_consent where the spine has notification_consents."""
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate(SPINE)
+    payload = h.schema_payload()
+    tables = {t["name"] for t in payload["tables"]}
+    spine.entities[1].table = next(iter(sorted(tables))) + "s"  # the spine says the plural of an answered table
+    aligned = section.align(MODEL.model_validate(payload), spine)
+    names = [t.name for t in aligned.tables]
+    assert spine.entities[1].table in names and sorted(tables)[0] not in names
