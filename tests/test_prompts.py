@@ -32,6 +32,12 @@ def _render(spec) -> str:
     return "\n\n".join(f"=== {m['role']} ===\n{m['content']}" for m in messages)
 
 
+def _with_spine(spec, spine) -> str:  # noqa: ANN001 - SectionSpec, DesignSpine
+    """The section's instructions when the design spine is given, as the drafting node gives it."""
+    return section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
+                            repo_given=False, context={"spine": spine})[-1]["content"]
+
+
 SPECS = [s for s in registry() if s.needs_llm] + list(analysis_specs())
 
 
@@ -83,8 +89,7 @@ def test_events_example_prompt_is_the_worker_that_processes_the_stored_deliverie
 
     spec = next(s for s in registry() if s.id == "example_events")
     spine, _ = complete(DesignSpine.model_validate(SPINE))
-    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
-                            repo_given=False, context={"spine": spine})[-1]["content"]
+    text = _with_spine(spec, spine)
     assert ("- The example is sync_worker, the worker that processes the deliveries webhook_receiver stored in received_events: "
             "it takes one pending row at a time (SELECT ... FOR UPDATE SKIP LOCKED), switches on its event type (record.updated), "
             "upserts synced_records only when the event's provider_updated_at is newer than the stored one, and marks the row "
@@ -99,8 +104,7 @@ def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_integration_test")
-    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
-                            repo_given=False, context={"spine": DesignSpine.model_validate(SPINE)})[-1]["content"]
+    text = _with_spine(spec, DesignSpine.model_validate(SPINE))
     assert ("- The delivery goes to POST /api/v1/webhooks/provider on the feature's own server in the test (never to "
             "Provider's host), verified as the spine says: HMAC signature over the raw body. The duplicate case sends the "
             "same delivery twice and asserts one stored row.") in text
@@ -114,8 +118,7 @@ def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
 
     spec = next(s for s in registry() if s.id == "example_database")
     spine, _ = complete(DesignSpine.model_validate(SPINE))
-    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
-                            repo_given=False, context={"spine": spine})[-1]["content"]
+    text = _with_spine(spec, spine)
     assert ("- The operation is sync_worker applying one stored delivery in a single transaction: upsert synced_records on "
             "provider_record_id (the update applies only when the delivery's provider_updated_at is newer than the stored "
             "one), then set that received_events row's status to processed;") in text
@@ -130,8 +133,7 @@ def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths(
 
     spec = next(s for s in registry() if s.id == "example_api_client")
     spine, _ = complete(DesignSpine.model_validate(SPINE))
-    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
-                            repo_given=False, context={"spine": spine})[-1]["content"]
+    text = _with_spine(spec, spine)
     assert ("- The client is how provider_reconciler calls Provider's API (reads back events or objects the webhooks missed), "
             "reading from the kept position: the newest provider_updated_at in synced_records") in text
     assert "never this feature's own paths" in text
@@ -146,7 +148,6 @@ def test_events_example_prompt_states_the_designs_failure_policy():
     spec = next(s for s in registry() if s.id == "example_events")
     spine = DesignSpine.model_validate(SPINE)
     spine.failure_policy.after_retries, spine.failure_policy.store = "alert_and_keep_failed", "received_events"
-    text = section_messages(spec, description=DESCRIPTION, brief=BRIEF, dependencies=[], feedback=[],
-                            repo_given=False, context={"spine": spine})[-1]["content"]
+    text = _with_spine(spec, spine)
     assert "a failure is retried 5 times, then kept as failed in received_events and alerted on, as the design decides." in text
     assert "dead-letter" not in text
