@@ -162,6 +162,10 @@ class Entity(SectionModel):
     # state. Set by code (agents/knowledge/completion.py) for records a provider's deliveries
     # update; not asked of the model, so left out of the schema and grammar.
     version_column: SkipJsonSchema[Ident | None] = None
+    # When the provider's updates carry no timestamp, the version column is a status field and
+    # this is its documented lifecycle, stage by stage ("delivered | undelivered | failed"): a
+    # status applies only when its stage is later than the stored one's.
+    version_order: SkipJsonSchema[list[str]] = Field(default_factory=list)
     # Columns code decided the table must have (FAILURE_COLUMNS for the table that keeps
     # failed work); the schema section adds any its answer left out.
     required_columns: SkipJsonSchema[list[Ident]] = Field(default_factory=list)
@@ -618,8 +622,17 @@ def _entities(s: DesignSpine) -> list[str]:
         said = [change[e.change], f"primary key {e.key}"] + ([f"unique {', '.join(e.unique)}"] if e.unique else [])
         said += [money[e.money]] if e.money in money else []
         said += [f"columns {', '.join(_column_said(e, c) for c in e.required_columns)}"] if e.required_columns else []
+        # A timestamp version is a column the schema adds and notes; a lifecycle is no column, so it is said here.
+        said += [update_rule(e)] if e.version_order else []
         rows.append(f"{e.table} ({'; '.join(said)}): {e.purpose}")
     return ["Tables (the only tables): " + " | ".join(rows)]
+
+
+def update_rule(e: Entity) -> str:
+    """How the table keeps an older delivery from overwriting newer state (Entity.version_column)."""
+    if e.version_order:
+        return f"a new {e.version_column} applies only when it comes later in the lifecycle {' -> '.join(e.version_order)}"
+    return f"an update applies only when its {e.version_column} is newer than the stored one"
 
 
 def _column_said(e: Entity, column: str) -> str:

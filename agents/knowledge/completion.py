@@ -17,9 +17,11 @@ import re
 from collections.abc import Callable
 from typing import get_args
 
-from agents.knowledge.coverage import AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals, secret_for
+from agents.knowledge.coverage import (AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals,
+                                      SIGNING_WORDS, secret_for, signing_key_words)
 from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
-                          ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens)
+                          ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens,
+                          secrets_of, update_rule)
 
 Completion = Callable[[DesignSpine, str], list[str]]
 COMPLETIONS: dict[str, Completion] = {}
@@ -211,6 +213,7 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
                                      auth="the provider's signature on each request, verified before it is trusted")
             spine.external_systems.append(inbound)
             notes.append(f"{sender.name} calls back with each message's delivery status and the recipients' replies")
+        notes += _sent_messages(spine, sender)
         if inbound is not None:
             # The callbacks are deliveries like any webhook's, whether code or the answer added them: the
             # Twilio draft's answer had its own, received by a GET that a worker answered, and nothing
@@ -218,6 +221,53 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
             notes += _inbound_webhooks(spine, description)
         notes += _consent(spine, inbound)
     return notes
+
+
+_MESSAGES = re.compile(r"(?:^|_)(messages?|notifications?|sms|texts?|emails?)(?:_|$)")
+
+
+def _sent_messages(spine: DesignSpine, sender: ExternalSystem) -> list[str]:
+    """Each message sent is a row, written before the send under the notification's own key (so
+    a retried job never sends twice), holding the provider's id of the message and its latest
+    delivery status, which the status callbacks update. The status applies in the provider's
+    documented lifecycle order when its callbacks carry no timestamp (providers.yaml `lifecycle`).
+    The Twilio draft stored the callbacks and nothing per message, so no status could be shown."""
+    base = _base(sender)
+    message_id = f"{base}_message_id"
+    consent = consent_table(spine)
+    table = next((e for e in spine.entities if e.change == "new" and _MESSAGES.search(e.table) and e is not consent
+                  and not holds_deliveries(e)), None)
+    notes = []
+    if table is None:
+        if not _room(spine, "entities") or sender.connects_to is None:
+            return []
+        table = Entity(table=f"{base}_messages", change="new", key="id", unique=[], money="none", owner=sender.connects_to,
+                       purpose=f"each message sent through {sender.name}: written before the send, then its {sender.name} id "
+                               "and latest delivery status")
+        spine.entities.append(table)
+        notes.append(f"table {table.table} holds each message sent and its latest delivery status")
+    # The provider's id of the message, as the answer named it when it has one (twilio_message_sid).
+    message_id = next((c for c in table.unique if c.startswith(f"{base}_")), message_id)
+    for column in (message_id, "notification_key"):  # the callbacks find the row by the provider's id
+        if column not in table.unique and len(table.unique) < 3:
+            table.unique = [*table.unique, column]
+    for column in ("recipient", "status"):
+        if column not in table.required_columns:
+            table.required_columns = [*table.required_columns, column]
+    if table.version_column is None:
+        lifecycle = _lifecycle(sender, "status")
+        table.version_column = "status" if lifecycle else f"{base}_updated_at"
+        table.version_order = [" | ".join(stage) for stage in lifecycle]
+        notes.append(f"table {table.table}: {update_rule(table)}")
+    return notes
+
+
+def _lifecycle(system: ExternalSystem, field: str) -> list[list[str]]:
+    """The provider's documented order of a message's values of `field`, if its note has one."""
+    from agents.knowledge.briefing import named_providers
+
+    return next((list(d.lifecycle) for n in named_providers(f"{system.name} {system.id}") for d in n.documented_values
+                 if d.field == field and d.lifecycle), [])
 
 
 def _room_for_system(spine: DesignSpine) -> bool:
@@ -359,18 +409,40 @@ def _received_by_a_service(spine: DesignSpine, system: ExternalSystem) -> list[s
 
 
 def _signing_secret(spine: DesignSpine, system: ExternalSystem) -> list[str]:
-    """A delivery is verified with a secret setting named after its provider: what the provider
-    signs with, when its note says (Twilio signs with the account Auth Token), else the
-    webhook's own signing secret."""
+    """A delivery is verified with a secret setting named after its provider: the credential the
+    provider signs with when its note says it signs with one our calls also use (Twilio signs with
+    the account Auth Token, and has no webhook secret to hold), else the webhook's own signing secret."""
     from agents.knowledge.briefing import named_providers
 
+    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
+    words = signing_key_words(system)
+    if key and words:
+        return _shared_signing_key(spine, system, key, words)
     if secret_for(spine, system) is not None or not _room(spine, "settings"):
         return []
-    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
     name = f"{_base(system).upper()}_WEBHOOK_SECRET"
     purpose = f"verifies the signature of {system.name}'s requests" + (f": holds {key}, which {system.name} signs with" if key else "")
     spine.settings.append(Setting(name=name, secret=True, purpose=purpose[:160]))
     return [f"secret setting {name} {purpose}"]
+
+
+def _shared_signing_key(spine: DesignSpine, system: ExternalSystem, key: str, words: set[str]) -> list[str]:
+    """The one setting that holds the credential the provider signs with; a "webhook secret"
+    beside it (the Twilio spine had TWILIO_WEBHOOK_SECRET holding the Auth Token that
+    TWILIO_AUTH_TOKEN also held) is a second copy of one secret, and goes."""
+    notes = []
+    shared = next((x for x in secrets_of(spine, system) if words <= name_tokens(x.name)), None)
+    name = shared.name if shared is not None else \
+        "_".join([_base(system).upper(), *(w.upper() for w in sorted(words, key=key.lower().find))])
+    for stale in [x for x in secrets_of(spine, system) if name_tokens(x.name) & SIGNING_WORDS]:
+        spine.settings.remove(stale)
+        system.auth = system.auth.replace(stale.name, name)
+        notes.append(f"setting {stale.name} is dropped: {system.name} signs with {key}, held in {name}")
+    if shared is None and _room(spine, "settings"):
+        spine.settings.append(Setting(name=name, secret=True,
+                                      purpose=f"{key}: authenticates calls to {system.name} and verifies its requests' signatures"[:160]))
+        notes.append(f"secret setting {name} holds {key}, which {system.name} signs its requests with")
+    return notes
 
 
 def _processor_named_for_its_work(spine: DesignSpine, system: ExternalSystem) -> list[str]:
@@ -594,8 +666,9 @@ def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str
     writers = {system.connects_to} | {e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)}
     notes = []
     for entity in spine.entities:
-        if entity.change != "new" or entity.unique or entity.owner not in writers or "event" in entity.key:
-            continue  # a table keyed on an event id is the deliveries table: its key already makes it unique
+        if entity.change != "new" or entity.unique or entity.owner not in writers or "event" in entity.key \
+                or entity is consent_table(spine):
+            continue  # a table keyed on an event id is the deliveries table: its key already makes it unique; consent is ours
         column = f"{_record_of(entity.table, _base(system))}_id"
         entity.unique = [column]
         notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")

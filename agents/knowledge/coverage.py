@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens, named_after, secrets_of
+from agents.spine import (SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens,
+                          named_after, secrets_of, update_rule)
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
 
@@ -52,14 +53,32 @@ def externals(spine: DesignSpine, *directions: str) -> list[ExternalSystem]:
     return [x for x in spine.external_systems if x.direction in directions]
 
 
-_SIGNING_WORDS = {"webhook", "signing", "signature", "whsec"}
+SIGNING_WORDS = {"webhook", "signing", "signature", "whsec"}
 
 
 def secret_for(spine: DesignSpine, system: ExternalSystem):
     """The secret setting named after the system (STRIPE_WEBHOOK_SECRET for `stripe`).
-    An inbound webhook's secret is a signing secret; our own calls' is any other (an API key is not a signing secret)."""
+    An inbound webhook's secret is a signing secret; our own calls' is any other (an API key is not a signing secret).
+    A provider that signs with a credential the calls also use (Twilio's Auth Token, providers.yaml
+    `signing_key`) is verified with that setting: a second setting holding the same token drifts."""
     signing = system.direction == "inbound_webhook"
-    return next((s for s in secrets_of(spine, system) if bool(name_tokens(s.name) & _SIGNING_WORDS) == signing), None)
+    candidates = secrets_of(spine, system)
+    if signing:
+        key = signing_key_words(system)
+        shared = next((s for s in candidates if key and key <= name_tokens(s.name)), None)
+        if shared is not None:
+            return shared
+    return next((s for s in candidates if bool(name_tokens(s.name) & SIGNING_WORDS) == signing), None)
+
+
+def signing_key_words(system: ExternalSystem) -> set[str]:
+    """The words of the credential the provider signs with, when its note names one that is not
+    a webhook secret of its own ("the account Auth Token" -> {auth, token})."""
+    from agents.knowledge.briefing import named_providers
+
+    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
+    words = name_tokens(key or "") - {"the", "account", "your", "an"}
+    return set() if words & SIGNING_WORDS else words
 
 
 def _schema_unique(sections: Sections, table: str, column: str) -> bool | None:
@@ -229,10 +248,12 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
     systems = externals(spine, "inbound_webhook", "inbound_stream")
     if not systems:
         return None
-    handlers = {x.connects_to for x in systems} | {e.consumer for e in spine.events
-                                                    if e.producer in {x.id for x in systems} | {x.connects_to for x in systems}}
+    handlers = {x.connects_to for x in systems} | {x.processed_by for x in systems if x.processed_by} \
+        | {e.consumer for e in spine.events if e.producer in {x.id for x in systems} | {x.connects_to for x in systems}}
+    # The provider's records the deliveries update: unique on the provider's id (consent and
+    # the deliveries themselves are ours, and a redelivery of those is caught by their keys).
     synced = [e for e in spine.entities if e.owner in handlers and e.change == "new" and "event" not in e.key
-              and not holds_deliveries(e)]
+              and not holds_deliveries(e) and e.unique]
     if not synced or any(e.version_column is None for e in synced):
         return None
     schema = sections.get("database_schema")
@@ -242,7 +263,8 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
         columns = table_columns(schema)
         if any(e.version_column not in columns.get(e.table, set()) for e in synced):
             return None
-    return Evidence("design spine: " + "; ".join(f"{e.table} updates only when {e.version_column} is newer" for e in synced))
+    return Evidence("design spine: " + "; ".join(f"{e.table}: {update_rule(e)}" if e.version_order
+                                                 else f"{e.table} updates only when {e.version_column} is newer" for e in synced))
 
 
 @predicate("retry_window_known")

@@ -99,13 +99,28 @@ class ProviderFact(Strict):
     source_url: HttpsUrl = Field(description="the provider's own documentation page the fact is quoted from")
 
 
+Value = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")]
+
+
 class ProviderValues(Strict):
     """The documented values of one field of one provider record (an invoice's status),
     so a spec that stores another value ("pending") is caught by a check."""
     record: Id = Field(description="the record, singular: invoice")
     field: Id = Field(description="its field: status")
-    values: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")]] = Field(min_length=2)
+    values: list[Value] = Field(min_length=2)
     source_url: HttpsUrl = Field(description="the provider's own page listing the values")
+    # The stages the values move through, where the provider documents a lifecycle (a message is
+    # queued, then sending, then sent, then delivered or failed). A record whose updates carry no
+    # provider timestamp applies a value only when it belongs to a later stage, so an older
+    # callback that arrives last never overwrites a newer status.
+    lifecycle: list[list[Value]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lifecycle_uses_the_values(self) -> "ProviderValues":
+        unknown = {v for stage in self.lifecycle for v in stage} - set(self.values)
+        if unknown:
+            raise ValueError(f"lifecycle names values the field does not have: {', '.join(sorted(unknown))}")
+        return self
 
 
 class ProviderEvents(Strict):

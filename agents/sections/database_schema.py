@@ -798,7 +798,8 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
             tables.append(_table_of(entity))
     unique = {e.table: e.unique for e in spine.entities if e.change == "new"}
     tables = [_with_unique_columns(t, unique.get(t.name, [])) for t in tables]
-    versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column}
+    # A lifecycle's version is the status column itself (a required column), not a timestamp to add.
+    versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column and not e.version_order}
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]

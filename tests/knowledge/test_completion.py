@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from agents.knowledge.completion import complete
-from agents.knowledge.coverage import coverage, failed_events_replayable
+from agents.knowledge.coverage import coverage, failed_events_replayable, secret_for
 from agents.spine import DesignSpine, Endpoint
 
 from tests.spine.conftest import SPINE
@@ -575,10 +575,16 @@ def test_a_messaging_design_hears_back_from_its_provider_and_keeps_consent_where
     consents = next(e for e in done.entities if e.table == "notification_consents")
     assert consents.owner == "shipping_notifier" and consents.required_columns == ["recipient", "channel", "opted_out_at"]
     settings = {s.name: s.purpose for s in done.settings}
-    assert "Auth Token" in settings["TWILIO_WEBHOOK_SECRET"]  # providers.yaml: Twilio signs with it
+    assert list(settings) == ["TWILIO_AUTH_TOKEN"]  # providers.yaml: Twilio signs with the Auth Token; no second copy
+    assert secret_for(done, next(x for x in done.external_systems if x.id == "twilio_webhooks")).name == "TWILIO_AUTH_TOKEN"
+    # The answer's table of sent messages is the one the callbacks update: found by Twilio's id of the
+    # message, one row per notification, and a status that only moves forward in Twilio's lifecycle.
+    sent = next(e for e in done.entities if e.table == "shipping_notifications")
+    assert sent.unique == ["twilio_message_sid", "notification_key"] and "status" in sent.required_columns
+    assert sent.version_column == "status" and sent.version_order[:3] == ["accepted | scheduled", "queued", "sending"]
     assert next(x for x in done.external_systems if x.id == "twilio_api").auth == "credentials from TWILIO_AUTH_TOKEN"
     covered = {r.concern for r in coverage(done, {}) if r.covered}
-    assert {"consent", "opt_out", "delivery_status", "signature_verification", "idempotent_receipt"} <= covered
+    assert {"consent", "opt_out", "delivery_status", "signature_verification", "idempotent_receipt", "out_of_order_events"} <= covered
     untouched, _ = complete(_sms_spine(), (), "Sync Twilio call logs into our warehouse nightly")
     assert [x.direction for x in untouched.external_systems] == ["outbound_api"]  # not asked: not completed
 
@@ -596,3 +602,25 @@ def test_a_messaging_designs_own_callbacks_are_completed_as_deliveries() -> None
     assert receiver.method == "POST"
     assert "twilio_webhook_events" in [e.table for e in done.entities]  # named after the provider, not the model's id
     assert any("is a POST" in n for n in notes)
+
+
+def test_a_messaging_design_keeps_each_message_sent_and_one_copy_of_the_signing_token() -> None:
+    """The Twilio draft stored the callbacks and nothing per message, and held the Auth Token twice
+    (TWILIO_AUTH_TOKEN, and a TWILIO_WEBHOOK_SECRET "holding the account Auth Token")."""
+    spine = _sms_spine()
+    spine.entities.clear()
+    spine.settings.append(spine.settings[0].model_copy(update={"name": "TWILIO_WEBHOOK_SECRET"}))
+    done, notes = complete(spine, (), "Text customers an SMS through Twilio when their order ships")
+    sent = next(e for e in done.entities if e.table == "twilio_messages")
+    assert (sent.owner, sent.unique, sent.version_column) == ("shipping_notifier", ["twilio_message_id", "notification_key"], "status")
+    assert sent.documented_values["status"][:3] == ["queued", "sending", "sent"]  # Twilio's documented values
+    assert [s.name for s in done.settings] == ["TWILIO_AUTH_TOKEN"]
+    assert any("TWILIO_WEBHOOK_SECRET is dropped" in n for n in notes)
+    # A provider with no documented lifecycle compares its own update time instead.
+    other = _sms_spine()
+    other.entities.clear()
+    other.external_systems[0] = other.external_systems[0].model_copy(update={"id": "acme_sms", "name": "Acme SMS",
+                                                                             "direction": "outbound_notification"})
+    done, _ = complete(other, ("messaging_notifications",), "Text customers an SMS through Acme SMS when their order ships")
+    sent = next(e for e in done.entities if e.table.endswith("_messages"))
+    assert sent.version_column.endswith("_updated_at") and sent.version_order == []
