@@ -269,6 +269,16 @@ class Limit(SectionModel):
     meaning: ShortText
 
 
+class DesignRule(SectionModel):
+    """A decision the knowledge library makes for one must-cover concern where no element of the
+    answer states it (how a partner's file is checked, how two records are matched): the rule, the
+    element it governs, and the tables or columns it names, which must be in the design."""
+    concern: Ident = Field(description="the archetype concern it decides (archetypes.yaml id)")
+    applies_to: Ident = Field(description="the external system, table or component it governs")
+    statement: str
+    refers_to: list[str] = Field(default_factory=list, description="tables and table.column names the rule relies on")
+
+
 class Omission(SectionModel):
     what: Capability
     reason: ShortText = Field(description="one line: why this design does without it")
@@ -293,6 +303,8 @@ class DesignSpine(SectionModel):
     # structure's, plus those the run declares. Set by code once the answer is completed, so a
     # section that states an archetype's defaults (monitoring's alert rules) reads them here.
     archetypes: SkipJsonSchema[list[str]] = Field(default_factory=list)
+    # Rules code decided from the knowledge library (agents/knowledge/archetypes.yaml `decision`).
+    rules: SkipJsonSchema[list[DesignRule]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> "DesignSpine":
@@ -605,7 +617,13 @@ def _externals(s: DesignSpine) -> list[str]:
         return ["External systems: none"]
     return ["External systems: " + "; ".join(f"{x.id} = {x.name}, {x.direction} via {x.connects_to}, auth: {x.auth}"
                                             + (f" ({interface_facts(x)})" if interface_facts(x) else "")
-                                            for x in s.external_systems)]
+                                            for x in s.external_systems)] + _rules_on(s, {x.id for x in s.external_systems})
+
+
+def _rules_on(s: DesignSpine, ids: set[str]) -> list[str]:
+    """The decided rules that govern these elements, said where the elements are (DesignRule)."""
+    rules = [r for r in s.rules if r.applies_to in ids]
+    return ["Decided rules (state them as written): " + " | ".join(f"{r.applies_to}: {r.statement}" for r in rules)] if rules else []
 
 
 def _entities(s: DesignSpine) -> list[str]:
@@ -625,7 +643,7 @@ def _entities(s: DesignSpine) -> list[str]:
         # A timestamp version is a column the schema adds and notes; a lifecycle is no column, so it is said here.
         said += [update_rule(e)] if e.version_order else []
         rows.append(f"{e.table} ({'; '.join(said)}): {e.purpose}")
-    return ["Tables (the only tables): " + " | ".join(rows)]
+    return ["Tables (the only tables): " + " | ".join(rows)] + _rules_on(s, {e.table for e in s.entities})
 
 
 def update_rule(e: Entity) -> str:

@@ -19,7 +19,7 @@ from typing import get_args
 
 from agents.knowledge.coverage import (AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals,
                                       SIGNING_WORDS, secret_for, signing_key_words)
-from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignSpine, Endpoint, Entity, Event,
+from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignRule, DesignSpine, Endpoint, Entity, Event,
                           ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens,
                           secrets_of, update_rule)
 
@@ -73,6 +73,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Pages: {note}" for note in _named_pages(spine, description)]
     notes += [f"Pages: {note}" for note in _pages_fed_by_rest(spine)]
     notes += [f"Failed work: {note}" for note in _failure_store(spine)]
+    notes += [f"Decided: {note}" for note in _decided_rules(spine, description, present | asked)]
     notes += [f"Settings: {note}" for note in _called_systems_have_secrets(spine)]
     notes += [f"Roles: {note}" for note in _roles_name_people(spine)]
     notes += [f"Roles: {note}" for note in _people_call_the_endpoints(spine)]
@@ -802,6 +803,69 @@ def _deadline(spine: DesignSpine, description: str) -> list[str]:
 # A table whose rows are units of work ("deletion_requests", "export_jobs"), by a word of its name.
 _WORK_ITEMS = re.compile(r"(?:^|_)(?:request|job|task|deliver(?:y|ie)|event|outbox|queue|run|attempt)s?(?:_|$)")
 _NO_REPLAY = {"none", *get_args(AfterRetries)}
+
+
+_FORMATS = re.compile(r"\b(csv|tsv|json|jsonl|ndjson|xml|parquet|avro|xlsx|excel|fixed[- ]width)\b", re.I)
+
+
+def _decided_rules(spine: DesignSpine, description: str, archetype_ids: set[str]) -> list[str]:
+    """The library's rule for each concern of the design's archetypes that has one
+    (archetypes.yaml `decision`) and no rule yet, on every element it governs: the 12-05 SFTP
+    import had no field that could state its file contract, so that P1 concern stayed open for
+    every batch-import feature. A rule whose names the design cannot fill is not made."""
+    from agents.knowledge import archetypes
+
+    notes = []
+    for archetype in (a for a in archetypes() if a.id in archetype_ids):
+        for concern in (c for c in archetype.concerns if c.decision is not None):
+            decided = {r.applies_to for r in spine.rules if r.concern == concern.id}
+            for subject in _governed(spine, concern.decision.applies_to):
+                name = subject.id if isinstance(subject, ExternalSystem) else subject.table
+                rule = None if name in decided else _rule(spine, concern.id, concern.decision.statement, subject, description)
+                if rule is not None:
+                    spine.rules.append(rule)
+                    notes.append(f"{name}: {rule.statement}")
+    return notes
+
+
+def _governed(spine: DesignSpine, applies_to: list[str]) -> list[ExternalSystem | Entity]:
+    systems: list[ExternalSystem | Entity] = [x for x in spine.external_systems if x.direction in applies_to]
+    own = [e for e in spine.entities if e.change == "new" and not holds_deliveries(e) and e.table not in
+           (spine.failure_policy.store, "sync_cursors") and e is not consent_table(spine)]
+    services = {c.id for c in spine.components if c.kind == "service"}
+    if "synced_table" in applies_to:
+        systems += [e for e in own if e.unique][:2]
+    if "edited_table" in applies_to:
+        systems += [e for e in own if e.owner in services][:1]
+    return systems
+
+
+def _rule(spine: DesignSpine, concern: str, template: str, subject: ExternalSystem | Entity, description: str) -> DesignRule | None:
+    fills: dict[str, str] = {}
+    refers: list[str] = []
+    if isinstance(subject, ExternalSystem):
+        fills["system"] = subject.name
+        found = _FORMATS.search(description)
+        fills["format"] = found.group(1).upper().replace("EXCEL", "Excel (XLSX)") if found else "in the format agreed with the partner"
+    else:
+        fills["table"] = subject.table
+        if subject.unique:
+            fills["key"] = subject.unique[0]
+            refers.append(f"{subject.table}.{subject.unique[0]}")
+        if "{version}" in template:
+            subject.version_column = subject.version_column or "version"
+            fills["version"] = subject.version_column
+            refers.append(f"{subject.table}.{subject.version_column}")
+    if spine.failure_policy.store and any(e.table == spine.failure_policy.store for e in spine.entities):
+        fills["store"] = spine.failure_policy.store
+        if "{store}" in template:
+            refers.append(spine.failure_policy.store)
+    try:
+        statement = template.format(**fills)
+    except KeyError:
+        return None  # the design lacks what the rule names: the concern stays open, and says what is missing
+    applies_to = subject.id if isinstance(subject, ExternalSystem) else subject.table
+    return DesignRule(concern=concern, applies_to=applies_to, statement=statement, refers_to=refers)
 
 
 def _failure_store(spine: DesignSpine) -> list[str]:

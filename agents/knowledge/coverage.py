@@ -402,11 +402,36 @@ def throughput_limited(spine: DesignSpine, sections: Sections) -> Evidence | Non
     return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}") if limit else None
 
 
-@predicate("file_integrity_checked",
-           pending="a FileContract on the spine: format, checksum or manifest, and whether a partial file is rejected whole")
+@predicate("file_integrity_checked")
 def file_integrity_checked(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states the file contract (format, checksum, partial-file rule); a later session adds one."""
-    return None
+    """Every imported file system has its file contract: format, integrity check, partial-file rule."""
+    return _decided(spine, sections, "file_contract", {x.id for x in externals(spine, "file_import")})
+
+
+def _decided(spine: DesignSpine, sections: Sections, concern: str, subjects: set[str] | None = None) -> Evidence | None:
+    """The design's rule for a concern (DesignRule) governs each subject that needs one (any, when
+    `subjects` is None) and every table and column it names is in the design, and in the drafted
+    schema: a rule about a column nobody creates covers nothing."""
+    rules = [r for r in spine.rules if r.concern == concern]
+    if not rules or (subjects is not None and (not subjects or not subjects <= {r.applies_to for r in rules})):
+        return None
+    tables = {e.table: e for e in spine.entities}
+    columns = None
+    schema = sections.get("database_schema")
+    if schema is not None:
+        from agents.sections.database_schema import table_columns
+
+        columns = table_columns(schema)
+    for name in (n for r in rules for n in r.refers_to):
+        table, _, column = name.partition(".")
+        entity = tables.get(table)
+        if entity is None:
+            return None
+        if column and column not in {entity.key, entity.version_column, *entity.unique, *entity.required_columns}:
+            return None
+        if columns is not None and column and column not in columns.get(table, set()):
+            return None
+    return Evidence("design spine: " + "; ".join(f"{r.applies_to}: {r.statement}" for r in rules))
 
 
 # ----------------------------------------------------------------------------- people, access and pages
@@ -460,12 +485,10 @@ def roles_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
     return Evidence("design spine: roles " + "; ".join(f"{r.name} ({', '.join(r.permissions)})" for r in spine.roles))
 
 
-@predicate("deprovisioning_defined",
-           pending="an IdentityLifecycle on the spine: what happens to a user's sessions, data and role when the "
-                   "identity provider deactivates them")
+@predicate("deprovisioning_defined")
 def deprovisioning_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states what deactivating a user does; a later session adds it."""
-    return None
+    """Every identity provider has the rule for what deactivating a user does."""
+    return _decided(spine, sections, "deprovisioning", {x.id for x in externals(spine, "identity_provider")})
 
 
 # ----------------------------------------------------------------------------- messaging and publishing
@@ -577,11 +600,10 @@ def schedule_interval_fixed(spine: DesignSpine, sections: Sections) -> Evidence 
     return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit}")
 
 
-@predicate("match_tolerance_fixed",
-           pending="a MatchRule on the spine: the keys two records are matched on and the tolerance on amounts and dates")
+@predicate("match_tolerance_fixed")
 def match_tolerance_fixed(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states the matching rule; a later session adds a MatchRule."""
-    return None
+    """The design states how two records are matched: keys first, then amounts and dates within a tolerance."""
+    return _decided(spine, sections, "match_rule")
 
 
 @predicate("run_overlap_prevented")
@@ -663,12 +685,10 @@ def reconnect_policy_fixed(spine: DesignSpine, sections: Sections) -> Evidence |
     return Evidence(f"api_specifications: {ws.max_reconnect_attempts} reconnect attempts, {ws.reconnect_delay_ms} ms apart")
 
 
-@predicate("conflict_resolution_defined",
-           pending="a ConcurrencyRule on the spine: how concurrent edits merge (last writer wins on a version column, "
-                   "operational transform, CRDT)")
+@predicate("conflict_resolution_defined")
 def conflict_resolution_defined(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field states how concurrent edits merge; a later session adds a ConcurrencyRule."""
-    return None
+    """The design states how concurrent edits merge, on a version column the schema has."""
+    return _decided(spine, sections, "conflicts")
 
 
 @predicate("index_fed_by_events")

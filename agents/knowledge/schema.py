@@ -50,6 +50,16 @@ class Trigger(Strict):
         return self
 
 
+class Decision(Strict):
+    """The rule the library decides for a concern when the answer states none (completion.py
+    `_decided_rules`). `statement` may name {system}, {format}, {store}, {table}, {key} and
+    {version}; a rule whose names the design cannot fill is not made, and the concern stays open."""
+    applies_to: list[Literal["file_import", "file_export", "identity_provider", "synced_table", "edited_table"]] = Field(
+        min_length=1, description="an external system of these directions, or a table: synced (unique on a "
+                                  "provider's id) or edited (written by a service for people)")
+    statement: Text
+
+
 class Concern(Strict):
     id: Id
     what: Text = Field(description="the decision the spec must make")
@@ -58,6 +68,7 @@ class Concern(Strict):
     priority: Priority
     states: list[Text] = Field(min_length=1, description="what a spec must state to cover it")
     covered_when: Id = Field(description="name of a predicate in agents/knowledge/coverage.py COVERED_WHEN")
+    decision: Decision | None = None
 
 
 class Implied(Strict):

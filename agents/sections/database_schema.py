@@ -901,7 +901,8 @@ def _with_version_column(tbl: Table, name: str) -> Table:
     """The column the spine compares before applying an update (out-of-order deliveries)."""
     if any(c.name == name for c in tbl.columns) or len(tbl.columns) >= 10:
         return tbl
-    column = Column(name=name, type="timestamptz", note="provider's update time; older updates are ignored")
+    column = Column(name=name, type="integer", note="incremented on every write; a write made on an older version is refused") \
+        if name == "version" else Column(name=name, type="timestamptz", note="provider's update time; older updates are ignored")
     return tbl.model_copy(update={"columns": [*tbl.columns, column]})
 
 

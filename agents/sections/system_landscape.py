@@ -119,6 +119,9 @@ def render(_data: None, ctx: RenderContext) -> str:
                           field("Replay", policy.replay)]
                          + [field(lim.name.replace("_", " ").capitalize(), f"{number(lim.value)} {lim.unit.replace('_', ' ')} ({lim.meaning})")
                             for lim in spine.limits])]
+    if spine.rules:
+        blocks += ["**Design rules** (decided from the knowledge library for the archetypes' must-cover concerns)",
+                   bullets([f"`{r.applies_to}`: {r.statement}" for r in spine.rules])]
     found = _archetypes(spine, ctx.description, ctx.archetypes)
     if found:
         blocks += ["**Integration archetypes** (agentspec's knowledge library; their must-cover concerns are "

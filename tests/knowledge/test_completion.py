@@ -624,3 +624,29 @@ def test_a_messaging_design_keeps_each_message_sent_and_one_copy_of_the_signing_
     done, _ = complete(other, ("messaging_notifications",), "Text customers an SMS through Acme SMS when their order ships")
     sent = next(e for e in done.entities if e.table.endswith("_messages"))
     assert sent.version_column.endswith("_updated_at") and sent.version_order == []
+
+
+def test_a_file_import_gets_its_file_contract_and_a_collaborative_table_its_merge_rule() -> None:
+    """The pending P1 concerns had no element that could state them, so every batch-import or
+    collaboration feature stayed "not ready" however good its design: the library now decides the
+    rule, on the element it governs, and coverage checks what the rule names is in the design."""
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine as make_spine
+
+    imported = make_spine(OUTBOUND_SPINE, external_systems=[{**OUTBOUND_SPINE["external_systems"][0], "direction": "file_import",
+                                                            "name": "Partner SFTP", "id": "partner_sftp"}])
+    done, notes = complete(imported, (), "Import the partner's nightly CSV price file from their SFTP server")
+    rule = next(r for r in done.rules if r.concern == "file_contract")
+    assert rule.applies_to == "partner_sftp" and rule.statement.startswith("files from Partner SFTP are CSV; a file is applied only")
+    assert done.failure_policy.store in rule.statement and rule.refers_to == [done.failure_policy.store]
+    assert {r.concern: r.covered for r in coverage(done, {})}["file_contract"]
+    assert complete(done, (), "Import the partner's nightly CSV price file from their SFTP server")[0].rules == done.rules  # once
+
+    edited = make_spine(OUTBOUND_SPINE, components=[*OUTBOUND_SPINE["components"], {"id": "docs_api", "label": "Docs API",
+                                                                                    "kind": "service", "responsibility": "edits"}],
+                        entities=[{**OUTBOUND_SPINE["entities"][0], "table": "documents", "owner": "docs_api", "unique": []}],
+                        endpoints=[{"method": "GET", "path": "/api/v1/documents/:id/live", "kind": "websocket", "caller": "editor",
+                                    "purpose": "live edits"}])
+    done, _ = complete(edited, ("realtime_collaboration",), "Let two people edit the same document at once and see each other's changes live")
+    documents = next(e for e in done.entities if e.table == "documents")
+    assert documents.version_column == "version"
+    assert next(r for r in done.rules if r.concern == "conflicts").refers_to == ["documents.version"]

@@ -38,13 +38,33 @@ CONSENTS = {"table": "notification_consents", "purpose": "each recipient's conse
 
 def _schema(table: str, column: str, unique: bool, *extra: str):
     cols = [NS(name=column, unique=unique, primary_key=False)] + [NS(name=c, unique=False, primary_key=False) for c in extra]
-    return {"database_schema": NS(tables=[NS(name=table, columns=cols, indexes=[])])}
+    return {"database_schema": NS(tables=[NS(name=table, columns=cols, indexes=[], existing=False)])}
 
 
 CRM_SERVICE = {"external_services": NS(services=[NS(name="CRM", timeout_ms=5000, requests_per_minute=600, burst_limit=50)])}
 
+def _rule(concern: str, applies_to: str, *refers_to: str) -> dict:
+    return {"concern": concern, "applies_to": applies_to, "statement": "the library's rule", "refers_to": list(refers_to)}
+
+
+SYNCED = S["entities"][1]  # the provider's records, unique on the provider's id
+FILE_ID = OUTBOUND_SPINE["external_systems"][0]["id"]
+
 # predicate -> ((covered spine, sections), (uncovered spine, sections))
 CASES = {
+    # A decided rule covers its concern when it governs what needs it and what it names is in the
+    # design (and in the drafted schema): a rule about a missing table or column covers nothing.
+    "file_integrity_checked": ((spine(FILE_SPINE, rules=[_rule("file_contract", FILE_ID, OUTBOUND_SPINE["entities"][0]["table"])]), {}),
+                               (spine(FILE_SPINE, rules=[_rule("file_contract", FILE_ID, "rejected_rows")]), {})),
+    "deprovisioning_defined": ((spine(external_systems=_with("external_systems", IDP), rules=[_rule("deprovisioning", "okta")]), {}),
+                               (spine(external_systems=_with("external_systems", IDP), rules=[_rule("deprovisioning", "github")]), {})),
+    "match_tolerance_fixed": ((spine(rules=[_rule("match_rule", SYNCED["table"], f"{SYNCED['table']}.{SYNCED['unique'][0]}")]), {}),
+                              (spine(rules=[_rule("match_rule", SYNCED["table"], f"{SYNCED['table']}.external_ref")]), {})),
+    "conflict_resolution_defined": (
+        (spine(entities=[S["entities"][0], {**SYNCED, "version_column": "version"}],
+               rules=[_rule("conflicts", SYNCED["table"], f"{SYNCED['table']}.version")]), _schema(SYNCED["table"], "version", False)),
+        (spine(entities=[S["entities"][0], {**SYNCED, "version_column": "version"}],
+               rules=[_rule("conflicts", SYNCED["table"], f"{SYNCED['table']}.version")]), _schema(SYNCED["table"], "updated_at", False))),
     "signature_verified": ((spine(), {}), (spine().model_copy(update={"settings": []}), {})),  # built past _complete, which adds the secret
     "webhook_events_unique": ((spine(), _schema("received_events", "provider_event_id", True)),
                               (spine(), _schema("received_events", "provider_event_id", False))),
