@@ -174,4 +174,9 @@ def _named_in(table: str, description: str) -> bool:
         stem = stem[:-1] if stem == last and last.endswith("s") and not last.endswith("ss") else stem
         tail = re.escape(stem) + "(?:s|es)?"
     phrase = r"[\s_-]+".join([*map(re.escape, head), tail])
-    return re.search(rf"\b{phrase}\b", description.lower()) is not None
+    # What a page is to show ("show the import history to catalog managers") is what the feature
+    # makes, not a table the user already has: the 12-05 SFTP spine altered an `import_history`
+    # nobody had, and its migration failed on backfilling columns of rows that do not exist.
+    shown = rf"\b(?:show|shows|showing|display|displays|list|lists|view|see)\s+(?:the\s+|an?\s+|its\s+|their\s+)?{phrase}\b"
+    said = [m for m in re.finditer(rf"\b{phrase}\b", description.lower())]
+    return any(not re.search(shown + r"$", description.lower()[:m.end()]) for m in said)

@@ -53,6 +53,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Provider event types: {note}" for system in spine.external_systems for note in _named_as_sent(spine, system)]
     notes += [f"Own data: {note}" for note in _no_http_to_own_store(spine)]
     notes += [f"Who does the work: {note}" for note in _code_does_the_work(spine)]
+    notes += [f"Events: {note}" for note in _self_events(spine)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
     # An archetype the description asks for is completed even before the answer has its structure
@@ -221,6 +222,102 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
             # stored a callback once.
             notes += _inbound_webhooks(spine, description)
         notes += _consent(spine, inbound)
+    return notes
+
+
+_FILE_WORDS = re.compile(r"s?ftp|files?|csv|bucket|\bs3\b|storage|blob|drop", re.I)
+_EXPORTS = re.compile(r"\b(?:export|upload|send|deliver|drop)\w*\b.{0,60}\b(?:to|onto|into)\b", re.I)
+_PERIODS = {"hourly": "1 h", "nightly": "1 d", "daily": "1 d", "every day": "1 d", "every night": "1 d", "weekly": "7 d"}
+
+
+@completes("batch_file_transfer")
+def _batch_files(spine: DesignSpine, description: str) -> list[str]:
+    """Files that move between us and a partner: the system is a file import or export (the
+    12-05 SFTP spine called the partner's SFTP server an API, with no credentials), a job starts
+    each run on the period the description says, each file is applied once (a files table unique
+    on its checksum) and each row once within its file, and a file has a size limit."""
+    notes: list[str] = []
+    systems = externals(spine, "file_import", "file_export")
+    if not systems:
+        found = next((x for x in externals(spine, "outbound_api", "polling")
+                      if _FILE_WORDS.search(f"{x.id} {x.name} {x.purpose}")), None)
+        if found is None:
+            return notes
+        exports = bool(_EXPORTS.search(description)) and not re.search(r"\bimport", description, re.I)
+        found.direction = "file_export" if exports else "file_import"
+        notes.append(f"{found.name} is a file {'export' if exports else 'import'}: files move through it, not API calls")
+        systems = [found]
+    for system in systems:
+        notes += _file_credentials(spine, system) + _file_runs(spine, system, description) + _files_once(spine, system)
+    return notes + _file_size_limit(spine)
+
+
+def _file_credentials(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """We log in to the partner's server or bucket: an `auth` of none is a missing decision."""
+    if system.auth.strip().lower() not in ("none", "", "n/a") and secret_for(spine, system) is not None:
+        return []
+    sftp = bool(re.search(r"s?ftp", f"{system.id} {system.name}", re.I))
+    name = f"{_base(system).upper()}_SSH_PRIVATE_KEY" if sftp else _credential_name(system)
+    if system.auth.strip().lower() in ("none", "", "n/a"):
+        system.auth = f"{'an SSH key pair (the partner holds the public key)' if sftp else 'credentials the partner issues'}, held in {name}"
+    if secret_for(spine, system) is None and _room(spine, "settings"):
+        spine.settings.append(Setting(name=name, secret=True, purpose=f"logs in to {system.name} to {'fetch' if system.direction == 'file_import' else 'deliver'} files"))
+        return [f"{system.name} is reached with {system.auth}"]
+    return []
+
+
+def _file_runs(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
+    """A run starts on the period the description says ("nightly"), by a job of its own."""
+    if any(c.kind == "scheduler" for c in spine.components) or not _room(spine, "components"):
+        return []
+    period = next((p for word, p in _PERIODS.items() if re.search(rf"\b{word}\b", description, re.I)), None)
+    if period is None:
+        return []
+    job = Component(id=f"{_base(system)}_{'import' if system.direction == 'file_import' else 'export'}_schedule",
+                    label=f"{system.name} schedule", kind="scheduler",
+                    responsibility=f"starts {system.connects_to}'s run every {period}", schedule=f"every {period}")
+    spine.components.append(job)
+    return [f"{job.id} starts {system.connects_to}'s run every {period}, as the description says"]
+
+
+def _files_once(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """Each file is recorded once, unique on its checksum, so a file the partner sends again is not
+    applied twice; a row table is unique on its file and row together (row_key), never on the file
+    alone: the SFTP spine's import_rows was unique on file_id, which allows one row per file."""
+    notes = []
+    table = "import_files" if system.direction == "file_import" else "export_files"
+    if not any(e.table == table for e in spine.entities) and _room(spine, "entities"):
+        spine.entities.append(Entity(table=table, change="new", key="id", unique=["checksum_sha256"], money="none",
+                                     owner=system.connects_to, required_columns=["file_name", "row_count", "status"],
+                                     purpose=f"each file {'taken from' if system.direction == 'file_import' else 'sent to'} "
+                                             f"{system.name}, once: a file whose checksum is here is not applied again"))
+        notes.append(f"table {table} records each file once, unique on checksum_sha256")
+    for entity in spine.entities:
+        if entity.change != "new" or entity.owner != system.connects_to or entity.table == table or holds_deliveries(entity):
+            continue
+        if len(entity.unique) > 1 or any("file" in c for c in entity.unique):
+            kept = [c for c in entity.unique if c not in entity.required_columns]
+            entity.required_columns = [*entity.required_columns, *kept]
+            notes.append(f"table {entity.table} is unique on row_key (the file and the row number together), "
+                         f"not on {', '.join(entity.unique)} each alone")
+            entity.unique = ["row_key"]
+    return notes
+
+
+def _file_size_limit(spine: DesignSpine) -> list[str]:
+    if any(lim.unit == "MB" for lim in spine.limits) or len(spine.limits) >= 4:
+        return []
+    largest = float(_defaults("batch_file_transfer").get("max_file_mb", "500"))
+    spine.limits.append(Limit(name="max_file_size", value=largest, unit="MB", meaning="a larger file is rejected whole and reported"))
+    return [f"a file over {largest:g} MB is rejected whole and reported"]
+
+
+def _self_events(spine: DesignSpine) -> list[str]:
+    """A component does not send an event to itself: the SFTP spine's importer produced and
+    consumed import.success, and every section then had to publish and handle it."""
+    kept = [e for e in spine.events if e.producer != e.consumer]
+    notes = [f"event {e.name} dropped: {e.producer} would send it to itself" for e in spine.events if e.producer == e.consumer]
+    spine.events = kept
     return notes
 
 
@@ -921,7 +1018,7 @@ def _called_systems_have_secrets(spine: DesignSpine) -> list[str]:
     after it: the ninth-pass gdpr spine called "third-party processors" with "credentials the
     processor issues" and had no setting at all, so no section could say where they live."""
     notes = []
-    for system in externals(spine, *OUTBOUND):
+    for system in externals(spine, *OUTBOUND, "file_import"):
         if system.auth.strip().lower() in ("none", "") or secret_for(spine, system) is not None or not _room(spine, "settings"):
             continue
         name = _credential_name(system)

@@ -286,8 +286,8 @@ def retry_window_known(spine: DesignSpine, sections: Sections) -> Evidence | Non
 # ----------------------------------------------------------------------------- outbound calls
 @predicate("credentials_are_secret_settings")
 def credentials_are_secret_settings(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """Every outbound system whose auth is not "none" has a secret setting named after it."""
-    systems = [x for x in externals(spine, *OUTBOUND) if x.auth != "none"]
+    """Every system we log in to (we call it, or fetch its files) whose auth is not "none" has a secret setting named after it."""
+    systems = [x for x in externals(spine, *OUTBOUND, "file_import") if x.auth != "none"]
     if not systems:
         return None
     found = []

@@ -650,3 +650,35 @@ def test_a_file_import_gets_its_file_contract_and_a_collaborative_table_its_merg
     documents = next(e for e in done.entities if e.table == "documents")
     assert documents.version_column == "version"
     assert next(r for r in done.rules if r.concern == "conflicts").refers_to == ["documents.version"]
+
+
+def test_a_partner_file_server_is_a_file_import_run_nightly_applied_once_per_file_and_row() -> None:
+    """The 12-05 SFTP spine: the partner's SFTP server was an API with auth "none", nothing ran
+    it nightly, import_rows was unique on file_id (one row per file), and the importer sent
+    events to itself."""
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine as make_spine
+
+    base = make_spine(OUTBOUND_SPINE, settings=[], limits=[],
+                      external_systems=[{"id": "sftp_server", "name": "SFTP Server", "direction": "outbound_api", "auth": "none",
+                                         "connects_to": "sync_worker", "purpose": "the partner's nightly price files"}],
+                      entities=[{"table": "import_rows", "purpose": "prices", "change": "new", "key": "id",
+                                 "unique": ["file_id", "row_id"], "money": "none", "owner": "sync_worker"}],
+                      events=[{"name": "import.success", "producer": "sync_worker", "consumer": "sync_worker", "purpose": "done"}])
+    description = "Import the nightly CSV export of supplier prices from the partner's SFTP server into our catalog"
+    done, notes = complete(base, (), description)
+    sftp = done.external_systems[0]
+    assert sftp.direction == "file_import" and "SFTP_SERVER_SSH_PRIVATE_KEY" in sftp.auth
+    assert [s.name for s in done.settings] == ["SFTP_SERVER_SSH_PRIVATE_KEY"]
+    job = next(c for c in done.components if c.kind == "scheduler")
+    assert job.schedule == "every 1 d" and job.overlap
+    tables = {e.table: e for e in done.entities}
+    assert tables["import_files"].unique == ["checksum_sha256"]
+    assert tables["import_rows"].unique == ["row_key"] and tables["import_rows"].required_columns == ["file_id", "row_id"]
+    assert done.events == [] and any("would send it to itself" in n for n in notes)
+    assert any(lim.unit == "MB" for lim in done.limits)
+    covered = {r.concern: r.covered for r in coverage(done, {}) if r.archetype == "batch_file_transfer"}
+    assert covered == dict.fromkeys(covered, True) and len(covered) == 5
+    # An export stays an export, and a description with no period adds no job.
+    exported, _ = complete(base, (), "Export our orders as CSV files to the partner's SFTP server")
+    assert exported.external_systems[0].direction == "file_export"
+    assert not any(c.kind == "scheduler" for c in exported.components)

@@ -118,3 +118,6 @@ def test_the_description_names_a_table_in_its_own_words() -> None:
     assert _named_in("users", "delete a user's data") and _named_in("order_items", "sync order items")
     assert _named_in("categories", "product category sync") and _named_in("boxes", "ship a box")
     assert not _named_in("sync_status_page_data", "with an admin sync-status page")
+    # What a page is to show is what the feature makes, not a table the user has (the SFTP spine's import_history).
+    assert not _named_in("import_history", "flag bad rows, and show the import history to catalog managers")
+    assert _named_in("import_history", "append to our import history, and show the import history to managers")
