@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from pydantic import AfterValidator, StringConstraints
+from typing_extensions import Annotated
+
 
 # src/middleware/auth.ts:15, user_service.rb:45-120, auth.ts#L15, the literal file:line.
 # Source-ish extensions only, so host:port (api.example.com:443) is not a location.
@@ -57,3 +60,15 @@ def no_secret(value: str) -> str:
         if pattern.search(value):
             raise ValueError(f"contains {what}; never put secrets in config, reference an environment variable name such as DATABASE_URL")
     return value
+
+
+def _names_a_variable(value: str) -> str:
+    """The SFTP draft's auth section read `process.env.UPPER_SNAKE_CASE_OAUTH_CLIENT_ID`: the field's
+    description copied as its value."""
+    if "SNAKE_CASE" in value:
+        raise ValueError(f"{value} copies the field's description (UPPER_SNAKE_CASE); write the variable's own name, such as ACME_API_KEY")
+    return value
+
+
+# An environment variable's name, as every section model asks for one.
+EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$"), AfterValidator(_names_a_variable)]

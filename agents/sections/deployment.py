@@ -19,10 +19,9 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.render.yaml_block import yaml_block
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
-from agents.sections._validators import no_secret
+from agents.sections._validators import EnvVar, no_secret
 from agents.spine import SPINE_ID, secrets_of
 
-EnvVar = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]
 
 ENVIRONMENTS = ("development", "staging", "production")

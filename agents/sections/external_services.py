@@ -11,9 +11,9 @@ from pydantic import Field, StringConstraints, field_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
+from agents.sections._validators import EnvVar
 from agents.spine import VERIFIED
 
-EnvVar = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{2,63}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$", max_length=200)]
 
 
@@ -80,6 +80,11 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
             # our own calls by their credential (an API key is never how a delivery is proven).
             auth = ". ".join(f"{_AUTH_LABEL.get(x.direction, x.direction.replace('_', ' '))}: {x.auth}" for x in interfaces)
         update = {"name": system.name, "integration_type": kinds, "authentication": auth}
+        if set(directions) & _FILES:
+            # Files are fetched or delivered by logging in to the partner's server or bucket, as the
+            # spine decided (the SFTP answer said "basic" auth and an API key for an SFTP server).
+            secret = next((st.name for st in spine.settings if st.secret and st.name in system.auth), None)
+            update.update(authentication=system.auth, **({"api_key_env_var": secret} if secret else {}))
         limit = _documented_limit(system)
         if limit is not None:
             # The provider's documented limit, not the answer's: the eleventh-pass Stripe answer
@@ -97,6 +102,7 @@ def _documented_limit(system):  # noqa: ANN001, ANN202 - ExternalSystem -> knowl
     return next((p.rate_limit for p in named_providers(f"{system.name} {system.id}") if p.rate_limit), None)
 
 
+_FILES = {"file_import", "file_export"}
 _AUTH_LABEL = {"inbound_webhook": "Deliveries", "outbound_api": "Our calls", "polling": "Our polling"}
 
 
@@ -104,6 +110,8 @@ def rate_limits(service: ExternalService) -> str:
     """The limits as the configuration below states them, then the answer's words on how we
     stay under them when they give no number of their own: the ninth-pass answer wrote "100
     requests per minute" above a configuration of 1000 per minute."""
+    if moves_files(service):
+        return "none to plan for: one login per run, and the run's files are fetched or delivered one at a time"
     said = f"{service.requests_per_minute} requests per minute, bursts of {service.burst_limit}"
     if "(https://" in service.rate_limits:
         return f"{said}: {service.rate_limits}"  # the provider's documented limit, with its page (align)
@@ -153,7 +161,7 @@ def render(data: ExternalServices, ctx: RenderContext) -> str:
     if not data.services:
         blocks.append("None: this feature calls no third-party service and receives no calls from one.")
     for service in data.services:
-        config = {
+        config = _file_config(service) if moves_files(service) else {
             "baseUrl": service.base_url,
             "apiKey": TsExpr(f"process.env.{service.api_key_env_var}"),
             "timeout": service.timeout_ms,
@@ -175,6 +183,23 @@ def render(data: ExternalServices, ctx: RenderContext) -> str:
         )
     blocks.append(provider_facts_block(ctx.description))
     return join_blocks(*blocks)
+
+
+def moves_files(service: ExternalService) -> bool:
+    """A partner's file server or bucket (align states its integration type from the spine)."""
+    return service.integration_type.startswith(("file import", "file export"))
+
+
+def _file_config(service: ExternalService) -> dict[str, object]:
+    """How a file server is reached: its host, the protocol's port and the key, not an API's base URL and rate."""
+    sftp = bool(re.search(r"s?ftp|ssh", f"{service.name} {service.authentication} {service.base_url}", re.I))
+    host = re.sub(r"^\w+://", "", service.base_url).split("/", 1)[0]
+    config: dict[str, object] = {"protocol": "sftp" if sftp else "object storage", "host": host}
+    if sftp:
+        config.update(port=22, privateKey=TsExpr(f"process.env.{service.api_key_env_var}"))
+    else:
+        config["credentials"] = TsExpr(f"process.env.{service.api_key_env_var}")
+    return {**config, "timeout": service.timeout_ms, "retryAttempts": service.retry_attempts}
 
 
 def digest(data: ExternalServices) -> str:
