@@ -31,8 +31,11 @@ def _read(name: str) -> Any:
 
 def says(text: str, phrase: str) -> bool:
     """The phrase is a whole word (or words) of the text, case-insensitive: "Stripe" in
-    "Sync Stripe invoices" but not in "Stripey"."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(phrase.lower())}(?![a-z0-9])", text.lower()) is not None
+    "Sync Stripe invoices" but not in "Stripey". " ... " in a phrase stands for up to four words
+    ("publish ... to" is said by "Publish each blog post to Mastodon")."""
+    gap = r"(?:\W+[a-z0-9'-]+){0,4}?\W+"
+    pattern = gap.join(re.escape(part) for part in phrase.lower().split(" ... "))
+    return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", text.lower()) is not None
 
 
 def providers_named_in(texts: Iterable[str]) -> list[ProviderNote]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from agents.knowledge import archetypes, providers_named_in, says
 from agents.knowledge.coverage import archetypes_for
 from agents.knowledge.schema import Archetype, ProviderNote
-from agents.spine import SPINE_ID, DesignSpine
+from agents.spine import SPINE_ID, DesignSpine, ExternalSystem
 
 # Which sections read a provider fact of each topic. A topic not listed here goes to
 # the spine and external_services, where every provider fact has a place.
@@ -46,6 +46,11 @@ _DEFAULT_READERS = (SPINE_ID, "external_services")
 def named_providers(text: str) -> list[ProviderNote]:
     """Provider notes whose name or an alias is a whole word of the text (the user's description)."""
     return providers_named_in([text])
+
+
+def notes_for(system: ExternalSystem) -> list[ProviderNote]:
+    """The provider notes of one external system of the design, by its name or its id."""
+    return named_providers(f"{system.name} {system.id}")
 
 
 def suggested_archetypes(description: str) -> list[tuple[Archetype, str]]:

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import get_args
 
 from agents.knowledge.coverage import (AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals,
-                                      SIGNING_WORDS, secret_for, signing_key_words)
+                                      SIGNING_WORDS, index_lag_limit, per_channel_table, secret_for,
+                                      signing_key, signing_key_words)
 from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignRule, DesignSpine, Endpoint, Entity, Event,
                           ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens,
                           secrets_of, update_rule)
@@ -198,12 +199,12 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
     """A feature that sends messages through a provider hears back from it (delivery statuses,
     and replies such as STOP) and keeps each recipient's consent per channel, written where
     those replies are processed, so every send can check it first."""
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
     notes: list[str] = []
     senders = externals(spine, "outbound_notification") or [
         x for x in externals(spine, "outbound_api")
-        if any("messaging_notifications" in p.archetypes for p in named_providers(f"{x.name} {x.id}"))]
+        if any("messaging_notifications" in p.archetypes for p in notes_for(x))]
     for sender in senders[:1]:
         if sender.direction != "outbound_notification":
             sender.direction = "outbound_notification"
@@ -312,6 +313,31 @@ def _file_size_limit(spine: DesignSpine) -> list[str]:
     return [f"a file over {largest:g} MB is rejected whole and reported"]
 
 
+@completes("multichannel_publishing")
+def _channel_publications(spine: DesignSpine, description: str) -> list[str]:
+    """One row per item and channel, with the channel's own id for the item and its state, written
+    by the code that publishes: a partial failure is then retried and reported channel by channel.
+    The item and the channel together are one key (publication_key), as a file and its row are."""
+    channels = externals(spine, "outbound_api", "outbound_notification")
+    if not channels or per_channel_table(spine) is not None or not _room(spine, "entities"):
+        return []
+    spine.entities.append(Entity(
+        table="channel_publications", change="new", key="id", unique=["publication_key"], money="none", owner=channels[0].connects_to,
+        required_columns=["item_id", "channel", "channel_item_id", "status", "last_error"],
+        purpose="one row per item and channel (publication_key is both): the channel's id for the item and its state"))
+    return ["table channel_publications keeps each item's state and id on each channel, one row per item and channel"]
+
+
+@completes("search_index_sync")
+def _index_freshness(spine: DesignSpine, description: str) -> list[str]:
+    """How far the search index may fall behind the tables, a number monitoring alerts on."""
+    if not any(c.kind == "search_index" for c in spine.components) or index_lag_limit(spine) is not None or len(spine.limits) >= 4:
+        return []
+    seconds = float(_defaults("search_index_sync").get("index_lag_s", "60"))
+    spine.limits.append(Limit(name="index_lag", value=seconds, unit="s", meaning="how far search results may fall behind the tables"))
+    return [f"search results may lag the tables by at most {seconds:g} s"]
+
+
 def _self_events(spine: DesignSpine) -> list[str]:
     """A component does not send an event to itself: the SFTP spine's importer produced and
     consumed import.success, and every section then had to publish and handle it."""
@@ -362,9 +388,9 @@ def _sent_messages(spine: DesignSpine, sender: ExternalSystem) -> list[str]:
 
 def _lifecycle(system: ExternalSystem, field: str) -> list[list[str]]:
     """The provider's documented order of a message's values of `field`, if its note has one."""
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
-    return next((list(d.lifecycle) for n in named_providers(f"{system.name} {system.id}") for d in n.documented_values
+    return next((list(d.lifecycle) for n in notes_for(system) for d in n.documented_values
                  if d.field == field and d.lifecycle), [])
 
 
@@ -406,11 +432,11 @@ def _redelivery_windows(spine: DesignSpine) -> list[str]:
     """Each provider's documented redelivery window (providers.yaml `redelivery`) is stated on
     its system, and failed deliveries are kept longer than the longest of them: a delivery
     dropped before the provider stops resending is a gap nobody sees."""
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
     notes, longest = [], 0.0
     for system in externals(spine, "inbound_webhook"):
-        window = next((n.redelivery for n in named_providers(f"{system.name} {system.id}") if n.redelivery), None)
+        window = next((n.redelivery for n in notes_for(system) if n.redelivery), None)
         if window is None:
             continue
         if system.redelivery_hours is None:
@@ -510,9 +536,7 @@ def _signing_secret(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     """A delivery is verified with a secret setting named after its provider: the credential the
     provider signs with when its note says it signs with one our calls also use (Twilio signs with
     the account Auth Token, and has no webhook secret to hold), else the webhook's own signing secret."""
-    from agents.knowledge.briefing import named_providers
-
-    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
+    key = signing_key(system)
     words = signing_key_words(system)
     if key and words:
         return _shared_signing_key(spine, system, key, words)
@@ -651,10 +675,10 @@ def _documented_fields(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     """A synced record's field whose values the provider documents (providers.yaml
     `documented_values`: a Stripe invoice's status) is a column of the table that holds the
     record, with those values: the eighth-pass Stripe schema kept invoices with no status."""
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
     notes = []
-    for provider, documented in ((n.name, d) for n in named_providers(f"{system.name} {system.id}") for d in n.documented_values):
+    for provider, documented in ((n.name, d) for n in notes_for(system) for d in n.documented_values):
         record = documented.record.lower()
         for entity in spine.entities:
             if entity.change != "new" or not re.search(rf"(?:^|_){re.escape(record)}s?(?:_|$)", entity.table):
@@ -671,10 +695,10 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
     """The provider's documented event types for a record the description names replace the
     generic events the design gave its deliveries, when none is about that record (the 12-04
     Stripe spine had one `received.event` for a sync of invoices)."""
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
     from agents.knowledge import says
 
-    documented = [e for note in named_providers(f"{system.name} {system.id}") for e in note.webhook_events
+    documented = [e for note in notes_for(system) for e in note.webhook_events
                   if says(description, e.record) or says(description, f"{e.record}s")]
     if not documented:
         return []
@@ -695,9 +719,9 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
 
 
 def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
-    documented = [e for note in named_providers(f"{system.name} {system.id}") for e in note.webhook_events]
+    documented = [e for note in notes_for(system) for e in note.webhook_events]
     if not documented:
         return []
     return _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)},
@@ -753,9 +777,9 @@ def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented:
 
 
 def _minor_units(system: ExternalSystem) -> bool:
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
-    return any(f.topic == "money_units" for note in named_providers(f"{system.name} {system.id}") for f in note.facts)
+    return any(f.topic == "money_units" for note in notes_for(system) for f in note.facts)
 
 
 def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str]:

@@ -71,13 +71,17 @@ def secret_for(spine: DesignSpine, system: ExternalSystem):
     return next((s for s in candidates if bool(name_tokens(s.name) & SIGNING_WORDS) == signing), None)
 
 
+def signing_key(system: ExternalSystem) -> str | None:
+    """What the provider signs its requests with, when its note says (providers.yaml `signing_key`)."""
+    from agents.knowledge.briefing import notes_for
+
+    return next((p.signing_key for p in notes_for(system) if p.signing_key), None)
+
+
 def signing_key_words(system: ExternalSystem) -> set[str]:
     """The words of the credential the provider signs with, when its note names one that is not
     a webhook secret of its own ("the account Auth Token" -> {auth, token})."""
-    from agents.knowledge.briefing import named_providers
-
-    key = next((p.signing_key for p in named_providers(f"{system.name} {system.id}") if p.signing_key), None)
-    words = name_tokens(key or "") - {"the", "account", "your", "an"}
+    words = name_tokens(signing_key(system) or "") - {"the", "account", "your", "an"}
     return set() if words & SIGNING_WORDS else words
 
 
@@ -547,11 +551,34 @@ def channels_separate(spine: DesignSpine, sections: Sections) -> Evidence | None
     return Evidence("design spine: channels " + ", ".join(f"{x.id} ({x.direction})" for x in channels))
 
 
-@predicate("per_channel_status",
-           pending="a per-channel status on the spine: an entity keyed by (item, channel) with the channel's "
-                   "external id and state")
+@predicate("per_channel_status")
 def per_channel_status(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field ties a status row to a channel; a later session adds it."""
+    """A table keeps a row per item and channel: a channel column, the channel's id for the item and
+    its state, unique on the item and channel together; the drafted schema, when there is one, has them."""
+    table = per_channel_table(spine)
+    if table is None:
+        return None
+    schema = sections.get("database_schema")
+    if schema is not None:
+        from agents.sections.database_schema import table_columns
+
+        if not set(_CHANNEL_COLUMNS) <= table_columns(schema).get(table.table, set()):
+            return None
+    return Evidence(f"design spine: table {table.table} keeps {', '.join(table.required_columns)} per item and channel, "
+                    f"unique on {', '.join(table.unique)}")
+
+
+_CHANNEL_COLUMNS = ("channel", "status")
+
+
+def per_channel_table(spine: DesignSpine):
+    """The new table that keeps a state per item and channel: a channel and a status column, a
+    channel-side id, and a unique key."""
+    for entity in spine.entities:
+        names = {*entity.required_columns, *entity.unique}
+        if entity.change == "new" and entity.unique and set(_CHANNEL_COLUMNS) <= names \
+                and any(c.endswith("_id") and c != "item_id" for c in names):
+            return entity
     return None
 
 
@@ -711,11 +738,21 @@ def reindex_possible(spine: DesignSpine, sections: Sections) -> Evidence | None:
     return Evidence("design spine: a scheduler next to the search index, with tables to rebuild it from")
 
 
-@predicate("index_lag_measured",
-           pending="a Limit kind for freshness (max seconds between a write and its search visibility) tied to the index")
+@predicate("index_lag_measured")
 def index_lag_measured(spine: DesignSpine, sections: Sections) -> Evidence | None:
-    """No field ties a freshness target to the index; a later session adds it."""
-    return None
+    """A search index exists and the spine fixes how stale it may be: a time limit that names lag or freshness."""
+    if not any(c.kind == "search_index" for c in spine.components):
+        return None
+    limit = index_lag_limit(spine)
+    return Evidence(f"design spine: limit {limit.name} = {limit.value:g} {limit.unit} ({limit.meaning})") if limit else None
+
+
+_FRESHNESS = re.compile(r"lag|fresh|stale|visib|behind|delay", re.I)
+
+
+def index_lag_limit(spine: DesignSpine):
+    """The limit that says how far the index may fall behind its source, if the design fixes one."""
+    return next((lim for lim in spine.limits if lim.unit in ("ms", "s", "min") and _FRESHNESS.search(f"{lim.name} {lim.meaning}")), None)
 
 
 # ----------------------------------------------------------------------------- which archetypes and providers

@@ -97,9 +97,9 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
 
 
 def _documented_limit(system):  # noqa: ANN001, ANN202 - ExternalSystem -> knowledge.schema.RateLimit | None
-    from agents.knowledge.briefing import named_providers
+    from agents.knowledge.briefing import notes_for
 
-    return next((p.rate_limit for p in named_providers(f"{system.name} {system.id}") if p.rate_limit), None)
+    return next((p.rate_limit for p in notes_for(system) if p.rate_limit), None)
 
 
 _FILES = {"file_import", "file_export"}

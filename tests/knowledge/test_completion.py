@@ -682,3 +682,15 @@ def test_a_partner_file_server_is_a_file_import_run_nightly_applied_once_per_fil
     exported, _ = complete(base, (), "Export our orders as CSV files to the partner's SFTP server")
     assert exported.external_systems[0].direction == "file_export"
     assert not any(c.kind == "scheduler" for c in exported.components)
+
+
+def test_publishing_to_several_channels_keeps_a_state_per_item_and_channel() -> None:
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine as make_spine
+
+    crm = OUTBOUND_SPINE["external_systems"][0]
+    design = make_spine(OUTBOUND_SPINE, external_systems=[{**crm, "id": "mastodon", "name": "Mastodon"},
+                                                          {**crm, "id": "linkedin", "name": "LinkedIn"}])
+    done, _ = complete(design, (), "Publish each blog post to Mastodon and LinkedIn")
+    table = next(e for e in done.entities if e.table == "channel_publications")
+    assert table.unique == ["publication_key"] and {"channel", "channel_item_id", "status"} <= set(table.required_columns)
+    assert {r.concern: r.covered for r in coverage(done, {}, ("multichannel_publishing",))}["status_per_channel"]

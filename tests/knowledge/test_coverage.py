@@ -47,6 +47,9 @@ def _rule(concern: str, applies_to: str, *refers_to: str) -> dict:
     return {"concern": concern, "applies_to": applies_to, "statement": "the library's rule", "refers_to": list(refers_to)}
 
 
+PUBLICATIONS = {"table": "channel_publications", "purpose": "state per item and channel", "change": "new", "key": "id",
+                "unique": ["publication_key"], "money": "none", "owner": "sync_worker",
+                "required_columns": ["item_id", "channel", "channel_item_id", "status"]}
 SYNCED = S["entities"][1]  # the provider's records, unique on the provider's id
 FILE_ID = OUTBOUND_SPINE["external_systems"][0]["id"]
 
@@ -54,6 +57,13 @@ FILE_ID = OUTBOUND_SPINE["external_systems"][0]["id"]
 CASES = {
     # A decided rule covers its concern when it governs what needs it and what it names is in the
     # design (and in the drafted schema): a rule about a missing table or column covers nothing.
+    "index_lag_measured": ((spine(components=_with("components", SEARCH),
+                                  limits=[{"name": "index_lag", "value": 60, "unit": "s", "meaning": "how far results may fall behind"}]), {}),
+                           (spine(components=_with("components", SEARCH),
+                                  limits=[{"name": "query_timeout", "value": 2, "unit": "s", "meaning": "per search"}]), {})),
+    "per_channel_status": (
+        (spine(entities=_with("entities", PUBLICATIONS)), _schema("channel_publications", "channel", False, "status")),
+        (spine(entities=_with("entities", PUBLICATIONS)), _schema("channel_publications", "channel", False))),
     "file_integrity_checked": ((spine(FILE_SPINE, rules=[_rule("file_contract", FILE_ID, OUTBOUND_SPINE["entities"][0]["table"])]), {}),
                                (spine(FILE_SPINE, rules=[_rule("file_contract", FILE_ID, "rejected_rows")]), {})),
     "deprovisioning_defined": ((spine(external_systems=_with("external_systems", IDP), rules=[_rule("deprovisioning", "okta")]), {}),
