@@ -39,8 +39,42 @@ TOPIC_READERS: dict[str, tuple[str, ...]] = {
     "rate_limits": ("external_services", "performance"),
     "posting_rate": ("external_services", "performance"),
     "message_size": ("event_integration",),
+    "money_format": (SPINE_ID, "database_schema", "api_specifications"),
+    "idempotency": ("external_services", "backend_integration"),
+    "message_statuses": (SPINE_ID, "database_schema", "event_integration"),
+    "capture_statuses": ("database_schema", "event_integration"),
+    "order_statuses": ("database_schema", "event_integration"),
+    "status_callbacks": (SPINE_ID, "event_integration"),
+    "message_logging": (SPINE_ID, "database_schema"),
+    "opt_out": (SPINE_ID, "backend_integration"),
+    "payment_events": (SPINE_ID, "event_integration", "data_flow"),
+    "refund_events": ("event_integration", "data_flow"),
+    "capture_events": (SPINE_ID, "event_integration", "data_flow"),
+    "order_events": (SPINE_ID, "event_integration", "data_flow"),
+    "user_events": (SPINE_ID, "event_integration", "auth_integration"),
+    "event_types": ("event_integration",),
+    "scim_deactivation": (SPINE_ID, "auth_integration"),
+    "scim_deprovisioning": (SPINE_ID, "auth_integration"),
+    "scim_delete_and_reactivate": ("auth_integration",),
+    "scim_rate_limit_retries": ("auth_integration", "external_services"),
+    "token_lifetime": ("auth_integration",),
+    "access_token_lifetime": ("auth_integration",),
+    "id_token_lifetime": ("auth_integration",),
+    "refresh_token_lifetime": ("auth_integration",),
+    "org_server_token_lifetimes": ("auth_integration",),
+    "token_revocation": ("auth_integration", "security_integration"),
+    "blocked_users": ("auth_integration",),
+    "endpoint_verification": ("security_integration", "backend_integration"),
+    "sandbox": ("deployment",),
+    "sandbox_domain": ("deployment",),
+    "sandbox_org_ids": ("deployment",),
+    "regions": ("deployment", "external_services"),
+    "webhook_regions": ("deployment", "external_services"),
+    "failure_severity": ("event_integration", "data_flow"),
 }
-_DEFAULT_READERS = (SPINE_ID, "external_services")
+# A topic nobody mapped is stated where the provider is described; the spine's prompt, the one
+# every section depends on, gets only the facts mapped to it (an identity provider has ~20 facts).
+_DEFAULT_READERS = ("external_services",)
 
 
 def named_providers(text: str) -> list[ProviderNote]:

@@ -81,7 +81,7 @@ def signing_key(system: ExternalSystem) -> str | None:
 def signing_key_words(system: ExternalSystem) -> set[str]:
     """The words of the credential the provider signs with, when its note names one that is not
     a webhook secret of its own ("the account Auth Token" -> {auth, token})."""
-    words = name_tokens(signing_key(system) or "") - {"the", "account", "your", "an"}
+    words = name_tokens(signing_key(system) or "") - {"the", "account", "your", "an", "app", "application"}
     return set() if words & SIGNING_WORDS else words
 
 
