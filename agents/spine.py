@@ -57,8 +57,7 @@ def _permission(value: object) -> object:
         return value
     text = re.sub(r"[\s-]+", "_", value.strip().lower())
     if ":" not in text and "_" in text:
-        action, _, obj = text.partition("_")
-        return f"{action}:{obj}"
+        text = text.replace("_", ":", 1)  # `order_shipment.delivered` -> `order:shipment.delivered`, then as below
     action, colon, obj = text.partition(":")
     # `entity:deletion_request.created` -> `entity:deletion_request_created`: a dotted object is the
     # same name (the eighth-pass gdpr spine was lost, re-asks included, to that one value).

@@ -635,6 +635,16 @@ def _deliveries_table(spine: DesignSpine, system: ExternalSystem) -> list[str]:
             return [f"table {entity.table} stores each delivery once, unique on {provider_id}"]
     if any(e.owner == receiver and holds_deliveries(e) for e in spine.entities) or not _room(spine, "entities"):
         return []  # a table the receiver writes, unique on an event id, is that table
+    said = re.compile(rf"{re.escape(system.name.lower())}|callback|deliver|webhook|received", re.I)
+    kept = next((e for e in spine.entities if e.change == "new" and ("event" in e.key or holds_deliveries(e))
+                 and said.search(f"{e.table} {e.purpose}")), None)
+    if kept is not None:
+        # The answer's own table of received events, written by another part (the 12-05 Twilio answer
+        # had a worker write received_events): it is the one deliveries table, written where they arrive.
+        kept.owner = receiver
+        if "event" in kept.key and not holds_deliveries(kept):
+            kept.key, kept.unique = "id", [provider_id, *kept.unique]
+        return [f"table {kept.table} stores each delivery once, written by {receiver} where they arrive"]
     table = f"{_base(system)}_webhook_events"
     if any(e.table == table for e in spine.entities):
         return []
