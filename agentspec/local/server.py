@@ -51,7 +51,9 @@ _SERVER_SETTING_NAMES = frozenset(
     verbose vocab_only yarn_attn_factor yarn_beta_fast yarn_beta_slow
     yarn_ext_factor yarn_orig_ctx config_file""".split()
 )
-PROMPT_CACHE_BYTES = 1 << 30
+# Counted whole (agentspec/local/prompt_cache.py): a cached state is its KV cells plus a 311 MB
+# score buffer, so 1.5 GiB keeps the three or four most recent prompts a re-ask or redraft reuses.
+PROMPT_CACHE_BYTES = 3 << 29
 _BIND_ERRORS = ("address already in use", "error while attempting to bind", "errno 98")
 _PORT_ATTEMPTS = 3
 _LOG_KEEP_S = 7 * 24 * 3600  # side logs of concurrent servers are pruned after a week
@@ -76,7 +78,9 @@ def _watch_parent():
         os._exit(0)
 threading.Thread(target=_watch_parent, daemon=True).start()
 """
-_GRAMMAR_SAMPLING = """\
+_SERVER_PATCHES = """\
+from agentspec.local.prompt_cache import install as count_cached_states
+count_cached_states()
 if os.environ.get("AGENTSPEC_GRAMMAR_SAMPLING", "check-first") == "check-first":
     from agentspec.local.grammar_sampling import install
     install()
@@ -89,7 +93,7 @@ def boot_code(module: str = LLAMA_SERVER_MODULE) -> str:
     """The `python -c` program that runs `module` as __main__ behind the orphan guard.
     Tests run Python's http.server through it, which needs neither llama_cpp nor the
     grammar patch (nor numpy, which only the `local` extra installs)."""
-    patch = _GRAMMAR_SAMPLING if module == LLAMA_SERVER_MODULE else ""
+    patch = _SERVER_PATCHES if module == LLAMA_SERVER_MODULE else ""
     return (_ORPHAN_GUARD + patch
             + f"sys.argv[0] = {module!r}\nrunpy.run_module({module!r}, run_name=\"__main__\", alter_sys=True)\n")
 
@@ -297,8 +301,8 @@ class LocalServer:
             # again with the problems appended. Without a cache only the last prompt's prefix
             # is kept, and another section's call sits between them; with one, the retry
             # evaluates just the appended lines (measured: 1,510 of 1,537 prompt tokens
-            # reused, 5.3 s instead of ~27 s at ~58 prompt tokens/s on 2 cores). 1 GiB holds
-            # a draft's states (each is the KV cells in use, not all of n_ctx).
+            # reused, 5.3 s instead of ~27 s at ~58 prompt tokens/s on 2 cores). The cap counts
+            # everything a state holds (prompt_cache.py): uncounted, a draft's server reached 7.8 GB.
             "--cache", "true",
             "--cache_size", str(PROMPT_CACHE_BYTES),
             # No --chat_format: the Qwen GGUF carries its chat template, which the
