@@ -54,7 +54,6 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Provider event types: {note}" for system in spine.external_systems for note in _named_as_sent(spine, system)]
     notes += [f"Own data: {note}" for note in _no_http_to_own_store(spine)]
     notes += [f"Who does the work: {note}" for note in _code_does_the_work(spine)]
-    notes += [f"Events: {note}" for note in _self_events(spine)]
     if description and "inbound_webhooks" not in asked:
         notes += _called_not_calling(spine)
     # An archetype the description asks for is completed even before the answer has its structure
@@ -80,6 +79,8 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     notes += [f"Roles: {note}" for note in _roles_name_people(spine)]
     notes += [f"Roles: {note}" for note in _people_call_the_endpoints(spine)]
     notes += [f"Roles: {note}" for note in _permissions_its_endpoints_need(spine)]
+    # Last: the handlers code chose above can make a component an event's producer and consumer both.
+    notes += [f"Events: {note}" for note in _self_events(spine)]
     spine.completed = list(dict.fromkeys([*spine.completed, *notes]))
     return spine, notes
 
@@ -228,6 +229,7 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
 
 _FILE_WORDS = re.compile(r"s?ftp|files?|csv|bucket|\bs3\b|storage|blob|drop", re.I)
 _EXPORTS = re.compile(r"\b(?:export|upload|send|deliver|drop)\w*\b.{0,60}\b(?:to|onto|into)\b", re.I)
+_RUN_LOG = re.compile(r"(?:^|_)(?:history|histories|runs?|logs?|batch(?:es)?|files?|uploads?)$")
 _PERIODS = {"hourly": "1 h", "nightly": "1 d", "daily": "1 d", "every day": "1 d", "every night": "1 d", "weekly": "7 d"}
 
 
@@ -287,6 +289,15 @@ def _files_once(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     alone: the SFTP spine's import_rows was unique on file_id, which allows one row per file."""
     notes = []
     table = "import_files" if system.direction == "file_import" else "export_files"
+    own = next((e for e in spine.entities if e.change == "new" and e.owner == system.connects_to and not e.unique
+                and _RUN_LOG.search(e.table)), None)
+    if own is not None and not any(e.table == table for e in spine.entities):
+        # The answer's own record of runs (the SFTP spine's import_history) is the files table: two
+        # tables of the same runs would disagree on which file was applied.
+        own.unique = ["checksum_sha256"]
+        own.required_columns = list(dict.fromkeys([*own.required_columns, "file_name", "row_count", "status"]))
+        table = own.table
+        notes.append(f"table {table} records each file once, unique on checksum_sha256")
     if not any(e.table == table for e in spine.entities) and _room(spine, "entities"):
         spine.entities.append(Entity(table=table, change="new", key="id", unique=["checksum_sha256"], money="none",
                                      owner=system.connects_to, required_columns=["file_name", "row_count", "status"],
@@ -342,8 +353,20 @@ def _self_events(spine: DesignSpine) -> list[str]:
     """A component does not send an event to itself: the SFTP spine's importer produced and
     consumed import.success, and every section then had to publish and handle it."""
     kept = [e for e in spine.events if e.producer != e.consumer]
-    notes = [f"event {e.name} dropped: {e.producer} would send it to itself" for e in spine.events if e.producer == e.consumer]
+    dropped = [e for e in spine.events if e.producer == e.consumer]
+    notes = [f"event {e.name} dropped: {e.producer} would send it to itself" for e in dropped]
     spine.events = kept
+    # A permission named after a dropped event (import_success:import_history) grants nothing left;
+    # a role with nothing else, that no endpoint or page names, goes with it.
+    names = {re.sub(r"[^a-z0-9]+", "_", e.name) for e in dropped}
+    used = {e.caller for e in spine.endpoints} | {x.role for x in spine.surfaces}
+    for role in list(spine.roles):
+        left = [p for p in role.permissions if not set(p.split(":")) & names]
+        if left:
+            role.permissions = left
+        elif role.name not in used:
+            spine.roles.remove(role)
+            notes.append(f"role {role.name} dropped: it only held the dropped events")
     return notes
 
 

@@ -694,3 +694,19 @@ def test_publishing_to_several_channels_keeps_a_state_per_item_and_channel() -> 
     table = next(e for e in done.entities if e.table == "channel_publications")
     assert table.unique == ["publication_key"] and {"channel", "channel_item_id", "status"} <= set(table.required_columns)
     assert {r.concern: r.covered for r in coverage(done, {}, ("multichannel_publishing",))}["status_per_channel"]
+
+
+def test_the_answers_own_run_log_is_the_files_table_and_a_role_of_dropped_events_goes() -> None:
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine as make_spine
+
+    design = make_spine(OUTBOUND_SPINE, settings=[], limits=[],
+                        external_systems=[{"id": "partner_sftp", "name": "Partner SFTP", "direction": "file_import", "auth": "none",
+                                           "connects_to": "sync_worker", "purpose": "price files"}],
+                        entities=[{"table": "import_history", "purpose": "each run", "change": "new", "key": "id",
+                                   "unique": [], "money": "none", "owner": "sync_worker"}],
+                        events=[{"name": "import.failure", "producer": "sync_worker", "consumer": "sync_worker", "purpose": "x"}],
+                        roles=[{"name": "admin", "who": "ops", "permissions": ["import_failure:import_history"]}])
+    done, notes = complete(design, (), "Import the partner's nightly CSV price file from their SFTP server")
+    assert [e.table for e in done.entities if e.unique == ["checksum_sha256"]] == ["import_history"]
+    assert not any(e.table == "import_files" for e in done.entities)
+    assert done.roles == [] and "Events: role admin dropped: it only held the dropped events" in notes
