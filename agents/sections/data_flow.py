@@ -206,13 +206,21 @@ def _system_of(source: Source, spine):  # noqa: ANN001, ANN202 - agents.spine.Ex
 def _as_the_spine_says(source: Source, spine) -> Source:  # noqa: ANN001
     system = _system_of(source, spine)
     if system is None:
-        return source
+        # A page of the design is where people act, not a webhook (the SFTP answer's catalog manager page
+        # was a "Webhook" source, though only a provider's inbound webhook is one).
+        page = any(c.id == source.name and c.kind in ("web_ui", "mobile_app") for c in spine.components)
+        return source.model_copy(update={"type": "User Input"}) if page and source.type == "Webhook" else source
     update: dict[str, str] = {}
     kind = _SOURCE_TYPE.get(system.direction)
     if kind:
         update["type"] = kind
     if system.direction == "inbound_webhook":
         update["frequency"] = "real-time, per delivery"
+    elif system.direction == "file_import":
+        # Files arrive on the run's period (the SFTP answer said "real-time per message" for a nightly file).
+        job = next((c for c in spine.components if c.kind == "scheduler" and c.schedule), None)
+        if job is not None:
+            update["frequency"] = f"{job.schedule}, one run of {job.id}"
     elif system.direction in ("outbound_api", "polling"):
         reader = next((c for c in spine.components if c.id == system.connects_to), None)
         if reader is not None and reader.kind == "scheduler" and reader.schedule:

@@ -125,3 +125,25 @@ def test_sources_arrive_as_the_spine_says_and_every_postgres_destination_is_its_
     assert [(s.name, s.frequency) for s in aligned.sources] == [("sync_worker", "real-time, per delivery"), ("provider_api", "every 1 h")]
     assert [(d.name, list(d.tables)) for d in aligned.destinations] == [("app_db", ["synced_records", "received_events"])]
     assert all(s.feeds == ["app_db"] for s in aligned.sources)
+
+
+def test_a_nightly_file_arrives_on_its_run_and_a_page_is_user_input_not_a_webhook() -> None:
+    """The unseen SFTP draft: its nightly CSV source said "real-time per message", and the catalog
+    manager's page was a "Webhook" source though the design receives no webhook."""
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine
+
+    design = spine(OUTBOUND_SPINE, components=[*OUTBOUND_SPINE["components"],
+                                               {"id": "nightly_import", "label": "Nightly", "kind": "scheduler", "responsibility": "runs",
+                                                "schedule": "every 1 d"},
+                                               {"id": "catalog_page", "label": "Page", "kind": "web_ui", "responsibility": "shows"}],
+                   external_systems=[{**OUTBOUND_SPINE["external_systems"][0], "direction": "file_import"}])
+    answer = section.DataFlow.model_validate({
+        "sources": [{"name": "crm", "type": "REST API", "format": "CSV", "frequency": "real-time per message",
+                     "transformation": "validate", "feeds": ["app_db"]},
+                    {"name": "catalog_page", "type": "Webhook", "format": "JSON", "frequency": "user action",
+                     "transformation": "validate", "feeds": ["app_db"]}],
+        "destinations": [{"name": "app_db", "type": "PostgreSQL table", "format": "SQL rows", "schedule": "per run",
+                          "tables": ["crm_contacts"]}]})
+    sources = {s.name: s for s in section.align(answer, design).sources}
+    assert (sources["crm"].type, sources["crm"].frequency) == ("File Import", "every 1 d, one run of nightly_import")
+    assert sources["catalog_page"].type == "User Input"
