@@ -803,7 +803,38 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
-    return data.model_copy(update={"tables": [_without_redundant_indexes(t) for t in tables]})
+    tables = _references_by_name([_without_redundant_indexes(t) for t in tables])
+    return data.model_copy(update={"tables": tables})
+
+
+def _references_by_name(tables: list[Table]) -> list[Table]:
+    """A new table's uuid column `<x>_id` references the one other table whose name is `<x>`'s
+    plural (or ends in it) and whose key is a uuid id: the SFTP schema's import_rows.file_id
+    pointed nowhere beside import_files, so a row could name a file that was never recorded."""
+    keyed = {t.name: t for t in tables if any(c.primary_key and c.name == "id" and c.type == "uuid" for c in t.columns)}
+    out = []
+    for tbl in tables:
+        columns = []
+        for col in tbl.columns:
+            stem = col.name[:-3] if col.name.endswith("_id") else None
+            if stem and not tbl.existing and col.references is None and not col.primary_key and col.type == "uuid":
+                targets = [n for n in keyed if n != tbl.name and stem in (_one(n), _one(n.rsplit("_", 1)[-1]))]
+                if len(targets) == 1:
+                    col = col.model_copy(update={"references": f"{targets[0]}.id"})
+            columns.append(col)
+        out.append(tbl.model_copy(update={"columns": columns}))
+    try:
+        creation_order(DatabaseSchema.model_construct(tables=out))
+    except ValueError:
+        return tables  # a cycle: leave the answer's references as they were
+    return out
+
+
+def _one(name: str) -> str:
+    """`files` -> `file`, `histories` -> `history`: a table name's one row."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
 
 
 def _spine_spelling(data: DatabaseSchema, decided: set[str]) -> DatabaseSchema:

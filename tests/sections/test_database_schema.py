@@ -390,3 +390,22 @@ def test_a_table_named_as_the_spines_in_the_other_number_is_the_spines():
     aligned = section.align(MODEL.model_validate(payload), spine)
     names = [t.name for t in aligned.tables]
     assert spine.entities[1].table in names and sorted(tables)[0] not in names
+
+
+def test_a_uuid_column_named_after_one_other_table_references_it() -> None:
+    """The SFTP schema's import_rows.file_id and import_history.file_id pointed nowhere beside import_files."""
+    from tests.knowledge.conftest import OUTBOUND_SPINE, spine
+
+    def table(name: str, *columns: dict) -> dict:
+        return {"name": name, "purpose": "x", "integration_type": "Application Data",
+                "columns": [{"name": "id", "type": "uuid", "primary_key": True, "default": "gen_random_uuid()"}, *columns]}
+
+    answer = section.DatabaseSchema.model_validate({"tables": [
+        table("import_rows", {"name": "file_id", "type": "uuid"}, {"name": "row_id", "type": "uuid"},
+              {"name": "crm_contact_id", "type": "varchar(255)"}),
+        table("import_files", {"name": "file_name", "type": "text"})]})
+    design = spine(OUTBOUND_SPINE, entities=[{"table": t, "purpose": "x", "change": "new", "key": "id", "unique": [], "money": "none",
+                                              "owner": "sync_worker"} for t in ("import_rows", "import_files")])
+    tables = {t.name: {c.name: c.references for c in t.columns} for t in section.align(answer, design).tables}
+    assert tables["import_rows"]["file_id"] == "import_files.id"
+    assert tables["import_rows"]["row_id"] is None and tables["import_rows"]["crm_contact_id"] is None  # no such table; not a uuid
