@@ -211,7 +211,7 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
             sender.direction = "outbound_notification"
             notes.append(f"{sender.name} sends the feature's messages (outbound notification)")
         inbound = next((x for x in externals(spine, "inbound_webhook") if name_tokens(x.name) & name_tokens(sender.name)), None)
-        if inbound is None and _room_for_system(spine):
+        if inbound is None and _room(spine, "external_systems"):
             inbound = ExternalSystem(id=f"{_base(sender)}_webhooks", name=sender.name, direction="inbound_webhook",
                                      connects_to=sender.connects_to, purpose="delivery status callbacks and replies such as STOP",
                                      auth="the provider's signature on each request, verified before it is trusted")
@@ -415,10 +415,6 @@ def _lifecycle(system: ExternalSystem, field: str) -> list[list[str]]:
 
     return next((list(d.lifecycle) for n in notes_for(system) for d in n.documented_values
                  if d.field == field and d.lifecycle), [])
-
-
-def _room_for_system(spine: DesignSpine) -> bool:
-    return len(spine.external_systems) < _MAX["external_systems"]
 
 
 def _consent(spine: DesignSpine, inbound: ExternalSystem | None) -> list[str]:
