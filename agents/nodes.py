@@ -213,6 +213,14 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
     data, failures = None, []
     chosen = tuple(task["options"].get("archetypes") or ())
     knowledge = briefing(spec_id, task["description"], spine_of(task["sections"]), chosen)
+    derived = _derived(task, spec_id) if not keep else None  # a reviewer's request is the model's to answer
+    if derived is not None:
+        failures = await asyncio.to_thread(_check_section, task, spec_id, derived)
+        if not failures:
+            _emit(spec_id, "written from the design")
+            return derived, [], attempts, []
+        # Code that fails its own section's checks is a bug; the model drafts it meanwhile.
+        _emit(spec_id, "drafting: the design's version failed its checks", notes=failures)
     for _ in range(max_repairs + 1):
         messages = section_messages(spec, description=task["description"], brief=brief, dependencies=deps,
                                     feedback=keep + [f for f in feedback if f not in keep], repo_given=repo_given, context=context,
@@ -241,6 +249,17 @@ async def _draft_until_clean(task: SectionTask, spec_id: str, deps: list[dict[st
             break
         feedback = failures
     return data, failures, attempts, calls
+
+
+def _derived(task: SectionTask, spec_id: str) -> dict[str, Any] | None:
+    """The section written by code from the design (the section's `derive`), or None."""
+    spec = by_id().get(spec_id)
+    if spec is None or spec.derive is None:
+        return None
+    state = {"brief": task["brief"], "description": task["description"], "options": task["options"],
+             "sections": task["sections"], "analyses": task["analyses"]}
+    data = spec.derive(render_context(state))
+    return data.model_dump(mode="json") if data is not None else None
 
 
 def _aligned(task: SectionTask, spec_id: str, data: dict[str, Any]) -> dict[str, Any]:

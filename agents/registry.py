@@ -68,6 +68,7 @@ def _load(entry: dict) -> SectionSpec:
         cross_checks=getattr(module, "cross_checks", None),
         spine_checks=getattr(module, "spine_checks", None),
         align=getattr(module, "align", None),
+        derive=getattr(module, "derive", None),
         spine_parts=tuple(entry["spine"]) if entry.get("spine") else None,
         applies_when=entry.get("applies_when"),
         shown_by=entry.get("shown_by"),

@@ -244,6 +244,9 @@ class SectionSpec:
     # (data, spine) -> data with what the spine fixes put back: applied to every answer
     # before the gate, so a re-decided value never reaches the document.
     align: Callable[[Any, Any], Any] | None = None
+    # (RenderContext) -> data written by code from the design, or None: the model drafts it.
+    # What the design decides whole (a code example of the spine's own tables) needs no call.
+    derive: Callable[[RenderContext], Any] | None = None
     spine_parts: tuple[str, ...] | None = None  # the design spine slices its prompt receives (None: all)
     applies_when: str | None = None  # a spine capability; None: always applies
     shown_by: str | None = None  # a heading-less section reviewed as the section that renders it

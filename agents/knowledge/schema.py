@@ -178,6 +178,25 @@ class Modes(Strict):
     source_url: HttpsUrl = Field(description="the provider's own page describing the modes")
 
 
+class ProviderApi(Strict):
+    """How the provider's REST API authenticates a call, and whether a retried write is safe:
+    what the generated API client sends (agents/sections/example_api_client.py)."""
+    auth: Literal["basic_key_as_username", "basic_account_and_secret", "bearer"] = Field(
+        description="basic_key_as_username: the API key as the basic-auth username, no password; "
+                    "basic_account_and_secret: an account or key id and its secret; bearer: Authorization: Bearer <key>")
+    source_url: HttpsUrl = Field(description="the provider's own page describing how calls authenticate")
+    body: Literal["form", "json"] = Field("json", description="how a write's fields are encoded, as source_url says")
+    # The header that makes a repeated write return the first answer; without one a write is never retried.
+    idempotency_header: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z-]{1,40}$")] | None = None
+    idempotency_source_url: HttpsUrl | None = None
+
+    @model_validator(mode="after")
+    def _idempotency_sourced(self) -> "ProviderApi":
+        if self.idempotency_header and not self.idempotency_source_url:
+            raise ValueError("idempotency_header needs idempotency_source_url")
+        return self
+
+
 class ProviderNote(Strict):
     id: Id
     name: Text
@@ -192,3 +211,4 @@ class ProviderNote(Strict):
     # (Twilio: the account Auth Token); said by the provider's `signature_scheme` fact.
     signing_key: Text | None = None
     rate_limit: RateLimit | None = None
+    api: ProviderApi | None = None

@@ -55,8 +55,26 @@ def compiler_available() -> bool:
         and (NODE_DIR / "node_modules" / "typescript").is_dir()
 
 
-def _compile(blocks: list[CodeBlock]) -> dict[str, Any]:
-    payload = {"blocks": [{"id": f"b{i}", "code": b.content, "tsx": b.language == "tsx" or bool(_JSX.search(b.content))}
+_FILE_LINE = re.compile(r"^\*\*File\*\*:\s*`([A-Za-z0-9_.@()\[\]/-]+\.(?:ts|tsx|mts|cts))`")
+
+
+def example_files(spec: SpecDocument | None, blocks: list[CodeBlock]) -> list[str | None]:
+    """The file each block says it is (the `**File**:` line just above it), so examples that
+    import one another by those paths are compiled together; None where none is said or
+    another block said it first."""
+    lines = spec.lines if spec is not None else []
+    files: list[str | None] = []
+    for block in blocks:
+        above = lines[max(0, block.line - 5): block.line - 1]
+        said = next((m.group(1) for line in reversed(above) if (m := _FILE_LINE.match(line.strip()))), None)
+        files.append(said if said and said not in files and ".." not in said.split("/") else None)
+    return files
+
+
+def _compile(blocks: list[CodeBlock], files: list[str | None] | None = None) -> dict[str, Any]:
+    files = files or [None] * len(blocks)
+    payload = {"blocks": [{"id": f"b{i}", "code": b.content, "tsx": b.language == "tsx" or bool(_JSX.search(b.content)),
+                           **({"path": files[i]} if files[i] else {})}
                           for i, b in enumerate(blocks)]}
     proc = subprocess.run(["node", str(NODE_DIR / SCRIPT)], input=json.dumps(payload), capture_output=True, text=True,
                           timeout=TIMEOUT_S, cwd=NODE_DIR)
@@ -135,7 +153,7 @@ def check_typecheck(spec: SpecDocument, run: dict[str, Any] | None = None) -> Sc
             return Score.skip(NAME, NOT_INSTALLED)
         return Score(NAME, 0.0, False, [NOT_INSTALLED])
     try:
-        output = _compile(blocks)
+        output = _compile(blocks, example_files(spec, blocks))
     except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
         return Score(NAME, 0.0, False, [f"type check did not run: {exc}"])
 

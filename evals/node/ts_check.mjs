@@ -9,6 +9,7 @@
 // nothing declares is shimmed as `any` and listed in `unresolved`, so the caller can
 // say what was not checked.
 import fs from "node:fs";
+import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -16,7 +17,10 @@ import ts from "typescript";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const input = JSON.parse(fs.readFileSync(0, "utf8"));
 const virtualDir = path.join(here, "__blocks__");
-const fileOf = (block) => path.join(virtualDir, `${block.id}.${block.tsx ? "tsx" : "ts"}`);
+// A block that says which file it is sits at that path, so a relative import of another
+// example resolves to it and is checked against what that example really exports.
+const fileOf = (block) =>
+  block.path ? path.join(virtualDir, "files", block.path) : path.join(virtualDir, `${block.id}.${block.tsx ? "tsx" : "ts"}`);
 const options = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
@@ -41,7 +45,10 @@ for (const block of input.blocks) {
   source.forEachChild((node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) names.push(node.moduleSpecifier.text);
   });
-  unresolved.set(block.id, names.filter((n) => !ts.resolveModuleName(n, fileOf(block), options, ts.sys).resolvedModule));
+  // Node's own modules are declared ambiently by @types/node, which resolveModuleName does not see.
+  const ambient = (n) => n.startsWith("node:") || builtinModules.includes(n);
+  const known = (n) => n.startsWith(".") && [".ts", ".tsx", "/index.ts"].some((ext) => files.has(path.resolve(path.dirname(fileOf(block)), n) + ext));
+  unresolved.set(block.id, names.filter((n) => !ambient(n) && !known(n) && !ts.resolveModuleName(n, fileOf(block), options, ts.sys).resolvedModule));
 }
 const shim = path.join(virtualDir, "__shims__.d.ts");
 const shimmed = [...new Set([...unresolved.values()].flat())];
@@ -50,6 +57,8 @@ files.set(shim, shimmed.map((name) => `declare module ${JSON.stringify(name)};`)
 const host = ts.createCompilerHost(options);
 const real = { fileExists: host.fileExists, readFile: host.readFile, getSourceFile: host.getSourceFile };
 host.fileExists = (f) => files.has(f) || real.fileExists.call(host, f);
+const realDirectoryExists = host.directoryExists?.bind(host);
+host.directoryExists = (d) => [...files.keys()].some((f) => f.startsWith(d + path.sep)) || (realDirectoryExists ? realDirectoryExists(d) : true);
 host.readFile = (f) => (files.has(f) ? files.get(f) : real.readFile.call(host, f));
 host.getSourceFile = (f, language, onError, create) =>
   files.has(f) ? ts.createSourceFile(f, files.get(f), language, true) : real.getSourceFile.call(host, f, language, onError, create);
