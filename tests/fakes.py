@@ -48,6 +48,19 @@ def not_applicable(spec_json: Path = RECORDED) -> set[str]:
     return {s.id for s in registry() if not applies(spine, s.applies_when)[0]}
 
 
+def written_from_design(spec_json: Path = RECORDED) -> set[str]:
+    """Sections code writes from the fixture's design (a section's `derive`): a draft
+    answering from it never requests them either."""
+    from agentspec.assemble import render_context
+    from agents.registry import registry
+
+    spec = json.loads(spec_json.read_text(encoding="utf-8"))
+    state = {"brief": spec["brief"], "description": spec["description"], "options": {}, "sections": spec["sections"],
+             "analyses": {}}
+    ctx = render_context(state)
+    return {s.id for s in registry() if s.derive is not None and s.derive(ctx) is not None}
+
+
 def replay_tools_missing() -> bool:
     """A committed cassette replays the recorded flow only with the tools the recording's
     review pass had: the TypeScript compiler of evals/node decides which examples are

@@ -46,7 +46,7 @@ def test_full_draft_survives_transport_faults_and_malformed_json(tmp_path, monke
         elapsed = time.monotonic() - started
         faults = Counter(c.fault for c in srv.calls if c.fault)
         per_section = Counter(c.section for c in srv.calls)
-    assert sum(faults.values()) >= 10, faults  # the faults really happened...
+    assert sum(faults.values()) >= 6, faults  # the faults really happened...
     spec = json.loads((tmp_path / "spec" / "spec.json").read_text())
     assert {sid for sid, e in spec["sections"].items() if e["status"] == "drafted"} == LLM_SECTIONS  # ...and nothing was lost
     # Bounded: at most (1 + transport retries) x (1 + re-asks) requests per call.

@@ -19,10 +19,11 @@ from agentspec.settings import load_settings
 from tests.doubles import FakeOpenAIServer
 from agents.analyses import ANALYSES
 from agents.registry import dependents, registry
-from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable
+from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable, written_from_design
 
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
-LLM_SECTIONS = [s.id for s in registry() if s.needs_llm and s.id not in not_applicable()]  # what a draft requests
+# what a draft requests: neither what the design has no use for nor what code writes from it
+LLM_SECTIONS = [s.id for s in registry() if s.needs_llm and s.id not in not_applicable() | written_from_design()]
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_revision_costs_exactly_the_section_and_its_dependents(fake, tmp_path):
                                        edit_file=None, interactive=False))
     assert code == 0
     new = counts(fake) - before
-    assert set(new) == {"database_schema", *dependents("database_schema")} - not_applicable()
+    assert set(new) == {"database_schema", *dependents("database_schema")} - not_applicable() - written_from_design()
     assert set(new.values()) == {1}
     feedback_prompt = [c for c in fake.calls if c.section == "database_schema"][-1]
     assert feedback_prompt is not None

@@ -21,8 +21,35 @@ from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
 
 
+def model_written_examples(monkeypatch, responder: RecordedResponder) -> None:
+    """The examples as a model writes them, not code: the database example calls the
+    `pool.release()` a reviewer found in the README draft, which pg's Pool does not have.
+    (From the design, code writes examples that pass; this is the path for what it cannot write.)"""
+    monkeypatch.setattr("agents.nodes._derived", lambda task, section_id: None)
+    table = responder.data["design_spine"]["entities"][0]["table"]
+    code = "\n".join([
+        "import { Pool } from 'pg';",
+        "",
+        "const pool = new Pool({ connectionString: process.env.DATABASE_URL });",
+        "",
+        "// Marks one row done, then gives the connection back.",
+        "export async function markDone(id: string): Promise<void> {",
+        f"  await pool.query('UPDATE {table} SET attempts = attempts + 1 WHERE id = $1', [id]);",
+        "  pool.release();",
+        "}",
+        "",
+        "export async function countRows(): Promise<number> {",
+        f"  const result = await pool.query('SELECT count(*) AS n FROM {table}');",
+        "  return Number(result.rows[0].n);",
+        "}",
+    ])
+    responder.data["example_database"] = {"purpose": f"How the worker updates {table}.", "file_path": "src/worker/mark-done.ts",
+                                          "code": code, "key_points": ["one statement per query", "parameterised"]}
+
+
 def _draft(tmp_path, monkeypatch, critic: bool):
     responder = RecordedResponder()
+    model_written_examples(monkeypatch, responder)
     asked: dict[str, list[str]] = {}
 
     def remember(section):
@@ -72,6 +99,7 @@ def test_no_critic_turns_the_pass_off(tmp_path, monkeypatch):
 
 def test_a_redraft_that_fails_keeps_the_earlier_draft(tmp_path, monkeypatch):
     responder = RecordedResponder()
+    model_written_examples(monkeypatch, responder)
     answered: list[int] = []
 
     def first_good_then_broken(request):

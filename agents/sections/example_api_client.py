@@ -89,12 +89,12 @@ def client_program(design: ExampleDesign, system: ExternalSystem) -> str | None:
         writes = [comment(f"A write carries {key_header}: {system.name} answers a repeat with the first answer "
                           f"({api.idempotency_source_url}), so a write that got no answer is safe to send again.", "  "),
                   f"  const headers: Record<string, string> = method === 'get' ? {{}} : {{ '{key_header}': randomUUID() }};",
-                  "  const retries = RETRIES;"]
+                  "  const mayRetry = true;"]
     else:
         writes = [comment(f"{system.name} documents no idempotency key: a write that got no answer may have happened, "
                           "so only reads are retried; a failed write goes to the failure policy instead.", "  "),
                   "  const headers: Record<string, string> = {};",
-                  "  const retries = method === 'get' ? RETRIES : 0;"]
+                  "  const mayRetry = method === 'get';"]
     if api is not None and api.body == "form":
         body = [comment(f"{system.name} takes a write's fields form-encoded ({api.source_url}).", "  "),
                 "  const payload = method === 'get' ? { params: fields } : { data: new URLSearchParams(fields) };"]
@@ -159,7 +159,7 @@ def client_program(design: ExampleDesign, system: ExternalSystem) -> str | None:
         f"      const response = await {_client_name(system)}.request<T>({{ method, url: path, headers, ...payload }});",
         "      return response.data;",
         "    } catch (error) {",
-        "      if (!retryable(error) || attempt >= retries) throw error;",
+        "      if (!mayRetry || !retryable(error) || attempt >= RETRIES) throw error;",
         "      await sleep(retryDelayMs(error, attempt));",
         "    }",
         "  }",
@@ -192,6 +192,6 @@ def derive(ctx: RenderContext) -> ApiClientExample | None:
               (f"writes carry {api.idempotency_header}, so a retried write happens once" if api is not None and api.idempotency_header
                else "writes are not retried: the provider documents no idempotency key"),
               f"requests spaced under {service.requests_per_minute} per minute"]
-    purpose = f"How {system.connects_to} calls {system.name}'s API: {system.purpose}."
+    purpose = f"How {system.connects_to} calls {system.name}'s API: {system.purpose.rstrip('.')}."
     return ApiClientExample.model_validate({"purpose": purpose[:160], "file_path": client_file(system), "code": code,
                                             "key_points": points})
