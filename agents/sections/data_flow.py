@@ -31,18 +31,28 @@ def _none_is_as_received(value: object) -> object:
     return AS_RECEIVED if means_none(value) else value
 
 
+def _dots_as_words(value: object) -> object:
+    """`order_notification.delivered` (an event's name where a flow's name belongs) is the
+    same name: its system and what arrives, which is what a flow name says. The recorded
+    Twilio draft's data flow failed twice on exactly that, with nothing else wrong."""
+    return value.strip().replace(".", "_") if isinstance(value, str) else value
+
+
+FlowName = Annotated[Ident, BeforeValidator(_dots_as_words)]
+
+
 class Source(SectionModel):
-    name: Ident = Field(description="snake_case source name: the system or input it comes from, plus what arrives")
+    name: FlowName = Field(description="snake_case source name: the system or input it comes from, plus what arrives")
     type: SourceType
     format: DataFormat
     frequency: ShortText = Field(description="how often data arrives: real-time per message, a schedule with its interval, or on user action")
     transformation: Annotated[ShortText, BeforeValidator(_none_is_as_received)] = Field(
         description="what is mapped, validated or enriched on the way")
-    feeds: items(Ident, 1, 3) = Field(description="names of destinations this source feeds")
+    feeds: items(FlowName, 1, 3) = Field(description="names of destinations this source feeds")
 
 
 class Destination(SectionModel):
-    name: Ident = Field(description="snake_case destination name: the store or system where the data lands")
+    name: FlowName = Field(description="snake_case destination name: the store or system where the data lands")
     type: DestinationType
     format: DataFormat
     schedule: ShortText = Field(description="when data is written or synced: in the request transaction, by a background job with its interval, or in batches")

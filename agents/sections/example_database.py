@@ -97,26 +97,19 @@ def processed_value(design: ExampleDesign, work: Entity) -> str | None:
     return "processed" if "processed" in listed or not column.note else None
 
 
-def _behaviour(design: ExampleDesign, record: Entity) -> str:
+def _behaviour(design: ExampleDesign, record: Entity, *, short: bool = False) -> str:
+    """What saving the same record twice does; `short` for a key point."""
     key = conflict_column(design, record)
     if key is None:
         return f"each call adds one {record.table} row"
     if _guard(record, design) is None:
-        return f"a repeated {key} is stored once (ON CONFLICT DO NOTHING) and the call returns false"
-    if record.version_order:
-        return (f"a repeated {key} updates the row only when its {record.version_column} comes later in "
-                f"{' -> '.join(record.version_order)}; an earlier one changes nothing and the call returns false")
-    return (f"a repeated {key} updates the row only when its {record.version_column} is newer than the stored one; "
-            "an older one changes nothing and the call returns false")
-
-
-def _short_behaviour(design: ExampleDesign, record: Entity) -> str:
-    key = conflict_column(design, record)
-    if key is None:
-        return f"each call adds one {record.table} row"
-    if _guard(record, design) is None:
-        return f"idempotent: a repeated {key} is stored once"
-    return f"a repeated {key} never lets an older {record.version_column} overwrite a later one"
+        return (f"idempotent: a repeated {key} is stored once" if short
+                else f"a repeated {key} is stored once (ON CONFLICT DO NOTHING) and the call returns false")
+    if short:
+        return f"a repeated {key} never lets an older {record.version_column} overwrite a later one"
+    later = (f"comes later in {' -> '.join(record.version_order)}; an earlier one" if record.version_order
+             else "is newer than the stored one; an older one")
+    return f"a repeated {key} updates the row only when its {record.version_column} {later} changes nothing and the call returns false"
 
 
 def database_program(design: ExampleDesign, record: Entity, work: Entity | None) -> str | None:
@@ -217,7 +210,7 @@ def derive(ctx: RenderContext) -> DatabaseExample | None:
     key = conflict_column(design, record)
     points = [f"one client from the {DRIVER} pool per transaction: BEGIN, COMMIT, ROLLBACK on error, release in finally",
               f"parameterised statements only, one per query: {record.table}'s columns as database_schema lists them",
-              _short_behaviour(design, record)]
+              _behaviour(design, record, short=True)]
     if work is not None and processed_value(design, work) is not None:
         points.append(f"the {record.table} change and the {work.table} status commit together")
     purpose = (f"How {record.owner} writes {record.table} in one transaction"

@@ -147,3 +147,14 @@ def test_a_nightly_file_arrives_on_its_run_and_a_page_is_user_input_not_a_webhoo
     sources = {s.name: s for s in section.align(answer, design).sources}
     assert (sources["crm"].type, sources["crm"].frequency) == ("File Import", "every 1 d, one run of nightly_import")
     assert sources["catalog_page"].type == "User Input"
+
+
+def test_an_event_name_where_a_flow_name_belongs_is_the_same_name():
+    # The recorded Twilio draft's data flow failed twice on `order_shipment_sms_notification.delivered`.
+    flow = section.DataFlow.model_validate({
+        "sources": [{"name": "order_sms.delivered", "type": "Webhook", "format": "JSON", "frequency": "real-time per message",
+                     "transformation": "none", "feeds": ["delivery.log"]}],
+        "destinations": [{"name": "delivery.log", "type": "External API", "format": "JSON", "schedule": "in the request transaction"}],
+    })
+    assert (flow.sources[0].name, flow.sources[0].feeds, flow.destinations[0].name) == \
+        ("order_sms_delivered", ["delivery_log"], "delivery_log")
