@@ -86,8 +86,8 @@ def _receiver(design: ExampleDesign, system: ExternalSystem, work: Entity, verif
     said = [comment(f"{system.name}: \"{f.fact}\" ({f.source_url})") for f in facts[:2]]
     return [
         *said,
-        comment(f"{verify} (in {module}) checks that signature with {secret.name} and returns the event's id and type, "
-                "or null when the delivery is not genuine."),
+        comment(f"{verify} (in {module}) checks that signature with {secret.name} and returns the event's id, type "
+                "and body as an object (whatever encoding the provider posts), or null when the delivery is not genuine."),
         "",
         "export interface ReceiverAnswer {",
         "  status: number;",
@@ -101,7 +101,7 @@ def _receiver(design: ExampleDesign, system: ExternalSystem, work: Entity, verif
         "  if (delivery === null) return { status: 400, body: 'signature does not verify' };",
         "  await pool.query(",
         f"    {sql_text(insert, '    ')},",
-        "    [delivery.id, rawBody.toString('utf8')],",
+        "    [delivery.id, JSON.stringify(delivery.payload)],",
         "  );",
         comment(f"A repeated delivery is already stored: {system.name} gets the same 200 and stops resending it.", "  "),
         "  return { status: 200, body: 'received' };",
