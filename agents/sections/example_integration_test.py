@@ -15,7 +15,7 @@ from typing import Any
 
 from agentspec.section import RenderContext
 from agents.sections._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
-from agents.sections._example_ts import camel, kebab, one_of, pascal
+from agents.sections._example_ts import camel, comment, kebab, one_of, pascal
 from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agents.sections.example_database import conflict_column, database_file, written_columns
 from agents.sections.example_events import events_file, events_program
@@ -102,20 +102,52 @@ def _later(design: ExampleDesign, record: Entity) -> tuple[str, str, str] | None
     return None
 
 
+def parent_rows(design: ExampleDesign, record: Entity) -> list[str] | None:
+    """The statements of a `beforeAll` that insert the row each foreign key of the record
+    points at, or None when a parent needs more than sample values (a foreign key of its own)."""
+    lines: list[str] = []
+    for column in written_columns(design, record.table):
+        if not column.references:
+            continue
+        parent_table, parent_key = column.references.split(".", 1)
+        parent = next((e for e in design.spine.entities if e.table == parent_table), None)
+        parent_columns = written_columns(design, parent_table)
+        if parent is None or design.table(parent_table) is None:
+            return None
+        values = []
+        for c in parent_columns:
+            value = sample_value(design, parent, c)
+            if value is None:
+                return None
+            if c.unique and value.startswith("'") and c.type.lower().startswith(("text", "varchar", "character varying")):
+                value = f"`{value.strip(chr(39))}-${{randomUUID()}}`"  # a rerun must not collide with the last run's parent
+            values.append(value)
+        lines += [comment(f"The {parent_table} row {record.table}.{column.name} points at.", "  "),
+                  "  const " + camel(f"{parent_table}_{column.name}") + " = await pool.query(",
+                  f"    'INSERT INTO {parent_table} ({', '.join(c.name for c in parent_columns)}) "
+                  f"VALUES ({', '.join(f'${i}' for i in range(1, len(parent_columns) + 1))}) RETURNING {parent_key}',",
+                  f"    [{', '.join(values)}],",
+                  "  );",
+                  f"  row.{camel(column.name)} = {camel(f'{parent_table}_{column.name}')}.rows[0].{parent_key};"]
+    return lines
+
+
 def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None:
     key = conflict_column(design, record)
     columns = written_columns(design, record.table)
-    samples = {c.name: sample_value(design, record, c) for c in columns}
-    if key is None or any(v is None for v in samples.values()):
+    parents = parent_rows(design, record)
+    samples = {c.name: ("''" if c.references else sample_value(design, record, c)) for c in columns}
+    if key is None or parents is None or any(v is None for v in samples.values()):
         return None
     store = posixpath.relpath(database_file(design, record).removesuffix(".ts"), posixpath.dirname(path))
     row_type, save = pascal(one_of(record.table)) + "Row", "save" + pascal(one_of(record.table))
     ordered = _later(design, record)
     if ordered is not None:
         samples[ordered[0]] = ordered[2]
-    uses_uuid = any(v == "randomUUID()" for v in samples.values())
+    uses_uuid = any(v == "randomUUID()" for v in samples.values()) or any("randomUUID()" in line for line in parents)
+    hooks = "afterAll, beforeAll, beforeEach" if parents else "afterAll, beforeEach"
     lines = [
-        f"import {{ afterAll, beforeEach, describe, expect, it }} from '{TEST_RUNNER}';",
+        f"import {{ {hooks}, describe, expect, it }} from '{TEST_RUNNER}';",
         *(["import { randomUUID } from 'node:crypto';"] if uses_uuid else []),
         f"import {{ inTransaction, pool, {save} }} from '{store}';",
         f"import type {{ {row_type} }} from '{store}';",
@@ -140,6 +172,7 @@ def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None
         "}",
         "",
         f"describe('{record.table} as {record.owner} writes it', () => {{",
+        *(["  beforeAll(async () => {", *(f"  {line}" for line in parents), "  });", ""] if parents else []),
         "  beforeEach(async () => {",
         f"    await pool.query('DELETE FROM {record.table} WHERE {key} = $1', [row.{camel(key)}]);",
         "  });",

@@ -200,3 +200,21 @@ def test_the_receiver_stores_a_delivery_once_and_the_worker_takes_only_due_rows(
     assert _execute(database, due, 10, 30) == 1
     assert _execute(database, done, row_id) == 1
     assert database.execute("SELECT status, attempts, last_error FROM received_events").fetchall() == [("processed", 1, "boom")]
+
+
+def test_the_integration_test_first_inserts_the_row_a_foreign_key_points_at():
+    def with_customer(state: dict) -> None:
+        tables = state["sections"]["database_schema"]["data"]["tables"]
+        column = dict(tables[0]["columns"][0], name="id", type="uuid", primary_key=True, unique=False, default=None,
+                      references=None, note=None, nullable=False)
+        tables.insert(0, dict(tables[0], name="stripe_customers", purpose="Stripe customers", columns=[
+            column, dict(column, name="stripe_customer_id", type="varchar(255)", primary_key=False, unique=True)], indexes=[]))
+        invoices = next(t for t in tables if t["name"] == "stripe_invoices")
+        invoices["columns"].append(dict(column, name="customer_id", primary_key=False, references="stripe_customers.id"))
+        _spine(state)["entities"].append(dict(_spine(state)["entities"][-1], table="stripe_customers", unique=["stripe_customer_id"],
+                                              money="none", version_column=None, required_columns=[], documented_values={}))
+
+    code = _derived(_state(with_customer))["example_integration_test"].code
+    assert "'INSERT INTO stripe_customers (stripe_customer_id) VALUES ($1) RETURNING id'" in code
+    assert "[`stripe_customer_id-1-${randomUUID()}`]" in code  # unique: a rerun must not collide
+    assert "row.customerId = stripeCustomersCustomerId.rows[0].id;" in code
