@@ -233,5 +233,7 @@ def derive(ctx: RenderContext) -> IntegrationTestExample | None:
     if "refuses a delivery" in code:
         points.append("a delivery whose signature does not verify is refused with 400")
     points.append("calls Example 2's functions by their file, so the test and the example cannot drift apart")
-    purpose = f"Tests what the design promises about {record.table}: each record once, and updates in order."
+    promised = [f"one row per {key}"] + (["no older update overwrites a newer one"] if _later(design, record) else []) \
+        + (["a bad signature is refused"] if "refuses a delivery" in code else [])
+    purpose = f"Tests what the design promises about {record.table}: {', '.join(promised)}."
     return IntegrationTestExample.model_validate({"purpose": purpose, "file_path": path, "code": code, "key_points": points[:5]})
