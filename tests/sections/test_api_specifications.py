@@ -164,3 +164,19 @@ def test_other_languages_type_names_are_typescript_s() -> None:
     adapter = TypeAdapter(TsType)
     assert [adapter.validate_python(t) for t in ("integer", "object[]", "array", "list", "Invoice[]")] == [
         "number", "Record<string, unknown>[]", "Record<string, unknown>[]", "Record<string, unknown>[]", "Invoice[]"]
+
+
+def test_a_call_returning_another_calls_response_type_returns_its_own():
+    # The recorded Stripe draft: getAdminSyncStatus(): Promise<StripeWebhookReceiverResponse>.
+    payload = h.api_payload()
+    payload["rest"]["types"] = [{"name": "AdminSyncStatusResponse", "fields": [{"name": "syncStatus", "type": "string"}]},
+                                {"name": "WebhookReceiverResponse", "fields": [{"name": "status", "type": "string"}]},
+                                {"name": "Invoice", "fields": [{"name": "id", "type": "string"}]}]
+    payload["rest"]["methods"] = [
+        {"name": "getAdminSyncStatus", "http_method": "GET", "path": "/api/v1/admin/sync-status", "params": [],
+         "returns": "WebhookReceiverResponse"},
+        {"name": "listInvoices", "http_method": "GET", "path": "/api/v1/invoices", "params": [], "returns": "Invoice[]"},
+    ]
+    methods = {m.name: m.returns for m in MODEL.model_validate(payload).rest.methods}
+    assert methods["getAdminSyncStatus"] == "AdminSyncStatusResponse"
+    assert methods["listInvoices"] == "Invoice[]"  # no `InvoicesResponse` declared: left as answered
