@@ -75,12 +75,24 @@ def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spi
     return data.model_copy(update={"config": data.config.model_copy(update=update)}) if update else data
 
 
+def _dashboards(answered: str, ctx: RenderContext) -> str:
+    """The targets are shown where the design's metrics are: the monitoring stack's dashboard
+    product, not another (the twelfth-pass Stripe answer named Google Analytics beside Grafana)."""
+    from agents.sections._context import section_data
+
+    monitoring = section_data(ctx, "monitoring")
+    product = str(getattr(monitoring, "metrics_dashboard", "") or "").strip()
+    if not product or product.split()[0].lower() in answered.lower():  # the product, by its name
+        return answered
+    return f"{product}: a panel for each target above"
+
+
 def render(data: Performance, ctx: RenderContext) -> str:
     c = data.config
     config = {
         "caching": {"browser": c.browser_cache, "cdn": c.cdn, "application": c.application_cache},
         "optimization": {"bundling": c.bundling, "compression": c.compression, "minification": c.minification},
-        "monitoring": {"metrics": c.metrics, "alerts": c.alerts, "dashboards": c.dashboards},
+        "monitoring": {"metrics": c.metrics, "alerts": c.alerts, "dashboards": _dashboards(c.dashboards, ctx)},
     }
     requirements = "\n".join([
         "- **Response Time Targets**:",

@@ -52,3 +52,18 @@ def test_validators() -> None:
     assert_rejects(Performance, dict(DATA, concurrent_users=10, requests_per_second=5000), "per user per second")
     assert_rejects(Performance, dict(DATA, requests_per_second="fast"), "requests_per_second")
     assert_rejects(Performance, dict(DATA, config=dict(CONFIG, cdn="TBD")), "filler")
+
+
+def test_the_targets_are_shown_on_the_monitoring_stacks_dashboards() -> None:
+    from agents.sections.monitoring import MODEL as Monitoring
+    from tests.sections.test_monitoring import DATA as MONITORING
+
+    from ._general_helpers import context
+
+    answered = Performance.model_validate({**DATA, "config": {**CONFIG, "dashboards": "Google Analytics"}})
+    md = section.render(answered, context(sections={"monitoring": Monitoring.model_validate(MONITORING)}))
+    assert "dashboards: 'Grafana Billing dashboard: a panel for each target above'" in md
+    assert "Google Analytics" not in md
+    # an answer that already names the monitoring stack's product is kept as written
+    kept = section.render(Performance.model_validate(DATA), context(sections={"monitoring": Monitoring.model_validate(MONITORING)}))
+    assert "Grafana Billing: latency, webhook lag, Stripe 4xx/5xx" in kept
