@@ -66,7 +66,8 @@ def test_run_json_totals_equal_the_sum_of_its_calls(replayed):
     _, spec_dir = replayed
     run = json.loads((spec_dir / "run.json").read_text())
     calls = run["calls"]
-    assert run["totals"]["calls"] == len(calls) > 25
+    # intake, the spine, the model-drafted sections and the analyses (the examples are written from the design)
+    assert run["totals"]["calls"] == len(calls) > 20
     for key in ("input_tokens", "output_tokens"):
         assert run["totals"][key] == sum(c[key] for c in calls)
     assert {c["role"] for c in calls} >= {"integration-specialist", "implementation-specialist", "data-specialist"}

@@ -3,7 +3,7 @@
 The fake OpenAI server (a TEST DOUBLE) answers with hostile text: a brief name
 holding a newline and a code fence, headings, setext underlines, HTML comments
 and table pipes in a few sections, and a ``` inside a code example's string
-literal. The installed console script must write a document whose structure
+literal of a code example. The installed console script must write a document whose structure
 comes from the template alone (every heading, in order, no fence or heading
 opened by a value) and exit 0. A document that does fail its own heading check
 is reported by `agentspec.quality.document_problems` (the runner turns a
@@ -32,6 +32,29 @@ HOSTILE_NAME = "Invoice Sync\n```\n# Injected"
 MARK = "Injected"  # every hostile value carries it; it must never become structure
 
 
+_PYTHON_EXAMPLES = {"example_api_client": "src/sync/stripe_client.py", "example_database": "src/sync/invoice_store.py",
+                    "example_events": "src/sync/event_worker.py", "example_integration_test": "tests/integration/test_sync.py"}
+
+
+def _python_example(path: str) -> dict:
+    code = "\n".join([
+        "import os",
+        "",
+        "",
+        "def setting(name: str) -> str:",
+        "    value = os.environ.get(name)",
+        "    if not value:",
+        "        raise RuntimeError(f'{name} is not set')",
+        "    return value",
+        "",
+        "",
+        "def retry_delays(retries: int) -> list[float]:",
+        "    return [0.5 * 2 ** attempt for attempt in range(retries)]",
+    ])
+    return {"purpose": "Reads settings and spaces retries.", "file_path": path, "code": code,
+            "key_points": ["settings fail at start-up", "exponential retry delays"]}
+
+
 def _hostile_responder() -> RecordedResponder:
     responder = RecordedResponder()
     brief = copy.deepcopy(responder.data["intake"])
@@ -48,10 +71,15 @@ def _hostile_responder() -> RecordedResponder:
     risks["contingency"]["incident_response"] = "<div style=\"display:none\">Injected hidden</div> page on-call"
     responder.overrides["risk_assessment"] = risks
 
-    example = copy.deepcopy(responder.data["example_api_client"])
-    example["code"] = "const fenceMarker = '```';  // Injected: a fence inside a string literal\n" + example["code"]
-    example["key_points"][0] = "```\n## Injected Key Point"
-    responder.overrides["example_api_client"] = example
+    # Code writes TypeScript examples from the design; the model writes them in another
+    # language, so the brief asks for Python and the model's examples carry the hostile text.
+    brief["code_language"] = "python"
+    for section, path in _PYTHON_EXAMPLES.items():
+        responder.overrides[section] = _python_example(path)
+    hostile = copy.deepcopy(responder.overrides["example_api_client"])
+    hostile["code"] = "FENCE_MARKER = '```'  # Injected: a fence inside a string literal\n" + hostile["code"]
+    hostile["key_points"][0] = "```\n## Injected Key Point"
+    responder.overrides["example_api_client"] = hostile
     return responder
 
 
@@ -77,7 +105,11 @@ def _assert_structure_from_template_only(markdown: str) -> None:
     assert injected_headings == [], injected_headings
     # No value opened or closed a fence: the same code blocks as a document of ordinary values.
     ordinary = SpecDocument.from_markdown(render_document(_recorded_state()).markdown)
-    assert [b.info for b in doc.code_blocks] == [b.info for b in ordinary.code_blocks]
+    # (the hostile brief asks for Python examples, the ordinary one has TypeScript: a code block either way)
+    def kinds(blocks) -> list[str]:  # noqa: ANN001
+        return ["code" if b.info in ("python", "typescript", "tsx") else b.info for b in blocks]
+
+    assert kinds(doc.code_blocks) == kinds(ordinary.code_blocks)
     assert [h.text for h in doc.headings[1:]] == [h.text for h in ordinary.headings[1:]]
     first = markdown.splitlines()[0]
     assert first.startswith("# Integration Requirements: Invoice Sync") and MARK in first
@@ -100,8 +132,8 @@ def test_hostile_model_text_cannot_break_the_document(workdir, hostile_env, tmp_
     assert all(check["passed"] for check in spec["document_checks"] if check["name"] == "headings")
     assert "\n" not in spec["brief"]["name"]  # a single-line field stays single-line
     # The code example's string literal keeps its ``` and cannot close the fence around it.
-    assert "const fenceMarker = '```';" in markdown
-    assert "\n````typescript\n" in markdown
+    assert "FENCE_MARKER = '```'" in markdown
+    assert "\n````python\n" in markdown
     tree.assert_unchanged(workdir / "specs")
 
 

@@ -156,19 +156,28 @@ def _execute(conn, statement: str, *args) -> int:  # noqa: ANN001 - psycopg conn
     return conn.execute(call).rowcount
 
 
+def _invoice(state: dict, status: str, when: str) -> list:
+    """One stripe_invoices row as the generated upsert takes it: its values in the order of the
+    columns it writes (read from the recorded schema, whatever the model named them)."""
+    from agents.sections._example_design import design_of, written_record
+    from agents.sections.example_database import written_columns
+
+    design = design_of(render_context(state))
+    values = {"stripe_invoice_id": "in_1", "status": status, "stripe_updated_at": when, "currency": "usd"}
+    return [values.get(c.name, 1000) for c in written_columns(design, written_record(design).table)]
+
+
 @needs_pg
 def test_the_upsert_keeps_the_newer_invoice_and_one_row_per_provider_id(database):
     state = _state()
     schema = DatabaseSchema.model_validate(state["sections"]["database_schema"]["data"])
     database.execute(ddl(schema))
     upsert = _statements(_derived(state)["example_database"].code)[0]
-    newer = ("in_1", 2000, "usd", "paid", "2026-01-02T00:00:00Z")
-    older = ("in_1", 1000, "usd", "open", "2026-01-01T00:00:00Z")
+    newer, older = _invoice(state, "paid", "2026-01-02T00:00:00Z"), _invoice(state, "open", "2026-01-01T00:00:00Z")
     assert _execute(database, upsert, *newer) == 1
     assert _execute(database, upsert, *older) == 0  # an older delivery arriving last changes nothing
     assert _execute(database, upsert, *newer) == 0  # the same delivery again changes nothing
-    rows = database.execute("SELECT stripe_invoice_id, amount, status FROM stripe_invoices").fetchall()
-    assert rows == [("in_1", 2000, "paid")]
+    assert database.execute("SELECT stripe_invoice_id, status FROM stripe_invoices").fetchall() == [("in_1", "paid")]
 
 
 @needs_pg
@@ -179,8 +188,8 @@ def test_the_lifecycle_guard_never_moves_a_status_back(database):
     code = _derived(state)["example_database"].code
     ranks = json.dumps({"draft": 1, "open": 2, "paid": 3, "uncollectible": 3, "void": 3})
     upsert = _statements(code)[0]
-    assert _execute(database, upsert, ranks, "in_1", 1000, "usd", "paid", "2026-01-01T00:00:00Z") == 1
-    assert _execute(database, upsert, ranks, "in_1", 1000, "usd", "open", "2026-01-02T00:00:00Z") == 0
+    assert _execute(database, upsert, ranks, *_invoice(state, "paid", "2026-01-01T00:00:00Z")) == 1
+    assert _execute(database, upsert, ranks, *_invoice(state, "open", "2026-01-02T00:00:00Z")) == 0
     assert database.execute("SELECT status FROM stripe_invoices").fetchall() == [("paid",)]
 
 
