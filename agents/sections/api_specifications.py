@@ -606,9 +606,25 @@ def align(data: ApiSpecifications, spine) -> ApiSpecifications:  # noqa: ANN001 
     none keeps it, and spine_checks says what to call instead."""
     receivers = {(e.method, e.path) for e in spine.endpoints if e.kind == "webhook_receiver"}
     methods = [m for m in data.rest.methods if (m.http_method, m.path) not in receivers]
-    if not methods or len(methods) == len(data.rest.methods):
+    if not methods:
+        methods = list(data.rest.methods)
+    methods = [_onto_spine_path(m, spine) for m in methods]
+    if methods == list(data.rest.methods):
         return data
     return data.model_copy(update={"rest": data.rest.model_copy(update={"methods": methods})})
+
+
+def _onto_spine_path(method: RestMethod, spine) -> RestMethod:  # noqa: ANN001 - agents.spine.DesignSpine
+    """`GET /deletion-confirmation/:requestId` where the spine has `GET /deletion-confirmation`:
+    the same call with the id as a query parameter (the recorded gdpr section failed three
+    times on exactly that one segment)."""
+    known = {(e.method, e.path) for e in spine.endpoints}
+    head, _, last = method.path.rpartition("/")
+    if (method.http_method, method.path) in known or not last.startswith(":") or (method.http_method, head) not in known:
+        return method
+    name = last[1:]
+    params = [p.model_copy(update={"location": "query"}) if p.location == "path" and p.name == name else p for p in method.params]
+    return method.model_copy(update={"path": head, "params": params})
 
 
 def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine

@@ -283,13 +283,25 @@ def align(data: EventIntegration, spine: DesignSpine) -> EventIntegration:
     for consumer, handled in consumers.items():
         given = next((s for s in data.subscribers if set(handled) & set(s.events)), None)
         subscribers.append(Subscriber(name=consumer, events=handled,
-                                      handler=given.handler if given else f"{consumer} applies {', '.join(handled)}",
+                                      handler=_handler_of(consumer, given.handler, spine) if given else f"{consumer} applies {', '.join(handled)}",
                                       error_handling=given.error_handling if given else fallback))
     return data.model_copy(update={
         "events": [e for e in data.events if e.name in decided],
         "publishers": [Publisher(name=p, external=p in externals, events=evs) for p, evs in publishers.items()],
         "subscribers": subscribers,
     })
+
+
+def _handler_of(consumer: str, handler: str, spine: DesignSpine) -> str:
+    """The handler is the consumer's: one named after another component (the recorded Stripe
+    answer gave stripe_event_worker a `StripeReconcilerHandler`) is renamed after its own."""
+    def named(component: str) -> bool:
+        return ts_identifier(component, pascal=True).lower() in handler.replace("_", "").lower()
+
+    others = [c.id for c in spine.components if c.id != consumer]
+    if named(consumer) or not any(named(other) for other in others):
+        return handler
+    return f"{ts_identifier(consumer, pascal=True)}Handler"
 
 
 def cross_checks(data: EventIntegration, sections: dict) -> list[str]:

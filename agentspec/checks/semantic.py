@@ -385,6 +385,32 @@ def failure_handling(ctx: Context) -> Outcome:
     return out
 
 
+# --------------------------------------------------------------------- 2c'. scheduled runs
+
+# A job that runs one at a time (spine: a scheduler's `overlap`) contradicts text that lets its
+# runs overlap: the thirteenth-pass Stripe Reusability called the reconciler's single lock an
+# anti-pattern and proposed "a queue-based approach where each run gets its own lock".
+_RUNS_OVERLAP = re.compile(
+    r"each\s+run\s+(?:gets|has|takes|uses)\s+its\s+own\s+lock|(?:a|one)\s+lock\s+per\s+run|"
+    r"(?:runs?|jobs?|instances?)\s+(?:can|may|should|will)\s+(?:run|execute|overlap)\s+(?:concurrently|in\s+parallel|at\s+the\s+same\s+time)|"
+    r"(?:overlapping|concurrent|parallel)\s+runs\s+(?:are|is)\s+(?:allowed|fine|safe)", re.I)
+
+
+def overlapping_runs(ctx: Context) -> Outcome:
+    out = Outcome()
+    single = [c.id for c in ctx.spine.components if getattr(c, "overlap", None)]
+    if not single:
+        return out
+    for s in ctx.sentences:
+        found = _RUNS_OVERLAP.search(s.text)
+        if found is None or _negated(s.text, found.start()):
+            continue
+        out.checked += 1
+        out.findings.append(Finding(s.h2, f"contradiction: lets runs overlap ({_quote(s.text, at=found.start())}), but the "
+                                          f"spine runs {', '.join(single)} one at a time", s.line.number))
+    return out
+
+
 # --------------------------------------------------------------------- 2d. roles
 
 _IDENT = r"[A-Za-z][\w-]*"
@@ -890,6 +916,7 @@ RULES: tuple[Rule, ...] = (
     Rule("no-tables claims", no_tables_claim, "markdown"),
     Rule("no-cache claims", no_cache_claim, "markdown"),
     Rule("failure handling", failure_handling, "markdown"),
+    Rule("overlapping runs", overlapping_runs, "spine"),
     Rule("undefined roles", undefined_roles, "spine"),
     Rule("quantities", quantity_values, "markdown"),
     Rule("money representation", money_representation, "spine"),

@@ -433,7 +433,8 @@ def test_without_spec_json_the_markdown_rules_still_run(tmp_path):
     score = check_semantic(spec)
     assert score.passed and not score.skipped
     skipped = [d for d in score.details if d.startswith("skipped")]
-    assert skipped == ["skipped names outside the spine: no design spine", "skipped undefined roles: no design spine",
+    assert skipped == ["skipped names outside the spine: no design spine", "skipped overlapping runs: no design spine",
+                       "skipped undefined roles: no design spine",
                        "skipped money representation: no design spine", "skipped actors in the spine: no design spine",
                        "skipped empty applicable sections: no spec.json",
                        "skipped content in not-applicable sections: no spec.json"]
@@ -512,3 +513,20 @@ def test_a_table_written_by_a_page(tmp_path):
     entities[1]["owner"] = "admin_ui"
     found = only(build(tmp_path, spine=_spine(entities=entities)))
     assert "no actor: table webhook_events is written by `admin_ui`, a web ui, which runs no code" in found
+
+
+def test_runs_that_overlap_while_the_spine_runs_the_job_one_at_a_time(tmp_path):
+    reconciler = {"id": "stripe_reconciler", "label": "Stripe reconciler", "kind": "scheduler",
+                  "responsibility": "reads Stripe's API for what the webhooks missed", "schedule": "every 1 h",
+                  "overlap": "one run at a time: a run takes the job's lock and exits when the previous run holds it"}
+    spine = _spine(components=[*SPINE["components"], reconciler])
+    # The thirteenth-pass Stripe Reusability Analysis, as written.
+    spec = build(tmp_path / "s", spine=spine, prose={
+        "reusability": "Using a single lock can lead to deadlocks. Instead, use a queue-based approach where each run gets its own lock."})
+    found = only(spec)
+    assert found.startswith("Reusability Analysis: contradiction: lets runs overlap")
+    assert "the spine runs stripe_reconciler one at a time" in found
+    # Said of a design that lets runs overlap, nothing contradicts it; said as what not to do, neither.
+    assert check_semantic(build(tmp_path / "free", prose={"reusability": "Each run gets its own lock."})).passed
+    assert check_semantic(build(tmp_path / "negated", spine=spine, prose={
+        "reusability": "Runs never run concurrently: the job's lock makes a second run exit."})).passed

@@ -180,3 +180,23 @@ def test_a_call_returning_another_calls_response_type_returns_its_own():
     methods = {m.name: m.returns for m in MODEL.model_validate(payload).rest.methods}
     assert methods["getAdminSyncStatus"] == "AdminSyncStatusResponse"
     assert methods["listInvoices"] == "Invoice[]"  # no `InvoicesResponse` declared: left as answered
+
+
+def test_a_call_with_an_id_segment_the_spine_path_lacks_takes_the_id_as_a_query_parameter():
+    # The recorded gdpr section failed three times on GET /api/v1/deletion-confirmation/:requestId
+    # where the design has GET /api/v1/deletion-confirmation.
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate(SPINE)
+    payload = h.api_payload()
+    payload["rest"]["types"] = [{"name": "SyncStatusResponse", "fields": [{"name": "status", "type": "string"}]}]
+    payload["rest"]["methods"] = [
+        {"name": "getSyncStatus", "http_method": "GET", "path": "/api/v1/sync-status/:runId",
+         "params": [{"name": "runId", "type": "string", "location": "path", "required": True}], "returns": "SyncStatusResponse"},
+    ]
+    aligned = section.align(MODEL.model_validate(payload), spine)
+    (method,) = aligned.rest.methods
+    assert (method.path, [(p.name, p.location) for p in method.params]) == ("/api/v1/sync-status", [("runId", "query")])
+    MODEL.model_validate(aligned.model_dump(mode="json"))
+    assert not [p for p in section.spine_checks(aligned, spine) if "sync-status" in p]

@@ -161,3 +161,15 @@ def test_rejects_duplicates_and_bad_names():
 
 def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
     assert h.gbnf_problems(MODEL) == []
+
+
+def test_a_handler_named_after_another_component_is_named_after_its_consumer():
+    # The recorded Stripe answer gave stripe_event_worker a `StripeReconcilerHandler`.
+    payload = h.events_payload()
+    for subscriber in payload["subscribers"]:
+        subscriber["handler"] = "NotificationWorkerHandler"
+    aligned = section.align(MODEL.model_validate(payload), _spine(False))
+    assert [(s.name, s.handler) for s in aligned.subscribers] == [("ledger_sync", "LedgerSyncHandler")]
+    for subscriber in payload["subscribers"]:
+        subscriber["handler"] = "applyLedgerEntry: posts the invoice to the ledger"  # names no component: kept
+    assert section.align(MODEL.model_validate(payload), _spine(False)).subscribers[0].handler == subscriber["handler"]
