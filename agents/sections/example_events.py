@@ -16,7 +16,7 @@ from agentspec.section import RenderContext
 from agents.knowledge.briefing import notes_for
 from agents.sections._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
                                              work_table, written_record)
-from agents.sections._example_ts import camel, comment, kebab, one_of, packed, pascal, quoted, row_interface, sql_text, ts_type
+from agents.sections._example_ts import camel, comment, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
 from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agents.sections.example_database import conflict_column, database_file, processed_value
 from agents.spine import Entity, Event, ExternalSystem
@@ -235,8 +235,7 @@ def events_program(design: ExampleDesign, file_path: str) -> str | None:
                   f"  await {handler}(client, work);", "}"]
         if handled:
             handle = [comment(f"{', '.join(handled)}: a new {work.table} row is the event; {consumer} handles it here."), *handle]
-    setting = ["function setting(name: string): string {", "  const value = process.env[name];",
-               "  if (!value) throw new Error(`${name} is not set`);", "  return value;", "}", ""] if system is not None else []
+    setting = [setting_reader(), ""] if system is not None else []
     program = [*imports, "", *setting, *body, *_worker(design, work, consumer, handle, row_type, row_columns, raised)]
     return "\n".join(program)
 
