@@ -17,6 +17,9 @@ needs_tsc = pytest.mark.skipif(not compiler_available(), reason="npm ci --prefix
 BAD = {
     "pool_release.md": "TS2339: Property 'release' does not exist on type 'Pool'.: \"pool.release();\"",
     "string_port.md": "TS2322: Type 'string' is not assignable to type 'number'.: \"port: process.env.POSTGRES_PORT,\"",
+    # vitest is checked against minimal declarations (evals/node/local_types), not taken as `any`
+    "vitest_matcher.md": "TS2551: Property 'toHaveLenght' does not exist on type 'Assertion<{ id: string; }[]>'. Did you mean "
+                         "'toHaveLength'?: \"expect(rows).toHaveLenght(1);\"",
 }
 
 

@@ -4,7 +4,8 @@ Parsing proves a block is TypeScript; the compiler proves it uses its libraries 
 they are: the recorded README draft gave `pg`'s Pool a string port, and a reviewer found
 `pool.release()`, which does not exist. evals/node/ts_check.mjs compiles every block of
 the spec as its own module in one program, against the typings evals/node/package.json
-installs (node, pg, express, axios, ioredis). Not `stripe`: its typings pin `apiVersion`
+installs (node, pg, express, axios, ioredis), and against minimal declarations of what is not
+installed for it (evals/node/local_types: vitest's test API). Not `stripe`: its typings pin `apiVersion`
 to the release's own API version, so every spec that names another version would fail
 for the SDK release installed here, not for anything it says.
 

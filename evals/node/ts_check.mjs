@@ -33,6 +33,11 @@ const options = {
   experimentalDecorators: true, // NestJS and TypeORM examples decorate constructor parameters
   jsx: ts.JsxEmit.Preserve, // no React typings: JSX is parsed and its expressions checked, not its elements
   types: ["node"],
+  // Minimal declarations for packages not installed for a type check (local_types/<name>/index.d.ts).
+  baseUrl: here,
+  paths: Object.fromEntries(
+    fs.readdirSync(path.join(here, "local_types")).map((name) => [name, [path.join("local_types", name, "index.d.ts")]]),
+  ),
   typeRoots: [path.join(here, "node_modules", "@types")],
   lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
 };
