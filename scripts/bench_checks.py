@@ -59,6 +59,32 @@ def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
     return time.perf_counter() - start, result
 
 
+def derived_examples() -> list[tuple[str, str]]:
+    """What writing the four code examples from the design costs (no model call)."""
+    from agentspec.assemble import render_context
+    from agents.registry import registry
+
+    spec = json.loads((ROOT / "tests" / "fixtures" / "recorded" / "spec.json").read_text(encoding="utf-8"))
+    ctx = render_context({"brief": spec["brief"], "description": spec["description"], "options": {},
+                          "sections": spec["sections"], "analyses": {}})
+    derivers = [s for s in registry() if s.derive is not None]
+    elapsed, written = timed(lambda: [s.id for s in derivers if s.derive(ctx) is not None])
+    return [(f"code examples written from the design ({len(written)} of {len(derivers)})",
+             f"{elapsed * 1000:.0f} ms for all, instead of {len(written)} model calls")]
+
+
+def embedded_draft() -> list[tuple[str, str]]:
+    """The README example's recorded draft on the embedded model: its wall time against the
+    time its model calls took; checks, the review pass and assembly are the rest."""
+    run = json.loads((ROOT / "examples" / "stripe-invoice-sync" / "run.json").read_text(encoding="utf-8"))
+    wall, llm = run["timings"]["wall_s"], run["totals"]["llm_seconds"]
+    review = run["review_pass"]
+    return [("README example on the embedded model (its recording's run.json)",
+             f"{wall:.1f} s wall, {llm:.1f} s in {run['totals']['calls']} model calls: checks, review pass "
+             f"(findings {sum(review['first'].values())}, redrafted {len(review['redrafted'])}) and assembly add at most "
+             f"{max(wall - llm, 0):.1f} s (**{max(wall - llm, 0) / wall:.1%}**)")]
+
+
 def main() -> None:
     rows: list[tuple[str, str]] = []
     off_wall, off = draft(critic=False)
@@ -89,6 +115,7 @@ def main() -> None:
         compiled = next((d for d in score.details if d.startswith("TypeScript ")), "")
         rows.append(("TypeScript type check of the README example's examples",
                      f"{ts_s:.2f} s ({compiled}; {len(score.findings)} finding(s))"))
+    rows += derived_examples() + embedded_draft()
     stamp = time.strftime("%Y-%m-%d %H:%M")
     lines = [f"# Cost of the checks of meaning — {stamp} — {os.cpu_count()} CPUs, Python {platform.python_version()}", "",
              "Reproduce: `python scripts/bench_checks.py` (PostgreSQL from `scripts/ci_postgres.sh` for the executed row). "
