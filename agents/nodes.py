@@ -258,7 +258,12 @@ def _derived(task: SectionTask, spec_id: str) -> dict[str, Any] | None:
         return None
     state = {"brief": task["brief"], "description": task["description"], "options": task["options"],
              "sections": task["sections"], "analyses": task["analyses"]}
-    data = spec.derive(render_context(state))
+    try:
+        data = spec.derive(render_context(state))
+    except (ValidationError, ValueError, KeyError, AttributeError, TypeError) as exc:
+        # A design shape the writer did not foresee is its bug, not the user's: the model drafts it.
+        _emit(spec_id, "drafting: the design's version could not be written", notes=[f"{type(exc).__name__}: {exc}"])
+        return None
     return data.model_dump(mode="json") if data is not None else None
 
 
