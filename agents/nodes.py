@@ -28,7 +28,7 @@ from agents.registry import by_id, registry
 from agents.roles import role
 from agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
 from agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
-from agents.spine_gate import copied_examples, echoed_descriptions, foreign_script, outside_spine
+from agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
 from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
 from agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
                           request_llm, spec_for)
@@ -327,8 +327,6 @@ def _spine_failures(task: SectionTask, spec_id: str, markdown: str, data: dict[s
     """Names the design spine lacks, and example values copied from the instructions."""
     failures = [f"copied example: {o.message()}"
                 for o in copied_examples(json.dumps(data, ensure_ascii=False), task["description"])]
-    if (slip := foreign_script(markdown, task["description"])) is not None:
-        failures.append(f"language: {slip}")
     spec = by_id().get(spec_id)
     if spec is not None and spec.model is not None:
         failures += [f"copied instruction: {e}" for e in echoed_descriptions(spec.model, data)]

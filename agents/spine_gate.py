@@ -156,24 +156,6 @@ def known_examples() -> tuple[str, ...]:
     return tuple(str(v).lower() for v in values if str(v).strip())
 
 
-# Scripts a small model slips into mid-sentence (Qwen writes "签名" for "signature"): Han,
-# kana, Hangul. A description written in one of them is answered in it, so they are
-# foreign only to a description that has none.
-_FOREIGN_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-
-
-def foreign_script(markdown: str, description: str) -> str | None:
-    """The first run of a script the description does not use, quoted with its line."""
-    if _FOREIGN_SCRIPT.search(description):
-        return None
-    for line in markdown.splitlines():
-        found = _FOREIGN_SCRIPT.search(line)
-        if found:
-            start = max(0, found.start() - 40)
-            return f"writes {found.group(0)!r} in a script the description does not use (\"{line[start:found.end() + 20].strip()}\"); write it in the description's language"
-    return None
-
-
 def copied_examples(answer_text: str, description: str) -> list[OutsideName]:
     """Known example values (the ones prompts once carried) in an answer whose
     feature description does not contain them."""

@@ -37,6 +37,7 @@ _SEMANTIC = {
     "money": ("critical", "store and show amounts the way the design spine decides"),
     "no actor": ("major", "name the service or worker that does it"),
     "not applicable but has content": ("major", "remove it: the design does without this"),
+    "language": ("minor", "write it in the description's language"),
 }
 _LINT_FIX = {
     "verb_matches_operation": "make the HTTP method match what the operation does",

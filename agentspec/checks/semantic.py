@@ -411,6 +411,29 @@ def overlapping_runs(ctx: Context) -> Outcome:
     return out
 
 
+# --------------------------------------------------------------------- 2c''. another script
+
+# Scripts a small model slips into mid-sentence (Qwen wrote "签名" for "signature" in the
+# Stripe Reusability Analysis, on both attempts): Han, kana, Hangul. A description written in
+# one of them is answered in it, so they are foreign only to a description that has none.
+# Minor: the sentence around it still says what it means, and a redraft repeated the slip.
+_FOREIGN_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+def foreign_script(ctx: Context) -> Outcome:
+    out = Outcome()
+    description = str(((ctx.spec.spec_json or {}).get("description")) or "")
+    if _FOREIGN_SCRIPT.search(description):
+        return out
+    for s in ctx.sentences:
+        found = _FOREIGN_SCRIPT.search(s.text)
+        if found is not None:
+            out.checked += 1
+            out.findings.append(Finding(s.h2, f"language: writes {found.group(0)!r} in a script the description does not "
+                                              f"use ({_quote(s.text, at=found.start())})", s.line.number))
+    return out
+
+
 # --------------------------------------------------------------------- 2d. roles
 
 _IDENT = r"[A-Za-z][\w-]*"
@@ -917,6 +940,7 @@ RULES: tuple[Rule, ...] = (
     Rule("no-cache claims", no_cache_claim, "markdown"),
     Rule("failure handling", failure_handling, "markdown"),
     Rule("overlapping runs", overlapping_runs, "spine"),
+    Rule("another script", foreign_script, "spec_json"),
     Rule("undefined roles", undefined_roles, "spine"),
     Rule("quantities", quantity_values, "markdown"),
     Rule("money representation", money_representation, "spine"),

@@ -434,7 +434,7 @@ def test_without_spec_json_the_markdown_rules_still_run(tmp_path):
     assert score.passed and not score.skipped
     skipped = [d for d in score.details if d.startswith("skipped")]
     assert skipped == ["skipped names outside the spine: no design spine", "skipped overlapping runs: no design spine",
-                       "skipped undefined roles: no design spine",
+                       "skipped another script: no spec.json", "skipped undefined roles: no design spine",
                        "skipped money representation: no design spine", "skipped actors in the spine: no design spine",
                        "skipped empty applicable sections: no spec.json",
                        "skipped content in not-applicable sections: no spec.json"]
@@ -530,3 +530,13 @@ def test_runs_that_overlap_while_the_spine_runs_the_job_one_at_a_time(tmp_path):
     assert check_semantic(build(tmp_path / "free", prose={"reusability": "Each run gets its own lock."})).passed
     assert check_semantic(build(tmp_path / "negated", spine=spine, prose={
         "reusability": "Runs never run concurrently: the job's lock makes a second run exit."})).passed
+
+
+def test_a_script_the_description_does_not_use_is_a_minor_slip(tmp_path):
+    from agentspec.review_pass import _classify
+
+    # The thirteenth-pass Stripe Reusability Analysis wrote "签名" for "signature", on both attempts.
+    spec = build(tmp_path / "s", prose={"reusability": "It verifies each delivery's签名, and stores it once."})
+    found = only(spec)
+    assert found.startswith("Reusability Analysis: language: writes '签名' in a script the description does not use")
+    assert _classify("semantic_defects", found.split(": ", 1)[1])[0] == "minor"  # listed, not redrafted

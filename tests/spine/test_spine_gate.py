@@ -73,12 +73,3 @@ def test_a_route_called_with_a_value_is_that_route(spine):
     assert endpoints_outside("GET /api/v1/sync-status/run_42 and /api/v1/sync-status/:runId", spine) == []
     assert [o.name for o in endpoints_outside("POST /api/v1/sync-status/export", spine)] == ["/api/v1/sync-status/export"]
 
-
-def test_a_script_the_description_does_not_use_is_a_slip():
-    from agents.spine_gate import foreign_script
-
-    # The thirteenth-pass Stripe Reusability Analysis wrote "签名" for "signature".
-    slip = foreign_script("It verifies each delivery's签名, and stores it.", "Sync Stripe invoices into Postgres")
-    assert slip is not None and "'签名'" in slip
-    assert foreign_script("It verifies each delivery's signature.", "Sync Stripe invoices") is None
-    assert foreign_script("它验证每个签名。", "同步 Stripe 发票到 Postgres") is None  # the description's own language
