@@ -6,6 +6,8 @@ to look (a search or a kind of module) and the renderer prints it as such."""
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -170,3 +172,44 @@ def digest(data: Reusability) -> str:
         + [f"- new {c.abstraction.lower()}: {c.name}" for c in data.new_components]
         + [f"- {k.kind.lower()}: {k.name} -> {k.documentation_location}" for k in data.knowledge]
     )
+
+
+_LOCK = re.compile(r"\block", re.I)
+_AGAINST_ONE_LOCK = re.compile(r"each\s+run|per\s+run|queue[- ]based|deadlock|race\s+condition", re.I)
+
+
+def align(data: Reusability, spine) -> Reusability:  # noqa: ANN001 - agents.spine.DesignSpine
+    """A learning or refactor that lets a one-at-a-time job's runs overlap re-decides the spine
+    (both thirteenth-pass Stripe recordings called the reconciler's single lock an anti-pattern
+    and proposed "a lock per run", and the review pass's redraft wrote it again): it is not the
+    spec's to recommend. Such a refactor is dropped, such a learning is replaced by the one the
+    design did decide, and such a sentence of a component's note is left out."""
+    from agentspec.checks.semantic import RUNS_OVERLAP
+
+    single = [c for c in spine.components if c.overlap]
+    if not single:
+        return data
+    job = single[0]
+
+    def overlaps(*texts: str | None) -> bool:
+        # Here a cut-off sentence counts too: a note about the lock that argues per-run locks,
+        # a queue of locks or deadlocks is the same recommendation (the Stripe answer's note
+        # ended "...a queue-based approach where each" at its length limit).
+        return any(t and (RUNS_OVERLAP.search(t) or (_LOCK.search(t) and _AGAINST_ONE_LOCK.search(t))) for t in texts)
+
+    decided = Knowledge(name="One run at a time", kind="Pattern",
+                        description=f"{job.id}: {job.overlap}"[:160],
+                        documentation_location="docs/patterns/one-run-at-a-time.md")
+    knowledge = [k for k in data.knowledge if not overlaps(k.name, k.description, k.example_code)]
+    if len(knowledge) < len(data.knowledge) and not any(k.name == decided.name for k in knowledge):
+        knowledge.append(decided)
+    refactorings = [r for r in data.refactorings if not overlaps(r.current_issue, r.proposed_refactor, r.impact)]
+    def without_overlap(text: str) -> str:
+        kept = [t for t in re.split(r"(?<=[.;])\s+", text) if not overlaps(t)]
+        return " ".join(kept) or f"{job.id}: {job.overlap}"[:160]
+
+    components = [c.model_copy(update={"documentation": without_overlap(c.documentation)}) if overlaps(c.documentation) else c
+                  for c in data.new_components]
+    if (knowledge, refactorings, components) == (list(data.knowledge), list(data.refactorings), list(data.new_components)):
+        return data
+    return data.model_copy(update={"knowledge": knowledge, "refactorings": refactorings, "new_components": components})

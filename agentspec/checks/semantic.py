@@ -390,10 +390,11 @@ def failure_handling(ctx: Context) -> Outcome:
 # A job that runs one at a time (spine: a scheduler's `overlap`) contradicts text that lets its
 # runs overlap: the thirteenth-pass Stripe Reusability called the reconciler's single lock an
 # anti-pattern and proposed "a queue-based approach where each run gets its own lock".
-_RUNS_OVERLAP = re.compile(
+RUNS_OVERLAP = re.compile(
     r"each\s+run\s+(?:gets|has|takes|uses)\s+its\s+own\s+lock|(?:a|one)\s+lock\s+per\s+run|"
     r"(?:runs?|jobs?|instances?)\s+(?:can|may|should|will)\s+(?:run|execute|overlap)\s+(?:concurrently|in\s+parallel|at\s+the\s+same\s+time)|"
-    r"(?:overlapping|concurrent|parallel)\s+runs\s+(?:are|is)\s+(?:allowed|fine|safe)", re.I)
+    r"(?:overlapping|concurrent|parallel)\s+runs\s+(?:are|is)\s+(?:allowed|fine|safe)|"
+    r"(?:a|one)\s+single\s+lock\b[^.;]{0,60}\b(?:deadlocks?|race\s+conditions?)", re.I)
 
 
 def overlapping_runs(ctx: Context) -> Outcome:
@@ -402,7 +403,7 @@ def overlapping_runs(ctx: Context) -> Outcome:
     if not single:
         return out
     for s in ctx.sentences:
-        found = _RUNS_OVERLAP.search(s.text)
+        found = RUNS_OVERLAP.search(s.text)
         if found is None or _negated(s.text, found.start()):
             continue
         out.checked += 1

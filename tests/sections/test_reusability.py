@@ -124,3 +124,26 @@ def test_no_existing_patterns_or_refactorings_render_a_none_line() -> None:
     refactor = md.split("### Refactoring Opportunities", 1)[1]
     assert "- None identified: no existing code is known to need refactoring for this feature." in refactor
     assert "**Current issue**" not in md
+
+
+def test_a_recommendation_that_lets_a_one_at_a_time_jobs_runs_overlap_is_not_the_specs():
+    # Both thirteenth-pass Stripe recordings, as written, with the reconciler running one at a time.
+    from agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    spine = DesignSpine.model_validate({**SPINE, "components": [*SPINE["components"], {
+        "id": "provider_reconciler", "label": "Reconciler", "kind": "scheduler", "responsibility": "reads back",
+        "schedule": "every 1 h", "overlap": "one run at a time: a run takes the job's lock and exits when the previous run holds it"}]})
+    data = copy.deepcopy(DATA)
+    data["knowledge"] = [{"name": "Pattern", "kind": "Anti-pattern", "documentation_location": "docs/patterns/locks.md",
+                          "description": "Using a single lock for multiple runs can lead to race conditions and deadlocks."}]
+    data["refactorings"][0]["proposed_refactor"] = "Replace the single lock with a queue-based approach where each run gets its own lock."
+    data["new_components"][0]["documentation"] = "Verifies signatures. It uses a queue-based approach where each run gets its own lock to"
+    aligned = section.align(Reusability.model_validate(data), spine)
+    assert [(k.name, k.kind, k.description) for k in aligned.knowledge] == [
+        ("One run at a time", "Pattern", "provider_reconciler: one run at a time: a run takes the job's lock and exits when the previous run holds it")]
+    assert aligned.refactorings == []
+    assert aligned.new_components[0].documentation == "Verifies signatures."
+    Reusability.model_validate(aligned.model_dump(mode="json"))
+    # A design whose jobs may overlap has nothing to correct.
+    assert section.align(Reusability.model_validate(data), DesignSpine.model_validate(SPINE)) == Reusability.model_validate(data)
