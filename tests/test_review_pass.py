@@ -83,7 +83,9 @@ def test_sections_with_findings_are_redrafted_once_with_the_findings(tmp_path, m
     assert all(n == 1 for s, n in calls.items() if s not in redrafted and s != "intake"), calls
     # the fake answers the same data again, so the findings stay: listed, with their severity
     open_findings = review["open_findings"]
-    assert open_findings and all(f["severity"] in ("critical", "major") for f in open_findings)
+    assert any(f["severity"] in ("critical", "major") for f in open_findings)
+    # a minor finding (the recording's Reusability slips into Chinese) is listed, never redrafted
+    assert all(f["section"] not in redrafted for f in open_findings if f["severity"] == "minor")
     assert "**Open questions from the review pass**" in markdown
     assert open_findings[0]["message"].split(":", 1)[0] in markdown
     if review["open"]["critical"]:
