@@ -8,6 +8,8 @@ checks from structured fields whether the spec states each concern."""
 
 from __future__ import annotations
 
+import re
+
 
 from agents.knowledge import archetypes, providers_named_in, says
 from agents.knowledge.coverage import archetypes_for
@@ -93,9 +95,28 @@ def suggested_archetypes(description: str) -> list[tuple[Archetype, str]]:
     found = []
     for archetype in archetypes():
         cue = next((c for c in archetype.cues if says(description, c)), None)
+        if cue is None and archetype.id == "inbound_webhooks":
+            cue = provider_event(description)
         if cue:
             found.append((archetype, cue))
     return found
+
+
+_EVENT_CLAUSE = r"(?<![a-z0-9])(?:when|whenever|once|after|as soon as)\s+(?:an?\s+|the\s+|each\s+|every\s+)?{name}(?![a-z0-9])"
+
+
+def provider_event(description: str) -> str | None:
+    """"When a Shopify order is paid": a clause that starts with something happening at a provider
+    that delivers webhooks is that provider's event, delivered to us (the Shopify draft's spine
+    made Shopify an API we call, and nothing received the payment)."""
+    for note in named_providers(description):
+        if "inbound_webhooks" not in note.archetypes:
+            continue
+        for name in (note.name, *note.aliases):
+            found = re.search(_EVENT_CLAUSE.format(name=re.escape(name.lower())), description.lower())
+            if found:
+                return found.group(0)
+    return None
 
 
 def declared_archetypes(description: str, chosen: tuple[str, ...] | list[str] = ()) -> list[str]:

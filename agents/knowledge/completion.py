@@ -182,7 +182,7 @@ def _base(system: ExternalSystem) -> str:
 
 @completes("inbound_webhooks")
 def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
-    notes: list[str] = []
+    notes: list[str] = _delivered_by_provider(spine, description)
     for system in externals(spine, "inbound_webhook"):
         notes += (_received_by_a_service(spine, system) + _processor_named_for_its_work(spine, system) + _signing_secret(spine, system)
                   + _receiver(spine, system) + _deliveries_table(spine, system) + _synced_records(spine, system, description)
@@ -193,6 +193,25 @@ def _inbound_webhooks(spine: DesignSpine, description: str) -> list[str]:
         spine.failure_policy.after_retries = "dead_letter_table"
         notes.append("failed deliveries are kept in a dead-letter table after the retries, not dropped")
     return notes + _redelivery_windows(spine)
+
+
+def _delivered_by_provider(spine: DesignSpine, description: str) -> list[str]:
+    """"When a Shopify order is paid": the provider delivers that event to us. An answer that
+    made the provider only an API we call (the Shopify draft) gets it as a webhook sender, so
+    the rest of this completion adds the receiver, the deliveries table and the processing."""
+    from agents.knowledge import says
+    from agents.knowledge.briefing import notes_for, provider_event
+
+    if externals(spine, "inbound_webhook") or provider_event(description) is None:
+        return []
+    caller = next((x for x in externals(spine, "outbound_api")
+                   if any("inbound_webhooks" in p.archetypes for p in notes_for(x)) and says(description, x.name)), None)
+    if caller is None:
+        return []
+    caller.direction = "inbound_webhook"
+    caller.purpose = f"delivers its events to us ({provider_event(description)} ...)"[:160]
+    caller.auth = "the provider's signature on each request, verified before it is trusted"
+    return [f"{caller.name} delivers the event the description starts from: an inbound webhook, not an API we call"]
 
 
 @completes("messaging_notifications")

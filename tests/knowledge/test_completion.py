@@ -710,3 +710,23 @@ def test_the_answers_own_run_log_is_the_files_table_and_a_role_of_dropped_events
     assert [e.table for e in done.entities if e.unique == ["checksum_sha256"]] == ["import_history"]
     assert not any(e.table == "import_files" for e in done.entities)
     assert done.roles == [] and "Events: role admin dropped: it only held the dropped events" in notes
+
+
+def test_a_provider_event_the_description_starts_from_is_delivered_to_us() -> None:
+    from agents.knowledge.briefing import provider_event
+
+    description = "When a Shopify order is paid, reserve stock in our Postgres inventory and show failed reservations"
+    assert provider_event(description) == "when a shopify"
+    assert provider_event("After a GitHub pull request is merged, post a summary") == "after a github"
+    assert provider_event("Sync Stripe invoices into our Postgres billing DB") is None  # no event clause
+    assert provider_event("When an S3 object lands, import it") is None  # S3 delivers no webhooks in the library
+    # The Shopify draft's answer, as its spine had it: Shopify an API we call.
+    answer = copy.deepcopy(SPINE)
+    answer["external_systems"] = [{"id": "shopify", "name": "Shopify", "direction": "outbound_api", "connects_to": "sync_worker",
+                                   "purpose": "order payments", "auth": "HMAC"}]
+    answer["endpoints"] = [e for e in answer["endpoints"] if e["kind"] != "webhook_receiver"]
+    completed, notes = complete(DesignSpine.model_validate(answer), (), description)
+    shopify = next(x for x in completed.external_systems if x.id == "shopify")
+    assert shopify.direction == "inbound_webhook"
+    assert any(e.kind == "webhook_receiver" and e.caller == "shopify" for e in completed.endpoints)
+    assert "Inbound webhooks: Shopify delivers the event the description starts from: an inbound webhook, not an API we call" in notes
