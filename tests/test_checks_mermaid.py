@@ -66,3 +66,15 @@ def test_the_draft_gate_skips_a_missing_parser_instead_of_failing_sections(monke
     assert section_failures(markdown, repo=None) == []
     score = check_mermaid(SpecDocument.from_markdown(markdown), {"parser_missing": "skip"})
     assert score.passed and score.skipped and "not installed" in score.details[0]
+
+
+def test_the_node_tools_are_found_in_the_clone_when_the_package_has_none(tmp_path, monkeypatch):
+    from agentspec.checks import mermaid
+
+    monkeypatch.delenv("AGENTSPEC_NODE_DIR", raising=False)
+    monkeypatch.setattr(mermaid, "__file__", str(tmp_path / "site" / "agentspec" / "checks" / "mermaid.py"))
+    (tmp_path / "clone" / "evals" / "node" / "node_modules").mkdir(parents=True)
+    assert mermaid.node_dir(tmp_path / "clone") == tmp_path / "clone" / "evals" / "node"
+    assert mermaid.node_dir(tmp_path / "elsewhere") == tmp_path / "site" / "evals" / "node"
+    monkeypatch.setenv("AGENTSPEC_NODE_DIR", "/opt/node-tools")
+    assert mermaid.node_dir(tmp_path / "clone") == Path("/opt/node-tools")

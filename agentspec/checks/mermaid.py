@@ -23,9 +23,26 @@ from agentspec.spec_document import SpecDocument
 NAME = "mermaid"
 NOT_INSTALLED = "mermaid parser not installed: run npm ci --prefix evals/node"
 
-# Overridable so an installed package can point at a node_modules elsewhere.
 # The Node tools live with the evals (evals/node: package.json, the scripts, node_modules).
-NODE_DIR = Path(os.environ.get("AGENTSPEC_NODE_DIR", Path(__file__).resolve().parents[2] / "evals" / "node"))
+# AGENTSPEC_NODE_DIR points an installed package at a node_modules elsewhere.
+
+
+def node_dir(cwd: Path | None = None) -> Path:
+    """Where the Node tools are installed: AGENTSPEC_NODE_DIR; else the package's own
+    evals/node when `npm ci` ran there (an editable install); else the clone's evals/node in
+    the working directory (`pip install .` copies the scripts but not node_modules: the
+    fresh-clone README draft of 2026-12-05 skipped every Node check for that reason)."""
+    given = os.environ.get("AGENTSPEC_NODE_DIR")
+    if given:
+        return Path(given)
+    packaged = Path(__file__).resolve().parents[2] / "evals" / "node"
+    clone = (cwd or Path.cwd()) / "evals" / "node"
+    if not (packaged / "node_modules").is_dir() and (clone / "node_modules").is_dir():
+        return clone
+    return packaged
+
+
+NODE_DIR = node_dir()
 SCRIPT = "mermaid_check.mjs"
 TIMEOUT_S = 60.0
 
