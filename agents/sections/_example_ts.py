@@ -4,6 +4,7 @@ and a row interface."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import textwrap
 from typing import Any
@@ -98,3 +99,9 @@ def packed(items: list[str], width: int, separator: str = ", ") -> list[str]:
         else:
             lines.append(item)
     return [line + separator.rstrip() if i < len(lines) - 1 else line for i, line in enumerate(lines)]
+
+
+def import_path(here: str, there: str) -> str:
+    """How the file `here` imports the file `there` (both relative to the project root)."""
+    relative = posixpath.relpath(there.rsplit(".", 1)[0], posixpath.dirname(here))
+    return relative if relative.startswith(".") else f"./{relative}"

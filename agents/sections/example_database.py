@@ -117,7 +117,9 @@ def database_program(design: ExampleDesign, record: Entity, work: Entity | None)
     if statement is None:
         return None
     sql_lines, columns = statement
-    params = ([LIFECYCLE] if _lifecycle_constant(record, design) else []) + ["row." + camel(c) for c in columns]
+    lifecycle = _lifecycle_constant(record, design)
+    behaviour = _behaviour(design, record)
+    params = ([LIFECYCLE] if lifecycle else []) + ["row." + camel(c) for c in columns]
     row_type = pascal(one_of(record.table)) + "Row"
     written = written_columns(design, record.table)
     save = "save" + pascal(one_of(record.table))
@@ -150,8 +152,8 @@ def database_program(design: ExampleDesign, record: Entity, work: Entity | None)
         "  }",
         "}",
         "",
-        *_lifecycle_constant(record, design),
-        comment(f"{_behaviour(design, record)[:1].upper()}{_behaviour(design, record)[1:]}."),
+        *lifecycle,
+        comment(f"{behaviour[:1].upper()}{behaviour[1:]}."),
         f"export async function {save}(client: PoolClient, row: {row_type}): Promise<boolean> {{",
         "  const result = await client.query(",
         f"    {sql_text(sql_lines, '    ')},",

@@ -10,13 +10,11 @@ broker. In another language the model writes it, and it must parse before it is 
 
 from __future__ import annotations
 
-import posixpath
-
 from agentspec.section import RenderContext
 from agents.knowledge.briefing import notes_for
 from agents.sections._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
                                              work_table, written_record)
-from agents.sections._example_ts import camel, comment, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
+from agents.sections._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
 from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agents.sections.example_database import conflict_column, database_file, processed_value
 from agents.spine import Entity, Event, ExternalSystem
@@ -42,11 +40,6 @@ spine_checks = example_spine_checks
 
 # ----------------------------------------------------------------------------- written from the design
 RETRY_BASE_SECONDS = 30  # the first retry's delay; each next one doubles it
-
-
-def _import_path(here: str, there: str) -> str:
-    relative = posixpath.relpath(there.rsplit(".", 1)[0], posixpath.dirname(here))
-    return relative if relative.startswith(".") else f"./{relative}"
 
 
 def _failed_value(design: ExampleDesign, work: Entity) -> str:
@@ -188,7 +181,7 @@ def events_program(design: ExampleDesign, file_path: str) -> str | None:
     ours = ["inTransaction"] + (["pool"] if system is not None else []) + ([save] if save and system is not None else [])
     if store_file is None:
         return None  # the transaction helper lives in Example 2's file
-    imports.append(f"import {{ {', '.join(sorted(ours))} }} from '{_import_path(file_path, store_file)}';")
+    imports.append(f"import {{ {', '.join(sorted(ours))} }} from '{import_path(file_path, store_file)}';")
     body: list[str] = []
     key_type = ts_type(design.column(work.table, work.key).type)
     if system is not None:

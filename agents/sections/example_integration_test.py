@@ -10,12 +10,11 @@ parse before it is rendered."""
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from agentspec.section import RenderContext
 from agents.sections._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
-from agents.sections._example_ts import camel, comment, kebab, one_of, pascal
+from agents.sections._example_ts import camel, comment, import_path, kebab, one_of, pascal
 from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agents.sections.example_database import conflict_column, database_file, written_columns
 from agents.sections.example_events import events_file, events_program
@@ -139,7 +138,7 @@ def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None
     samples = {c.name: ("''" if c.references else sample_value(design, record, c)) for c in columns}
     if key is None or parents is None or any(v is None for v in samples.values()):
         return None
-    store = posixpath.relpath(database_file(design, record).removesuffix(".ts"), posixpath.dirname(path))
+    store = import_path(path, database_file(design, record))
     row_type, save = pascal(one_of(record.table)) + "Row", "save" + pascal(one_of(record.table))
     ordered = _later(design, record)
     if ordered is not None:
@@ -156,7 +155,7 @@ def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None
     receiver = None
     if system is not None and events_program(design, events_file(design)) is not None:
         receiver = (f"receive{pascal(system.id)}Delivery",
-                    posixpath.relpath(events_file(design).removesuffix(".ts"), posixpath.dirname(path)),
+                    import_path(path, events_file(design)),
                     secret_of(design, system, signing=True))
         lines.append(f"import {{ {receiver[0]} }} from '{receiver[1]}';")
     lines += [
