@@ -110,13 +110,10 @@ def service_of(design: ExampleDesign, system: ExternalSystem) -> Any | None:
     return same[0] if same else (services[0] if len(services) == 1 else None)
 
 
-def secret_of(design: ExampleDesign, system: ExternalSystem, *, signing: bool) -> Setting | None:
-    """The setting that holds the system's signing secret (signing) or its API credential."""
-    secrets = secrets_of(design.spine, system)
-    words = ("WEBHOOK", "SIGNING", "SIGNATURE", "SECRET")
+def secret_of(design: ExampleDesign, system: ExternalSystem) -> Setting | None:
+    """The setting that holds the system's signing secret (an inbound webhook) or its API
+    credential, by the rule coverage judges the design with; any secret named after the system
+    when that rule finds none."""
+    from agents.knowledge.coverage import secret_for
 
-    def signs(s: Setting) -> bool:
-        return any(w in s.name for w in words[:3]) or "signature" in s.purpose.lower()
-
-    chosen = [s for s in secrets if signs(s) == signing]
-    return (chosen or secrets or [None])[0]
+    return secret_for(design.spine, system) or next(iter(secrets_of(design.spine, system)), None)

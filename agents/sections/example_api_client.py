@@ -77,7 +77,7 @@ def _auth(design: ExampleDesign, system: ExternalSystem, secret: str) -> tuple[l
 
 def client_program(design: ExampleDesign, system: ExternalSystem) -> str | None:
     service = service_of(design, system)
-    secret = secret_of(design, system, signing=False)
+    secret = secret_of(design, system)
     if service is None or secret is None:
         return None
     name = pascal(system.name)

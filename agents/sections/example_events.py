@@ -65,7 +65,7 @@ def _event_id_column(design: ExampleDesign, work: Entity) -> str | None:
 
 def _receiver(design: ExampleDesign, system: ExternalSystem, work: Entity, verify: str, module: str) -> list[str] | None:
     id_column = _event_id_column(design, work)
-    secret = secret_of(design, system, signing=True)
+    secret = secret_of(design, system)
     path = receiver_path(design, system)
     if id_column is None or secret is None or path is None:
         return None

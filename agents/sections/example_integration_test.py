@@ -156,7 +156,7 @@ def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None
     if system is not None and events_program(design, events_file(design)) is not None:
         receiver = (f"receive{pascal(system.id)}Delivery",
                     import_path(path, events_file(design)),
-                    secret_of(design, system, signing=True))
+                    secret_of(design, system))
         lines.append(f"import {{ {receiver[0]} }} from '{receiver[1]}';")
     lines += [
         "",
