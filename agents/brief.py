@@ -16,7 +16,7 @@ CodeLanguage = Literal["typescript", "python", "go", "java", "ruby", "csharp", "
 # The libraries the code examples are written with, one per job, per example language: every
 # example then imports the same driver and client, and the Overview names them, so an import is
 # never a dependency the spec did not declare (the ninth-pass examples imported pg, msw and
-# inversify, none named). TypeScript's client and driver are those evals/node type-checks against.
+# inversify, none named). TypeScript's client and driver are those agentspec/checks/node type-checks against.
 LIBRARIES: dict[str, dict[str, str]] = {
     "typescript": {"http client": "axios", "test runner": "vitest", "HTTP mocks": "msw", "orm": "typeorm",
                    "postgresql": "pg", "mysql": "mysql2", "mongodb": "mongodb", "redis": "ioredis"},

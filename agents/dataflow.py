@@ -28,8 +28,8 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from agentspec.gateway.memo import CallMemo, memo_scope
-from agents.nodes import _task, analyze, draft_section, over_budget, ready_work, stop_for_budget
-from agents.state import DraftState
+from agentspec.agents.nodes import _task, analyze, draft_section, over_budget, ready_work, stop_for_budget
+from agentspec.agents.state import DraftState
 
 _NODES = {"draft_section": draft_section, "analyze": analyze}
 

@@ -12,7 +12,7 @@ from agentspec.gateway.client import Gateway
 from agentspec.gateway.usage import CallRecord
 from agentspec.prompting import render_prompt, schema_guide
 from agentspec.section import SectionSpec, validate_stored
-from agents.roles import role
+from agentspec.agents.roles import role
 
 DIGEST_LIMIT = 2400  # characters per dependency: keeps prompts inside an 8k local window
 

@@ -18,19 +18,19 @@ from agentspec.checks.file_refs import repo_of
 from agentspec.quality import document_failures, section_failures
 from agentspec.review_pass import REDRAFTED, review_findings
 from agentspec.review_pass import feedback as review_feedback
-from agents.analyses import analysis_specs
-from agents.brief import FeatureBrief
-from agents.drafting import digest_of, section_messages, system_message
-from agents.knowledge.briefing import briefing, declared_archetypes
-from agents.knowledge.completion import complete
-from agents.knowledge.coverage import archetypes_for
-from agents.registry import by_id, registry
-from agents.roles import role
-from agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
-from agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
-from agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
-from agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
-from agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.drafting import digest_of, section_messages, system_message
+from agentspec.agents.knowledge.briefing import briefing, declared_archetypes
+from agentspec.agents.knowledge.completion import complete
+from agentspec.agents.knowledge.coverage import archetypes_for
+from agentspec.agents.registry import by_id, registry
+from agentspec.agents.roles import role
+from agentspec.agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
+from agentspec.agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
+from agentspec.agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
+from agentspec.agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
+from agentspec.agents.tasks import (BUDGET_NOTE, BudgetExhausted, budget, budget_limits, call_llm, field_guide_in_prompt,
                           request_llm, spec_for)
 
 WAITING = ("queued", "stale")  # section statuses that still need a draft
@@ -475,7 +475,7 @@ def stop_for_budget(state: DraftState) -> dict[str, Any]:
 
 
 def _priority(scenario: dict[str, Any]) -> str:
-    from agents.analyses.scenarios import Scenario
+    from agentspec.agents.analyses.scenarios import Scenario
 
     return Scenario.model_validate(scenario).priority
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agentspec.section import RenderContext
-from agents.spine import SPINE_ID
+from agentspec.agents.spine import SPINE_ID
 
 
 @dataclass
@@ -71,9 +71,9 @@ def readiness(ctx: RenderContext) -> Readiness:
 def _concerns(ctx: RenderContext) -> list:
     """Coverage of the design's must-cover concerns, computed from the spine and the
     validated sections (agents/knowledge/coverage.py); none without a spine."""
-    from agents.knowledge.briefing import declared_archetypes
-    from agents.knowledge.coverage import coverage
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.briefing import declared_archetypes
+    from agentspec.agents.knowledge.coverage import coverage
+    from agentspec.agents.spine import DesignSpine
 
     spine = ctx.sections.get(SPINE_ID)
     if not isinstance(spine, DesignSpine):

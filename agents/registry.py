@@ -14,7 +14,7 @@ from importlib import resources
 import yaml
 
 from agentspec.section import SectionSpec
-from agents.spine import SLICES, SPINE_ID, USES
+from agentspec.agents.spine import SLICES, SPINE_ID, USES
 
 
 # The sections of the run's pack. Unset: the built-in integration-requirements sections.
@@ -42,14 +42,14 @@ def using(specs: tuple[SectionSpec, ...] | None) -> Iterator[None]:
 
 @lru_cache(maxsize=1)
 def builtin_registry() -> tuple[SectionSpec, ...]:
-    entries = yaml.safe_load(resources.files("agents").joinpath("sections.yaml").read_text(encoding="utf-8"))
+    entries = yaml.safe_load(resources.files("agentspec.agents").joinpath("sections.yaml").read_text(encoding="utf-8"))
     specs = tuple(_load(entry) for entry in entries)
     _validate(specs)
     return specs
 
 
 def _load(entry: dict) -> SectionSpec:
-    module = importlib.import_module(f"agents.sections.{entry['id']}")
+    module = importlib.import_module(f"agentspec.agents.sections.{entry['id']}")
     stage = entry.get("stage", "draft")
     depends_on = tuple(entry.get("depends_on", []))
     if stage in ("draft", "foldin") and entry["id"] != SPINE_ID:

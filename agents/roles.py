@@ -18,7 +18,7 @@ class Role(BaseModel):
 
 @lru_cache(maxsize=1)
 def roles() -> dict[str, Role]:
-    data = yaml.safe_load(resources.files("agents").joinpath("roles.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(resources.files("agentspec.agents").joinpath("roles.yaml").read_text(encoding="utf-8"))
     return {name: Role(name=name, **spec) for name, spec in data.items()}
 
 

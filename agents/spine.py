@@ -24,7 +24,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from agentspec.render.markdown import inline
 from agentspec.section import Ident, SectionModel, ShortText, items, means_none
-from agents.http_api import HttpMethod, VersionedPath
+from agentspec.agents.http_api import HttpMethod, VersionedPath
 
 SPINE_ID = "design_spine"
 

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from agents.spine import DesignSpine, has
+from agentspec.agents.spine import DesignSpine, has
 
 # Infrastructure a section may mention only when the spine has the capability.
 # Product names, not generic words: "cache" alone is ordinary prose.
@@ -149,7 +149,7 @@ def tables_outside(markdown: str, spine: DesignSpine) -> list[OutsideName]:
 
 @lru_cache(maxsize=1)
 def known_examples() -> tuple[str, ...]:
-    path = resources.files("agents").joinpath("known_examples.yaml")
+    path = resources.files("agentspec.agents").joinpath("known_examples.yaml")
     if not path.is_file():
         return ()
     values = yaml.safe_load(path.read_text(encoding="utf-8")) or []

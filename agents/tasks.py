@@ -16,10 +16,10 @@ from agentspec.gateway.memo import memo_active, memo_attempt
 from agentspec.gateway.pricing import cost_usd
 from agentspec.gateway.tokens import count_message_tokens
 from agentspec.section import SectionSpec
-from agents.analyses import analysis_specs
-from agents.brief import FeatureBrief
-from agents.drafting import call_model, draft
-from agents.registry import by_id
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.drafting import call_model, draft
+from agentspec.agents.registry import by_id
 
 
 _server_gateways: dict[int, Gateway] = {}

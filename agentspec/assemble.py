@@ -17,9 +17,9 @@ from agentspec.gateway.usage import CallRecord, totals
 from agentspec.packs.generic import pack_of
 from agentspec.spec_document import SPEC_FILENAME
 from agentspec.section import RenderContext, SectionSpec, validate_stored
-from agents.analyses import ANALYSES, analysis_specs
-from agents.brief import FeatureBrief
-from agents.registry import registry
+from agentspec.agents.analyses import ANALYSES, analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.registry import registry
 
 SPEC_FILE = SPEC_FILENAME
 _PACKAGES = ("agentspec", "langgraph", "langgraph-checkpoint", "instructor", "openai", "pydantic", "tiktoken")

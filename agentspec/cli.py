@@ -123,7 +123,7 @@ def draft(
 
 
 def _archetype_ids(ids: list[str]) -> list[str]:
-    from agents.knowledge.briefing import check_archetype_ids
+    from agentspec.agents.knowledge.briefing import check_archetype_ids
 
     try:
         return check_archetype_ids([i.strip() for i in ids])

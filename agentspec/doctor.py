@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 from rich.table import Table
 
+from agentspec.checks import mermaid
 from agentspec.settings import Settings, mask
 
 
@@ -34,7 +34,7 @@ def rows(settings: Settings) -> list[tuple[str, str]]:
         ("data dir", str(settings.data_dir)),
         ("cache dir", str(settings.cache_dir)),
         ("node (mermaid checks)", shutil.which("node") or "not found"),
-        ("mermaid parser", "installed" if (Path(__file__).resolve().parents[1] / "evals/node/node_modules/mermaid").exists() else "not installed (npm ci --prefix evals/node); drafts skip the diagram parse check, check/eval fail it"),
+        ("mermaid parser", "installed" if mermaid.parser_available() else f"not installed (npm ci --prefix {mermaid.CLONE_NODE_DIR}); drafts skip the diagram parse check, check/eval fail it"),
         ("AGENTSPEC_PG_URL (SQL execution checks)", _mask_url(os.environ.get("AGENTSPEC_PG_URL", "")) or "(not set)"),
     ]
     return out

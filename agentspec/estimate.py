@@ -13,10 +13,10 @@ from agentspec.gateway.client import documented_tool
 from agentspec.gateway.endpoint import field_guide_in_prompt, structured_mode
 from agentspec.gateway.tokens import count_message_tokens, count_tool_tokens
 from agentspec.settings import Settings
-from agents.analyses import analysis_specs
-from agents.brief import FeatureBrief
-from agents.drafting import section_messages
-from agents.registry import registry
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.drafting import section_messages
+from agentspec.agents.registry import registry
 
 OUTPUT_SHARE = 0.45  # typical output / output cap, measured on recorded drafts
 DIGEST_TOKENS = 250  # typical dependency digest
@@ -34,7 +34,7 @@ def _provisional_brief(description: str) -> FeatureBrief:
 
 def unpriced_models(settings: Settings) -> list[str]:
     """The models this run would call that have no price (built-in or given)."""
-    from agents.roles import role
+    from agentspec.agents.roles import role
 
     set_given_prices(settings.price_input_per_mtok, settings.price_output_per_mtok)
     provider = settings.resolved_provider()

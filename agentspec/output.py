@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from agentspec.errors import UsageError
-from agents.brief import slugify
+from agentspec.agents.brief import slugify
 
 
 # Words that carry no meaning in a directory name.

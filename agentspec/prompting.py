@@ -15,7 +15,7 @@ from pydantic import BaseModel
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=PackageLoader("prompts", ""),
+        loader=PackageLoader("agentspec.prompts", ""),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,

@@ -15,7 +15,7 @@ from agentspec.spec_document import SpecDocument
 # need the whole document.
 SECTION_CHECKS = ("placeholders", "mermaid", "sql", "code_blocks", "file_refs")
 DOCUMENT_CHECKS = ("headings", "placeholders", "mermaid", "sql", "code_blocks", "file_refs", "p1_traceability")
-# A fresh install has no mermaid parser (Node + npm packages, evals/node): the gate
+# A fresh install has no mermaid parser (Node + npm packages, agentspec/checks/node): the gate
 # then skips that check instead of failing sections that no redraft could fix.
 # `agentspec check` and `agentspec eval` still fail on a missing parser.
 _GATE_RUN = {"sql_execute": False, "parser_missing": "skip"}

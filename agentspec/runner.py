@@ -28,11 +28,11 @@ from agentspec.quality import document_problems
 from agentspec.runlog import RunLog
 from agentspec.runtime import endpoint_session, open_checkpointer
 from agentspec.settings import Settings
-from agents.brief import slugify
-from agents.registry import by_id, dependents, using
+from agentspec.agents.brief import slugify
+from agentspec.agents.registry import by_id, dependents, using
 from agentspec.packs.generic import sections_for
-from agents.state import LOCKED
-from graphs.draft import compile_graph
+from agentspec.agents.state import LOCKED
+from agentspec.graphs.draft import compile_graph
 
 RECURSION_LIMIT = 400
 # Runs that have not written their final spec yet: their directory is taken.
@@ -120,7 +120,7 @@ class Runner:
         if repo is not None:
             # draft --repo PATH: scanned once, before any call; the summary travels with the run
             # (resume and review need not scan again, and a changed repository cannot change a run)
-            from agents.repository import scan_repository
+            from agentspec.agents.repository import scan_repository
 
             options["repo"] = scan_repository(repo)
             options["repo_given"] = True
@@ -191,7 +191,7 @@ class Runner:
 
     def _budget_stop(self, thread_id: str, partial: PartialResult) -> PartialResult:
         """A run its budget stopped: the spec so far is written; say how to go on."""
-        from agents.tasks import BUDGET_STOPPED
+        from agentspec.agents.tasks import BUDGET_STOPPED
 
         reason = BUDGET_STOPPED.pop(thread_id, None)
         if reason is None:
@@ -203,7 +203,7 @@ class Runner:
     async def resume(self, thread_id: str, *, interactive: bool, force: bool = False,
                      max_tokens: int | None = None, max_cost: float | None = None) -> int:
         """`max_tokens` / `max_cost` replace the run's budget for this resume."""
-        from agents.tasks import BUDGET_OVERRIDES, BUDGET_STOPPED
+        from agentspec.agents.tasks import BUDGET_OVERRIDES, BUDGET_STOPPED
 
         self._known(thread_id)
         _install_prices(self.settings)

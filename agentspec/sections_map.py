@@ -15,7 +15,7 @@ from agentspec.spec_document import SpecDocument, normalize_heading
 
 def _first_headings() -> tuple[tuple[str, int, str], ...]:
     """(section id, heading level, normalized heading text) in template order."""
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
 
     return _first_headings_of(registry())
 

@@ -29,8 +29,8 @@ def run_eval_command(
     console: Console,
     upstream: str | None = None,
 ) -> int:
-    from evals.baseline import BASELINE_PATH, make_baseline
-    from evals.harness import DATASETS_DIR, load_dataset, run_eval
+    from agentspec.evals.baseline import BASELINE_PATH, make_baseline
+    from agentspec.evals.harness import DATASETS_DIR, load_dataset, run_eval
 
     dataset = dataset if dataset is not None else DATASETS_DIR / "replay.jsonl"  # the cases that have cassettes
 

@@ -39,10 +39,10 @@ from agentspec.errors import AgentSpecError, ConfigError, Interrupted, PartialRe
 from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import Endpoint, remote_endpoint
 from agentspec.settings import DEFAULT_LOCAL_MODEL, LOCAL_REQUEST_TIMEOUT_S, Settings, load_settings
-from evals import cassettes as cass
-from evals.baseline import baseline_spec_dir, compare, load_baseline
+from agentspec.evals import cassettes as cass
+from agentspec.evals.baseline import baseline_spec_dir, compare, load_baseline
 from agentspec.checks import run_checks
-from evals.judge import (
+from agentspec.evals.judge import (
     JUDGE_MODEL_ENV,
     JUDGE_ROLE,
     Judge,
@@ -61,7 +61,7 @@ from evals.judge import (
 from agentspec.packs.generic import sections_for
 from agentspec.sections_map import section_at, section_for_heading, section_spans, section_texts
 from agentspec.spec_document import SPEC_FILENAME, SpecDocument
-from agents.registry import using
+from agentspec.agents.registry import using
 
 Mode = Literal["replay", "live", "record"]
 EVALS_DIR = Path(__file__).parent
@@ -91,7 +91,7 @@ _EXPECT_KEYS = ("entities", "external_systems", "p1_categories", "must_cover")  
 
 
 def _concern_ids() -> set[str]:
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     return {f"{a.id}/{c.id}" for a in archetypes() for c in a.concerns}
 
@@ -609,7 +609,7 @@ async def run_eval_async(
     console = console or Console(stderr=True)
     cassette_dir = cassette_dir or cass.CASSETTE_DIR
     if calibration_dir is _DEFAULT:
-        from evals import judge as judge_module
+        from agentspec.evals import judge as judge_module
 
         calibration_dir = judge_module.CALIBRATION_DIR
     cases = load_dataset(dataset) if isinstance(dataset, Path) else list(dataset)
@@ -692,7 +692,7 @@ async def run_eval_async(
 def run_eval(dataset: Path | Sequence[Case], mode: Mode, baseline: Path | None, report_dir: Path,
              concurrency: int = 1, judge: bool = True, threshold: float = 0.3, **kwargs: Any) -> dict[str, Any]:
     """Run the eval and write report.json, report.md and report.html into report_dir."""
-    from evals.report import write_report
+    from agentspec.evals.report import write_report
 
     report = asyncio.run(run_eval_async(dataset, mode, baseline, report_dir, concurrency, judge, threshold, **kwargs))
     write_report(report, report_dir)

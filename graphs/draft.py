@@ -12,9 +12,9 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from agents import nodes
-from agents.dataflow import draft_all
-from agents.state import DraftState
+from agentspec.agents import nodes
+from agentspec.agents.dataflow import draft_all
+from agentspec.agents.state import DraftState
 
 ROUTES = ["draft_section", "analyze", "draft_all", "check", "assemble", "stop_for_budget"]
 

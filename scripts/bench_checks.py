@@ -62,7 +62,7 @@ def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
 def derived_examples() -> list[tuple[str, str]]:
     """What writing the four code examples from the design costs (no model call)."""
     from agentspec.assemble import render_context
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
 
     spec = json.loads((ROOT / "tests" / "fixtures" / "recorded" / "spec.json").read_text(encoding="utf-8"))
     ctx = render_context({"brief": spec["brief"], "description": spec["description"], "options": {},

@@ -41,8 +41,8 @@ from agentspec.gateway.tokens import count_message_tokens, count_tokens, count_t
 from agentspec.runner import Runner  # noqa: E402
 from agentspec.settings import load_settings  # noqa: E402
 from tests.doubles import FakeOpenAIServer, Latency  # noqa: E402
-from agents.analyses import analysis_specs  # noqa: E402
-from agents.registry import by_id, dependents, registry  # noqa: E402
+from agentspec.agents.analyses import analysis_specs  # noqa: E402
+from agentspec.agents.registry import by_id, dependents, registry  # noqa: E402
 from tests.fakes import DESCRIPTION, RecordedResponder  # noqa: E402
 
 
@@ -78,14 +78,14 @@ class CheckTimer:
                 finally:
                     self.seconds += time.perf_counter() - start
             return wrapper
-        import agents.nodes as nodes
+        import agentspec.agents.nodes as nodes
 
         nodes.section_failures = quality.section_failures = timed(self._section, [])
         nodes.document_failures = quality.document_failures = timed(self._document, ({}, {}))
         return self
 
     def __exit__(self, *exc) -> None:
-        import agents.nodes as nodes
+        import agentspec.agents.nodes as nodes
 
         nodes.section_failures = quality.section_failures = self._section
         nodes.document_failures = quality.document_failures = self._document
@@ -111,7 +111,7 @@ def draft_once(latency: Latency | None, concurrency: int, scheduler: str = "data
 
 def _recorded_brief():
     """The brief of the recorded draft the fake server answers with."""
-    from agents.brief import FeatureBrief
+    from agentspec.agents.brief import FeatureBrief
 
     return FeatureBrief.model_validate(RecordedResponder().data["intake"])
 
@@ -121,7 +121,7 @@ def gateway_overhead_ms(calls: int = 30) -> float:
     running: wall time of sequential calls minus the fake server's own handling."""
     from agentspec.gateway.client import Gateway
     from agentspec.gateway.endpoint import remote_endpoint
-    from agents.drafting import section_messages
+    from agentspec.agents.drafting import section_messages
 
     spec = by_id()["monitoring"]
     messages = section_messages(spec, description=DESCRIPTION, brief=_recorded_brief(), dependencies=[], feedback=[],
@@ -151,7 +151,7 @@ def tools_as_json_extra(calls) -> int:
     """How many more input tokens the draft would count if each call's tool were billed
     as its JSON text rather than in OpenAI's TypeScript rendering (the fake server's
     count): the sensitivity of the input/output ratio to that assumption."""
-    from agents.tasks import spec_for
+    from agentspec.agents.tasks import spec_for
 
     extra = 0
     for call in calls:
@@ -211,7 +211,7 @@ def token_scaling() -> list[dict]:
     sections: their prompt files, documented tools, dependencies (with the digests of
     the recorded answers) and recorded answers as output. A prompt holds its own
     dependencies' digests and nothing else of the draft, so input grows linearly in N."""
-    from agents.drafting import digest_of, section_messages
+    from agentspec.agents.drafting import digest_of, section_messages
 
     recorded = RecordedResponder().data
     brief = _recorded_brief()

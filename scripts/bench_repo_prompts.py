@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.brief import FeatureBrief  # noqa: E402
-from agents.drafting import section_messages  # noqa: E402
-from agents.nodes import _dependencies  # noqa: E402
-from agents.registry import by_id  # noqa: E402
-from agents.repository import repository_lines, scan_repository  # noqa: E402
+from agentspec.agents.brief import FeatureBrief  # noqa: E402
+from agentspec.agents.drafting import section_messages  # noqa: E402
+from agentspec.agents.nodes import _dependencies  # noqa: E402
+from agentspec.agents.registry import by_id  # noqa: E402
+from agentspec.agents.repository import repository_lines, scan_repository  # noqa: E402
 from agentspec.gateway.tokens import count_message_tokens  # noqa: E402
 
 RECORDED = ROOT / "tests" / "fixtures" / "recorded" / "spec.json"

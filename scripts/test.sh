@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command from the README, also what CI runs (.ci/run).
 # On a fresh machine it installs everything the tests need from the project's
-# own files: the Python env (.venv), the mermaid parser (npm, evals/node) and
+# own files: the Python env (.venv), the mermaid parser (npm, agentspec/checks/node) and
 # PostgreSQL (apt, via scripts/ci_postgres.sh; skipped with AGENTSPEC_NO_PG=1).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -m slow`.
 set -euo pipefail
@@ -15,8 +15,8 @@ fi
 .venv/bin/python -m pip install -q -e '.[test]'
 
 if command -v npm >/dev/null 2>&1; then
-  if [ ! -d evals/node/node_modules/mermaid ]; then
-    npm ci --prefix evals/node --no-audit --no-fund --loglevel=error
+  if [ ! -d agentspec/checks/node/node_modules/mermaid ]; then
+    npm ci --prefix agentspec/checks/node --no-audit --no-fund --loglevel=error
   fi
 else
   echo "test.sh: npm not found; mermaid checks will fail (install nodejs/npm)" >&2

@@ -40,8 +40,8 @@ class RecordedResponder:
 def not_applicable(spec_json: Path = RECORDED) -> set[str]:
     """Sections the fixture's design spine has no use for: a draft answering from it
     never requests them (they render as one "Not applicable" line)."""
-    from agents.registry import registry
-    from agents.spine import DesignSpine, applies
+    from agentspec.agents.registry import registry
+    from agentspec.agents.spine import DesignSpine, applies
 
     spec = json.loads(spec_json.read_text(encoding="utf-8"))
     spine = DesignSpine.model_validate(spec["sections"]["design_spine"]["data"])
@@ -52,7 +52,7 @@ def written_from_design(spec_json: Path = RECORDED) -> set[str]:
     """Sections code writes from the fixture's design (a section's `derive`): a draft
     answering from it never requests them either."""
     from agentspec.assemble import render_context
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
 
     spec = json.loads(spec_json.read_text(encoding="utf-8"))
     state = {"brief": spec["brief"], "description": spec["description"], "options": {}, "sections": spec["sections"],
@@ -63,7 +63,7 @@ def written_from_design(spec_json: Path = RECORDED) -> set[str]:
 
 def replay_tools_missing() -> bool:
     """A committed cassette replays the recorded flow only with the tools the recording's
-    review pass had: the TypeScript compiler of evals/node decides which examples are
+    review pass had: the TypeScript compiler of agentspec/checks/node decides which examples are
     redrafted (agentspec/review_pass.py), so without it the replay asks what was never recorded."""
     from agentspec.checks.sql import PG_URL_ENV
     from agentspec.checks.typecheck import compiler_available
@@ -72,7 +72,7 @@ def replay_tools_missing() -> bool:
 
 
 REPLAY_TOOLS_REASON = ("the recorded review pass type-checked the examples and ran the SQL on PostgreSQL: "
-                       "run npm ci --prefix evals/node and set AGENTSPEC_PG_URL (scripts/test.sh does both)")
+                       "run npm ci --prefix agentspec/checks/node and set AGENTSPEC_PG_URL (scripts/test.sh does both)")
 
 
 

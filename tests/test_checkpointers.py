@@ -92,9 +92,9 @@ def test_exported_graph_runs_with_a_server_supplied_checkpointer(monkeypatch):
     with FakeOpenAIServer(responder=RecordedResponder()) as srv:
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-        import agents.tasks
+        import agentspec.agents.tasks
 
-        monkeypatch.setattr(agents.tasks, "_server_gateways", {})
+        monkeypatch.setattr(agentspec.agents.tasks, "_server_gateways", {})
         served = graph.copy(update={"checkpointer": InMemorySaver()}) if hasattr(graph, "copy") else graph
         state = asyncio.run(served.ainvoke({"description": DESCRIPTION, "options": {"max_repairs": 1}},
                                            {"configurable": {"thread_id": "server-1"}}))

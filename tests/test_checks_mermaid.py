@@ -1,4 +1,4 @@
-"""Runs the real mermaid parser (Node + jsdom); install with npm ci --prefix evals/node."""
+"""Runs the real mermaid parser (Node + jsdom); install with npm ci --prefix agentspec/checks/node."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 
 needs_parser = pytest.mark.skipif(
     not mermaid_check.parser_available(),
-    reason="mermaid parser not installed: run npm ci --prefix evals/node (needs Node 20)",
+    reason="mermaid parser not installed: run npm ci --prefix agentspec/checks/node (needs Node 20)",
 )
 
 
@@ -48,7 +48,7 @@ def test_missing_parser_fails_loudly(monkeypatch, tmp_path):
     monkeypatch.setattr(mermaid_check, "NODE_DIR", tmp_path)
     score = check_mermaid(SpecDocument.load(FIXTURES / "bad_mermaid.md"), None)
     assert not score.passed and score.value == 0.0
-    assert score.details == ["mermaid parser not installed: run npm ci --prefix evals/node"]
+    assert score.details == ["mermaid parser not installed: run npm ci --prefix agentspec/checks/node"]
 
 
 def test_no_mermaid_blocks_is_skipped():
@@ -73,8 +73,8 @@ def test_the_node_tools_are_found_in_the_clone_when_the_package_has_none(tmp_pat
 
     monkeypatch.delenv("AGENTSPEC_NODE_DIR", raising=False)
     monkeypatch.setattr(mermaid, "__file__", str(tmp_path / "site" / "agentspec" / "checks" / "mermaid.py"))
-    (tmp_path / "clone" / "evals" / "node" / "node_modules").mkdir(parents=True)
-    assert mermaid.node_dir(tmp_path / "clone") == tmp_path / "clone" / "evals" / "node"
-    assert mermaid.node_dir(tmp_path / "elsewhere") == tmp_path / "site" / "evals" / "node"
+    (tmp_path / "clone" / "agentspec" / "checks" / "node" / "node_modules").mkdir(parents=True)
+    assert mermaid.node_dir(tmp_path / "clone") == tmp_path / "clone" / "agentspec" / "checks" / "node"
+    assert mermaid.node_dir(tmp_path / "elsewhere") == tmp_path / "site" / "agentspec" / "checks" / "node"
     monkeypatch.setenv("AGENTSPEC_NODE_DIR", "/opt/node-tools")
     assert mermaid.node_dir(tmp_path / "clone") == Path("/opt/node-tools")

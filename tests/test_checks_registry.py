@@ -54,9 +54,9 @@ def test_findings_use_the_template_spelling_of_the_h2():
 
 
 def test_failed_score_without_findings_lands_under_document():
-    score = Score("mermaid", 0.0, False, ["mermaid parser not installed: run npm ci --prefix evals/node"])
+    score = Score("mermaid", 0.0, False, ["mermaid parser not installed: run npm ci --prefix agentspec/checks/node"])
     assert failures_by_heading([score]) == {
-        DOCUMENT: ["mermaid: mermaid parser not installed: run npm ci --prefix evals/node"]
+        DOCUMENT: ["mermaid: mermaid parser not installed: run npm ci --prefix agentspec/checks/node"]
     }
 
 

@@ -1,5 +1,5 @@
 """TypeScript examples are compiled with the real TypeScript compiler against the typings
-evals/node installs: each bad fixture fails with the compiler's message and the quoted
+agentspec/checks/node installs: each bad fixture fails with the compiler's message and the quoted
 line; the good one passes, with a relative import and a name another block declares."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from agentspec.checks.typecheck import check_typecheck, compiler_available
 from agentspec.spec_document import SpecDocument
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks" / "typecheck"
-needs_tsc = pytest.mark.skipif(not compiler_available(), reason="npm ci --prefix evals/node not run")
+needs_tsc = pytest.mark.skipif(not compiler_available(), reason="npm ci --prefix agentspec/checks/node not run")
 
 BAD = {
     "pool_release.md": "TS2339: Property 'release' does not exist on type 'Pool'.: \"pool.release();\"",
     "string_port.md": "TS2322: Type 'string' is not assignable to type 'number'.: \"port: process.env.POSTGRES_PORT,\"",
-    # vitest is checked against minimal declarations (evals/node/local_types), not taken as `any`
+    # vitest is checked against minimal declarations (agentspec/checks/node/local_types), not taken as `any`
     "vitest_matcher.md": "TS2551: Property 'toHaveLenght' does not exist on type 'Assertion<{ id: string; }[]>'. Did you mean "
                          "'toHaveLength'?: \"expect(rows).toHaveLenght(1);\"",
 }

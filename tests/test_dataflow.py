@@ -15,7 +15,7 @@ from agentspec.gateway.memo import CallMemo, MemoTransport, memo_attempt, memo_s
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
 from tests.doubles import FakeOpenAIServer, FaultPlan, Latency
-from agents.registry import by_id, dependents, registry
+from agentspec.agents.registry import by_id, dependents, registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder
 
 SLOW_S = 5.0

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.skipif(not CASSETTE.is_file(), reason="no recorded cas
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory):
-    from evals.harness import load_dataset, run_eval
+    from agentspec.evals.harness import load_dataset, run_eval
 
     case = next(c for c in load_dataset(ROOT / "evals" / "datasets" / "replay.jsonl") if c.id == "stripe-invoice-sync")
     report_dir = tmp_path_factory.mktemp("replay")

@@ -40,7 +40,7 @@ def test_examples_written_from_the_design_cost_no_call(tmp_path, monkeypatch):
 
 
 def test_an_example_code_writes_wrong_is_drafted_by_the_model(tmp_path, monkeypatch):
-    import agents.nodes as nodes
+    import agentspec.agents.nodes as nodes
 
     real = nodes._derived
 

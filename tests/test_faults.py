@@ -17,7 +17,7 @@ from agentspec.errors import EndpointError, PartialResult
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
 from tests.doubles import FakeOpenAIServer, FaultPlan
-from agents.registry import registry
+from agentspec.agents.registry import registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable
 
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")

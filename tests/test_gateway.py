@@ -62,7 +62,7 @@ def test_openai_mode_uses_tools_and_records_cost_and_section_header():
 def test_tools_mode_sends_the_documented_tool_with_list_bounds():
     """In tools mode the model reads the function schema, so it carries the field
     descriptions (and list bounds, which OpenAI's rendering drops) instead of the prompt."""
-    from agents.registry import by_id
+    from agentspec.agents.registry import by_id
 
     model = by_id()["monitoring"].model
     seen = []

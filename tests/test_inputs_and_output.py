@@ -9,7 +9,7 @@ import pytest
 from agentspec.errors import UsageError
 from agentspec.inputs import check_template, clean_description, read_description_file
 from agentspec.output import check_out_dir, safe_child, write_atomic, write_files
-from agents.brief import slugify
+from agentspec.agents.brief import slugify
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])

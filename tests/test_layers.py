@@ -1,6 +1,7 @@
 """The layers point one way: the product (agentspec, agents, graphs, prompts) never imports
-the eval harness or the tests, not even inside a function. `agentspec eval` reaches the
-harness through the `agentspec.commands` entry point (pyproject.toml)."""
+the eval harness (agentspec.evals, from the evals/ folder) or the tests, not even inside a
+function. `agentspec eval` reaches the harness through the `agentspec.commands` entry point
+(pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,15 @@ def _imports(path: Path) -> list[str]:
     return names
 
 
+def _is_harness_or_test(module: str) -> bool:
+    parts = module.split(".")
+    return parts[0] in ("evals", "tests") or parts[:2] == ["agentspec", "evals"]
+
+
 def test_the_product_never_imports_the_eval_harness_or_the_tests():
     offending = [f"{path.relative_to(ROOT)}: {name}"
                  for package in PRODUCT for path in sorted((ROOT / package).rglob("*.py"))
-                 for name in _imports(path) if name.split(".")[0] in ("evals", "tests")]
+                 for name in _imports(path) if _is_harness_or_test(name)]
     assert offending == []
 
 
@@ -33,4 +39,4 @@ def test_eval_is_plugged_in_through_the_entry_point():
     from importlib.metadata import entry_points
 
     (command,) = [ep for ep in entry_points(group="agentspec.commands") if ep.name == "eval"]
-    assert command.value == "evals.command:run_eval_command"
+    assert command.value == "agentspec.evals.command:run_eval_command"

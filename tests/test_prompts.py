@@ -10,10 +10,10 @@ import pytest
 from jinja2 import UndefinedError
 
 from agentspec.prompting import render_prompt
-from agents.analyses import analysis_specs
-from agents.brief import FeatureBrief
-from agents.drafting import section_messages
-from agents.registry import registry
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.drafting import section_messages
+from agentspec.agents.registry import registry
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "prompts"
 DESCRIPTION = "Sync Stripe invoices into our Postgres billing DB via webhooks, with an admin sync-status page"
@@ -68,7 +68,7 @@ def test_undefined_variables_raise():
 def test_external_services_prompt_names_the_spines_systems():
     """With a spine, the section describes its systems, each once, and is never told it may leave them out
     (the ninth- and tenth-pass answers listed none, and the gate's redraft then added Stripe)."""
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "external_services")
@@ -83,8 +83,8 @@ def test_external_services_prompt_names_the_spines_systems():
 
 def test_events_example_prompt_is_the_worker_that_processes_the_stored_deliveries():
     """The tenth-pass Stripe events example listed invoices from Stripe's API instead of handling the deliveries."""
-    from agents.knowledge.completion import complete
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.completion import complete
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_events")
@@ -100,7 +100,7 @@ def test_events_example_prompt_is_the_worker_that_processes_the_stored_deliverie
 
 def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver():
     """The tenth-pass Stripe test posted its delivery to https://api.stripe.com/... instead of our receiver."""
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_integration_test")
@@ -112,8 +112,8 @@ def test_integration_test_prompt_sends_the_delivery_to_the_features_own_receiver
 
 
 def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
-    from agents.knowledge.completion import complete
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.completion import complete
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_database")
@@ -127,8 +127,8 @@ def test_database_example_prompt_is_the_worker_applying_one_stored_delivery():
 
 def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths():
     """The eleventh-pass Stripe client sent GET /api/v1/admin/sync-status to https://api.stripe.com."""
-    from agents.knowledge.completion import complete
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.completion import complete
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_api_client")
@@ -142,7 +142,7 @@ def test_api_client_prompt_calls_the_providers_api_never_the_features_own_paths(
 def test_events_example_prompt_states_the_designs_failure_policy():
     """The eleventh-pass gdpr events example wrote "retry or dead-letter path", the prompt's own words,
     beside a design that keeps failed work and alerts: three contradictions."""
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spec = next(s for s in registry() if s.id == "example_events")

@@ -9,9 +9,9 @@ from importlib import resources
 import pytest
 
 from agentspec.prompting import prompt_exists
-from agents.analyses import analysis_specs
-from agents.registry import dependents, registry, waves
-from agents.roles import roles
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.registry import dependents, registry, waves
+from agentspec.agents.roles import roles
 
 
 def template_headings() -> list[str]:

@@ -17,8 +17,8 @@ from agentspec.errors import ReviewPending
 from agentspec.runner import Runner
 from agentspec.settings import load_settings
 from tests.doubles import FakeOpenAIServer
-from agents.analyses import ANALYSES
-from agents.registry import dependents, registry
+from agentspec.agents.analyses import ANALYSES
+from agentspec.agents.registry import dependents, registry
 from tests.fakes import DESCRIPTION, RECORDED, RecordedResponder, not_applicable, written_from_design
 
 pytestmark = pytest.mark.skipif(not RECORDED.exists(), reason="needs tests/fixtures/recorded/spec.json from a real draft")
@@ -177,7 +177,7 @@ def test_review_ui_comes_back_to_a_skipped_section():
 
 def test_show_renders_a_pending_draft_marked_as_pending():
     from agentspec.assemble import render_context, render_section
-    from agents.registry import by_id
+    from agentspec.agents.registry import by_id
 
     spec = json.loads(RECORDED.read_text(encoding="utf-8"))
     state = {"brief": spec["brief"], "description": DESCRIPTION, "options": {}, "sections": {}, "analyses": {}}

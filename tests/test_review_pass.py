@@ -25,7 +25,7 @@ def model_written_examples(monkeypatch, responder: RecordedResponder) -> None:
     """The examples as a model writes them, not code: the database example calls the
     `pool.release()` a reviewer found in the README draft, which pg's Pool does not have.
     (From the design, code writes examples that pass; this is the path for what it cannot write.)"""
-    monkeypatch.setattr("agents.nodes._derived", lambda task, section_id: None)
+    monkeypatch.setattr("agentspec.agents.nodes._derived", lambda task, section_id: None)
     table = responder.data["design_spine"]["entities"][0]["table"]
     code = "\n".join([
         "import { Pool } from 'pg';",
@@ -136,7 +136,7 @@ def test_sql_findings_by_meaning_executed_failures_critical_parse_errors_left_to
 
 
 def test_security_middleware_without_an_owner_column_states_who_alone_reads():
-    from agents.sections.security_integration import _decided
+    from agentspec.agents.sections.security_integration import _decided
 
     class Role:
         def __init__(self, name):

@@ -14,9 +14,9 @@ from agentspec.gateway.grammar import grammar_schema
 from agentspec.render.code import syntax_error, typescript_error
 from agentspec.render.reflow import reflow_typescript
 from agentspec.settings import load_settings
-from agents.nodes import _cross_failures
-from agents.sections import api_specifications, data_migration, frontend_integration, reusability
-from agents.sections._examples import CodeExample
+from agentspec.agents.nodes import _cross_failures
+from agentspec.agents.sections import api_specifications, data_migration, frontend_integration, reusability
+from agentspec.agents.sections._examples import CodeExample
 
 from tests.fakes import RECORDED
 from tests.sections import _data_helpers as h
@@ -168,7 +168,7 @@ def test_embedded_model_gets_one_call_at_a_time_unless_asked(monkeypatch):
 
 
 def test_empty_string_in_an_optional_field_means_absent():
-    from agents.sections import database_schema
+    from agentspec.agents.sections import database_schema
 
     payload = h.schema_payload()
     column = next(c for t in payload["tables"] for c in t["columns"] if not c.get("references"))
@@ -205,7 +205,7 @@ def test_a_line_comment_that_cannot_be_closed_leaves_the_code_unchanged():
 def test_url_path_slips_with_one_meaning_are_tidied_and_the_rest_rejected():
     from pydantic import TypeAdapter
 
-    from agents.http_api import ApiPath
+    from agentspec.agents.http_api import ApiPath
 
     path = TypeAdapter(ApiPath)
     assert path.validate_python("/api/v1/webhooks/billing.invoices/invoice.paid") == "/api/v1/webhooks/billing-invoices/invoice-paid"
@@ -260,7 +260,7 @@ def test_identifiers_in_another_spelling_are_snake_cased():
 
 
 def test_a_bare_word_default_on_a_text_column_is_the_quoted_literal():
-    from agents.sections.database_schema import Column
+    from agentspec.agents.sections.database_schema import Column
 
     assert Column.model_validate({"name": "status", "type": "text", "default": "pending"}).default == "'pending'"
     assert Column.model_validate({"name": "status", "type": "text", "default": "'pending'"}).default == "'pending'"
@@ -291,7 +291,7 @@ def test_a_type_qualified_by_its_client_names_the_declared_type():
 
 
 def test_a_scenario_name_said_twice_is_told_apart_and_a_repeat_dropped():
-    from agents.analyses.scenarios import ScenarioExploration
+    from agentspec.agents.analyses.scenarios import ScenarioExploration
 
     def scenario(name: str, category: str, description: str, impact: str = "High") -> dict:
         return {"name": name, "category": category, "description": description, "likelihood": "Likely", "impact": impact,
@@ -310,7 +310,7 @@ def test_a_scenario_name_said_twice_is_told_apart_and_a_repeat_dropped():
 
     # Scenarios of one category are kept, and the analysis says what was not explored (the
     # eighth-pass Stripe recording lost the analysis to a re-ask that changed nothing).
-    from agents.analyses.scenarios import render
+    from agentspec.agents.analyses.scenarios import render
     from tests.sections._general_helpers import context
 
     one = ScenarioExploration.model_validate({"scenarios": [scenario(f"Failure {i}", "Failure", f"case {i}") for i in range(3)]})
@@ -330,7 +330,7 @@ def test_other_languages_type_names_map_to_their_typescript_type():
 
 
 def test_a_host_given_as_a_url_is_its_host():
-    from agents.sections.auth_integration import AuthIntegration
+    from agentspec.agents.sections.auth_integration import AuthIntegration
 
     AUTH = h.auth_payload()
     assert AuthIntegration.model_validate(dict(AUTH, domain="https://Acme-Billing.eu.auth0.com/")).domain == "acme-billing.eu.auth0.com"
@@ -339,7 +339,7 @@ def test_a_host_given_as_a_url_is_its_host():
 
 
 def test_a_rate_said_in_words_is_a_performance_bound():
-    from agents.sections.ai_development_notes import AiDevelopmentNotes
+    from agentspec.agents.sections.ai_development_notes import AiDevelopmentNotes
 
     notes = {k: ["Transactional outbox for the sync worker"] for k in AiDevelopmentNotes.model_fields}
     notes["performance_requirements"] = ["reconciler API call frequency: once every hour"]
@@ -379,7 +379,7 @@ def test_a_filler_entry_in_a_list_is_dropped_and_the_bounds_judge_the_rest():
 
 def test_a_kebab_case_websocket_message_type_is_the_same_type():
     """Both seventh-pass recordings lost api_specifications to `stripe-invoice.sync-status`."""
-    from agents.sections.api_specifications import WsMessage
+    from agentspec.agents.sections.api_specifications import WsMessage
 
     assert WsMessage.model_validate({"type": "Stripe-Invoice.sync-status", "description": "refresh"}).type == "stripe_invoice.sync_status"
     # The seventh-pass gdpr recording's PascalCase type, twice re-asked.
@@ -390,7 +390,7 @@ def test_a_permission_with_a_dotted_object_is_the_same_permission():
     """The eighth-pass gdpr recording lost its whole design spine to `entity:deletion_request.created`."""
     from pydantic import TypeAdapter
 
-    from agents.spine import Permission
+    from agentspec.agents.spine import Permission
 
     assert TypeAdapter(Permission).validate_python("entity:deletion_request.created") == "entity:deletion_request_created"
     assert TypeAdapter(Permission).validate_python("read:invoices") == "read:invoices"

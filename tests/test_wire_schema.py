@@ -11,9 +11,9 @@ from instructor.v2.providers.openai.schema import generate_openai_schema
 
 from agentspec.gateway.grammar import grammar_schema
 from agentspec.prompting import schema_guide
-from agents.analyses import analysis_specs
-from agents.brief import FeatureBrief
-from agents.registry import registry
+from agentspec.agents.analyses import analysis_specs
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.registry import registry
 
 MODELS = [s.model for s in registry() if s.needs_llm] + [s.model for s in analysis_specs()] + [FeatureBrief]
 
@@ -62,8 +62,8 @@ def test_properties_named_title_or_description_survive():
 
 def test_tools_mode_prompts_have_no_field_guide_and_other_modes_keep_it():
     from agentspec.gateway.endpoint import field_guide_in_prompt
-    from agents.drafting import section_messages
-    from agents.registry import by_id
+    from agentspec.agents.drafting import section_messages
+    from agentspec.agents.registry import by_id
     from tests.fakes import DESCRIPTION
 
     from tests.test_prompts import BRIEF as brief

@@ -33,8 +33,8 @@ INPUTS: tuple[str, ...] = (
 def analysis_specs() -> tuple[SectionSpec, ...]:
     """The three analyses, reading the run's primary sections: INPUTS for the built-in
     sections, every drafted section of a pack compiled from a user's template."""
-    from agents.registry import registry
-    from agents.spine import SPINE_ID
+    from agentspec.agents.registry import registry
+    from agentspec.agents.spine import SPINE_ID
 
     drafted = [s.id for s in registry() if s.stage == "draft" and s.id != SPINE_ID]
     inputs = tuple(i for i in INPUTS if i in drafted) or tuple(drafted)
@@ -45,7 +45,7 @@ def analysis_specs() -> tuple[SectionSpec, ...]:
 def _specs(inputs: tuple[str, ...]) -> tuple[SectionSpec, ...]:
     specs = []
     for analysis_id, (role, _file) in ANALYSES.items():
-        module = importlib.import_module(f"agents.analyses.{analysis_id}")
+        module = importlib.import_module(f"agentspec.agents.analyses.{analysis_id}")
         specs.append(SectionSpec(
             id=analysis_id, headings=(module.TITLE,), role=role, model=module.MODEL, render=module.render,
             stage="analysis", digest=module.digest, max_tokens=getattr(module, "MAX_TOKENS", 1600), depends_on=inputs,

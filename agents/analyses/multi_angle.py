@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from agentspec.render.markdown import join_blocks
-from agents.readiness import Readiness, readiness
+from agentspec.agents.readiness import Readiness, readiness
 from agentspec.section import RenderContext, SectionModel, Text, items
 
 TITLE = "Multi-Angle Review"

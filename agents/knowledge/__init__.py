@@ -1,7 +1,7 @@
 """The knowledge library: integration archetypes and provider notes, as data.
 
-    from agents.knowledge import archetypes, providers
-    from agents.knowledge.coverage import archetypes_for, coverage
+    from agentspec.agents.knowledge import archetypes, providers
+    from agentspec.agents.knowledge.coverage import archetypes_for, coverage
 
 The YAML is validated by the pydantic models in schema.py and then checked
 against the rest of the product, so a library that names a section, predicate
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from agents.knowledge.schema import Archetype, ProviderNote
+from agentspec.agents.knowledge.schema import Archetype, ProviderNote
 
 
 class KnowledgeError(ValueError):
@@ -26,7 +26,7 @@ class KnowledgeError(ValueError):
 
 
 def _read(name: str) -> Any:
-    return yaml.safe_load(resources.files("agents.knowledge").joinpath(name).read_text(encoding="utf-8"))
+    return yaml.safe_load(resources.files("agentspec.agents.knowledge").joinpath(name).read_text(encoding="utf-8"))
 
 
 def says(text: str, phrase: str) -> bool:
@@ -57,10 +57,10 @@ def providers() -> tuple[ProviderNote, ...]:
 def parse_archetypes(data: Any, section_ids: Iterable[str] | None = None) -> tuple[Archetype, ...]:
     """Validate archetype entries and cross-check them: owners are registered sections,
     predicates are registered, archetype ids and concern ids (per archetype) are unique."""
-    from agents.knowledge.coverage import COVERED_WHEN
+    from agentspec.agents.knowledge.coverage import COVERED_WHEN
 
     if section_ids is None:
-        from agents.registry import builtin_registry
+        from agentspec.agents.registry import builtin_registry
 
         # the library is written for the built-in sections, whatever template a run uses
         section_ids = [s.id for s in builtin_registry()]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 
-from agents.knowledge import archetypes, providers_named_in, says
-from agents.knowledge.coverage import archetypes_for
-from agents.knowledge.schema import Archetype, ProviderNote
-from agents.spine import SPINE_ID, DesignSpine, ExternalSystem
+from agentspec.agents.knowledge import archetypes, providers_named_in, says
+from agentspec.agents.knowledge.coverage import archetypes_for
+from agentspec.agents.knowledge.schema import Archetype, ProviderNote
+from agentspec.agents.spine import SPINE_ID, DesignSpine, ExternalSystem
 
 # Which sections read a provider fact of each topic. A topic not listed here goes to
 # the spine and external_services, where every provider fact has a place.

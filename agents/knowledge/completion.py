@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable
 from typing import get_args
 
-from agents.knowledge.coverage import (AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals,
+from agentspec.agents.knowledge.coverage import (AUDIT_TABLE, KEEPS_FAILED, OUTBOUND, archetypes_for, consent_table, externals,
                                       SIGNING_WORDS, index_lag_limit, per_channel_table, secret_for,
                                       signing_key, signing_key_words)
-from agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignRule, DesignSpine, Endpoint, Entity, Event,
+from agentspec.agents.spine import (FAILURE_COLUMNS, STORES, AfterRetries, Component, DesignRule, DesignSpine, Endpoint, Entity, Event,
                           ExternalSystem, Limit, Role, Setting, Surface, failure_store, holds_deliveries, name_tokens,
                           secrets_of, update_rule)
 
@@ -41,7 +41,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     """A copy of the spine with each applicable archetype's required elements added,
     and one note per addition. The description names the records a sync is about; with a
     description, only archetypes it suggests or `declared` are completed (without one, all)."""
-    from agents.knowledge.briefing import suggested_archetypes
+    from agentspec.agents.knowledge.briefing import suggested_archetypes
 
     spine = spine.model_copy(deep=True)
     notes: list[str] = []
@@ -59,7 +59,7 @@ def complete(spine: DesignSpine, declared: tuple[str, ...] = (), description: st
     # An archetype the description asks for is completed even before the answer has its structure
     # (an SMS feature whose sender the model called a plain API); its completion decides whether
     # the design has what it needs to act on (a messaging provider's sender).
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     present = {a.id for a in archetypes_for(spine, declared)}
     for archetype in [a for a in archetypes() if a.id in present or (a.id in asked and a.id in COMPLETIONS)]:
@@ -172,7 +172,7 @@ def _base(system: ExternalSystem) -> str:
     """The provider part of a system id (`stripe_api`, `stripe_webhooks` -> `stripe`), for the names code gives;
     a known provider's own id when the system is named after one (the Twilio draft's callbacks system was
     `delivery_status_callbacks_webhook_receiver`, and every name code gave it repeated that)."""
-    from agents.knowledge.briefing import named_providers
+    from agentspec.agents.knowledge.briefing import named_providers
 
     providers = named_providers(system.name)
     if len(providers) == 1:
@@ -199,8 +199,8 @@ def _delivered_by_provider(spine: DesignSpine, description: str) -> list[str]:
     """"When a Shopify order is paid": the provider delivers that event to us. An answer that
     made the provider only an API we call (the Shopify draft) gets it as a webhook sender, so
     the rest of this completion adds the receiver, the deliveries table and the processing."""
-    from agents.knowledge import says
-    from agents.knowledge.briefing import notes_for, provider_event
+    from agentspec.agents.knowledge import says
+    from agentspec.agents.knowledge.briefing import notes_for, provider_event
 
     if externals(spine, "inbound_webhook") or provider_event(description) is None:
         return []
@@ -219,7 +219,7 @@ def _messaging(spine: DesignSpine, description: str) -> list[str]:
     """A feature that sends messages through a provider hears back from it (delivery statuses,
     and replies such as STOP) and keeps each recipient's consent per channel, written where
     those replies are processed, so every send can check it first."""
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     notes: list[str] = []
     senders = externals(spine, "outbound_notification") or [
@@ -430,7 +430,7 @@ def _sent_messages(spine: DesignSpine, sender: ExternalSystem) -> list[str]:
 
 def _lifecycle(system: ExternalSystem, field: str) -> list[list[str]]:
     """The provider's documented order of a message's values of `field`, if its note has one."""
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     return next((list(d.lifecycle) for n in notes_for(system) for d in n.documented_values
                  if d.field == field and d.lifecycle), [])
@@ -461,7 +461,7 @@ def _consent(spine: DesignSpine, inbound: ExternalSystem | None) -> list[str]:
 
 
 def _defaults(archetype_id: str) -> dict[str, str]:
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     return next((a.defaults for a in archetypes() if a.id == archetype_id), {})
 
@@ -470,7 +470,7 @@ def _redelivery_windows(spine: DesignSpine) -> list[str]:
     """Each provider's documented redelivery window (providers.yaml `redelivery`) is stated on
     its system, and failed deliveries are kept longer than the longest of them: a delivery
     dropped before the provider stops resending is a gap nobody sees."""
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     notes, longest = [], 0.0
     for system in externals(spine, "inbound_webhook"):
@@ -723,7 +723,7 @@ def _documented_fields(spine: DesignSpine, system: ExternalSystem) -> list[str]:
     """A synced record's field whose values the provider documents (providers.yaml
     `documented_values`: a Stripe invoice's status) is a column of the table that holds the
     record, with those values: the eighth-pass Stripe schema kept invoices with no status."""
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     notes = []
     for provider, documented in ((n.name, d) for n in notes_for(system) for d in n.documented_values):
@@ -743,8 +743,8 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
     """The provider's documented event types for a record the description names replace the
     generic events the design gave its deliveries, when none is about that record (the 12-04
     Stripe spine had one `received.event` for a sync of invoices)."""
-    from agents.knowledge.briefing import notes_for
-    from agents.knowledge import says
+    from agentspec.agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge import says
 
     documented = [e for note in notes_for(system) for e in note.webhook_events
                   if says(description, e.record) or says(description, f"{e.record}s")]
@@ -767,7 +767,7 @@ def _documented_events(spine: DesignSpine, system: ExternalSystem, description: 
 
 
 def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     documented = [e for note in notes_for(system) for e in note.webhook_events]
     if not documented:
@@ -825,7 +825,7 @@ def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented:
 
 
 def _minor_units(system: ExternalSystem) -> bool:
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     return any(f.topic == "money_units" for note in notes_for(system) for f in note.facts)
 
@@ -982,7 +982,7 @@ def _decided_rules(spine: DesignSpine, description: str, archetype_ids: set[str]
     (archetypes.yaml `decision`) and no rule yet, on every element it governs: the 12-05 SFTP
     import had no field that could state its file contract, so that P1 concern stayed open for
     every batch-import feature. A rule whose names the design cannot fill is not made."""
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     notes = []
     for archetype in (a for a in archetypes() if a.id in archetype_ids):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.spine import (SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens,
+from agentspec.agents.spine import (SIGNED, DesignSpine, ExternalSystem, failure_store, holds_deliveries, hours_said, name_tokens,
                           named_after, secrets_of, update_rule)
 
 Sections = Mapping[str, Any]  # section id -> validated pydantic model (absent when not drafted or invalid)
@@ -73,7 +73,7 @@ def secret_for(spine: DesignSpine, system: ExternalSystem):
 
 def signing_key(system: ExternalSystem) -> str | None:
     """What the provider signs its requests with, when its note says (providers.yaml `signing_key`)."""
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     return next((p.signing_key for p in notes_for(system) if p.signing_key), None)
 
@@ -262,7 +262,7 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
         return None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agents.sections.database_schema import table_columns
+        from agentspec.agents.sections.database_schema import table_columns
 
         columns = table_columns(schema)
         if any(e.version_column not in columns.get(e.table, set()) for e in synced):
@@ -423,7 +423,7 @@ def _decided(spine: DesignSpine, sections: Sections, concern: str, subjects: set
     columns = None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agents.sections.database_schema import table_columns
+        from agentspec.agents.sections.database_schema import table_columns
 
         columns = table_columns(schema)
     for name in (n for r in rules for n in r.refers_to):
@@ -560,7 +560,7 @@ def per_channel_status(spine: DesignSpine, sections: Sections) -> Evidence | Non
         return None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agents.sections.database_schema import table_columns
+        from agentspec.agents.sections.database_schema import table_columns
 
         if not set(_CHANNEL_COLUMNS) <= table_columns(schema).get(table.table, set()):
             return None
@@ -771,7 +771,7 @@ def archetypes_for(spine: DesignSpine, declared: Iterable[str] = ()) -> list:
     multi-channel publishing) cannot be told from structure and apply only when declared; a
     later session adds intake classification and a `--archetype` option that fill `declared`.
     An unknown declared id is an error, not a silent no-op."""
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     library = archetypes()
     wanted = set(declared)
@@ -785,7 +785,7 @@ def archetypes_for(spine: DesignSpine, declared: Iterable[str] = ()) -> list:
 
 def providers_for(spine: DesignSpine) -> list:
     """Provider notes whose name or an alias is a whole word of an external system's name or id."""
-    from agents.knowledge import providers_named_in
+    from agentspec.agents.knowledge import providers_named_in
 
     return providers_named_in(f"{x.name} {x.id.replace('_', ' ')}" for x in spine.external_systems)
 

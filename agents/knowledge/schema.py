@@ -16,7 +16,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from typing_extensions import Annotated
 
-from agents.spine import ComponentKind, Direction, EndpointKind
+from agentspec.agents.spine import ComponentKind, Direction, EndpointKind
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=400)]

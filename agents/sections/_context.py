@@ -18,7 +18,7 @@ def section_data(ctx: RenderContext, section_id: str) -> Any | None:
     if data is None or isinstance(data, BaseModel):
         return data
     if isinstance(data, dict):
-        module = importlib.import_module(f"agents.sections.{section_id}")
+        module = importlib.import_module(f"agentspec.agents.sections.{section_id}")
         model = getattr(module, "MODEL", None)
         if model is not None:
             try:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentspec.section import RenderContext
-from agents.sections._context import section_data
-from agents.spine import DesignSpine, Entity, ExternalSystem, Setting, failure_store, secrets_of
+from agentspec.agents.sections._context import section_data
+from agentspec.agents.spine import DesignSpine, Entity, ExternalSystem, Setting, failure_store, secrets_of
 
 # The language the examples are generated in; other languages are drafted by the model.
 GENERATED_LANGUAGE = "typescript"
@@ -38,7 +38,7 @@ class ExampleDesign:
         return next((t for t in (self.schema.tables if self.schema else []) if t.name == name), None)
 
     def columns(self, name: str) -> list[Any]:
-        from agents.sections.database_schema import all_columns
+        from agentspec.agents.sections.database_schema import all_columns
 
         table = self.table(name)
         return all_columns(table) if table is not None else []
@@ -114,6 +114,6 @@ def secret_of(design: ExampleDesign, system: ExternalSystem) -> Setting | None:
     """The setting that holds the system's signing secret (an inbound webhook) or its API
     credential, by the rule coverage judges the design with; any secret named after the system
     when that rule finds none."""
-    from agents.knowledge.coverage import secret_for
+    from agentspec.agents.knowledge.coverage import secret_for
 
     return secret_for(design.spine, system) or next(iter(secrets_of(design.spine, system)), None)

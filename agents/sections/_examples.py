@@ -11,7 +11,7 @@ from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, langu
 from agentspec.render.markdown import bullets, fence, join_blocks
 from agentspec.render.reflow import reflow_typescript
 from agentspec.section import SectionModel, ShortText, items
-from agents.sections._validators import FILE_LINE, check_file_line
+from agentspec.agents.sections._validators import FILE_LINE, check_file_line
 
 
 MIN_LINES, MAX_LINES, MAX_CHARS = 10, 120, 6000
@@ -146,7 +146,7 @@ def imported_packages(code: str) -> set[str]:
 
 def example_spine_checks(data: CodeExample, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
     """An example imports no infrastructure the design spine does without."""
-    from agents.spine import has
+    from agentspec.agents.spine import has
 
     used = imported_packages(data.code)
     problems = []

@@ -12,8 +12,8 @@ import posixpath
 
 from agentspec.render.markdown import bullets, join_blocks
 from agentspec.section import RenderContext
-from agents.brief import slugify
-from agents.sections._context import section_data
+from agentspec.agents.brief import slugify
+from agentspec.agents.sections._context import section_data
 
 MODEL = None
 
@@ -54,7 +54,7 @@ def _title(section_id: str, ctx: RenderContext) -> str:
     for spec in ctx.registry:
         if spec.id == section_id and spec.headings:
             return spec.headings[-1].lstrip("# ").strip()
-    module = importlib.import_module(f"agents.sections.{section_id}")
+    module = importlib.import_module(f"agentspec.agents.sections.{section_id}")
     return module.HEADINGS[-1].lstrip("# ").strip()
 
 

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from agentspec.render.markdown import field, join_blocks
 from agentspec.section import RenderContext, SectionModel, SectionSpec, ShortText, items
-from agents.sections._context import label_of
+from agentspec.agents.sections._context import label_of
 
 _NUMBER = re.compile(r"\d")
 # "once every hour", "twice a day": a rate said in words is a number with a unit.
@@ -80,7 +80,7 @@ def render(data: AiDevelopmentNotes, ctx: RenderContext) -> str:
 
 def _not_applicable(ctx: RenderContext) -> frozenset[str]:
     """Sections the design spine has no use for: decided before they are drafted."""
-    from agents.spine import SPINE_ID, applies
+    from agentspec.agents.spine import SPINE_ID, applies
 
     spine = ctx.sections.get(SPINE_ID)
     return frozenset(s.id for s in ctx.registry if not applies(spine, s.applies_when)[0])
@@ -119,7 +119,7 @@ def _level(count: int) -> str:
 
 
 def _parallel(specs: tuple[SectionSpec, ...]) -> str:
-    from agents.registry import waves
+    from agentspec.agents.registry import waves
 
     draft_waves = waves(specs, stage="draft")
     drafted = sum(len(w) for w in draft_waves)

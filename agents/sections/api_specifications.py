@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator,
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_value
 from agentspec.section import RenderContext, SectionModel, ShortText, items, snake_case
-from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
+from agentspec.agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
 
 # 63, not 40: names derived from a spine path (getErasureRequestAnonymizationsByAnonymizationId) run long.
 CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,63}$"), BeforeValidator(camel_slip)]
@@ -523,7 +523,7 @@ def websocket_client(spec: WebSocketSpec) -> str:
 def _transport_decision(spec: GraphQLSpec | WebSocketSpec, capability: str, ctx: RenderContext) -> tuple[bool, str]:
     """Whether a transport is used is the design spine's decision; the model's flag
     only counts when there is no spine."""
-    from agents.spine import SPINE_ID, applies
+    from agentspec.agents.spine import SPINE_ID, applies
 
     spine = ctx.sections.get(SPINE_ID)
     if spine is None:
@@ -585,8 +585,8 @@ def digest(data: ApiSpecifications) -> str:
 def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
     """Every REST method calls an endpoint backend_integration defines. With a design
     spine, spine_checks says it once: the backend's endpoints are the spine's."""
-    from agents.sections.backend_integration import routes
-    from agents.spine import SPINE_ID
+    from agentspec.agents.sections.backend_integration import routes
+    from agentspec.agents.spine import SPINE_ID
 
     backend = sections.get("backend_integration")
     if backend is None or sections.get(SPINE_ID) is not None:
@@ -629,7 +629,7 @@ def _onto_spine_path(method: RestMethod, spine) -> RestMethod:  # noqa: ANN001 -
 
 def spine_checks(data: ApiSpecifications, spine) -> list[str]:  # noqa: ANN001 - agents.spine.DesignSpine
     """Methods call the design spine's endpoints; GraphQL and WebSocket exist only where the spine has them."""
-    from agents.spine import has
+    from agentspec.agents.spine import has
 
     ours = [e for e in spine.endpoints if e.kind != "webhook_receiver"]  # a provider calls the receiver, not our client
     known = {(e.method, e.path) for e in ours}

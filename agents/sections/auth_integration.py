@@ -18,8 +18,8 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 from agentspec.render.markdown import bullets, field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
-from agents.sections._validators import EnvVar
-from agents.spine import named_after
+from agentspec.agents.sections._validators import EnvVar
+from agentspec.agents.spine import named_after
 
 def _host_only(value: object) -> object:
     """A URL where a host is asked for has one meaning: its host (`https://x.eu.auth0.com/` is `x.eu.auth0.com`)."""

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
-from agents.http_api import PATH_PARAM, ApiPath, HttpMethod, OperationName, operation_name
+from agentspec.agents.http_api import PATH_PARAM, ApiPath, HttpMethod, OperationName, operation_name
 
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
 
@@ -143,7 +143,7 @@ def migration_strategy(spine) -> str:  # noqa: ANN001
 
 def index_requirements(schema) -> str:  # noqa: ANN001 - agents.sections.database_schema.DatabaseSchema | None
     """The indexes the schema section declares, by table and column, so the two cannot differ."""
-    from agents.sections.database_schema import all_indexes, foreign_keys
+    from agentspec.agents.sections.database_schema import all_indexes, foreign_keys
 
     if schema is None:
         return "as the Database Integration Strategy section defines"
@@ -156,7 +156,7 @@ def index_requirements(schema) -> str:  # noqa: ANN001 - agents.sections.databas
 
 def relationship_management(schema) -> str:  # noqa: ANN001
     """The foreign keys and what deleting a parent does, from the schema section."""
-    from agents.sections.database_schema import foreign_keys
+    from agentspec.agents.sections.database_schema import foreign_keys
 
     if schema is None:
         return "as the Database Integration Strategy section defines"
@@ -178,7 +178,7 @@ def transactions(data: BackendIntegration, spine) -> str:  # noqa: ANN001
     """Receipt and processing are two transactions when the spine hands stored deliveries to a
     worker: the ninth-pass answer had one transaction "from storing a delivery until the worker
     processed it", so a slow write would hold the provider's request past its timeout."""
-    from agents.spine import holds_deliveries
+    from agentspec.agents.spine import holds_deliveries
 
     handed = [x for x in (spine.external_systems if spine is not None else []) if x.processed_by]
     if not handed:
@@ -195,7 +195,7 @@ def transactions(data: BackendIntegration, spine) -> str:  # noqa: ANN001
 
 
 def cache_text(data: BackendIntegration, spine) -> str:  # noqa: ANN001
-    from agents.spine import applies
+    from agentspec.agents.spine import applies
 
     used, reason = applies(spine, "cache")
     if not used:
@@ -245,7 +245,7 @@ _EVENT_LIKE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$")
 
 def cross_checks(data: BackendIntegration, sections: dict) -> list[str]:
     """Dotted dependencies (e.g. invoice.paid) must be events that event_integration defines."""
-    from agents.sections.event_integration import event_names
+    from agentspec.agents.sections.event_integration import event_names
 
     events = sections.get("event_integration")
     if events is None:

@@ -82,7 +82,7 @@ def align(data: Compatibility, spine) -> Compatibility:  # noqa: ANN001 - agents
     """"Not supported when the feature has no mobile use" repeats the instruction, not the
     reason: when the answer says not supported and the spine has no mobile client, the
     reason is that, stated from the spine."""
-    from agents.spine import has
+    from agentspec.agents.spine import has
 
     update: dict[str, str] = {}
     if not has(spine, "mobile_clients"):

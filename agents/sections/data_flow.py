@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items, means_none
-from agents.spine import named_after
+from agentspec.agents.spine import named_after
 
 SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
 DestinationType = Literal[
@@ -280,7 +280,7 @@ def digest(data: DataFlow) -> str:
 
 def cross_checks(data: DataFlow, sections: dict) -> list[str]:
     """Problems against other sections' validated data (database_schema)."""
-    from agents.sections.database_schema import table_columns
+    from agentspec.agents.sections.database_schema import table_columns
 
     schema = sections.get("database_schema")
     if schema is None:

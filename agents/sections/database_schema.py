@@ -19,7 +19,7 @@ from agentspec.render.markdown import fence, join_blocks, table
 from agentspec.render.sql import dependency_order, index_name, reserved_word_error
 from agentspec.render.typescript import ts_identifier, ts_value
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
-from agents.spine import FAILURE_COLUMNS
+from agentspec.agents.spine import FAILURE_COLUMNS
 
 SqlType = Literal[
     "uuid", "text", "varchar(50)", "varchar(255)", "char(3)", "integer", "bigint", "smallint",

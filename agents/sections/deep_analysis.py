@@ -8,8 +8,8 @@ from pydantic import Field
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext, SectionModel, Text
-from agents.readiness import readiness
-from agents.spine import SPINE_ID
+from agentspec.agents.readiness import readiness
+from agentspec.agents.spine import SPINE_ID
 
 ARTIFACTS = """- **[Stakeholder Analysis](./analysis-stakeholder.md)**: Multi-stakeholder impact assessment covering Developer, Operations, User, Security, Business, and QA perspectives
 - **[Scenario Exploration](./analysis-scenarios.md)**: Risk-prioritized scenarios across edge cases, failures, scale, security, user behavior, integration, and operational concerns
@@ -67,7 +67,7 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
         ) or "- None identified by the stakeholder analysis."]
     blocks += ["#### Integration Readiness", _readiness(data, ctx)]
     if review is not None:
-        from agents.analyses.multi_angle import computed_recommendation
+        from agentspec.agents.analyses.multi_angle import computed_recommendation
 
         # The same computed recommendation as the review file: never "Proceed" beside "Not ready".
         blocks.append(f"Multi-angle review: overall {review.overall}/5, recommendation **{computed_recommendation(review, readiness(ctx))}**.")

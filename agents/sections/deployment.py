@@ -19,8 +19,8 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.render.yaml_block import yaml_block
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
-from agents.sections._validators import EnvVar, no_secret
-from agents.spine import SPINE_ID, secrets_of
+from agentspec.agents.sections._validators import EnvVar, no_secret
+from agentspec.agents.spine import SPINE_ID, secrets_of
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]
 
@@ -85,7 +85,7 @@ def environment_services(spine, environment: str) -> str:  # noqa: ANN001 - agen
     development and staging and its live side in production, as its documentation names
     them, with the secret settings that hold the credentials. The same names in every
     environment, each environment's own values: the split is by account, not by code."""
-    from agents.knowledge import providers_named_in
+    from agentspec.agents.knowledge import providers_named_in
 
     if spine is None:
         return "not derived: no design spine was drafted"
@@ -128,7 +128,7 @@ def align(data: Deployment, spine) -> Deployment:  # noqa: ANN001 - agents.spine
     tenth-pass answers did so in all three environments, on the redraft too, and the section
     was lost); a pipeline step that repeats any field's description is dropped, and a stage
     left with one step gets the step its name stands for."""
-    from agents.spine_gate import echoes_any, echoes_field
+    from agentspec.agents.spine_gate import echoes_any, echoes_field
 
     database = next((c.label for c in spine.components if c.kind == "database"), "the application database")
     update: dict[str, object] = {}

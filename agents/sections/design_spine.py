@@ -7,7 +7,7 @@ asks for architecture."""
 from __future__ import annotations
 
 from agentspec.section import RenderContext
-from agents.spine import DesignSpine, slice_digest
+from agentspec.agents.spine import DesignSpine, slice_digest
 
 MODEL = DesignSpine
 MAX_TOKENS = 2600

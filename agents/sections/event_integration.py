@@ -18,7 +18,7 @@ from pydantic import Field, StringConstraints, model_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
-from agents.spine import SPINE_ID, DesignSpine
+from agentspec.agents.spine import SPINE_ID, DesignSpine
 
 EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]{1,62}$")]

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.section import RenderContext
-from agents.knowledge.briefing import notes_for
-from agents.sections._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
-from agents.sections._example_ts import comment, kebab, pascal, setting_reader
-from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
-from agents.spine import ExternalSystem
+from agentspec.agents.knowledge.briefing import notes_for
+from agentspec.agents.sections._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
+from agentspec.agents.sections._example_ts import comment, kebab, pascal, setting_reader
+from agentspec.agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from agentspec.agents.spine import ExternalSystem
 
 HEADINGS = ["## Code Examples", "### Example 1: API Client Integration"]
 

@@ -4,7 +4,7 @@ The model writes the code; it must parse before it is rendered."""
 from __future__ import annotations
 
 from agentspec.section import RenderContext
-from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from agentspec.agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
 
 HEADINGS = ["### Example 5: Cache Integration Pattern"]
 

@@ -11,13 +11,13 @@ broker. In another language the model writes it, and it must parse before it is 
 from __future__ import annotations
 
 from agentspec.section import RenderContext
-from agents.knowledge.briefing import notes_for
-from agents.sections._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
+from agentspec.agents.knowledge.briefing import notes_for
+from agentspec.agents.sections._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
                                              work_table, written_record)
-from agents.sections._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
-from agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
-from agents.sections.example_database import conflict_column, database_file, processed_value
-from agents.spine import Entity, Event, ExternalSystem
+from agentspec.agents.sections._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
+from agentspec.agents.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from agentspec.agents.sections.example_database import conflict_column, database_file, processed_value
+from agentspec.agents.spine import Entity, Event, ExternalSystem
 
 HEADINGS = ["### Example 3: Event-Driven Integration"]
 

@@ -11,8 +11,8 @@ from pydantic import Field, StringConstraints, field_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
-from agents.sections._validators import EnvVar
-from agents.spine import VERIFIED
+from agentspec.agents.sections._validators import EnvVar
+from agentspec.agents.spine import VERIFIED
 
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$", max_length=200)]
 
@@ -97,7 +97,7 @@ def align(data: ExternalServices, spine) -> ExternalServices:  # noqa: ANN001 - 
 
 
 def _documented_limit(system):  # noqa: ANN001, ANN202 - ExternalSystem -> knowledge.schema.RateLimit | None
-    from agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge.briefing import notes_for
 
     return next((p.rate_limit for p in notes_for(system) if p.rate_limit), None)
 
@@ -147,7 +147,7 @@ def _receiver(spine, system) -> str:  # noqa: ANN001
 def provider_facts_block(description: str) -> str | None:
     """The sourced facts of each provider the description names (agents/knowledge/providers.yaml),
     so the spec states them as the provider documents them, with the page to check."""
-    from agents.knowledge.briefing import named_providers
+    from agentspec.agents.knowledge.briefing import named_providers
 
     lines = [f"- {note.name}: {fact.fact} ([source]({fact.source_url}))"
              for note in named_providers(description) for fact in note.facts]

@@ -44,7 +44,7 @@ MAX_TOKENS = 1000
 def _pages_without_routes(ctx: RenderContext) -> str | None:
     """The design's pages, said when this section gave them no route: "the feature adds no
     pages" beside the spine's admin page was a contradiction (seventh-pass Stripe draft)."""
-    from agents.spine import SPINE_ID
+    from agentspec.agents.spine import SPINE_ID
 
     spine = ctx.sections.get(SPINE_ID)
     pages = [f"{s.name} (role `{s.role}`, fed by `{s.endpoint}`)" for s in getattr(spine, "surfaces", None) or []]

@@ -12,8 +12,8 @@ from pydantic import Field, field_validator
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
-from agents.sections._context import attr, section_data
-from agents.sections._validators import no_secret
+from agentspec.agents.sections._context import attr, section_data
+from agentspec.agents.sections._validators import no_secret
 
 _DIGIT = re.compile(r"\d")
 
@@ -72,7 +72,7 @@ def align(data: Monitoring, spine) -> Monitoring:  # noqa: ANN001 - agents.spine
     instruction ("dependencies required to serve traffic"), or probe infrastructure the design
     does without ("redis ping" with no cache, measured on the 12-04 gdpr recording), are
     replaced by its stores and the systems it calls."""
-    from agents.spine_gate import echoes_field, infrastructure_outside
+    from agentspec.agents.spine_gate import echoes_field, infrastructure_outside
 
     echoed = any(echoes_field(Monitoring, "readiness_checks", c) for c in data.readiness_checks)
     real = [c for c in data.readiness_checks if not infrastructure_outside(c, spine)]
@@ -105,7 +105,7 @@ def archetype_metrics(spine) -> list:  # noqa: ANN001 - DesignSpine -> list[know
     each archetype before any gets a second."""
     from itertools import chain, zip_longest
 
-    from agents.knowledge import archetypes
+    from agentspec.agents.knowledge import archetypes
 
     lists = [a.metrics for a in archetypes() if a.id in set(spine.archetypes)]
     seen: dict[str, object] = {}
@@ -139,7 +139,7 @@ def external_service_checks(data: Monitoring, ctx: RenderContext) -> dict[str, s
 def _cache_check(data: Monitoring, ctx: RenderContext) -> str:
     """Without a cache in the spine there is nothing to probe, and the line says why in the
     spine's words (the ninth-pass answer echoed its instruction, "no cache and why")."""
-    from agents.spine import applies
+    from agentspec.agents.spine import applies
 
     spine = ctx.sections.get("design_spine")
     if spine is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext
-from agents.spine import SPINE_ID
+from agentspec.agents.spine import SPINE_ID
 
 MODEL = None
 

@@ -57,7 +57,7 @@ def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spi
     """What the spine does without is not cached or bundled here: with no cache in the
     design the application caches nothing, and with no page there is no UI bundle. When
     every read needs a role, no shared cache keeps a response."""
-    from agents.spine import has
+    from agentspec.agents.spine import has
 
     update = {}
     if not has(spine, "cache"):
@@ -78,7 +78,7 @@ def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spi
 def _dashboards(answered: str, ctx: RenderContext) -> str:
     """The targets are shown where the design's metrics are: the monitoring stack's dashboard
     product, not another (the twelfth-pass Stripe answer named Google Analytics beside Grafana)."""
-    from agents.sections._context import section_data
+    from agentspec.agents.sections._context import section_data
 
     monitoring = section_data(ctx, "monitoring")
     product = str(getattr(monitoring, "metrics_dashboard", "") or "").strip()

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items
-from agents.sections._validators import no_secret
+from agentspec.agents.sections._validators import no_secret
 
 AUTHENTICATION = ("JWT token validation", "Session management", "Multi-factor authentication support", "Single sign-on integration")
 AUTHORIZATION = ("Role-based access control", "Resource-level permissions", "API endpoint protection", "Data access restrictions")
@@ -91,7 +91,7 @@ def align(data: SecurityIntegration, spine) -> SecurityIntegration:  # noqa: ANN
     """A middleware value that only repeats its field's description is replaced by what
     the spine decides, where it decides it: the roles and their guard, the secrets' names,
     how an inbound delivery is verified. One it does not decide is left for the gate."""
-    from agents.spine_gate import echoes_field
+    from agentspec.agents.spine_gate import echoes_field
 
     echoed = {name for name in SecurityMiddleware.model_fields
               if echoes_field(SecurityMiddleware, name, getattr(data.middleware, name))}
@@ -131,7 +131,7 @@ def _decided(spine, auth) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | Non
 
 
 def render(data: SecurityIntegration, ctx: RenderContext) -> str:
-    from agents.spine import SPINE_ID
+    from agentspec.agents.spine import SPINE_ID
 
     spine = ctx.sections.get(SPINE_ID)
     # How each inbound delivery is proven genuine is the spine's decision, stated here

@@ -9,8 +9,8 @@ from __future__ import annotations
 from agentspec.render.markdown import bullets, field, fence, join_blocks, table
 from agentspec.render.mermaid import flowchart
 from agentspec.section import RenderContext
-from agents.repository import REPOSITORY_NOTE
-from agents.spine import (DEFAULT_REASON, SPINE_ID, USES, DesignSpine, failure_store, fed_by, has, interface_facts, number,
+from agentspec.agents.repository import REPOSITORY_NOTE
+from agentspec.agents.spine import (DEFAULT_REASON, SPINE_ID, USES, DesignSpine, failure_store, fed_by, has, interface_facts, number,
                           run_rule)
 
 MODEL = None
@@ -58,8 +58,8 @@ def _omitted(spine: DesignSpine) -> list[str]:
 def _archetypes(spine: DesignSpine, description: str, chosen: tuple[str, ...] = ()) -> list[str]:
     """Each archetype of the design, and what made it one: the user's choice, the
     description's words, or the spine's structure."""
-    from agents.knowledge.briefing import declared_archetypes, suggested_archetypes
-    from agents.knowledge.coverage import archetypes_for
+    from agentspec.agents.knowledge.briefing import declared_archetypes, suggested_archetypes
+    from agentspec.agents.knowledge.coverage import archetypes_for
 
     declared = declared_archetypes(description, chosen)
     cues = {a.id: cue for a, cue in suggested_archetypes(description)}

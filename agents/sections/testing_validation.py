@@ -13,8 +13,8 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from agentspec.render.markdown import checklist, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items, means_none
-from agents.sections._context import attr
-from agents.spine import SPINE_ID
+from agentspec.agents.sections._context import attr
+from agentspec.agents.spine import SPINE_ID
 
 KINDS = (
     ("unit", "Unit integration tests"),

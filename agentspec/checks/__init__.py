@@ -48,7 +48,7 @@ CHECKS: dict[str, Check] = {
     "mermaid": check_mermaid,
     "sql": check_sql,
     "code_blocks": check_code_blocks,
-    # TypeScript examples compiled against real typings (evals/node); reported, not gated.
+    # TypeScript examples compiled against real typings (agentspec/checks/node); reported, not gated.
     "typecheck": check_typecheck,
     "file_refs": check_file_refs,
     "length_bounds": check_length_bounds,

@@ -36,7 +36,7 @@ def section_model(spec: SpecDocument, section_id: str) -> BaseModel | None:
     data = entry.get("data")
     if data is None:
         return None
-    model = getattr(importlib.import_module(f"agents.sections.{section_id}"), "MODEL", None)
+    model = getattr(importlib.import_module(f"agentspec.agents.sections.{section_id}"), "MODEL", None)
     if model is None:
         return None
     try:
@@ -321,7 +321,7 @@ def _p1_categories(spec: SpecDocument) -> set[str] | None:
     if not entry.get("data"):
         return None
     try:
-        from agents.analyses.scenarios import MODEL as Scenarios
+        from agentspec.agents.analyses.scenarios import MODEL as Scenarios
 
         data = Scenarios.model_validate(entry["data"])
     except (ValidationError, ImportError):

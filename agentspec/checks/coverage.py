@@ -22,7 +22,7 @@ def _sections(spec: SpecDocument) -> dict[str, Any]:
     """Section id -> validated model, for every section in spec.json whose data validates."""
     from pydantic import ValidationError
 
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
     from agentspec.section import validate_stored
 
     table = (spec.spec_json or {}).get("sections")
@@ -41,7 +41,7 @@ def _sections(spec: SpecDocument) -> dict[str, Any]:
 
 def _h2_of_sections() -> dict[str, str]:
     """Section id -> the H2 it renders under (its own, or the last one before it in template order)."""
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
 
     current = None
     where = {}
@@ -55,9 +55,9 @@ def _h2_of_sections() -> dict[str, str]:
 
 def coverage_results(spec: SpecDocument, run: dict[str, Any] | None = None) -> list | None:
     """Every must-cover concern of the spec's design (ConcernResult), or None without a spine."""
-    from agents.knowledge.briefing import declared_archetypes
-    from agents.knowledge.coverage import coverage
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.briefing import declared_archetypes
+    from agentspec.agents.knowledge.coverage import coverage
+    from agentspec.agents.spine import DesignSpine
 
     sections = _sections(spec)
     spine = sections.get("design_spine")

@@ -2,10 +2,10 @@
 
 mermaid's own parser (npm package, v11) under Node with a jsdom DOM is the
 only thing that agrees with what renderers accept; a Python re-implementation
-would drift. evals/node/mermaid_check.mjs parses all diagrams of a spec in one
+would drift. agentspec/checks/node/mermaid_check.mjs parses all diagrams of a spec in one
 Node process because loading mermaid takes about two seconds.
 
-Install once: npm ci --prefix evals/node
+Install once: npm ci --prefix agentspec/checks/node
 """
 
 from __future__ import annotations
@@ -21,22 +21,23 @@ from agentspec.checks.score import Finding, Score
 from agentspec.spec_document import SpecDocument
 
 NAME = "mermaid"
-NOT_INSTALLED = "mermaid parser not installed: run npm ci --prefix evals/node"
+NOT_INSTALLED = "mermaid parser not installed: run npm ci --prefix agentspec/checks/node"
 
-# The Node tools live with the evals (evals/node: package.json, the scripts, node_modules).
-# AGENTSPEC_NODE_DIR points an installed package at a node_modules elsewhere.
+# The Node tools are part of the checks (agentspec/checks/node: package.json, the scripts,
+# node_modules). AGENTSPEC_NODE_DIR points an installed package at a node_modules elsewhere.
+CLONE_NODE_DIR = Path("agentspec") / "checks" / "node"
 
 
 def node_dir(cwd: Path | None = None) -> Path:
     """Where the Node tools are installed: AGENTSPEC_NODE_DIR; else the package's own
-    evals/node when `npm ci` ran there (an editable install); else the clone's evals/node in
+    node folder when `npm ci` ran there (an editable install); else the clone's one in
     the working directory (`pip install .` copies the scripts but not node_modules: the
     fresh-clone README draft of 2026-12-05 skipped every Node check for that reason)."""
     given = os.environ.get("AGENTSPEC_NODE_DIR")
     if given:
         return Path(given)
-    packaged = Path(__file__).resolve().parents[2] / "evals" / "node"
-    clone = (cwd or Path.cwd()) / "evals" / "node"
+    packaged = Path(__file__).resolve().parent / "node"
+    clone = (cwd or Path.cwd()) / CLONE_NODE_DIR
     if not (packaged / "node_modules").is_dir() and (clone / "node_modules").is_dir():
         return clone
     return packaged

@@ -27,8 +27,8 @@ _LITERALS = re.compile(r"'([^']*)'")
 
 
 def _providers(spec: SpecDocument) -> list:
-    from agents.knowledge import providers_named_in
-    from agents.spine import spine_of
+    from agentspec.agents.knowledge import providers_named_in
+    from agentspec.agents.spine import spine_of
 
     said = [str((spec.spec_json or {}).get("description") or "")]
     sections = (spec.spec_json or {}).get("sections")
@@ -76,7 +76,7 @@ def _noted_values(spec: SpecDocument, record: str, field: str) -> Iterator[tuple
 def _event_findings(spec: SpecDocument, notes: list) -> tuple[int, list[Finding]]:
     """Each design-spine event a provider sends about a record it documents the events of
     ("stripe_invoice.created", "invoice.pending") must be one of those documented types."""
-    from agents.spine import spine_of
+    from agentspec.agents.spine import spine_of
 
     sections = (spec.spec_json or {}).get("sections")
     spine = spine_of(sections) if isinstance(sections, dict) else None

@@ -188,7 +188,7 @@ def names_outside_spine(ctx: Context) -> Outcome:
     it means a section re-decided the design, so the sections disagree on what
     is being built. Context/Overview (the description) and the System Landscape
     (the spine rendered) are not read."""
-    from agents.spine_gate import outside_spine
+    from agentspec.agents.spine_gate import outside_spine
 
     out = Outcome()
     spec = ctx.spec
@@ -273,7 +273,7 @@ _NO_CACHE = re.compile(
 
 
 def _cache_names() -> list[tuple[str, re.Pattern[str]]]:
-    from agents.spine_gate import INFRASTRUCTURE
+    from agentspec.agents.spine_gate import INFRASTRUCTURE
 
     return [(t, re.compile(r"\b" + re.escape(t) + r"\b", re.I)) for t in INFRASTRUCTURE["cache"]]
 
@@ -560,7 +560,7 @@ def _normalise(value: float, unit: str) -> float:
 
 
 def _show(amount: float, unit: str) -> str:
-    from agents.spine import number
+    from agentspec.agents.spine import number
 
     if unit in _SECONDS:
         for name in ("d", "h", "min", "s"):
@@ -773,8 +773,8 @@ def empty_applicable_sections(ctx: Context) -> Outcome:
     """A section the spine says applies but that holds nothing (failed, no data,
     or marked not applicable): the document is silent where the design says it
     has something to say."""
-    from agents.registry import registry
-    from agents.spine import SPINE_ID, applies
+    from agentspec.agents.registry import registry
+    from agentspec.agents.spine import SPINE_ID, applies
 
     from agentspec.sections_map import section_spans
 
@@ -812,7 +812,7 @@ def content_in_not_applicable(ctx: Context) -> Outcome:
     """A section marked not applicable renders as its headings and one
     "Not applicable:" line; anything more is content the design has no use for
     (a hand edit, or a renderer that ignored the status)."""
-    from agents.registry import registry
+    from agentspec.agents.registry import registry
 
     from agentspec.sections_map import section_spans
 
@@ -952,7 +952,7 @@ RULES: tuple[Rule, ...] = (
 
 
 def _spine(spec: SpecDocument) -> Any:
-    from agents.spine import spine_of
+    from agentspec.agents.spine import spine_of
 
     return spine_of(_sections_json(spec)) if spec.spec_json is not None else None
 

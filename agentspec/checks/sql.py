@@ -37,7 +37,7 @@ def _parse_findings(spec: SpecDocument, blocks: list[CodeBlock]) -> list[tuple[C
 
 def unique_required(spec: SpecDocument) -> tuple[tuple[str, str], ...]:
     """(table, column) for each value the design spine says is unique, on its new tables."""
-    from agents.spine import spine_of
+    from agentspec.agents.spine import spine_of
 
     sections = (spec.spec_json or {}).get("sections")
     spine = spine_of(sections) if isinstance(sections, dict) else None

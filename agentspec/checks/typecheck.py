@@ -2,10 +2,10 @@
 
 Parsing proves a block is TypeScript; the compiler proves it uses its libraries as
 they are: the recorded README draft gave `pg`'s Pool a string port, and a reviewer found
-`pool.release()`, which does not exist. evals/node/ts_check.mjs compiles every block of
-the spec as its own module in one program, against the typings evals/node/package.json
+`pool.release()`, which does not exist. agentspec/checks/node/ts_check.mjs compiles every block of
+the spec as its own module in one program, against the typings agentspec/checks/node/package.json
 installs (node, pg, express, axios, ioredis), and against minimal declarations of what is not
-installed for it (evals/node/local_types: vitest's test API). Not `stripe`: its typings pin `apiVersion`
+installed for it (agentspec/checks/node/local_types: vitest's test API). Not `stripe`: its typings pin `apiVersion`
 to the release's own API version, so every spec that names another version would fail
 for the SDK release installed here, not for anything it says.
 
@@ -22,7 +22,7 @@ typed packages installed beside agentspec; a package without types is `Any`
 for TypeScript. `run["python_types"] = False` leaves Python out (the review pass does:
 what a draft asks must not depend on whether mypy is installed).
 
-Install once: npm ci --prefix evals/node (TypeScript); pip install 'agentspec[checks]' (mypy)
+Install once: npm ci --prefix agentspec/checks/node (TypeScript); pip install 'agentspec[checks]' (mypy)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ NAME = "typecheck"
 SCRIPT = "ts_check.mjs"
 LANGUAGES = ("typescript", "ts", "tsx")
 PYTHON = ("python", "py")
-NOT_INSTALLED = "TypeScript compiler not installed: run npm ci --prefix evals/node"
+NOT_INSTALLED = "TypeScript compiler not installed: run npm ci --prefix agentspec/checks/node"
 TIMEOUT_S = 120.0
 _CANNOT_FIND_MODULE = 2307
 # "Cannot find name 'X'" (2552: "Did you mean …"; 2582 and 2593: a test runner's globals)

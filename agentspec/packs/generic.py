@@ -84,8 +84,8 @@ def document_kind(preamble: list[str], name: str) -> str:
 
 
 def compile_pack(name: str, markdown: str) -> TemplatePack:
-    from agents.registry import builtin_registry
-    from agents.spine import SPINE_ID
+    from agentspec.agents.registry import builtin_registry
+    from agentspec.agents.spine import SPINE_ID
 
     front = front_matter(markdown)
     sections = ([front] if front else []) + compile_template(markdown)
@@ -128,7 +128,7 @@ def _spec(section: TemplateSection, sid: str, parts: tuple[str, ...], document: 
 def role_for(section: TemplateSection) -> str:
     """The role a template names in the section (one known role id, said once or more),
     else the one its headings call for."""
-    from agents.roles import roles
+    from agentspec.agents.roles import roles
 
     text = "\n".join(section.lines)
     named = {r for r in roles() if re.search(rf"(?<![\w-]){re.escape(r)}(?![\w-])", text)}

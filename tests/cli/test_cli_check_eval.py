@@ -185,7 +185,7 @@ def test_eval_bad_dataset_line_is_bad_input_and_creates_nothing(workdir, tmp_pat
 ])
 def test_load_dataset_names_file_and_line(tmp_path, line, fragment):
     from agentspec.errors import ConfigError
-    from evals.harness import load_dataset
+    from agentspec.evals.harness import load_dataset
 
     dataset = tmp_path / "cases.jsonl"
     dataset.write_text(json.dumps(GOOD_CASE) + "\n" + line + "\n", encoding="utf-8")
@@ -195,7 +195,7 @@ def test_load_dataset_names_file_and_line(tmp_path, line, fragment):
 
 
 def test_load_dataset_cleans_descriptions_like_draft(tmp_path):
-    from evals.harness import load_dataset
+    from agentspec.evals.harness import load_dataset
 
     dataset = tmp_path / "cases.jsonl"
     dataset.write_text(json.dumps({"id": "c", "description": "  Sync\n invoices\tnow "}) + "\n", encoding="utf-8")

@@ -22,7 +22,7 @@ from agentspec.assemble import render_document
 from agentspec.quality import document_problems
 from agentspec.render.markdown import cell, fence, inline
 from tests.doubles import FakeOpenAIServer
-from agents.brief import FeatureBrief
+from agentspec.agents.brief import FeatureBrief
 from agentspec.checks import run_checks
 from agentspec.spec_document import SpecDocument
 from tests.cli.harness import DESCRIPTION, Tree, agentspec, assert_exit

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # spec_factory, next to this file
 
-from evals import cassettes  # noqa: E402
+from agentspec.evals import cassettes  # noqa: E402
 
 
 def pytest_recording_configure(config, vcr):  # noqa: ANN001 - pytest-recording hook

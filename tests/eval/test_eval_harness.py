@@ -20,13 +20,13 @@ import yaml
 from rich.console import Console
 
 from agentspec.errors import UsageError
-from evals.command import run_eval_command
+from agentspec.evals.command import run_eval_command
 from tests.doubles import FakeOpenAIServer
-from evals import harness
-from evals.baseline import compare, make_baseline
+from agentspec.evals import harness
+from agentspec.evals.baseline import compare, make_baseline
 from agentspec.checks import CHECKS, Score
-from evals.cassettes import REPLAY_BASE_URL, ReadableSerializer
-from evals.harness import Case, run_eval
+from agentspec.evals.cassettes import REPLAY_BASE_URL, ReadableSerializer
+from agentspec.evals.harness import Case, run_eval
 
 CASES = [Case("inv", "Let customers pay invoices with Stripe", {"entities": ["invoice"], "external_systems": ["stripe"]})]
 QUIET = Console(file=io.StringIO())
@@ -230,8 +230,8 @@ def _dataset(tmp_path: Path) -> Path:
 
 
 def test_eval_command_exit_codes_and_baseline_update(tmp_path, recorded, monkeypatch):
-    monkeypatch.setattr("evals.cassettes.CASSETTE_DIR", recorded)
-    monkeypatch.setattr("evals.judge.CALIBRATION_DIR", tmp_path / "no-calibration")
+    monkeypatch.setattr("agentspec.evals.cassettes.CASSETTE_DIR", recorded)
+    monkeypatch.setattr("agentspec.evals.judge.CALIBRATION_DIR", tmp_path / "no-calibration")
     dataset, baseline = _dataset(tmp_path), tmp_path / "baseline.json"
 
     def run(**kw):

@@ -12,8 +12,8 @@ from agentspec.gateway.client import Gateway
 from agentspec.gateway.endpoint import remote_endpoint
 from agentspec.settings import load_settings
 from tests.doubles import FakeOpenAIServer
-from agents.registry import registry
-from evals.judge import (
+from agentspec.agents.registry import registry
+from agentspec.evals.judge import (
     JudgeCache,
     Judge,
     agreement,
@@ -214,7 +214,7 @@ def test_calibration_set_is_marked_author_labelled():
 
 
 def test_the_report_states_the_judges_leniency_plainly():
-    from evals.report import _calibration_html, _leniency
+    from agentspec.evals.report import _calibration_html, _leniency
 
     cal = {"n": 3, **agreement([(4.4, 1), (4.0, 2), (4.5, 4)]), "labellers": ["author"], "items": []}
     sentence = _leniency(cal)

@@ -28,10 +28,10 @@ import yaml
 from rich.console import Console
 
 from tests.doubles import FakeOpenAIServer
-from evals import cassettes
-from evals.baseline import BASELINE_PATH, load_baseline
+from agentspec.evals import cassettes
+from agentspec.evals.baseline import BASELINE_PATH, load_baseline
 from agentspec.checks import CHECKS, Score
-from evals.harness import DATASETS_DIR, Case, load_dataset, run_eval
+from agentspec.evals.harness import DATASETS_DIR, Case, load_dataset, run_eval
 from tests.fakes import REPLAY_TOOLS_REASON, replay_tools_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ import io, json, sys
 from pathlib import Path
 from rich.console import Console
 from agentspec.checks import CHECKS, Score
-from evals.harness import Case, run_eval
+from agentspec.evals.harness import Case, run_eval
 CHECKS["mermaid"] = lambda spec, run: Score.skip("mermaid", "stubbed")
 case = Case(**json.loads(sys.argv[1]))
 report = run_eval([case], "replay", None, Path(sys.argv[2]), cassette_dir=Path(sys.argv[3]), judge=False,
@@ -182,7 +182,7 @@ def test_run_date_from_metadata_then_requests_then_recorded_at():
 
 
 def test_replay_takes_the_date_from_the_cassette_and_record_from_today(monkeypatch):
-    from evals.harness import _run_date
+    from agentspec.evals.harness import _run_date
 
     shifted_today = shift_clock(monkeypatch)
     assert shifted_today == (date.today() + timedelta(days=SHIFT_DAYS)).isoformat()
@@ -223,8 +223,8 @@ def test_record_saves_the_run_date_and_replay_uses_it_on_another_day(tmp_path, m
 
 _FAKETIME_PROBE = """
 import json, sys, time
-from evals import cassettes
-from evals.harness import _run_date
+from agentspec.evals import cassettes
+from agentspec.evals.harness import _run_date
 with cassettes.make_vcr().use_cassette(sys.argv[1], record_mode="none") as cassette:
     print(json.dumps({"today": time.strftime("%Y-%m-%d"), "run_date": _run_date("replay", cassette)[0]}))
 """

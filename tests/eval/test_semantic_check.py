@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from agents.brief import FeatureBrief
-from agents.registry import registry
-from agents.spine import DesignSpine, applies
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.registry import registry
+from agentspec.agents.spine import DesignSpine, applies
 from agentspec.assemble import all_files
 from agentspec.checks import CHECKS, run_checks
 from agentspec.checks.semantic import NAME, check_semantic, defect_count
@@ -460,7 +460,7 @@ def test_nothing_to_read_is_a_skip():
 
 
 def test_run_checks_reports_the_count_for_eval(tmp_path):
-    from evals.harness import _score_dict
+    from agentspec.evals.harness import _score_dict
 
     spec = build(tmp_path / "s", prose={"security_integration": "Access tokens have a 1 h lifetime.",
                                         "data_flow": "The sync needs no new tables."})
@@ -472,7 +472,7 @@ def test_run_checks_reports_the_count_for_eval(tmp_path):
 
 
 def test_the_eval_report_shows_defects_next_to_the_judge():
-    from evals.report import _cases_table, render_markdown
+    from agentspec.evals.report import _cases_table, render_markdown
 
     case = {"id": "c1", "status": "ok", "spec": "cases/c1/integration-requirements.md", "judge": {"mean": 3.5},
             "usage": {}, "failed_sections": [],

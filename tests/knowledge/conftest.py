@@ -49,6 +49,6 @@ def spine_data(base: dict[str, Any] | None = None, **changes: Any) -> dict[str, 
 
 
 def spine(base: dict[str, Any] | None = None, **changes: Any):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     return DesignSpine.model_validate(spine_data(base, **changes))

@@ -3,11 +3,11 @@ archetypes and the facts of the providers the description names."""
 
 from __future__ import annotations
 
-from agents.drafting import section_messages
-from agents.knowledge.briefing import (briefing, declared_archetypes, named_providers, provider_facts,
+from agentspec.agents.drafting import section_messages
+from agentspec.agents.knowledge.briefing import (briefing, declared_archetypes, named_providers, provider_facts,
                                        suggested_archetypes)
-from agents.registry import by_id, registry
-from agents.spine import DesignSpine
+from agentspec.agents.registry import by_id, registry
+from agentspec.agents.spine import DesignSpine
 
 from tests.spine.conftest import SPINE
 
@@ -59,7 +59,7 @@ def test_the_prompt_carries_the_block_and_its_cost_stays_bounded() -> None:
         total += sum(len(line) for lines in block.values() for line in lines)
     assert 2_000 < total < 8_000, total
     spec = by_id()["security_integration"]
-    from agents.brief import FeatureBrief
+    from agentspec.agents.brief import FeatureBrief
     from tests.spine.test_applicability_and_readiness import BRIEF
     messages = section_messages(spec, description=STRIPE, brief=FeatureBrief.model_validate(BRIEF), dependencies=[],
                                 feedback=[], repo_given=False, knowledge=briefing(spec.id, STRIPE, spine))
@@ -72,13 +72,13 @@ def test_the_prompt_carries_the_block_and_its_cost_stays_bounded() -> None:
 
 
 def test_the_spec_states_each_named_providers_facts_with_its_source() -> None:
-    from agents.sections.external_services import provider_facts_block
+    from agentspec.agents.sections.external_services import provider_facts_block
 
     block = provider_facts_block(STRIPE)
     assert block.startswith("**Provider facts**")
     assert ("- Stripe: Stripe doesn't guarantee delivery of events in the order they are generated; an update can arrive "
             "before the create it follows. ([source](https://stripe.com/docs/webhooks/best-practices#event-ordering))") in block
-    from agents.knowledge import providers
+    from agentspec.agents.knowledge import providers
 
     stripe = next(p for p in providers() if p.id == "stripe")
     assert block.count("\n- Stripe: ") == len(stripe.facts)  # every fact, each once
@@ -86,7 +86,7 @@ def test_the_spec_states_each_named_providers_facts_with_its_source() -> None:
 
 
 def test_the_landscape_names_the_archetypes_and_why() -> None:
-    from agents.sections.system_landscape import _archetypes
+    from agentspec.agents.sections.system_landscape import _archetypes
 
     spine = DesignSpine.model_validate(SPINE)
     assert _archetypes(spine, STRIPE) == ["Inbound webhooks: from the design's structure"]

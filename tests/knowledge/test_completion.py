@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from agents.knowledge.completion import complete
-from agents.knowledge.coverage import coverage, failed_events_replayable, secret_for
-from agents.spine import DesignSpine, Endpoint
+from agentspec.agents.knowledge.completion import complete
+from agentspec.agents.knowledge.coverage import coverage, failed_events_replayable, secret_for
+from agentspec.agents.spine import DesignSpine, Endpoint
 
 from tests.spine.conftest import SPINE
 
@@ -81,7 +81,7 @@ def test_completion_is_idempotent_and_leaves_a_complete_design_alone() -> None:
 
 def test_the_system_landscape_says_what_code_added() -> None:
     from agentspec.assemble import render_context, render_section
-    from agents.registry import by_id
+    from agentspec.agents.registry import by_id
 
     from tests.spine.test_applicability_and_readiness import _state
 
@@ -100,7 +100,7 @@ def test_the_system_landscape_says_what_code_added() -> None:
 
 
 def test_a_table_filled_from_the_providers_deliveries_is_unique_on_the_providers_id() -> None:
-    from agents.knowledge.completion import _record_of
+    from agentspec.agents.knowledge.completion import _record_of
 
     data = copy.deepcopy(SPINE)
     data["entities"][1]["unique"] = []  # synced_records, written by sync_worker, which handles the provider's event
@@ -189,7 +189,7 @@ def test_own_stores_named_as_external_systems_are_components() -> None:
 
 
 def test_a_deletion_design_gets_an_audit_table_its_deadline_and_called_processors() -> None:
-    from agents.knowledge.briefing import declared_archetypes
+    from agentspec.agents.knowledge.briefing import declared_archetypes
 
     for bare in _recorded_gdpr_spines():
         spine, notes = complete(bare, tuple(declared_archetypes(GDPR)), GDPR)
@@ -202,7 +202,7 @@ def test_a_deletion_design_gets_an_audit_table_its_deadline_and_called_processor
 
 
 def test_the_stated_deadline_is_added_when_the_model_drafted_the_audit_table_itself() -> None:
-    from agents.knowledge.briefing import declared_archetypes
+    from agentspec.agents.knowledge.briefing import declared_archetypes
 
     bare = _recorded_gdpr_spines()[2]  # the answer with a proof_of_deletion table
     assert any("proof" in e.table for e in bare.entities)
@@ -225,7 +225,7 @@ def test_the_providers_documented_event_types_replace_a_generic_delivery_event()
     receiver = SPINE["external_systems"][0]["connects_to"]
     generic = [{"name": "received.event", "producer": "stripe_api", "consumer": receiver, "purpose": "a delivery"}]
     spine, notes = complete(_stripe_spine(generic), (), description)
-    from agents.knowledge import providers
+    from agentspec.agents.knowledge import providers
 
     documented = next(p for p in providers() if p.id == "stripe").webhook_events[0]
     assert [e.name for e in spine.events] == documented.types and {e.consumer for e in spine.events} == {receiver}
@@ -255,7 +255,7 @@ def test_provider_events_are_named_as_the_provider_names_them() -> None:
     # nothing left about the record: the documented types are handled instead
     only_undocumented = [{"name": "stripe_invoice.synced", "producer": "stripe_api", "consumer": receiver, "purpose": "x"}]
     spine, _ = complete(_stripe_spine(only_undocumented), (), description)
-    from agents.knowledge import providers
+    from agentspec.agents.knowledge import providers
 
     assert [e.name for e in spine.events] == next(p for p in providers() if p.id == "stripe").webhook_events[0].types
 
@@ -363,8 +363,8 @@ def test_a_role_holds_what_its_endpoints_check() -> None:
 
 
 def test_a_documented_field_of_a_synced_record_is_a_column_with_its_values() -> None:
-    from agents.sections import database_schema
-    from agents.sections.database_schema import DatabaseSchema
+    from agentspec.agents.sections import database_schema
+    from agentspec.agents.sections.database_schema import DatabaseSchema
 
     spine, notes = complete(DesignSpine.model_validate(copy.deepcopy(SPINE)))  # no provider note: nothing documented
     assert not any(e.documented_values for e in spine.entities)
@@ -442,7 +442,7 @@ def _erasure_spine() -> DesignSpine:
 
 
 def test_an_erasure_design_gets_its_processor_secret_a_guarded_delete_and_a_new_audit_table() -> None:
-    from agents.knowledge.coverage import (credentials_are_secret_settings, deletion_audited, deletion_endpoint_authorized,
+    from agentspec.agents.knowledge.coverage import (credentials_are_secret_settings, deletion_audited, deletion_endpoint_authorized,
                                            polled_records_unique)
 
     bare = _erasure_spine()
@@ -460,7 +460,7 @@ def test_an_erasure_design_gets_its_processor_secret_a_guarded_delete_and_a_new_
 
 
 def test_a_system_the_design_reads_still_needs_its_records_kept_unique() -> None:
-    from agents.knowledge.coverage import polled_records_unique
+    from agentspec.agents.knowledge.coverage import polled_records_unique
 
     spine = _erasure_spine()
     spine.external_systems[0].purpose = "we fetch each processor's stored records and erase them"
@@ -481,13 +481,13 @@ def test_deliveries_go_to_the_worker_that_consumes_the_providers_events() -> Non
 
 def test_two_processors_get_a_key_each_and_one_key_is_not_the_others() -> None:
     """The tenth-pass gdpr spine had processors 1 and 2; PROCESSOR_1's key had counted for both."""
-    from agents.knowledge.coverage import credentials_are_secret_settings
+    from agentspec.agents.knowledge.coverage import credentials_are_secret_settings
 
     spine = _erasure_spine()
     second = spine.external_systems[0].model_copy(update={"id": "third_party_processor_2", "name": "Processor 2"})
     spine.external_systems[0] = spine.external_systems[0].model_copy(update={"id": "third_party_processor_1", "name": "Processor 1"})
     spine.external_systems.append(second)
-    from agents.spine import Setting
+    from agentspec.agents.spine import Setting
 
     spine.settings = [Setting(name="THIRD_PARTY_PROCESSOR_1_API_KEY", secret=True, purpose="processor 1")]
     assert credentials_are_secret_settings(spine, {}) is None
@@ -713,7 +713,7 @@ def test_the_answers_own_run_log_is_the_files_table_and_a_role_of_dropped_events
 
 
 def test_a_provider_event_the_description_starts_from_is_delivered_to_us() -> None:
-    from agents.knowledge.briefing import provider_event
+    from agentspec.agents.knowledge.briefing import provider_event
 
     description = "When a Shopify order is paid, reserve stock in our Postgres inventory and show failed reservations"
     assert provider_event(description) == "when a shopify"

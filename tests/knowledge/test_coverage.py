@@ -8,7 +8,7 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from agents.knowledge.coverage import COVERED_WHEN, PENDING_FIELDS, archetypes_for, coverage, providers_for
+from agentspec.agents.knowledge.coverage import COVERED_WHEN, PENDING_FIELDS, archetypes_for, coverage, providers_for
 from tests.knowledge.conftest import OUTBOUND_SPINE, WEBHOOK_SPINE, spine
 
 S = WEBHOOK_SPINE
@@ -241,7 +241,7 @@ def test_an_erasure_request_filed_by_post_starts_a_deletion_too():
 
 
 def test_a_read_back_fills_the_table_the_webhook_handler_writes_and_its_key_is_not_the_signing_secret():
-    from agents.knowledge.completion import complete
+    from agentspec.agents.knowledge.completion import complete
     from tests.knowledge.conftest import spine as make
 
     spine, _ = complete(make())  # adds a reconciler reading the provider's API, with PROVIDER_API_KEY
@@ -251,7 +251,7 @@ def test_a_read_back_fills_the_table_the_webhook_handler_writes_and_its_key_is_n
 
 
 def test_a_webhook_receipt_is_unique_on_an_event_id_not_on_the_synced_records_id():
-    from agents.knowledge.coverage import COVERED_WHEN
+    from agentspec.agents.knowledge.coverage import COVERED_WHEN
 
     keyed = [{**S["entities"][0], "key": "event_id", "unique": []},
              {**S["entities"][1], "owner": "webhook_receiver"}]
@@ -262,7 +262,7 @@ def test_a_webhook_receipt_is_unique_on_an_event_id_not_on_the_synced_records_id
 
 
 def test_a_generated_key_named_event_id_is_not_the_providers_event_id():
-    from agents.knowledge.coverage import COVERED_WHEN
+    from agentspec.agents.knowledge.coverage import COVERED_WHEN
 
     keyed = [{**S["entities"][0], "key": "event_id", "unique": []}]
     column = lambda name, **kw: NS(**{"name": name, "unique": False, "primary_key": False, "type": "varchar(255)",  # noqa: E731

@@ -8,9 +8,9 @@ from importlib import resources
 import pytest
 import yaml
 
-from agents.knowledge import KnowledgeError, archetypes, parse_archetypes, parse_providers, providers
-from agents.knowledge.coverage import COVERED_WHEN, PENDING_FIELDS
-from agents.registry import by_id
+from agentspec.agents.knowledge import KnowledgeError, archetypes, parse_archetypes, parse_providers, providers
+from agentspec.agents.knowledge.coverage import COVERED_WHEN, PENDING_FIELDS
+from agentspec.agents.registry import by_id
 
 EXPECTED = {"inbound_webhooks", "outbound_api_sync", "batch_file_transfer", "stream_ingestion", "identity_provisioning",
             "messaging_notifications", "multichannel_publishing", "reconciliation_matching", "realtime_collaboration",
@@ -18,7 +18,7 @@ EXPECTED = {"inbound_webhooks", "outbound_api_sync", "batch_file_transfer", "str
 
 
 def _raw(name: str):
-    return yaml.safe_load(resources.files("agents.knowledge").joinpath(name).read_text(encoding="utf-8"))
+    return yaml.safe_load(resources.files("agentspec.agents.knowledge").joinpath(name).read_text(encoding="utf-8"))
 
 
 def test_the_library_loads_and_cross_validates():
@@ -39,7 +39,7 @@ def test_every_provider_fact_cites_an_https_page():
 
 
 def test_archetypes_name_no_provider():
-    text = resources.files("agents.knowledge").joinpath("archetypes.yaml").read_text(encoding="utf-8").lower()
+    text = resources.files("agentspec.agents.knowledge").joinpath("archetypes.yaml").read_text(encoding="utf-8").lower()
     for note in providers():
         for name in [note.name, *note.aliases]:
             assert f" {name.lower()} " not in text, name

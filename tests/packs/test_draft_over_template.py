@@ -107,7 +107,7 @@ def _judge_or_draft(responder: TemplateResponder):
 
 
 def test_eval_judges_a_template_case_with_the_generic_rubric(tmp_path, monkeypatch):
-    from evals.harness import load_dataset, run_eval
+    from agentspec.evals.harness import load_dataset, run_eval
 
     dataset = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "templates.jsonl"
     case = next(c for c in load_dataset(dataset) if c.template and c.template["name"] == "incident-postmortem")

@@ -8,8 +8,8 @@ import copy
 import json
 from pathlib import Path
 
-from agents.repository import common_prefix, ground_spine, repository_lines, scan_repository
-from agents.spine import DesignSpine
+from agentspec.agents.repository import common_prefix, ground_spine, repository_lines, scan_repository
+from agentspec.agents.spine import DesignSpine
 from tests.cli.harness import DESCRIPTION, agentspec, assert_exit
 from tests.doubles import FakeOpenAIServer
 from tests.fakes import RecordedResponder
@@ -89,7 +89,7 @@ def test_draft_with_a_missing_repo_is_bad_input_and_writes_nothing(tmp_path: Pat
 def test_a_table_only_guessed_to_exist_is_new_when_written_and_dropped_when_only_read() -> None:
     """Without --repo, an existing table is one the description names (12-05: a guessed
     `sync_status_page_data`, and a deletion_requests table called altered)."""
-    from agents.repository import unknown_existing_tables
+    from agentspec.agents.repository import unknown_existing_tables
 
     data = copy.deepcopy(SPINE)
     data["entities"] += [
@@ -113,7 +113,7 @@ def test_a_table_only_guessed_to_exist_is_new_when_written_and_dropped_when_only
 
 
 def test_the_description_names_a_table_in_its_own_words() -> None:
-    from agents.repository import _named_in
+    from agentspec.agents.repository import _named_in
 
     assert _named_in("users", "delete a user's data") and _named_in("order_items", "sync order items")
     assert _named_in("categories", "product category sync") and _named_in("boxes", "ship a box")

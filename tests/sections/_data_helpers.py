@@ -150,7 +150,7 @@ def assert_sql_parses(script: str, *, allow_do: bool = False) -> list[exp.Expres
 
 # --- mermaid -------------------------------------------------------------------------------------
 
-NODE_DIR = Path(os.environ.get("AGENTSPEC_NODE_DIR", ROOT / "evals" / "node"))
+NODE_DIR = Path(os.environ.get("AGENTSPEC_NODE_DIR", ROOT / "agentspec" / "checks" / "node"))
 
 
 def mermaid_results(diagrams: list[str]) -> list[dict[str, Any]] | None:
@@ -611,7 +611,7 @@ def flow_payload() -> dict[str, Any]:
 
 
 def brief() -> Any:
-    from agents.brief import FeatureBrief
+    from agentspec.agents.brief import FeatureBrief
 
     return FeatureBrief(
         name="Stripe Invoice Payments",
@@ -642,8 +642,8 @@ PAYLOADS = {
 def prompt_text(section_id: str) -> str:
     """The user message the drafting agent gets for this section, with the
     sample data of its dependencies as digests."""
-    from agents.drafting import digest_of, section_messages
-    from agents.registry import by_id
+    from agentspec.agents.drafting import digest_of, section_messages
+    from agentspec.agents.registry import by_id
 
     specs = by_id()
     spec = specs[section_id]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from tree_sitter import Language, Parser
 
 from agentspec.section import RenderContext, SectionModel, SectionSpec
-from agents.brief import FeatureBrief
+from agentspec.agents.brief import FeatureBrief
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9_]{2,}\]")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agents.sections import ai_development_notes as section
-from agents.sections.ai_development_notes import AiDevelopmentNotes, agent_collaboration
+from agentspec.agents.sections import ai_development_notes as section
+from agentspec.agents.sections.ai_development_notes import AiDevelopmentNotes, agent_collaboration
 
 from ._general_helpers import assert_rejects, check_rendered, context, yaml_specs
 
@@ -44,7 +44,7 @@ def test_renders_template_shape_with_brief_and_registry() -> None:
 
 
 def test_agent_collaboration_counts_from_registry() -> None:
-    from agents.registry import waves
+    from agentspec.agents.registry import waves
 
     specs = yaml_specs()
     drafted = [s for s in specs if s.needs_llm]

@@ -3,8 +3,8 @@ GraphQL and WebSocket rendered as code when they apply and as a note when not.""
 
 from __future__ import annotations
 
-from agents.sections import api_specifications as section
-from agents.sections import backend_integration
+from agentspec.agents.sections import api_specifications as section
+from agentspec.agents.sections import backend_integration
 
 from . import _data_helpers as h
 
@@ -159,7 +159,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 def test_other_languages_type_names_are_typescript_s() -> None:
     from pydantic import TypeAdapter
 
-    from agents.sections.api_specifications import TsType
+    from agentspec.agents.sections.api_specifications import TsType
 
     adapter = TypeAdapter(TsType)
     assert [adapter.validate_python(t) for t in ("integer", "object[]", "array", "list", "Invoice[]")] == [
@@ -185,7 +185,7 @@ def test_a_call_returning_another_calls_response_type_returns_its_own():
 def test_a_call_with_an_id_segment_the_spine_path_lacks_takes_the_id_as_a_query_parameter():
     # The recorded gdpr section failed three times on GET /api/v1/deletion-confirmation/:requestId
     # where the design has GET /api/v1/deletion-confirmation.
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spine = DesignSpine.model_validate(SPINE)

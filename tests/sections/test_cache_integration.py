@@ -3,8 +3,8 @@ only, and at least one caching pattern in use."""
 
 from __future__ import annotations
 
-from agents.sections import cache_integration as section
-from agents.sections import database_schema
+from agentspec.agents.sections import cache_integration as section
+from agentspec.agents.sections import database_schema
 
 from . import _data_helpers as h
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.sections import data_flow as section
-from agents.sections import database_schema
+from agentspec.agents.sections import data_flow as section
+from agentspec.agents.sections import database_schema
 
 from . import _data_helpers as h
 
@@ -101,7 +101,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 def test_sources_arrive_as_the_spine_says_and_every_postgres_destination_is_its_database():
     """The tenth-pass Stripe answer had the webhook arriving "every 1 h", the scheduled read "real-time",
     and the receiving service as a second PostgreSQL destination."""
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     data = {**SPINE, "components": [*SPINE["components"], {"id": "provider_reconciler", "label": "Reconciler", "kind": "scheduler",

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from agents.sections import data_migration as section
-from agents.sections import database_schema
-from agents.spine import Entity
+from agentspec.agents.sections import data_migration as section
+from agentspec.agents.sections import database_schema
+from agentspec.agents.spine import Entity
 from agentspec.section import RenderContext
 
 from . import _data_helpers as h
@@ -95,7 +95,7 @@ def test_not_null_column_is_backfilled_then_set_not_null_with_count_and_null_che
 
 
 def test_scripts_name_only_the_schema_tables_so_the_spine_gate_passes():
-    from agents.spine_gate import tables_outside
+    from agentspec.agents.spine_gate import tables_outside
 
     schema = _schema()
     spine = _Spine(**{t.name: ("new" if not t.existing else "altered") for t in schema.tables})
@@ -429,7 +429,7 @@ def test_whole_section_sql_runs_on_an_empty_database():
 
 def test_a_feature_that_only_adds_a_column_to_an_existing_table_is_a_valid_schema():
     """No rule forces a new table into existence: the spine's `change` decides."""
-    from agents.sections import database_schema
+    from agentspec.agents.sections import database_schema
 
     only_altered = {"tables": [{"name": "accounts", "purpose": "people who sign in", "integration_type": "Application Data",
                                 "existing": True, "columns": [

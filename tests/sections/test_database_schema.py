@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from agents.sections import database_schema as section
+from agentspec.agents.sections import database_schema as section
 
 from . import _data_helpers as h
 
@@ -47,7 +47,7 @@ def test_er_diagram_entities_and_relationships_come_from_foreign_keys():
 def test_er_diagram_parses_with_mermaid():
     results = h.mermaid_results(h.blocks(_render(), "mermaid"))
     if results is None:
-        pytest.skip("mermaid parser not installed (npm ci --prefix evals/node)")
+        pytest.skip("mermaid parser not installed (npm ci --prefix agentspec/checks/node)")
     assert results[0]["ok"], results[0]
 
 
@@ -166,7 +166,7 @@ def test_fk_to_an_unlisted_table_lists_it_as_existing_and_the_spine_accepts_it()
     customers = schema.tables[0]
     assert (customers.name, customers.existing, [(c.name, c.type, c.primary_key) for c in customers.columns]) == (
         "customers", True, [("id", "uuid", True)])
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
     spine = DesignSpine.model_validate(SPINE)
     problems = section.spine_checks(schema, spine)
@@ -371,7 +371,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 
 def test_a_default_in_postgres_own_spelling_is_that_default_and_an_unknown_one_is_dropped():
     """The tenth-pass gdpr schema failed twice on one column's default outside the pattern."""
-    from agents.sections.database_schema import Column
+    from agentspec.agents.sections.database_schema import Column
 
     said = {("timestamptz", "CURRENT_TIMESTAMP"): "now()", ("text", "'pending'::text"): "'pending'", ("boolean", "TRUE"): "true",
             ("text", "NULL"): None, ("uuid", "uuid_generate_v4()"): "gen_random_uuid()", ("date", "date_trunc('day', now())"): None}
@@ -380,7 +380,7 @@ def test_a_default_in_postgres_own_spelling_is_that_default_and_an_unknown_one_i
 
 def test_a_table_named_as_the_spines_in_the_other_number_is_the_spines():
     """The Twilio draft's schema named notification_consent where the spine has notification_consents."""
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spine = DesignSpine.model_validate(SPINE)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import yaml
 
-from agents.sections import deployment as section
-from agents.sections.deployment import Deployment
+from agentspec.agents.sections import deployment as section
+from agentspec.agents.sections.deployment import Deployment
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 
@@ -73,7 +73,7 @@ def test_validators() -> None:
 
 
 def _spine(systems: list[dict], settings: list[dict]):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     return DesignSpine.model_validate(dict(SPINE, external_systems=systems, settings=settings,
@@ -123,8 +123,8 @@ def test_a_providers_webhook_and_api_are_one_account_per_environment() -> None:
 def test_instructions_handed_back_are_stated_from_the_design_not_redrafted() -> None:
     """The tenth-pass answers echoed database and monitoring in every environment (on the redraft
     too, and the section was lost), and listed monitoring's instruction as a pipeline step."""
-    from agents.spine_gate import echoed_descriptions
-    from agents.sections.deployment import Environment
+    from agentspec.agents.spine_gate import echoed_descriptions
+    from agentspec.agents.sections.deployment import Environment
 
     echo = {"database": Environment.model_fields["database"].description, "monitoring": Environment.model_fields["monitoring"].description}
     stages = [dict(DATA["stages"][0]), dict(DATA["stages"][1]),

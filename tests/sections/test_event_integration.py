@@ -3,10 +3,10 @@ object and the numbered Event Definitions."""
 
 from __future__ import annotations
 
-from agents.sections import event_integration as section
+from agentspec.agents.sections import event_integration as section
 
 from agentspec.section import RenderContext
-from agents.spine import DesignSpine
+from agentspec.agents.spine import DesignSpine
 
 from . import _data_helpers as h
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agents.sections import example_cache as section
-from agents.sections.example_cache import CacheExample
+from agentspec.agents.sections import example_cache as section
+from agentspec.agents.sections.example_cache import CacheExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks, context
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agents.sections import example_integration_test as section
-from agents.sections.example_integration_test import IntegrationTestExample
+from agentspec.agents.sections import example_integration_test as section
+from agentspec.agents.sections.example_integration_test import IntegrationTestExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

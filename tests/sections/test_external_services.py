@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.sections import external_services as section
-from agents.sections.external_services import ExternalServices
+from agentspec.agents.sections import external_services as section
+from agentspec.agents.sections.external_services import ExternalServices
 from tests.knowledge.conftest import OUTBOUND_SPINE, spine
 
 from ._general_helpers import context

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from agents.sections import footer as section
+from agentspec.agents.sections import footer as section
 
 from ._general_helpers import assert_no_placeholders, context
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from agents.sections import monitoring as section
-from agents.sections.external_services import ExternalServices
-from agents.sections.monitoring import Monitoring
+from agentspec.agents.sections import monitoring as section
+from agentspec.agents.sections.external_services import ExternalServices
+from agentspec.agents.sections.monitoring import Monitoring
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks, context
 
@@ -83,7 +83,7 @@ def test_validators() -> None:
 
 def test_without_a_cache_in_the_spine_the_cache_check_says_why() -> None:
     from agentspec.section import RenderContext
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spine = DesignSpine.model_validate(SPINE)  # not_needed: cache, with its reason

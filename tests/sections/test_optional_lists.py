@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import re
 
-from agents.analyses import stakeholder
-from agents.brief import FeatureBrief
-from agents.sections import (
+from agentspec.agents.analyses import stakeholder
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.sections import (
     auth_integration,
     backend_integration,
     cache_integration,
@@ -74,7 +74,7 @@ def test_feature_without_ui_renders_none_statements():
 
 
 def test_a_page_of_the_design_without_a_route_is_never_said_not_to_exist():
-    from agents.spine import SPINE_ID, DesignSpine
+    from agentspec.agents.spine import SPINE_ID, DesignSpine
 
     payload = _recorded("frontend_integration")
     payload.update(routes=[])

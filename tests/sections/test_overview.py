@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agents.brief import FeatureBrief
-from agents.sections import overview
-from agents.spine import DesignSpine
+from agentspec.agents.brief import FeatureBrief
+from agentspec.agents.sections import overview
+from agentspec.agents.spine import DesignSpine
 from tests.spine.conftest import SPINE
 
 from ._general_helpers import brief, context

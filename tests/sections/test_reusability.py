@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import copy
 
-from agents.sections import reusability as section
-from agents.sections.reusability import Reusability
+from agentspec.agents.sections import reusability as section
+from agentspec.agents.sections.reusability import Reusability
 
 from ._general_helpers import assert_rejects, check_rendered, context
 
@@ -128,7 +128,7 @@ def test_no_existing_patterns_or_refactorings_render_a_none_line() -> None:
 
 def test_a_recommendation_that_lets_a_one_at_a_time_jobs_runs_overlap_is_not_the_specs():
     # Both thirteenth-pass Stripe recordings, as written, with the reconciler running one at a time.
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     spine = DesignSpine.model_validate({**SPINE, "components": [*SPINE["components"], {

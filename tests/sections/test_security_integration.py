@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agents.sections import security_integration as section
-from agents.sections.security_integration import SecurityIntegration
+from agentspec.agents.sections import security_integration as section
+from agentspec.agents.sections.security_integration import SecurityIntegration
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from agents.sections import testing_validation as section
-from agents.sections.testing_validation import TestingValidation
+from agentspec.agents.sections import testing_validation as section
+from agentspec.agents.sections.testing_validation import TestingValidation
 
 from ._general_helpers import assert_rejects, check_rendered, context
 
@@ -63,7 +63,7 @@ def test_p1_scenarios_are_folded_into_the_strategy() -> None:
 
 
 def test_p1_hook_reads_real_scenario_models_and_dicts() -> None:
-    from agents.analyses.scenarios import ScenarioExploration
+    from agentspec.agents.analyses.scenarios import ScenarioExploration
 
     def scenario(name: str, likelihood: str, impact: str, category: str) -> dict:
         return {

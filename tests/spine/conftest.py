@@ -44,6 +44,6 @@ def spine_data() -> dict:
 
 @pytest.fixture
 def spine(spine_data):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     return DesignSpine.model_validate(spine_data)

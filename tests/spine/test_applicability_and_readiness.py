@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from agentspec.assemble import render_context, render_section
-from agents.registry import by_id
+from agentspec.agents.registry import by_id
 BRIEF = {"name": "Provider Record Sync", "summary": "Sync a provider's records into our database.", "complexity": "Medium",
          "domains": ["Webhook Systems", "Data Sync"], "stack": ["Python", "PostgreSQL"], "code_language": "python",
          "actors": ["Operations staff"], "external_systems": ["Provider"], "assumptions": ["The provider signs webhooks."],
@@ -19,7 +19,7 @@ def _state(spine_data, **sections):
 
 
 def test_a_section_that_does_not_apply_is_not_drafted_and_says_why_in_one_line(spine_data):
-    from agents.nodes import _task, draft_section
+    from agentspec.agents.nodes import _task, draft_section
 
     state = _state(spine_data, cache_integration={"status": "queued", "attempts": 0, "failures": [], "feedback": []})
     update = asyncio.run(draft_section(_task(state, "cache_integration")))
@@ -32,7 +32,7 @@ def test_a_section_that_does_not_apply_is_not_drafted_and_says_why_in_one_line(s
 
 
 def test_a_section_the_spine_calls_for_is_drafted(spine_data):
-    from agents.spine import DesignSpine, applies
+    from agentspec.agents.spine import DesignSpine, applies
 
     assert applies(DesignSpine.model_validate(spine_data), by_id()["event_integration"].applies_when) == (True, "")
 
@@ -47,7 +47,7 @@ def _no_archetype(spine_data) -> dict:
 
 
 def test_readiness_is_not_ready_when_a_section_failed(spine_data):
-    from agents.readiness import readiness
+    from agentspec.agents.readiness import readiness
 
     state = _state(_no_archetype(spine_data), api_specifications={"status": "failed", "failures": ["sql: no"]})
     state["document_checks"] = [{"name": "sql", "passed": False, "skipped": False}]
@@ -58,7 +58,7 @@ def test_readiness_is_not_ready_when_a_section_failed(spine_data):
 
 
 def test_readiness_is_ready_only_when_everything_passed(spine_data):
-    from agents.readiness import readiness
+    from agentspec.agents.readiness import readiness
 
     state = _state(_no_archetype(spine_data))
     state["document_checks"] = [{"name": "sql", "passed": True}, {"name": "mermaid", "passed": True, "skipped": True}]
@@ -68,7 +68,7 @@ def test_readiness_is_ready_only_when_everything_passed(spine_data):
 def test_an_uncovered_p1_concern_keeps_the_spec_from_being_ready(spine_data):
     """The webhook spine alone states the signing secret but no received-events uniqueness in
     a schema, no backfill: its P1 concerns are open and readiness says which."""
-    from agents.readiness import readiness
+    from agentspec.agents.readiness import readiness
 
     verdict = readiness(render_context(_state(spine_data)))
     assert not verdict.ready and verdict.concerns_total >= 5 and verdict.concerns_covered < verdict.concerns_total
@@ -85,7 +85,7 @@ def test_the_system_landscape_renders_the_spine(spine_data):
 
 
 def test_the_gate_rejects_a_section_that_names_what_the_spine_lacks(spine_data):
-    from agents.nodes import _check_section, _task
+    from agentspec.agents.nodes import _check_section, _task
 
     state = _state(spine_data)
     data = {"endpoints": [{"id": "receiveWebhook", "method": "POST", "path": "/api/v1/webhooks/provider",
@@ -106,7 +106,7 @@ def test_the_gate_rejects_a_section_that_names_what_the_spine_lacks(spine_data):
 
 
 def _glowing_review() -> dict:
-    from agents.analyses.multi_angle import ANGLES
+    from agentspec.agents.analyses.multi_angle import ANGLES
 
     return {"angles": [{"angle": a, "rating": 5, "strengths": ["Clear ownership of each table"],
                         "concerns": ["None of weight for this angle"], "recommendations": ["Keep the design as it is"]}
@@ -115,7 +115,7 @@ def _glowing_review() -> dict:
 
 
 def test_the_review_never_says_proceed_beside_a_failed_section(spine_data):
-    from agents.analyses import multi_angle
+    from agentspec.agents.analyses import multi_angle
 
     review = multi_angle.MODEL.model_validate(_glowing_review())
     state = _state(spine_data, api_specifications={"status": "failed", "failures": ["no valid output"]})
@@ -130,7 +130,7 @@ def test_an_aligned_answer_that_breaks_a_section_rule_is_kept_as_answered(spine_
     """The spine calls received_events existing; the answer points it at a new table, which an
     existing table cannot do. Aligning would make the answer invalid (the first gdpr recording
     crashed on this), so the answer stays and spine_checks reports the disagreement."""
-    from agents.nodes import _aligned, _check_section, _task
+    from agentspec.agents.nodes import _aligned, _check_section, _task
 
     entities = [dict(e) for e in spine_data["entities"]]
     entities[0]["change"] = "altered"
@@ -149,8 +149,8 @@ def test_an_aligned_answer_that_breaks_a_section_rule_is_kept_as_answered(spine_
 
 
 def test_integration_readiness_lists_each_concern_with_its_evidence_or_what_is_missing(spine_data):
-    from agents.readiness import readiness
-    from agents.sections.deep_analysis import _concern_list
+    from agentspec.agents.readiness import readiness
+    from agentspec.agents.sections.deep_analysis import _concern_list
 
     state = readiness(render_context(_state(spine_data)))
     text = _concern_list(state)
@@ -178,7 +178,7 @@ def test_deep_analysis_never_says_proceed_beside_not_ready(spine_data):
 
 
 def test_an_open_major_finding_is_said_in_the_verdict() -> None:
-    from agents.readiness import Readiness
+    from agentspec.agents.readiness import Readiness
 
     assert Readiness().verdict().startswith("**Ready for implementation** (computed: every section drafted, every gate check passed, no finding left)")
     asked = Readiness(open_questions=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from agents.sections._examples import example_spine_checks, imported_packages
+from agentspec.agents.sections._examples import example_spine_checks, imported_packages
 
 
 def test_imported_packages_reads_js_and_python_imports() -> None:
@@ -28,7 +28,7 @@ def test_a_broker_import_without_a_broker_in_the_spine_is_a_problem(spine) -> No
 
 
 def test_infrastructure_the_spine_has_is_allowed(spine_data) -> None:
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["components"].append({"id": "job_queue", "label": "Job queue", "kind": "message_broker", "responsibility": "carries jobs"})
     spine_data["not_needed"] = []

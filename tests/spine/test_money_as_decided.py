@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.sections import database_schema as section
-from agents.sections.database_schema import DatabaseSchema
+from agentspec.agents.sections import database_schema as section
+from agentspec.agents.sections.database_schema import DatabaseSchema
 
 
 def _schema(amount_type: str, default: str | None = None, currency: bool = True) -> DatabaseSchema:
@@ -33,7 +33,7 @@ def test_minor_units_in_the_spine_make_amounts_bigint(spine) -> None:
 
 
 def test_a_decimal_in_the_spine_keeps_numeric_and_replaces_a_float(spine_data) -> None:
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["entities"][1]["money"] = "decimal_with_currency"
     spine = DesignSpine.model_validate(spine_data)
@@ -61,7 +61,7 @@ def test_a_new_spine_table_the_answer_left_out_is_rendered_from_the_spine(spine)
 
 
 def test_a_unique_column_the_spine_decided_is_added_or_marked_on_a_new_table(spine_data) -> None:
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["entities"][1]["unique"] = ["provider_record_id", "invoice_number"]
     spine = DesignSpine.model_validate(spine_data)
@@ -74,8 +74,8 @@ def test_a_unique_column_the_spine_decided_is_added_or_marked_on_a_new_table(spi
 
 
 def test_a_version_column_the_spine_compares_is_added_to_its_table(spine_data) -> None:
-    from agents.knowledge.coverage import COVERED_WHEN
-    from agents.spine import DesignSpine
+    from agentspec.agents.knowledge.coverage import COVERED_WHEN
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["entities"][1]["version_column"] = "provider_updated_at"
     spine = DesignSpine.model_validate(spine_data)

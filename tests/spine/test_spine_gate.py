@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.spine_gate import copied_examples, endpoints_outside, infrastructure_outside, normalise_path, outside_spine, tables_outside
+from agentspec.agents.spine_gate import copied_examples, endpoints_outside, infrastructure_outside, normalise_path, outside_spine, tables_outside
 
 
 def test_invented_infrastructure_is_found_once_per_capability(spine):
@@ -17,14 +17,14 @@ def test_a_sentence_that_says_the_design_does_without_it_is_not_a_finding(spine)
 
 
 def test_infrastructure_the_spine_has_is_allowed(spine_data):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["components"].append({"id": "status_cache", "label": "Status Cache", "kind": "cache", "responsibility": "caches"})
     assert infrastructure_outside("Redis holds the status for 30 s.", DesignSpine.model_validate(spine_data)) == []
 
 
 def test_endpoints_are_matched_whatever_the_parameter_spelling(spine_data):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["endpoints"].append({"method": "GET", "path": "/api/v1/records/:recordId", "kind": "rest", "caller": "sync_viewer", "purpose": "one"})
     spine = DesignSpine.model_validate(spine_data)
@@ -52,7 +52,7 @@ def test_a_known_example_value_is_a_copy_unless_the_description_says_it():
 
 
 def test_supplied_provider_facts_and_fk_targets_are_not_names_the_model_chose(spine):
-    from agents.spine_gate import outside_spine
+    from agentspec.agents.spine_gate import outside_spine
 
     facts = ("**Provider facts** (from agentspec's knowledge library, each from the provider's documentation):\n"
              "- Amazon S3: an SQS destination's MaximumMessageSize should be at least 64 KB. ([source](https://x))\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agents.spine import DesignSpine, applies, slice_digest
+from agentspec.agents.spine import DesignSpine, applies, slice_digest
 
 
 def test_a_closed_spine_validates(spine):
@@ -96,7 +96,7 @@ def test_the_embedded_models_recorded_gdpr_spine_answers_validate():
 
 
 def test_an_inbound_webhook_is_verified_with_a_signing_secret(spine_data):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["external_systems"][0]["auth"] = "API key authentication"
     spine_data["settings"] = [{"name": "PROVIDER_API_KEY", "secret": True, "purpose": "calls the provider's API"}]
@@ -110,7 +110,7 @@ def test_an_inbound_webhook_is_verified_with_a_signing_secret(spine_data):
 
 
 def test_a_store_named_as_writer_or_consumer_means_the_code_in_front_of_it(spine_data):
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
 
     spine_data["entities"][1]["owner"] = "app_db"
     spine_data["events"][0]["consumer"] = "app_db"
@@ -121,7 +121,7 @@ def test_a_store_named_as_writer_or_consumer_means_the_code_in_front_of_it(spine
 def test_a_table_drawn_as_a_database_component_is_the_table_and_its_references_move_to_the_code() -> None:
     import copy
 
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     data = copy.deepcopy(SPINE)
@@ -136,7 +136,7 @@ def test_a_table_drawn_as_a_database_component_is_the_table_and_its_references_m
 def test_two_roles_with_the_same_permissions_are_one_role_the_page_uses() -> None:
     import copy
 
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     data = copy.deepcopy(SPINE)
@@ -151,7 +151,7 @@ def test_two_roles_with_the_same_permissions_are_one_role_the_page_uses() -> Non
 def test_a_table_named_as_a_database_is_the_database_not_a_table() -> None:
     import copy
 
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     data = copy.deepcopy(SPINE)
@@ -166,7 +166,7 @@ def test_a_table_named_as_a_database_is_the_database_not_a_table() -> None:
 def test_a_component_named_as_server_code_is_not_a_web_page() -> None:
     import copy
 
-    from agents.spine import DesignSpine
+    from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
     data = copy.deepcopy(SPINE)
