@@ -9,15 +9,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from importlib import resources
 
 import yaml
 
+from agentspec.packs.builtin import BuiltinPack, builtin_pack
 from agentspec.section import SectionSpec
 from agentspec.agents.spine import SLICES, SPINE_ID, USES
 
+# The design spine is the product's, not a pack's: every pack that reads the spine drafts
+# this one section first (agents/spine_section.py).
+SPINE_MODULE = "agentspec.agents.spine_section"
 
-# The sections of the run's pack. Unset: the built-in integration-requirements sections.
+
+# The sections of the run's pack. Unset: the default pack's own sections.
 # A run drafted over a user's template (agentspec/packs/generic.py) sets it for the life of
 # the run; asyncio tasks and LangGraph's executor threads copy it with the context.
 _ACTIVE: ContextVar[tuple[SectionSpec, ...] | None] = ContextVar("agentspec_sections", default=None)
@@ -40,16 +44,22 @@ def using(specs: tuple[SectionSpec, ...] | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
-@lru_cache(maxsize=1)
-def builtin_registry() -> tuple[SectionSpec, ...]:
-    entries = yaml.safe_load(resources.files("agentspec.agents").joinpath("sections.yaml").read_text(encoding="utf-8"))
-    specs = tuple(_load(entry) for entry in entries)
+@lru_cache(maxsize=None)
+def builtin_registry(pack_name: str | None = None) -> tuple[SectionSpec, ...]:
+    """The sections of a shipped pack that has its own (the default pack unless named)."""
+    pack = builtin_pack(pack_name) if pack_name else builtin_pack()
+    specs = pack_registry(pack)
     _validate(specs)
     return specs
 
 
-def _load(entry: dict) -> SectionSpec:
-    module = importlib.import_module(f"agentspec.agents.sections.{entry['id']}")
+def pack_registry(pack: BuiltinPack) -> tuple[SectionSpec, ...]:
+    entries = yaml.safe_load(pack.read("sections.yaml"))
+    return tuple(_load(entry, pack.sections_package) for entry in entries)
+
+
+def _load(entry: dict, package: str) -> SectionSpec:
+    module = importlib.import_module(SPINE_MODULE if entry["id"] == SPINE_ID else f"{package}.{entry['id']}")
     stage = entry.get("stage", "draft")
     depends_on = tuple(entry.get("depends_on", []))
     if stage in ("draft", "foldin") and entry["id"] != SPINE_ID:

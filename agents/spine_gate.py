@@ -255,7 +255,7 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-# A block the product supplies (agents/sections/external_services.provider_facts_block): the
+# A block the product supplies (agents/packs/integration_requirements/sections/external_services.provider_facts_block): the
 # provider's documented facts, quoted with their source. They may name another product of the
 # provider's (S3's facts name SQS), which the model did not choose, so the gate does not read them.
 SUPPLIED_BLOCK = re.compile(r"^\*\*Provider facts\*\*.*\n(?:- .*\n?)*", re.M)

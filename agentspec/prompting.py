@@ -1,5 +1,7 @@
-"""Prompts are files: prompts/<role or pass>/<name>.md.j2, rendered in a sandboxed
-Jinja2 environment that raises on undefined variables."""
+"""Prompts are files: <role or pass>/<name>.md.j2, rendered in a sandboxed Jinja2
+environment that raises on undefined variables. A pack's section prompts live in its
+folder (agents/packs/<pack>/prompts/); the product's own (the design spine, intake, the
+analyses, the review, the shared system and section frames) in prompts/."""
 
 from __future__ import annotations
 
@@ -7,15 +9,19 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, PackageLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
+
+from agentspec.packs.builtin import builtin_packs
 
 
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=PackageLoader("agentspec.prompts", ""),
+        loader=ChoiceLoader([*(PackageLoader(pack.package, "prompts") for pack in builtin_packs().values()
+                               if pack.folder.joinpath("prompts").is_dir()),
+                             PackageLoader("agentspec.prompts", "")]),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,

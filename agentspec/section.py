@@ -225,7 +225,7 @@ Stage = Literal["draft", "foldin", "static", "analysis"]
 @dataclass(frozen=True)
 class SectionSpec:
     """One registry entry. Everything about a section shares its `id`:
-    model, role, prompt file (prompts/<role>/<id>.md.j2), renderer and checks."""
+    model, role, prompt file (<role>/<id>.md.j2 in its pack's prompts/), renderer and checks."""
 
     id: str
     headings: tuple[str, ...]  # the template headings this section renders, in order

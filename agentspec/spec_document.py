@@ -21,9 +21,11 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-# The built-in template's name, and the spec file drafted over it: the one place they are spelt.
-BUILT_IN_TEMPLATE = "integration-requirements"  # drafted by the built-in sections (agents/sections.yaml)
-SPEC_FILENAME = f"{BUILT_IN_TEMPLATE}.md"
+from agentspec.packs.builtin import DEFAULT_PACK, builtin_pack
+
+# The default pack's name, and the spec file drafted over it (its pack.yaml says which).
+BUILT_IN_TEMPLATE = DEFAULT_PACK
+SPEC_FILENAME = builtin_pack(DEFAULT_PACK).output
 
 
 def spec_markdown_path(directory: Path) -> Path:

@@ -196,7 +196,7 @@ def metadata(cassette: Any, key: str) -> Any | None:
         return None
 
 
-# The document's date line (agents/sections/footer.py) as it appears in a recorded
+# The document's date line (agents/packs/integration_requirements/sections/footer.py) as it appears in a recorded
 # request body, e.g. a judge prompt quoting the spec's footer.
 _DATE_LINE = re.compile(r"\*\*Last Updated\*\*: (\d{4}-\d{2}-\d{2})\b")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

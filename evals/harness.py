@@ -160,16 +160,18 @@ def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[
         template = raw.get("template")
         if template is not None:
             if not isinstance(template, str) or not template.strip():
-                raise ConfigError(f"{where}: case {cid}: template must be a path to a markdown file")
-            template = _case_template(path.parent / template, where, cid)
+                raise ConfigError(f"{where}: case {cid}: template must be a path to a markdown file or a template's name")
+            # A path is relative to the dataset; a name is looked up as `--template NAME` is.
+            is_path = template.endswith(".md") or "/" in template
+            template = _case_template(str(path.parent / template) if is_path else template, where, cid)
         cases.append(Case(cid, description, dict(expect), template))
     if not cases:
         raise ConfigError(f"{path} holds no cases")
     return cases
 
 
-def _case_template(path: Path, where: str, cid: str) -> dict[str, str] | None:
-    """A case's template (a path relative to the dataset), compiled now so a bad one is
+def _case_template(path: str, where: str, cid: str) -> dict[str, str] | None:
+    """A case's template (a path, or a built-in or project template's name), compiled now so a bad one is
     named before anything runs."""
     from agentspec.errors import UsageError
     from agentspec.inputs import check_template

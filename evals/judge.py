@@ -1,7 +1,7 @@
 """LLM-as-judge for drafted specs: rubric scores per section family, pairwise
 comparison against a baseline, and calibration against labelled examples.
 
-Rubrics live in evals/rubrics/<family>.yaml (Prometheus / STORM style: every
+Rubrics live in evals/rubrics/<family>.yaml and a pack's rubrics/ (Prometheus / STORM style: every
 criterion describes every score 1..5, so the judge matches descriptions rather
 than inventing its own scale). A verdict quotes evidence, gives feedback, and
 only then a score, per criterion; quotes are checked against the judged text so
@@ -16,6 +16,7 @@ would leave a recorded interaction unplayed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import math
@@ -35,6 +36,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 from agentspec.gateway.client import Gateway, StructuredCallFailed
 from agentspec.gateway.tokens import count_tokens
 from agentspec.gateway.usage import CallRecord
+from agentspec.packs.builtin import BuiltinPack, builtin_pack
 from agentspec.settings import Settings
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
@@ -74,25 +76,36 @@ class Rubric:
     analyses: tuple[str, ...] = ()
 
 
-def load_rubrics(directory: Path = RUBRICS_DIR) -> dict[str, Rubric]:
-    """All rubrics, keyed by family. A rubric that skips a score level or
-    repeats a criterion is refused: the judge would be guessing."""
+def load_rubrics(directory: Path = RUBRICS_DIR, pack: BuiltinPack | None = None) -> dict[str, Rubric]:
+    """All rubrics, keyed by family: the judge's own (evals/rubrics), then the pack's
+    (the default pack's rubrics/ unless named). A pack's file for a family the judge has
+    and without criteria of its own names the pack's sections judged under it. A rubric
+    that skips a score level or repeats a criterion is refused: the judge would be guessing."""
     rubrics: dict[str, Rubric] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    pack = pack or builtin_pack()
+    for path in [*sorted(directory.glob("*.yaml")), *pack.rubric_files()]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        criteria = []
-        for c in raw["criteria"]:
-            scores = {int(k): " ".join(str(v).split()) for k, v in c["scores"].items()}
-            if sorted(scores) != [1, 2, 3, 4, 5]:
-                raise ValueError(f"{path.name}: criterion {c['id']} must describe scores 1..5, has {sorted(scores)}")
-            criteria.append(Criterion(c["id"], " ".join(c["question"].split()), scores))
-        ids = [c.id for c in criteria]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"{path.name}: duplicate criterion ids {ids}")
-        family = raw.get("family") or path.stem
-        rubrics[family] = Rubric(family, raw.get("title", family), " ".join(raw.get("description", "").split()),
-                                 tuple(raw.get("sections") or ()), tuple(criteria), tuple(raw.get("analyses") or ()))
+        family = raw.get("family") or Path(path.name).stem
+        base = rubrics.get(family)
+        if base is not None and not raw.get("criteria"):
+            rubrics[family] = dataclasses.replace(base, sections=tuple(raw.get("sections") or ()))
+            continue
+        rubrics[family] = _rubric(raw, path.name, family)
     return rubrics
+
+
+def _rubric(raw: dict, file_name: str, family: str) -> Rubric:
+    criteria = []
+    for c in raw["criteria"]:
+        scores = {int(k): " ".join(str(v).split()) for k, v in c["scores"].items()}
+        if sorted(scores) != [1, 2, 3, 4, 5]:
+            raise ValueError(f"{file_name}: criterion {c['id']} must describe scores 1..5, has {sorted(scores)}")
+        criteria.append(Criterion(c["id"], " ".join(c["question"].split()), scores))
+    ids = [c.id for c in criteria]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{file_name}: duplicate criterion ids {ids}")
+    return Rubric(family, raw.get("title", family), " ".join(raw.get("description", "").split()),
+                  tuple(raw.get("sections") or ()), tuple(criteria), tuple(raw.get("analyses") or ()))
 
 
 def family_of(rubrics: dict[str, Rubric]) -> dict[str, str]:

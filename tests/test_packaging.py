@@ -47,9 +47,12 @@ def test_the_wheel_holds_only_the_agentspec_package(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"agentspec"}
-    for data in ("agentspec/agents/sections.yaml", "agentspec/prompts/_shared/system.md.j2",
-                 "agentspec/prompts/data-specialist/database_schema.md.j2",
+    pack = "agentspec/agents/packs/integration_requirements"
+    for data in (f"{pack}/pack.yaml", f"{pack}/template.md", f"{pack}/sections.yaml", f"{pack}/sections/overview.py",
+                 f"{pack}/prompts/data-specialist/database_schema.md.j2", f"{pack}/rubrics/data.yaml",
+                 "agentspec/agents/packs/integration_lean/pack.yaml", "agentspec/agents/packs/integration_lean/template.md",
+                 "agentspec/prompts/_shared/system.md.j2", "agentspec/prompts/integration-specialist/design_spine.md.j2",
                  "agentspec/checks/node/ts_check.mjs", "agentspec/checks/node/package.json",
-                 "agentspec/evals/rubrics/template.yaml", "agentspec/templates/integration-lean.md"):
+                 "agentspec/evals/rubrics/template.yaml"):
         assert data in names, data
     assert not [n for n in names if "node_modules" in n]

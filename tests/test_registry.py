@@ -15,7 +15,7 @@ from agentspec.agents.roles import roles
 
 
 def template_headings() -> list[str]:
-    text = resources.files("agentspec.templates").joinpath("integration-requirements.md").read_text(encoding="utf-8")
+    text = resources.files("agentspec.agents.packs.integration_requirements").joinpath("template.md").read_text(encoding="utf-8")
     headings, in_code = [], False
     for line in text.splitlines():
         if line.lstrip().startswith("```"):
@@ -31,7 +31,7 @@ def test_every_template_h2_h3_is_owned_once_in_order():
 
 
 def test_template_copy_matches_shared_reference():
-    shared = resources.files("agentspec.templates").joinpath("integration-requirements.md")
+    shared = resources.files("agentspec.agents.packs.integration_requirements").joinpath("template.md")
     from pathlib import Path
 
     reference = Path(__file__).resolve().parents[2] / "shared/reference/integration-requirements-template.md"

@@ -136,7 +136,7 @@ def test_sql_findings_by_meaning_executed_failures_critical_parse_errors_left_to
 
 
 def test_security_middleware_without_an_owner_column_states_who_alone_reads():
-    from agentspec.agents.sections.security_integration import _decided
+    from agentspec.agents.packs.integration_requirements.sections.security_integration import _decided
 
     class Role:
         def __init__(self, name):

@@ -15,8 +15,8 @@ from agentspec.render.code import syntax_error, typescript_error
 from agentspec.render.reflow import reflow_typescript
 from agentspec.settings import load_settings
 from agentspec.agents.nodes import _cross_failures
-from agentspec.agents.sections import api_specifications, data_migration, frontend_integration, reusability
-from agentspec.agents.sections._examples import CodeExample
+from agentspec.agents.packs.integration_requirements.sections import api_specifications, data_migration, frontend_integration, reusability
+from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample
 
 from tests.fakes import RECORDED
 from tests.sections import _data_helpers as h
@@ -168,7 +168,7 @@ def test_embedded_model_gets_one_call_at_a_time_unless_asked(monkeypatch):
 
 
 def test_empty_string_in_an_optional_field_means_absent():
-    from agentspec.agents.sections import database_schema
+    from agentspec.agents.packs.integration_requirements.sections import database_schema
 
     payload = h.schema_payload()
     column = next(c for t in payload["tables"] for c in t["columns"] if not c.get("references"))
@@ -260,7 +260,7 @@ def test_identifiers_in_another_spelling_are_snake_cased():
 
 
 def test_a_bare_word_default_on_a_text_column_is_the_quoted_literal():
-    from agentspec.agents.sections.database_schema import Column
+    from agentspec.agents.packs.integration_requirements.sections.database_schema import Column
 
     assert Column.model_validate({"name": "status", "type": "text", "default": "pending"}).default == "'pending'"
     assert Column.model_validate({"name": "status", "type": "text", "default": "'pending'"}).default == "'pending'"
@@ -330,7 +330,7 @@ def test_other_languages_type_names_map_to_their_typescript_type():
 
 
 def test_a_host_given_as_a_url_is_its_host():
-    from agentspec.agents.sections.auth_integration import AuthIntegration
+    from agentspec.agents.packs.integration_requirements.sections.auth_integration import AuthIntegration
 
     AUTH = h.auth_payload()
     assert AuthIntegration.model_validate(dict(AUTH, domain="https://Acme-Billing.eu.auth0.com/")).domain == "acme-billing.eu.auth0.com"
@@ -339,7 +339,7 @@ def test_a_host_given_as_a_url_is_its_host():
 
 
 def test_a_rate_said_in_words_is_a_performance_bound():
-    from agentspec.agents.sections.ai_development_notes import AiDevelopmentNotes
+    from agentspec.agents.packs.integration_requirements.sections.ai_development_notes import AiDevelopmentNotes
 
     notes = {k: ["Transactional outbox for the sync worker"] for k in AiDevelopmentNotes.model_fields}
     notes["performance_requirements"] = ["reconciler API call frequency: once every hour"]
@@ -379,7 +379,7 @@ def test_a_filler_entry_in_a_list_is_dropped_and_the_bounds_judge_the_rest():
 
 def test_a_kebab_case_websocket_message_type_is_the_same_type():
     """Both seventh-pass recordings lost api_specifications to `stripe-invoice.sync-status`."""
-    from agentspec.agents.sections.api_specifications import WsMessage
+    from agentspec.agents.packs.integration_requirements.sections.api_specifications import WsMessage
 
     assert WsMessage.model_validate({"type": "Stripe-Invoice.sync-status", "description": "refresh"}).type == "stripe_invoice.sync_status"
     # The seventh-pass gdpr recording's PascalCase type, twice re-asked.

@@ -72,7 +72,7 @@ def parse_archetypes(data: Any, section_ids: Iterable[str] | None = None) -> tup
         for concern in archetype.concerns:
             where = f"archetype {archetype.id}, concern {concern.id}"
             if concern.owner not in sections:
-                problems.append(f"{where}: owner {concern.owner!r} is not a section in agents/sections.yaml")
+                problems.append(f"{where}: owner {concern.owner!r} is not a section in agents/packs/integration_requirements/sections.yaml")
             if concern.covered_when not in COVERED_WHEN:
                 problems.append(f"{where}: covered_when {concern.covered_when!r} is not a predicate in "
                                 f"agents/knowledge/coverage.py; known: {sorted(COVERED_WHEN)}")

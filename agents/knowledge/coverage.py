@@ -262,7 +262,7 @@ def out_of_order_handled(spine: DesignSpine, sections: Sections) -> Evidence | N
         return None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agentspec.agents.sections.database_schema import table_columns
+        from agentspec.agents.packs.integration_requirements.sections.database_schema import table_columns
 
         columns = table_columns(schema)
         if any(e.version_column not in columns.get(e.table, set()) for e in synced):
@@ -423,7 +423,7 @@ def _decided(spine: DesignSpine, sections: Sections, concern: str, subjects: set
     columns = None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agentspec.agents.sections.database_schema import table_columns
+        from agentspec.agents.packs.integration_requirements.sections.database_schema import table_columns
 
         columns = table_columns(schema)
     for name in (n for r in rules for n in r.refers_to):
@@ -560,7 +560,7 @@ def per_channel_status(spine: DesignSpine, sections: Sections) -> Evidence | Non
         return None
     schema = sections.get("database_schema")
     if schema is not None:
-        from agentspec.agents.sections.database_schema import table_columns
+        from agentspec.agents.packs.integration_requirements.sections.database_schema import table_columns
 
         if not set(_CHANNEL_COLUMNS) <= table_columns(schema).get(table.table, set()):
             return None

@@ -64,7 +64,7 @@ class Concern(Strict):
     id: Id
     what: Text = Field(description="the decision the spec must make")
     why: Text = Field(description="what goes wrong without it")
-    owner: Id = Field(description="section id (agents/sections.yaml) whose content states it")
+    owner: Id = Field(description="section id (agents/packs/integration_requirements/sections.yaml) whose content states it")
     priority: Priority
     states: list[Text] = Field(min_length=1, description="what a spec must state to cover it")
     covered_when: Id = Field(description="name of a predicate in agents/knowledge/coverage.py COVERED_WHEN")
@@ -180,7 +180,7 @@ class Modes(Strict):
 
 class ProviderApi(Strict):
     """How the provider's REST API authenticates a call, and whether a retried write is safe:
-    what the generated API client sends (agents/sections/example_api_client.py)."""
+    what the generated API client sends (agents/packs/integration_requirements/sections/example_api_client.py)."""
     auth: Literal["basic_key_as_username", "basic_account_and_secret", "bearer"] = Field(
         description="basic_key_as_username: the API key as the basic-auth username, no password; "
                     "basic_account_and_secret: an account or key id and its secret; bearer: Authorization: Bearer <key>")

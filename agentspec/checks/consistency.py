@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from agentspec.checks.score import Finding, Score
 from agentspec.spec_document import CodeBlock, SpecDocument, normalize_heading
+from agentspec.packs.builtin import builtin_pack
 
 SCHEMA_HEADING = "Schema Integration & ERD"
 CODE_EXAMPLES_H2 = "Code Examples"
@@ -36,7 +37,7 @@ def section_model(spec: SpecDocument, section_id: str) -> BaseModel | None:
     data = entry.get("data")
     if data is None:
         return None
-    model = getattr(importlib.import_module(f"agentspec.agents.sections.{section_id}"), "MODEL", None)
+    model = getattr(importlib.import_module(f"{builtin_pack().sections_package}.{section_id}"), "MODEL", None)
     if model is None:
         return None
     try:

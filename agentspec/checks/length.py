@@ -15,6 +15,7 @@ from typing import Any
 
 from agentspec.checks.score import Check, Finding, Score
 from agentspec.checks.template import canonical_h2, template_of
+from agentspec.packs.builtin import builtin_pack
 from agentspec.spec_document import SpecDocument
 
 NAME = "length_bounds"
@@ -22,17 +23,8 @@ NAME = "length_bounds"
 DEFAULT_MIN_WORDS = 25
 DEFAULT_MAX_WORDS = 2500
 
-# (min, max) words. The template's own sections run from ~20 words
-# (Overview) to ~1,600 (Code Examples); drafts fill in placeholders, so the
-# maxima leave roughly 2-3x headroom over the template.
-DEFAULT_BOUNDS: dict[str, tuple[int, int]] = {
-    "Context": (15, 800),
-    "Overview": (15, 800),
-    "AI Development Notes": (60, 1500),
-    "Data Integration": (60, 4000),
-    "Reusability Analysis": (40, 2500),
-    "Code Examples": (60, 5000),
-}
+# (min, max) words per H2: the default pack's configuration (its pack.yaml).
+DEFAULT_BOUNDS: dict[str, tuple[int, int]] = builtin_pack().length_bounds
 
 
 def _not_applicable(markdown: str) -> bool:

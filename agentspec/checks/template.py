@@ -1,4 +1,4 @@
-"""Facts taken from the Integration Requirements template itself.
+"""Facts taken from the default pack's template itself (its template.md).
 
 Checks compare drafts against the shipped template instead of hard-coded
 lists, so editing the template updates the checks.
@@ -9,11 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-from agentspec.spec_document import SPEC_FILENAME, SpecDocument, normalize_heading
-
-TEMPLATE_RESOURCE = ("agentspec", f"templates/{SPEC_FILENAME}")
+from agentspec.packs.builtin import builtin_pack
+from agentspec.spec_document import SpecDocument, normalize_heading
 
 from agentspec.packs.placeholders import (  # noqa: F401 - the one definition, re-exported for the checks
     BRACKET_RE,
@@ -43,8 +40,7 @@ class RequiredHeading:
 
 @lru_cache(maxsize=1)
 def template_markdown() -> str:
-    package, name = TEMPLATE_RESOURCE
-    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+    return builtin_pack().template_markdown()
 
 
 def template_of(spec: SpecDocument, run: dict | None = None) -> str | None:

@@ -13,11 +13,12 @@ import re
 from typing import Any
 
 from agentspec.checks.score import Finding, Score
+from agentspec.packs.builtin import builtin_pack
 from agentspec.spec_document import SpecDocument, normalize_heading
 
 NAME = "p1_traceability"
-RISK_SECTION = "Risk Assessment & Mitigation"
-TESTING_SECTION = "Testing & Validation"
+# The H2 sections a P1 scenario is mitigated in and tested in: the default pack's pack.yaml.
+RISK_SECTION, TESTING_SECTION = builtin_pack().trace_p1_into
 
 _SCENARIO_RE = re.compile(r"^scenario(?:\s+\d+)?\s*[:\-\u2013\u2014]\s*(.+)$", re.IGNORECASE)
 

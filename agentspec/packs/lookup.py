@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from agentspec.errors import UsageError
 from agentspec.packs.compile import TemplateError, TemplateSection, compile_template
-from agentspec.spec_document import BUILT_IN_TEMPLATE
+from agentspec.packs.builtin import builtin_pack, builtin_packs
 
-# Templates that ship with agentspec. The first is drafted by the built-in sections; the others,
-# like any user's template, by the sections compiled from them (agentspec/packs/generic.py).
-BUILT_IN = (BUILT_IN_TEMPLATE, "integration-lean")
+# Templates that ship with agentspec: one pack folder each (agentspec/packs/builtin.py). A
+# pack with its own sections is drafted by them; the others, like any user's template, by
+# the sections compiled from their template (agentspec/packs/generic.py).
+BUILT_IN = tuple(builtin_packs())
 PROJECT_DIR = Path(".agentspec") / "templates"
 MAX_TEMPLATE_BYTES = 512 * 1024
 
@@ -77,7 +77,7 @@ def find_template(name_or_path: str, user_dir: Path) -> Template:
 
 
 def builtin_markdown(name: str) -> str:
-    return resources.files("agentspec").joinpath(f"templates/{name}.md").read_text(encoding="utf-8")
+    return builtin_pack(name).template_markdown()
 
 
 def init_template(name: str, user_dir: Path, as_name: str | None = None) -> Path:

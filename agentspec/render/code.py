@@ -7,9 +7,8 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
-from importlib import resources
 
-from agentspec.spec_document import SPEC_FILENAME
+from agentspec.packs.builtin import builtin_pack
 
 # Language -> fence tag, accepted file extensions.
 FENCE_TAGS: dict[str, str] = {
@@ -175,7 +174,7 @@ _INDEX_BEFORE = re.compile(r"[\w)\]]$")
 def template_code_placeholders() -> frozenset[str]:
     """Bracket tokens the shipped template uses as holes in its code, e.g.
     [table_name], [method_name], [EventBus]."""
-    text = resources.files("agentspec").joinpath(f"templates/{SPEC_FILENAME}").read_text(encoding="utf-8")
+    text = builtin_pack().template_markdown()
     tokens = {m.group(0) for m in _BRACKET.finditer(text) if _TEMPLATE_SHAPE.match(m.group(1))}
     return frozenset(tokens - _REAL_CODE)
 

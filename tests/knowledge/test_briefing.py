@@ -72,7 +72,7 @@ def test_the_prompt_carries_the_block_and_its_cost_stays_bounded() -> None:
 
 
 def test_the_spec_states_each_named_providers_facts_with_its_source() -> None:
-    from agentspec.agents.sections.external_services import provider_facts_block
+    from agentspec.agents.packs.integration_requirements.sections.external_services import provider_facts_block
 
     block = provider_facts_block(STRIPE)
     assert block.startswith("**Provider facts**")
@@ -86,7 +86,7 @@ def test_the_spec_states_each_named_providers_facts_with_its_source() -> None:
 
 
 def test_the_landscape_names_the_archetypes_and_why() -> None:
-    from agentspec.agents.sections.system_landscape import _archetypes
+    from agentspec.agents.packs.integration_requirements.sections.system_landscape import _archetypes
 
     spine = DesignSpine.model_validate(SPINE)
     assert _archetypes(spine, STRIPE) == ["Inbound webhooks: from the design's structure"]

@@ -363,8 +363,8 @@ def test_a_role_holds_what_its_endpoints_check() -> None:
 
 
 def test_a_documented_field_of_a_synced_record_is_a_column_with_its_values() -> None:
-    from agentspec.agents.sections import database_schema
-    from agentspec.agents.sections.database_schema import DatabaseSchema
+    from agentspec.agents.packs.integration_requirements.sections import database_schema
+    from agentspec.agents.packs.integration_requirements.sections.database_schema import DatabaseSchema
 
     spine, notes = complete(DesignSpine.model_validate(copy.deepcopy(SPINE)))  # no provider note: nothing documented
     assert not any(e.documented_values for e in spine.entities)

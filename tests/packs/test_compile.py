@@ -16,7 +16,7 @@ from agentspec.checks.placeholders import check_placeholders
 from agentspec.spec_document import SpecDocument
 
 TEMPLATES = Path(__file__).parents[2] / "evals" / "datasets" / "templates"
-BUILT_IN = Path(__file__).parents[2] / "agentspec" / "templates" / "integration-requirements.md"
+BUILT_IN = Path(__file__).parents[2] / "agents" / "packs" / "integration_requirements" / "template.md"
 
 
 def _sample(model: type[BaseModel], n: int = 2) -> dict:

@@ -46,7 +46,7 @@ def brief(**overrides: Any) -> FeatureBrief:
 
 @lru_cache(maxsize=1)
 def entries() -> tuple[dict[str, Any], ...]:
-    return tuple(yaml.safe_load((ROOT / "agents" / "sections.yaml").read_text(encoding="utf-8")))
+    return tuple(yaml.safe_load((ROOT / "agents" / "packs" / "integration_requirements" / "sections.yaml").read_text(encoding="utf-8")))
 
 
 def headings(section_id: str) -> list[str]:

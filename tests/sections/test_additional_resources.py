@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import additional_resources as section
-from agentspec.agents.sections.ai_development_notes import AiDevelopmentNotes
-from agentspec.agents.sections.example_api_client import ApiClientExample
-from agentspec.agents.sections.example_integration_test import IntegrationTestExample
-from agentspec.agents.sections.reusability import Reusability
+from agentspec.agents.packs.integration_requirements.sections import additional_resources as section
+from agentspec.agents.packs.integration_requirements.sections.ai_development_notes import AiDevelopmentNotes
+from agentspec.agents.packs.integration_requirements.sections.example_api_client import ApiClientExample
+from agentspec.agents.packs.integration_requirements.sections.example_integration_test import IntegrationTestExample
+from agentspec.agents.packs.integration_requirements.sections.reusability import Reusability
 
 from . import test_ai_development_notes, test_example_api_client, test_example_integration_test, test_reusability
 from ._general_helpers import assert_headings, assert_no_placeholders, context, yaml_specs

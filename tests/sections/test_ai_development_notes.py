@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import ai_development_notes as section
-from agentspec.agents.sections.ai_development_notes import AiDevelopmentNotes, agent_collaboration
+from agentspec.agents.packs.integration_requirements.sections import ai_development_notes as section
+from agentspec.agents.packs.integration_requirements.sections.ai_development_notes import AiDevelopmentNotes, agent_collaboration
 
 from ._general_helpers import assert_rejects, check_rendered, context, yaml_specs
 

@@ -3,8 +3,8 @@ GraphQL and WebSocket rendered as code when they apply and as a note when not.""
 
 from __future__ import annotations
 
-from agentspec.agents.sections import api_specifications as section
-from agentspec.agents.sections import backend_integration
+from agentspec.agents.packs.integration_requirements.sections import api_specifications as section
+from agentspec.agents.packs.integration_requirements.sections import backend_integration
 
 from . import _data_helpers as h
 
@@ -159,7 +159,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 def test_other_languages_type_names_are_typescript_s() -> None:
     from pydantic import TypeAdapter
 
-    from agentspec.agents.sections.api_specifications import TsType
+    from agentspec.agents.packs.integration_requirements.sections.api_specifications import TsType
 
     adapter = TypeAdapter(TsType)
     assert [adapter.validate_python(t) for t in ("integer", "object[]", "array", "list", "Invoice[]")] == [

@@ -3,7 +3,7 @@ and RBAC bullets whose roles cover every requested API scope."""
 
 from __future__ import annotations
 
-from agentspec.agents.sections import auth_integration as section
+from agentspec.agents.packs.integration_requirements.sections import auth_integration as section
 
 from . import _data_helpers as h
 
@@ -95,7 +95,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 
 
 def test_sign_in_is_not_named_after_a_data_system_and_a_stand_in_host_is_configuration() -> None:
-    from agentspec.agents.sections import auth_integration as auth
+    from agentspec.agents.packs.integration_requirements.sections import auth_integration as auth
     from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
@@ -113,7 +113,7 @@ def test_sign_in_is_not_named_after_a_data_system_and_a_stand_in_host_is_configu
 
 def test_the_identity_provider_is_never_a_system_the_feature_syncs_with() -> None:
     """The tenth-pass Stripe draft signed its admins in with provider 'Stripe' and a STRIPE_DOMAIN."""
-    from agentspec.agents.sections import auth_integration as auth
+    from agentspec.agents.packs.integration_requirements.sections import auth_integration as auth
     from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 

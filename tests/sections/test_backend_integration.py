@@ -3,8 +3,8 @@ Database and Service Layer bullets."""
 
 from __future__ import annotations
 
-from agentspec.agents.sections import backend_integration as section
-from agentspec.agents.sections import event_integration
+from agentspec.agents.packs.integration_requirements.sections import backend_integration as section
+from agentspec.agents.packs.integration_requirements.sections import event_integration
 
 from . import _data_helpers as h
 
@@ -67,12 +67,12 @@ def test_integration_kind_is_derived_from_the_spine_not_asked():
 
 
 def test_database_integration_is_stated_from_the_spine_and_schema():
-    schema = __import__("agentspec.agents.sections.database_schema", fromlist=["MODEL"]).MODEL.model_validate(h.schema_payload())
+    schema = __import__("agentspec.agents.packs.integration_requirements.sections.database_schema", fromlist=["MODEL"]).MODEL.model_validate(h.schema_payload())
     data = MODEL.model_validate(h.backend_payload())
     md = _with_spine(data, database_schema=schema)
     assert "**Schema Changes**: new tables `received_events`, `synced_records`" in md
     assert "**Migration Strategy**: additive: the release creates `received_events`, `synced_records`" in md
-    keys = __import__("agentspec.agents.sections.database_schema", fromlist=["foreign_keys"]).foreign_keys(schema)
+    keys = __import__("agentspec.agents.packs.integration_requirements.sections.database_schema", fromlist=["foreign_keys"]).foreign_keys(schema)
     assert keys and all(f"`{k.child}.{k.column}` references `{k.parent}.{k.parent_column}`" in md for k in keys)
     assert "Expand-only: create the tables" not in md  # the answer's own restatement is never rendered
 
@@ -138,7 +138,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 
 
 def test_receipt_and_processing_are_two_transactions_when_a_worker_processes_stored_deliveries() -> None:
-    from agentspec.agents.sections.backend_integration import MODEL, transactions
+    from agentspec.agents.packs.integration_requirements.sections.backend_integration import MODEL, transactions
 
     spine = _spine()
     data = MODEL.model_construct(transaction_management="One transaction from receipt until processed.")

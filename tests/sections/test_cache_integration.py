@@ -3,8 +3,8 @@ only, and at least one caching pattern in use."""
 
 from __future__ import annotations
 
-from agentspec.agents.sections import cache_integration as section
-from agentspec.agents.sections import database_schema
+from agentspec.agents.packs.integration_requirements.sections import cache_integration as section
+from agentspec.agents.packs.integration_requirements.sections import database_schema
 
 from . import _data_helpers as h
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from agentspec.agents.sections import compatibility as section
-from agentspec.agents.sections.compatibility import Compatibility
+from agentspec.agents.packs.integration_requirements.sections import compatibility as section
+from agentspec.agents.packs.integration_requirements.sections.compatibility import Compatibility
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

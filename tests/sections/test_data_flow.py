@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import data_flow as section
-from agentspec.agents.sections import database_schema
+from agentspec.agents.packs.integration_requirements.sections import data_flow as section
+from agentspec.agents.packs.integration_requirements.sections import database_schema
 
 from . import _data_helpers as h
 

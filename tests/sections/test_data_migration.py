@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from agentspec.agents.sections import data_migration as section
-from agentspec.agents.sections import database_schema
+from agentspec.agents.packs.integration_requirements.sections import data_migration as section
+from agentspec.agents.packs.integration_requirements.sections import database_schema
 from agentspec.agents.spine import Entity
 from agentspec.section import RenderContext
 
@@ -429,7 +429,7 @@ def test_whole_section_sql_runs_on_an_empty_database():
 
 def test_a_feature_that_only_adds_a_column_to_an_existing_table_is_a_valid_schema():
     """No rule forces a new table into existence: the spine's `change` decides."""
-    from agentspec.agents.sections import database_schema
+    from agentspec.agents.packs.integration_requirements.sections import database_schema
 
     only_altered = {"tables": [{"name": "accounts", "purpose": "people who sign in", "integration_type": "Application Data",
                                 "existing": True, "columns": [

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from agentspec.agents.sections import database_schema as section
+from agentspec.agents.packs.integration_requirements.sections import database_schema as section
 
 from . import _data_helpers as h
 
@@ -371,7 +371,7 @@ def test_schema_compiles_to_a_grammar_llama_cpp_accepts():
 
 def test_a_default_in_postgres_own_spelling_is_that_default_and_an_unknown_one_is_dropped():
     """The tenth-pass gdpr schema failed twice on one column's default outside the pattern."""
-    from agentspec.agents.sections.database_schema import Column
+    from agentspec.agents.packs.integration_requirements.sections.database_schema import Column
 
     said = {("timestamptz", "CURRENT_TIMESTAMP"): "now()", ("text", "'pending'::text"): "'pending'", ("boolean", "TRUE"): "true",
             ("text", "NULL"): None, ("uuid", "uuid_generate_v4()"): "gen_random_uuid()", ("date", "date_trunc('day', now())"): None}

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import yaml
 
-from agentspec.agents.sections import deployment as section
-from agentspec.agents.sections.deployment import Deployment
+from agentspec.agents.packs.integration_requirements.sections import deployment as section
+from agentspec.agents.packs.integration_requirements.sections.deployment import Deployment
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 
@@ -124,7 +124,7 @@ def test_instructions_handed_back_are_stated_from_the_design_not_redrafted() -> 
     """The tenth-pass answers echoed database and monitoring in every environment (on the redraft
     too, and the section was lost), and listed monitoring's instruction as a pipeline step."""
     from agentspec.agents.spine_gate import echoed_descriptions
-    from agentspec.agents.sections.deployment import Environment
+    from agentspec.agents.packs.integration_requirements.sections.deployment import Environment
 
     echo = {"database": Environment.model_fields["database"].description, "monitoring": Environment.model_fields["monitoring"].description}
     stages = [dict(DATA["stages"][0]), dict(DATA["stages"][1]),

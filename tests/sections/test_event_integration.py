@@ -3,7 +3,7 @@ object and the numbered Event Definitions."""
 
 from __future__ import annotations
 
-from agentspec.agents.sections import event_integration as section
+from agentspec.agents.packs.integration_requirements.sections import event_integration as section
 
 from agentspec.section import RenderContext
 from agentspec.agents.spine import DesignSpine

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agentspec.agents.sections import example_api_client as section
-from agentspec.agents.sections.example_api_client import ApiClientExample
+from agentspec.agents.packs.integration_requirements.sections import example_api_client as section
+from agentspec.agents.packs.integration_requirements.sections.example_api_client import ApiClientExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks, context
 
@@ -153,6 +153,6 @@ def test_all_general_models_are_grammar_friendly() -> None:
            "reusability", "example_api_client", "example_database", "example_events", "example_websocket",
            "example_cache", "example_integration_test", "testing_validation")
     for sid in ids:
-        assert_grammar_friendly(importlib.import_module(f"agentspec.agents.sections.{sid}").MODEL)
+        assert_grammar_friendly(importlib.import_module(f"agentspec.agents.packs.integration_requirements.sections.{sid}").MODEL)
     assert "maxLength" not in ApiClientExample.model_json_schema()["properties"]["code"]
     assert_rejects(ApiClientExample, dict(DATA, code=CODE + ("// padding line to exceed the character budget\n" * 130)), "characters")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import example_database as section
-from agentspec.agents.sections.example_database import DatabaseExample
+from agentspec.agents.packs.integration_requirements.sections import example_database as section
+from agentspec.agents.packs.integration_requirements.sections.example_database import DatabaseExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import example_events as section
-from agentspec.agents.sections.example_events import EventsExample
+from agentspec.agents.packs.integration_requirements.sections import example_events as section
+from agentspec.agents.packs.integration_requirements.sections.example_events import EventsExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

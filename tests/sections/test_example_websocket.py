@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import example_websocket as section
-from agentspec.agents.sections.example_websocket import WebSocketExample
+from agentspec.agents.packs.integration_requirements.sections import example_websocket as section
+from agentspec.agents.packs.integration_requirements.sections.example_websocket import WebSocketExample
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

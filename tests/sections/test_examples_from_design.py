@@ -16,8 +16,8 @@ import pytest
 from agentspec.assemble import render_context, render_document
 from agentspec.checks.typecheck import check_typecheck, compiler_available
 from agentspec.spec_document import SpecDocument
-from agentspec.agents.sections import example_api_client, example_database, example_events, example_integration_test
-from agentspec.agents.sections.database_schema import DatabaseSchema, ddl
+from agentspec.agents.packs.integration_requirements.sections import example_api_client, example_database, example_events, example_integration_test
+from agentspec.agents.packs.integration_requirements.sections.database_schema import DatabaseSchema, ddl
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded" / "spec.json"
 PG_URL = os.environ.get("AGENTSPEC_TEST_PG_URL")
@@ -159,8 +159,8 @@ def _execute(conn, statement: str, *args) -> int:  # noqa: ANN001 - psycopg conn
 def _invoice(state: dict, status: str, when: str) -> list:
     """One stripe_invoices row as the generated upsert takes it: its values in the order of the
     columns it writes (read from the recorded schema, whatever the model named them)."""
-    from agentspec.agents.sections._example_design import design_of, written_record
-    from agentspec.agents.sections.example_database import written_columns
+    from agentspec.agents.packs.integration_requirements.sections._example_design import design_of, written_record
+    from agentspec.agents.packs.integration_requirements.sections.example_database import written_columns
 
     design = design_of(render_context(state))
     values = {"stripe_invoice_id": "in_1", "status": status, "stripe_updated_at": when, "currency": "usd"}

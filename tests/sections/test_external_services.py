@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import external_services as section
-from agentspec.agents.sections.external_services import ExternalServices
+from agentspec.agents.packs.integration_requirements.sections import external_services as section
+from agentspec.agents.packs.integration_requirements.sections.external_services import ExternalServices
 from tests.knowledge.conftest import OUTBOUND_SPINE, spine
 
 from ._general_helpers import context

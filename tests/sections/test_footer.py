@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import footer as section
+from agentspec.agents.packs.integration_requirements.sections import footer as section
 
 from ._general_helpers import assert_no_placeholders, context
 

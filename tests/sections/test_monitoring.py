@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import monitoring as section
-from agentspec.agents.sections.external_services import ExternalServices
-from agentspec.agents.sections.monitoring import Monitoring
+from agentspec.agents.packs.integration_requirements.sections import monitoring as section
+from agentspec.agents.packs.integration_requirements.sections.external_services import ExternalServices
+from agentspec.agents.packs.integration_requirements.sections.monitoring import Monitoring
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks, context
 

@@ -10,7 +10,7 @@ import re
 
 from agentspec.agents.analyses import stakeholder
 from agentspec.agents.brief import FeatureBrief
-from agentspec.agents.sections import (
+from agentspec.agents.packs.integration_requirements.sections import (
     auth_integration,
     backend_integration,
     cache_integration,

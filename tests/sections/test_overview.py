@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentspec.agents.brief import FeatureBrief
-from agentspec.agents.sections import overview
+from agentspec.agents.packs.integration_requirements.sections import overview
 from agentspec.agents.spine import DesignSpine
 from tests.spine.conftest import SPINE
 

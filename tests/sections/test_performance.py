@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import performance as section
-from agentspec.agents.sections.performance import Performance
+from agentspec.agents.packs.integration_requirements.sections import performance as section
+from agentspec.agents.packs.integration_requirements.sections.performance import Performance
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 
@@ -55,7 +55,7 @@ def test_validators() -> None:
 
 
 def test_the_targets_are_shown_on_the_monitoring_stacks_dashboards() -> None:
-    from agentspec.agents.sections.monitoring import MODEL as Monitoring
+    from agentspec.agents.packs.integration_requirements.sections.monitoring import MODEL as Monitoring
     from tests.sections.test_monitoring import DATA as MONITORING
 
     from ._general_helpers import context

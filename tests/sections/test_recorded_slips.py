@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from agentspec.render.sql import check_statement
-from agentspec.agents.sections.api_specifications import MODEL as API
-from agentspec.agents.sections.auth_integration import MODEL as AUTH
-from agentspec.agents.sections.database_schema import MODEL as SCHEMA
-from agentspec.agents.sections.example_integration_test import IntegrationTestExample
+from agentspec.agents.packs.integration_requirements.sections.api_specifications import MODEL as API
+from agentspec.agents.packs.integration_requirements.sections.auth_integration import MODEL as AUTH
+from agentspec.agents.packs.integration_requirements.sections.database_schema import MODEL as SCHEMA
+from agentspec.agents.packs.integration_requirements.sections.example_integration_test import IntegrationTestExample
 
 from . import _data_helpers as h
 from .test_example_integration_test import DATA as TEST_EXAMPLE

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import copy
 
-from agentspec.agents.sections import reusability as section
-from agentspec.agents.sections.reusability import Reusability
+from agentspec.agents.packs.integration_requirements.sections import reusability as section
+from agentspec.agents.packs.integration_requirements.sections.reusability import Reusability
 
 from ._general_helpers import assert_rejects, check_rendered, context
 

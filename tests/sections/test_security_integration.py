@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from agentspec.agents.sections import security_integration as section
-from agentspec.agents.sections.security_integration import SecurityIntegration
+from agentspec.agents.packs.integration_requirements.sections import security_integration as section
+from agentspec.agents.packs.integration_requirements.sections.security_integration import SecurityIntegration
 
 from ._general_helpers import assert_rejects, check_rendered, code_blocks
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from agentspec.agents.sections import testing_validation as section
-from agentspec.agents.sections.testing_validation import TestingValidation
+from agentspec.agents.packs.integration_requirements.sections import testing_validation as section
+from agentspec.agents.packs.integration_requirements.sections.testing_validation import TestingValidation
 
 from ._general_helpers import assert_rejects, check_rendered, context
 

@@ -150,7 +150,7 @@ def test_an_aligned_answer_that_breaks_a_section_rule_is_kept_as_answered(spine_
 
 def test_integration_readiness_lists_each_concern_with_its_evidence_or_what_is_missing(spine_data):
     from agentspec.agents.readiness import readiness
-    from agentspec.agents.sections.deep_analysis import _concern_list
+    from agentspec.agents.packs.integration_requirements.sections.deep_analysis import _concern_list
 
     state = readiness(render_context(_state(spine_data)))
     text = _concern_list(state)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import testing_validation as section
-from agentspec.agents.sections.testing_validation import TestingValidation, derived_test, kind_tests
+from agentspec.agents.packs.integration_requirements.sections import testing_validation as section
+from agentspec.agents.packs.integration_requirements.sections.testing_validation import TestingValidation, derived_test, kind_tests
 
 from tests.sections._general_helpers import context
 from tests.sections.test_testing_validation import DATA
@@ -39,7 +39,7 @@ def test_the_derived_performance_test_gives_the_limit_no_second_value(spine) -> 
     """A fresh-clone draft's "in a 10-minute load test, p95 <timeout> stays within 60 s" read as two values of one limit."""
     import re
 
-    from agentspec.agents.sections.testing_validation import derived_test
+    from agentspec.agents.packs.integration_requirements.sections.testing_validation import derived_test
 
     text = derived_test("performance", spine)
     assert re.findall(r"(?<!p)\b\d+", text) == ["2"]  # only the limit's own value (p95 names the percentile)

@@ -20,7 +20,7 @@ def _recorded(section_id: str):
 def _echoing_security() -> dict:
     """The security answer with every middleware value set to its field's description, as
     the recorded embedded-model drafts wrote it."""
-    from agentspec.agents.sections.security_integration import SecurityMiddleware
+    from agentspec.agents.packs.integration_requirements.sections.security_integration import SecurityMiddleware
 
     data = json.loads(json.dumps(RECORDED["sections"]["security_integration"]["data"]))
     data["middleware"] = {name: info.description for name, info in SecurityMiddleware.model_fields.items()}
@@ -39,7 +39,7 @@ def test_an_echoed_instruction_is_found_and_an_offered_option_is_not() -> None:
 
 
 def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> None:
-    from agentspec.agents.sections import security_integration
+    from agentspec.agents.packs.integration_requirements.sections import security_integration
 
     from agentspec.render.typescript import ts_value
     from tests.sections._general_helpers import context
@@ -59,21 +59,21 @@ def test_security_middleware_states_what_the_spine_and_auth_decide(spine) -> Non
 
 
 def test_a_not_supported_mobile_echo_states_the_spines_reason(spine) -> None:
-    from agentspec.agents.sections import compatibility
+    from agentspec.agents.packs.integration_requirements.sections import compatibility
 
     data = _recorded("compatibility").model_copy(update={"android": "not supported when the feature has no mobile use"})
     assert compatibility.align(data, spine).android == "not supported: the design has no mobile client"
 
 
 def test_echoed_readiness_checks_are_the_spines_dependencies(spine) -> None:
-    from agentspec.agents.sections import monitoring
+    from agentspec.agents.packs.integration_requirements.sections import monitoring
 
     data = _recorded("monitoring").model_copy(update={"readiness_checks": ["dependencies required to serve traffic"]})
     assert monitoring.align(data, spine).readiness_checks == ["app_db (database) answers a cheap query"]
 
 
 def test_security_requirements_state_how_each_inbound_delivery_is_verified(spine) -> None:
-    from agentspec.agents.sections import security_integration
+    from agentspec.agents.packs.integration_requirements.sections import security_integration
 
     from tests.sections._general_helpers import context
 
@@ -83,7 +83,7 @@ def test_security_requirements_state_how_each_inbound_delivery_is_verified(spine
 
 
 def test_performance_caches_nothing_the_design_does_without(spine) -> None:
-    from agentspec.agents.sections import performance
+    from agentspec.agents.packs.integration_requirements.sections import performance
 
     aligned = performance.align(_recorded("performance"), spine)  # the spine has a page but no cache
     assert aligned.config.application_cache == "nothing: the design has no cache"
@@ -91,7 +91,7 @@ def test_performance_caches_nothing_the_design_does_without(spine) -> None:
 
 
 def test_health_checks_probe_only_what_the_design_has(spine) -> None:
-    from agentspec.agents.sections import monitoring
+    from agentspec.agents.packs.integration_requirements.sections import monitoring
 
     data = _recorded("monitoring").model_copy(update={"readiness_checks": ["redis ping", "postgres SELECT 1"]})
     assert monitoring.align(data, spine).readiness_checks == ["postgres SELECT 1"]  # the spine has no cache
@@ -99,7 +99,7 @@ def test_health_checks_probe_only_what_the_design_has(spine) -> None:
 
 def test_one_clause_of_a_description_handed_back_is_an_echo_and_an_optional_one_is_dropped(spine) -> None:
     """The tenth-pass security answer's resource_protection was the description's first clause."""
-    from agentspec.agents.sections import security_integration as security
+    from agentspec.agents.packs.integration_requirements.sections import security_integration as security
 
     data = json.loads(json.dumps(RECORDED["sections"]["security_integration"]["data"]))
     data["middleware"]["resource_protection"] = "tenant column every query on this feature's records is scoped by"
@@ -112,7 +112,7 @@ def test_one_clause_of_a_description_handed_back_is_an_echo_and_an_optional_one_
 
 
 def test_a_desktop_os_refused_without_a_reason_is_stated_from_the_design(spine) -> None:
-    from agentspec.agents.sections import compatibility
+    from agentspec.agents.packs.integration_requirements.sections import compatibility
 
     answer = _recorded("compatibility").model_copy(update={"windows": "not supported and why", "linux": "Not supported",
                                                             "macos": "12+", "ios": "not supported and why"})
@@ -126,8 +126,8 @@ def test_a_desktop_os_refused_without_a_reason_is_stated_from_the_design(spine) 
 
 def test_another_fields_description_handed_back_is_an_echo() -> None:
     """The tenth-pass deployment answer listed monitoring's instruction as a pipeline step."""
-    from agentspec.agents.sections import deployment
-    from agentspec.agents.sections.deployment import Environment
+    from agentspec.agents.packs.integration_requirements.sections import deployment
+    from agentspec.agents.packs.integration_requirements.sections.deployment import Environment
 
     steps = ["run the migrations", Environment.model_fields["monitoring"].description]
     data = {"stages": [{"name": "deployment", "steps": steps}], "database_url_env": "DATABASE_URL"}
@@ -141,7 +141,7 @@ def test_monitoring_alerts_on_what_the_designs_archetypes_watch(spine):
     """The tenth-pass Stripe answer alerted on invoice counts, not on a delivery that failed."""
     from agentspec.agents.knowledge.completion import complete
     from agentspec.agents.knowledge.coverage import archetypes_for
-    from agentspec.agents.sections import monitoring
+    from agentspec.agents.packs.integration_requirements.sections import monitoring
 
     spine, _ = complete(spine)
     spine.archetypes = [a.id for a in archetypes_for(spine)]
@@ -157,7 +157,7 @@ def test_monitoring_alerts_on_what_the_designs_archetypes_watch(spine):
 
 def test_no_shared_cache_keeps_what_only_a_role_may_read(spine):
     """The tenth-pass Stripe answer had its CDN cache an admin API for 7 days."""
-    from agentspec.agents.sections import performance
+    from agentspec.agents.packs.integration_requirements.sections import performance
 
     recorded = _recorded("performance")
     data = recorded.model_copy(update={"config": recorded.config.model_copy(update={"cdn": "cache everything for 7 days",
@@ -172,7 +172,7 @@ def test_no_shared_cache_keeps_what_only_a_role_may_read(spine):
 def test_a_providers_documented_rate_limit_replaces_the_answers():
     """The eleventh-pass Stripe answer planned for 1,000 requests per minute, bursts of 500."""
     from agentspec.agents.knowledge.completion import complete
-    from agentspec.agents.sections import external_services
+    from agentspec.agents.packs.integration_requirements.sections import external_services
     from agentspec.agents.spine import DesignSpine
     from tests.spine.conftest import SPINE
 
@@ -190,7 +190,7 @@ def test_a_providers_documented_rate_limit_replaces_the_answers():
 
 def test_the_designs_own_database_is_no_source_of_its_data():
     """The eleventh-pass Stripe answer fed the database from `postgres_database` every hour; the reconciler reads Stripe's API."""
-    from agentspec.agents.sections import data_flow
+    from agentspec.agents.packs.integration_requirements.sections import data_flow
     from agentspec.agents.spine import DesignSpine
 
     recorded = json.loads((ROOT / "examples" / "stripe-invoice-sync" / "spec.json").read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from agentspec.agents.sections._examples import example_spine_checks, imported_packages
+from agentspec.agents.packs.integration_requirements.sections._examples import example_spine_checks, imported_packages
 
 
 def test_imported_packages_reads_js_and_python_imports() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import external_services as section
+from agentspec.agents.packs.integration_requirements.sections import external_services as section
 
 
 def _service(name: str, auth: str = "API key authentication") -> dict:
@@ -29,7 +29,7 @@ def test_a_service_takes_the_spine_systems_name_direction_and_verification(spine
 
 
 def test_a_database_destination_writes_only_the_spines_tables(spine) -> None:
-    from agentspec.agents.sections import data_flow
+    from agentspec.agents.packs.integration_requirements.sections import data_flow
 
     answer = data_flow.MODEL.model_validate({
         "sources": [{"name": "provider_webhooks", "type": "Webhook", "format": "JSON", "frequency": "per delivery",
@@ -42,7 +42,7 @@ def test_a_database_destination_writes_only_the_spines_tables(spine) -> None:
 
 
 def test_publishers_and_subscribers_are_the_spines_producers_and_consumers(spine) -> None:
-    from agentspec.agents.sections import event_integration
+    from agentspec.agents.packs.integration_requirements.sections import event_integration
 
     answer = event_integration.MODEL.model_validate({
         "schema_format": event_integration.MODEL.model_fields["schema_format"].annotation.__args__[0],
@@ -59,7 +59,7 @@ def test_publishers_and_subscribers_are_the_spines_producers_and_consumers(spine
 
 
 def test_the_auth_sections_roles_are_the_spines_and_routes_are_not_grants(spine) -> None:
-    from agentspec.agents.sections import auth_integration
+    from agentspec.agents.packs.integration_requirements.sections import auth_integration
 
     from tests.sections import _data_helpers as h
 
@@ -75,7 +75,7 @@ def test_the_auth_sections_roles_are_the_spines_and_routes_are_not_grants(spine)
 
 
 def test_a_source_named_after_an_external_system_crosses_the_way_the_spine_says(spine) -> None:
-    from agentspec.agents.sections import data_flow
+    from agentspec.agents.packs.integration_requirements.sections import data_flow
 
     answer = data_flow.MODEL.model_validate({
         "sources": [{"name": "provider", "type": "REST API", "format": "JSON", "frequency": "a schedule with its interval",
@@ -87,7 +87,7 @@ def test_a_source_named_after_an_external_system_crosses_the_way_the_spine_says(
 
 
 def test_the_client_never_calls_the_webhook_receiver_and_covers_our_endpoints(spine) -> None:
-    from agentspec.agents.sections import api_specifications
+    from agentspec.agents.packs.integration_requirements.sections import api_specifications
 
     from tests.sections import _data_helpers as h
 
@@ -101,7 +101,7 @@ def test_the_client_never_calls_the_webhook_receiver_and_covers_our_endpoints(sp
 
 
 def test_a_client_method_for_the_webhook_receiver_is_dropped_when_others_remain(spine) -> None:
-    from agentspec.agents.sections import api_specifications
+    from agentspec.agents.packs.integration_requirements.sections import api_specifications
 
     from tests.sections import _data_helpers as h
 

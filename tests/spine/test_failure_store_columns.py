@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import database_schema as section
-from agentspec.agents.sections.database_schema import DatabaseSchema
+from agentspec.agents.packs.integration_requirements.sections import database_schema as section
+from agentspec.agents.packs.integration_requirements.sections.database_schema import DatabaseSchema
 from agentspec.agents.spine import DesignSpine
 
 from tests.spine.test_money_as_decided import _schema
@@ -30,7 +30,7 @@ def test_the_store_gains_the_columns_its_answer_left_out(spine_data) -> None:
 
 
 def test_a_note_cut_at_the_grammar_s_limit_is_dropped() -> None:
-    from agentspec.agents.sections.database_schema import NOTE_MAX, Column
+    from agentspec.agents.packs.integration_requirements.sections.database_schema import NOTE_MAX, Column
 
     cut = "integer minor units are bigint amount columns beside a char("
     assert len(cut) == NOTE_MAX and Column(name="amount", type="bigint", note=cut).note is None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agentspec.agents.sections import database_schema as section
-from agentspec.agents.sections.database_schema import DatabaseSchema
+from agentspec.agents.packs.integration_requirements.sections import database_schema as section
+from agentspec.agents.packs.integration_requirements.sections.database_schema import DatabaseSchema
 
 
 def _schema(amount_type: str, default: str | None = None, currency: bool = True) -> DatabaseSchema:
