@@ -18,7 +18,7 @@ def section_data(ctx: RenderContext, section_id: str) -> Any | None:
     if data is None or isinstance(data, BaseModel):
         return data
     if isinstance(data, dict):
-        module = importlib.import_module(f"agentspec.agents.packs.integration_requirements.sections.{section_id}")
+        module = importlib.import_module(f".{section_id}", __package__)
         model = getattr(module, "MODEL", None)
         if model is not None:
             try:

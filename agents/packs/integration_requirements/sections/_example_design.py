@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentspec.section import RenderContext
-from agentspec.agents.packs.integration_requirements.sections._context import section_data
+from ._context import section_data
 from agentspec.agents.spine import DesignSpine, Entity, ExternalSystem, Setting, failure_store, secrets_of
 
 # The language the examples are generated in; other languages are drafted by the model.
@@ -38,7 +38,7 @@ class ExampleDesign:
         return next((t for t in (self.schema.tables if self.schema else []) if t.name == name), None)
 
     def columns(self, name: str) -> list[Any]:
-        from agentspec.agents.packs.integration_requirements.sections.database_schema import all_columns
+        from .database_schema import all_columns
 
         table = self.table(name)
         return all_columns(table) if table is not None else []

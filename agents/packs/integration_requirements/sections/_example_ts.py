@@ -36,7 +36,7 @@ def kebab(name: str) -> str:
 
 def one_of(table: str) -> str:
     """`stripe_invoices` -> `stripe_invoice`, `deletion_requests` -> `deletion_request`."""
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import singular
+    from .database_schema import singular
 
     head, _, last = table.rpartition("_")
     return f"{head}_{singular(last)}" if head else singular(last)

@@ -11,7 +11,7 @@ from agentspec.render.code import EXTENSIONS, code_placeholder, fence_tag, langu
 from agentspec.render.markdown import bullets, fence, join_blocks
 from agentspec.render.reflow import reflow_typescript
 from agentspec.section import SectionModel, ShortText, items
-from agentspec.agents.packs.integration_requirements.sections._validators import FILE_LINE, check_file_line
+from ._validators import FILE_LINE, check_file_line
 
 
 MIN_LINES, MAX_LINES, MAX_CHARS = 10, 120, 6000

@@ -13,7 +13,7 @@ import posixpath
 from agentspec.render.markdown import bullets, join_blocks
 from agentspec.section import RenderContext
 from agentspec.agents.brief import slugify
-from agentspec.agents.packs.integration_requirements.sections._context import section_data
+from ._context import section_data
 
 MODEL = None
 
@@ -54,7 +54,7 @@ def _title(section_id: str, ctx: RenderContext) -> str:
     for spec in ctx.registry:
         if spec.id == section_id and spec.headings:
             return spec.headings[-1].lstrip("# ").strip()
-    module = importlib.import_module(f"agentspec.agents.packs.integration_requirements.sections.{section_id}")
+    module = importlib.import_module(f".{section_id}", __package__)
     return module.HEADINGS[-1].lstrip("# ").strip()
 
 

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from agentspec.render.markdown import field, join_blocks
 from agentspec.section import RenderContext, SectionModel, SectionSpec, ShortText, items
-from agentspec.agents.packs.integration_requirements.sections._context import label_of
+from ._context import label_of
 
 _NUMBER = re.compile(r"\d")
 # "once every hour", "twice a day": a rate said in words is a number with a unit.

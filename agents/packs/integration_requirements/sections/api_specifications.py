@@ -585,7 +585,7 @@ def digest(data: ApiSpecifications) -> str:
 def cross_checks(data: ApiSpecifications, sections: dict) -> list[str]:
     """Every REST method calls an endpoint backend_integration defines. With a design
     spine, spine_checks says it once: the backend's endpoints are the spine's."""
-    from agentspec.agents.packs.integration_requirements.sections.backend_integration import routes
+    from .backend_integration import routes
     from agentspec.agents.spine import SPINE_ID
 
     backend = sections.get("backend_integration")

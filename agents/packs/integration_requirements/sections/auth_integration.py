@@ -18,7 +18,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 from agentspec.render.markdown import bullets, field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
-from agentspec.agents.packs.integration_requirements.sections._validators import EnvVar
+from ._validators import EnvVar
 from agentspec.agents.spine import named_after
 
 def _host_only(value: object) -> object:

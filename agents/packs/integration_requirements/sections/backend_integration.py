@@ -143,7 +143,7 @@ def migration_strategy(spine) -> str:  # noqa: ANN001
 
 def index_requirements(schema) -> str:  # noqa: ANN001 - agents.sections.database_schema.DatabaseSchema | None
     """The indexes the schema section declares, by table and column, so the two cannot differ."""
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import all_indexes, foreign_keys
+    from .database_schema import all_indexes, foreign_keys
 
     if schema is None:
         return "as the Database Integration Strategy section defines"
@@ -156,7 +156,7 @@ def index_requirements(schema) -> str:  # noqa: ANN001 - agents.sections.databas
 
 def relationship_management(schema) -> str:  # noqa: ANN001
     """The foreign keys and what deleting a parent does, from the schema section."""
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import foreign_keys
+    from .database_schema import foreign_keys
 
     if schema is None:
         return "as the Database Integration Strategy section defines"
@@ -245,7 +245,7 @@ _EVENT_LIKE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$")
 
 def cross_checks(data: BackendIntegration, sections: dict) -> list[str]:
     """Dotted dependencies (e.g. invoice.paid) must be events that event_integration defines."""
-    from agentspec.agents.packs.integration_requirements.sections.event_integration import event_names
+    from .event_integration import event_names
 
     events = sections.get("event_integration")
     if events is None:

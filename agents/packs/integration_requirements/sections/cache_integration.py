@@ -125,7 +125,7 @@ def cross_checks(data: CacheIntegration, sections: dict) -> list[str]:
     """Problems against database_schema: cached tables exist, and every {param}
     in a key pattern is a column of a cached table, <singular table>_id or
     <singular last word of the table>_id."""
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import singular, table_columns
+    from .database_schema import singular, table_columns
 
     schema = sections.get("database_schema")
     if schema is None:

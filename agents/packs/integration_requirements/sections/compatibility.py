@@ -13,6 +13,8 @@ from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items
 
+from ._headings import headings_of
+
 VersionRange = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\^~<>=v0-9 .x*|+-]*[0-9][\^~<>=v0-9 .x*|+-]*$"),
@@ -75,6 +77,7 @@ class Compatibility(SectionModel):
 
 
 MODEL = Compatibility
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 900
 
 
@@ -138,13 +141,14 @@ def render(data: Compatibility, ctx: RenderContext) -> str:
         entries = {e.name: e.versions for e in data.stack if e.layer == layer}
         if entries:
             matrix[layer] = entries
+    section, browser_heading, platform_heading, stack_heading = HEADINGS
     return join_blocks(
-        "## Compatibility Requirements",
-        "### Browser Compatibility",
+        section,
+        browser_heading,
         browsers + "\n\n" + polyfills,
-        "### Platform Compatibility",
+        platform_heading,
         platforms,
-        "### Technology Stack Compatibility",
+        stack_heading,
         fence("typescript", ts_const("compatibilityMatrix", matrix, "Technology compatibility matrix")),
     )
 

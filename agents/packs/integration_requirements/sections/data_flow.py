@@ -280,7 +280,7 @@ def digest(data: DataFlow) -> str:
 
 def cross_checks(data: DataFlow, sections: dict) -> list[str]:
     """Problems against other sections' validated data (database_schema)."""
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import table_columns
+    from .database_schema import table_columns
 
     schema = sections.get("database_schema")
     if schema is None:

@@ -226,7 +226,7 @@ def plan(data: DataMigration, schema) -> Plan:  # noqa: ANN001 - database_schema
         # Without the schema nothing is known about NULL rules: backfill only.
         tables = tuple(dict.fromkeys(b.table for b in data.backfills))
         return Plan(tables, tuple(_run_order(list(data.backfills))), (), (), (), False)
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import added_columns, altered_tables, needs_backfill
+    from .database_schema import added_columns, altered_tables, needs_backfill
 
     altered = altered_tables(schema)
     fillable = {(t.name, c.name) for t in altered for c in added_columns(t) if c.default is None}
@@ -452,7 +452,7 @@ def _reference_problem(b: Backfill, tables: dict) -> str | None:  # noqa: ANN001
 
 
 def _missing_backfills(data: DataMigration, schema) -> list[str]:  # noqa: ANN001
-    from agentspec.agents.packs.integration_requirements.sections.database_schema import added_columns, altered_tables, needs_backfill
+    from .database_schema import added_columns, altered_tables, needs_backfill
 
     problems = []
     for table in altered_tables(schema):

@@ -19,7 +19,7 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.render.yaml_block import yaml_block
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
-from agentspec.agents.packs.integration_requirements.sections._validators import EnvVar, no_secret
+from ._validators import EnvVar, no_secret
 from agentspec.agents.spine import SPINE_ID, secrets_of
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^https?://[^\s\[\]]+$")]

@@ -13,9 +13,9 @@ from typing import Any
 
 from agentspec.section import RenderContext
 from agentspec.agents.knowledge.briefing import notes_for
-from agentspec.agents.packs.integration_requirements.sections._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
-from agentspec.agents.packs.integration_requirements.sections._example_ts import comment, kebab, pascal, setting_reader
-from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
+from ._example_ts import comment, kebab, pascal, setting_reader
+from ._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agentspec.agents.spine import ExternalSystem
 
 HEADINGS = ["## Code Examples", "### Example 1: API Client Integration"]

@@ -4,7 +4,7 @@ The model writes the code; it must parse before it is rendered."""
 from __future__ import annotations
 
 from agentspec.section import RenderContext
-from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._examples import CodeExample, example_digest, example_spine_checks, render_example
 
 HEADINGS = ["### Example 5: Cache Integration Pattern"]
 

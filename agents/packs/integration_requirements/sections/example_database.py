@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.section import RenderContext
-from agentspec.agents.packs.integration_requirements.sections._example_design import DRIVER, ExampleDesign, design_of, work_table, written_record
-from agentspec.agents.packs.integration_requirements.sections._example_ts import camel, comment, packed, kebab, one_of, pascal, quoted, row_interface, sql_text, ts_type
-from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._example_design import DRIVER, ExampleDesign, design_of, work_table, written_record
+from ._example_ts import camel, comment, packed, kebab, one_of, pascal, quoted, row_interface, sql_text, ts_type
+from ._examples import CodeExample, example_digest, example_spine_checks, render_example
 from agentspec.agents.spine import Entity
 
 HEADINGS = ["### Example 2: Database Integration with Transaction Support"]

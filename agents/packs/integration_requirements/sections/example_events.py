@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from agentspec.section import RenderContext
 from agentspec.agents.knowledge.briefing import notes_for
-from agentspec.agents.packs.integration_requirements.sections._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
+from ._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
                                              work_table, written_record)
-from agentspec.agents.packs.integration_requirements.sections._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
-from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
-from agentspec.agents.packs.integration_requirements.sections.example_database import conflict_column, database_file, processed_value
+from ._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
+from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from .example_database import conflict_column, database_file, processed_value
 from agentspec.agents.spine import Entity, Event, ExternalSystem
 
 HEADINGS = ["### Example 3: Event-Driven Integration"]

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from agentspec.section import RenderContext
-from agentspec.agents.packs.integration_requirements.sections._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
-from agentspec.agents.packs.integration_requirements.sections._example_ts import camel, comment, import_path, kebab, one_of, pascal
-from agentspec.agents.packs.integration_requirements.sections._examples import CodeExample, example_digest, example_spine_checks, render_example
-from agentspec.agents.packs.integration_requirements.sections.example_database import conflict_column, database_file, written_columns
-from agentspec.agents.packs.integration_requirements.sections.example_events import events_file, events_program
+from ._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
+from ._example_ts import camel, comment, import_path, kebab, one_of, pascal
+from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from .example_database import conflict_column, database_file, written_columns
+from .example_events import events_file, events_program
 from agentspec.agents.spine import Entity
 
 HEADINGS = ["### Integration Testing Example"]

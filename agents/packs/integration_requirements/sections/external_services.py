@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints, field_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
-from agentspec.agents.packs.integration_requirements.sections._validators import EnvVar
+from ._validators import EnvVar
 from agentspec.agents.spine import VERIFIED
 
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^ \t\n\[\]]+$", max_length=200)]

@@ -12,8 +12,8 @@ from pydantic import Field, field_validator
 from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
-from agentspec.agents.packs.integration_requirements.sections._context import attr, section_data
-from agentspec.agents.packs.integration_requirements.sections._validators import no_secret
+from ._context import attr, section_data
+from ._validators import no_secret
 
 _DIGIT = re.compile(r"\d")
 

@@ -78,7 +78,7 @@ def align(data: Performance, spine) -> Performance:  # noqa: ANN001 - agents.spi
 def _dashboards(answered: str, ctx: RenderContext) -> str:
     """The targets are shown where the design's metrics are: the monitoring stack's dashboard
     product, not another (the twelfth-pass Stripe answer named Google Analytics beside Grafana)."""
-    from agentspec.agents.packs.integration_requirements.sections._context import section_data
+    from ._context import section_data
 
     monitoring = section_data(ctx, "monitoring")
     product = str(getattr(monitoring, "metrics_dashboard", "") or "").strip()

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
-from agentspec.agents.packs.integration_requirements.sections._validators import check_file_line, no_file_line
+from ._validators import check_file_line, no_file_line
 
 Hint = Annotated[ShortText, AfterValidator(no_file_line)]
 Factor = Literal["Low", "Medium", "High", "Very High"]

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items
-from agentspec.agents.packs.integration_requirements.sections._validators import no_secret
+from ._validators import no_secret
 
 AUTHENTICATION = ("JWT token validation", "Session management", "Multi-factor authentication support", "Single sign-on integration")
 AUTHORIZATION = ("Role-based access control", "Resource-level permissions", "API endpoint protection", "Data access restrictions")

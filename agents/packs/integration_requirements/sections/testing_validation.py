@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator
 
 from agentspec.render.markdown import checklist, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items, means_none
-from agentspec.agents.packs.integration_requirements.sections._context import attr
+from ._context import attr
 from agentspec.agents.spine import SPINE_ID
 
 KINDS = (
