@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from agentspec.checks.file_refs import repo_of
 from agentspec.gateway.usage import CallRecord, totals
 from agentspec.packs.generic import pack_of
+from agentspec.packs.builtin import builtin_pack
+from agentspec.sections_map import section_at
 from agentspec.spec_document import SPEC_FILENAME
 from agentspec.section import RenderContext, SectionSpec, validate_stored
 from agentspec.agents.analyses import ANALYSES, analysis_specs
@@ -32,9 +34,7 @@ class Document:
     spans: list[tuple[int, int, str]] = field(default_factory=list)
 
     def section_at(self, line: int | None) -> str | None:
-        if line is None:
-            return None
-        return next((sid for start, end, sid in self.spans if start <= line <= end), None)
+        return section_at({sid: (start, end + 1) for start, end, sid in self.spans}, line)
 
 
 def validated(spec: SectionSpec, entry: dict[str, Any] | None) -> BaseModel | None:
@@ -116,7 +116,7 @@ def spec_file(state: dict[str, Any]) -> str:
 def render_document(state: dict[str, Any]) -> Document:
     ctx = render_context(state)
     pack = pack_of(state.get("options"))
-    title = pack.title(ctx) if pack is not None else [f"# Integration Requirements: {ctx.brief.name}"]
+    title = pack.title(ctx) if pack is not None else [f"# {builtin_pack().title.format(feature=ctx.brief.name)}"]
     lines = [*title, ""] if title else []
     spans: list[tuple[int, int, str]] = []
     for spec in registry():

@@ -58,6 +58,8 @@ def section_texts(doc: SpecDocument) -> dict[str, str]:
 
 
 def section_at(spans: dict[str, tuple[int, int]], line: int | None) -> str | None:
+    """The section whose lines [start, end) hold `line`: the one way a finding is mapped to
+    its section, on a parsed spec (section_spans) or on the assembler's spans."""
     if line is None:
         return None
     for sid, (start, end) in spans.items():

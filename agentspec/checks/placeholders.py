@@ -11,7 +11,6 @@ array literal [MAX_RETRIES] or a mermaid label B[Routing] is legitimate.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from agentspec.checks.score import Finding, Score
@@ -24,12 +23,10 @@ from agentspec.checks.template import (
     template_of,
     template_placeholders,
 )
+from agentspec.packs.placeholders import placeholders_in_code
 from agentspec.spec_document import SpecDocument
 
 NAME = "placeholders"
-
-# "rows[table_name]" indexes a variable; "INSERT INTO [table_name]" is a hole.
-_INDEX_BEFORE = re.compile(r"[\w)\]]$")
 
 
 def prose_placeholders(text: str, template: str | None = None) -> list[str]:
@@ -46,19 +43,12 @@ def prose_placeholders(text: str, template: str | None = None) -> list[str]:
 
 def code_placeholders(code: str, template_markdown: str | None = None, language: str = "") -> list[tuple[str, int]]:
     """(token, 0-based line within `code`) for template placeholders in code."""
-    found = []
     template = template_placeholders(template_markdown)
-    # In a diagram nothing is indexed: `A[TRIGGER_EVENT]` is a node whose label a user's template
-    # left for the answer to write (the embedded model handed it back unchanged).
+    # A diagram's node label a user's template left for the answer to write (the embedded
+    # model handed `A[TRIGGER_EVENT]` back unchanged) is a placeholder, not indexing.
     labels = template_markdown is not None and language == "mermaid"
-    for m in BRACKET_RE.finditer(code):
-        token = m.group(0)
-        if token not in template or not strong_placeholder_shape(m.group(1)):
-            continue
-        if _INDEX_BEFORE.search(code[: m.start()]) and not labels:
-            continue
-        found.append((token, code.count("\n", 0, m.start())))
-    return found
+    return placeholders_in_code(code, lambda token: token in template and strong_placeholder_shape(token[1:-1]),
+                                diagram=labels)
 
 
 def check_placeholders(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:

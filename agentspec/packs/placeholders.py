@@ -1,9 +1,11 @@
-"""What a template placeholder looks like: the one definition the template compiler and
-the placeholder check share (agentspec/checks/template.py imports it)."""
+"""What a template placeholder looks like, and where one is left in code: the one
+definition the template compiler, the placeholder check and the code examples' gate share
+(agentspec/checks/template.py re-exports it)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # A bracketed run without nested brackets: "[FEATURE_NAME]", "[Name]".
 BRACKET_RE = re.compile(r"\[([^\[\]\n]+)\]")
@@ -47,3 +49,21 @@ def prose_tokens(text: str) -> list[re.Match[str]]:
 def code_tokens(code: str) -> list[re.Match[str]]:
     """The placeholders of code, where brackets are also syntax: strong shapes only."""
     return [m for m in BRACKET_RE.finditer(code) if strong_placeholder_shape(m.group(1))]
+
+
+# "rows[TABLE_NAME]" indexes a variable; "INSERT INTO [table_name]" is a hole.
+_INDEX_BEFORE = re.compile(r"[\w)\]]$")
+
+
+def placeholders_in_code(code: str, is_placeholder: Callable[[str], bool], *, diagram: bool = False) -> list[tuple[str, int]]:
+    """(token, 0-based line) of each placeholder left in code, in order: a bracket token
+    ("[table_name]") that `is_placeholder` accepts and that does not index a value. In a
+    diagram nothing is indexed: `A[TRIGGER_EVENT]` is a node whose label was left to write."""
+    found = []
+    for m in BRACKET_RE.finditer(code):
+        if not is_placeholder(m.group(0)):
+            continue
+        if not diagram and _INDEX_BEFORE.search(code[: m.start()]):
+            continue
+        found.append((m.group(0), code.count("\n", 0, m.start())))
+    return found

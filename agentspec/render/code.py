@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 
 from agentspec.packs.builtin import builtin_pack
+from agentspec.packs.placeholders import BRACKET_RE, placeholders_in_code
 
 # Language -> fence tag, accepted file extensions.
 FENCE_TAGS: dict[str, str] = {
@@ -161,13 +162,10 @@ def syntax_error(code: str, language: str, *, path: str = "") -> str | None:
 
 # --- placeholders ----------------------------------------------------------------
 
-_BRACKET = re.compile(r"\[([^\[\]\n]+)\]")
 # Shapes that only ever mean "fill me in": [API_BASE_URL], [SUMMARY].
 _UPPER_PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*)$")
 _TEMPLATE_SHAPE = re.compile(r"^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+)$")
 _REAL_CODE = frozenset({"[id]"})  # the template's `pool.query(query, [id])` is real syntax
-# `rows[TABLE_NAME]` indexes a variable; `INSERT INTO [table_name]` is a hole.
-_INDEX_BEFORE = re.compile(r"[\w)\]]$")
 
 
 @lru_cache(maxsize=1)
@@ -175,19 +173,15 @@ def template_code_placeholders() -> frozenset[str]:
     """Bracket tokens the shipped template uses as holes in its code, e.g.
     [table_name], [method_name], [EventBus]."""
     text = builtin_pack().template_markdown()
-    tokens = {m.group(0) for m in _BRACKET.finditer(text) if _TEMPLATE_SHAPE.match(m.group(1))}
+    tokens = {m.group(0) for m in BRACKET_RE.finditer(text) if _TEMPLATE_SHAPE.match(m.group(1))}
     return frozenset(tokens - _REAL_CODE)
 
 
 def code_placeholder(code: str) -> str | None:
     """A message naming the first template placeholder left in `code`, or None."""
     known = template_code_placeholders()
-    for m in _BRACKET.finditer(code):
-        token = m.group(0)
-        if not (_UPPER_PLACEHOLDER.match(m.group(1)) or token in known):
-            continue
-        if _INDEX_BEFORE.search(code[: m.start()]):
-            continue
-        line = code.count("\n", 0, m.start()) + 1
-        return f"template placeholder {token} at line {line}; write the real name or value"
-    return None
+    found = placeholders_in_code(code, lambda token: bool(_UPPER_PLACEHOLDER.match(token[1:-1])) or token in known)
+    if not found:
+        return None
+    token, line = found[0]
+    return f"template placeholder {token} at line {line + 1}; write the real name or value"

@@ -7,15 +7,16 @@ named here is proposed by this spec, and the text says so."""
 
 from __future__ import annotations
 
-import importlib
 import posixpath
 
 from agentspec.render.markdown import bullets, join_blocks
 from agentspec.section import RenderContext
 from agentspec.agents.brief import slugify
 from ._context import section_data
+from ._headings import headings_of
 
 MODEL = None
+HEADINGS = headings_of(__name__)
 
 EXAMPLE_IDS = ("example_api_client", "example_database", "example_events", "example_websocket", "example_cache", "example_integration_test")
 _PURPOSES = ("a detailed explanation", "usage guidelines", "best practices")
@@ -54,8 +55,7 @@ def _title(section_id: str, ctx: RenderContext) -> str:
     for spec in ctx.registry:
         if spec.id == section_id and spec.headings:
             return spec.headings[-1].lstrip("# ").strip()
-    module = importlib.import_module(f".{section_id}", __package__)
-    return module.HEADINGS[-1].lstrip("# ").strip()
+    return headings_of(section_id)[-1].lstrip("# ").strip()
 
 
 def render(data: object, ctx: RenderContext) -> str:
@@ -75,8 +75,9 @@ def render(data: object, ctx: RenderContext) -> str:
     slug = getattr(ctx.brief, "slug", None) or slugify(str(getattr(ctx.brief, "name", "feature")))
     examples.append(f"Collect the examples above as runnable samples under `examples/{slug}/`")
     examples.append(f"Add further integration test patterns next to the tests in `{test_dir}/`")
+    (section,) = HEADINGS
     return join_blocks(
-        "### Additional Resources",
+        section,
         "**Integration Patterns Documentation**:\n" + bullets(patterns),
         "**Related Integration Examples**:\n" + bullets(examples),
     )

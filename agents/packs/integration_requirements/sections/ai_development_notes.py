@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from agentspec.render.markdown import field, join_blocks
 from agentspec.section import RenderContext, SectionModel, SectionSpec, ShortText, items
 from ._context import label_of
+from ._headings import headings_of
 
 _NUMBER = re.compile(r"\d")
 # "once every hour", "twice a day": a rate said in words is a number with a unit.
@@ -47,33 +48,35 @@ class AiDevelopmentNotes(SectionModel):
 
 
 MODEL = AiDevelopmentNotes
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 900
 
 
 def render(data: AiDevelopmentNotes, ctx: RenderContext) -> str:
     brief = ctx.brief
+    section, context_heading, guidance_heading, constraints_heading, collaboration_heading = HEADINGS
     return join_blocks(
-        "## AI Development Notes",
-        "### Context for AI Agents",
+        section,
+        context_heading,
         "Information to help AI agents understand this integration:\n" + "\n".join([
             field("Complexity Level", brief.complexity),
             field("Domain Knowledge Required", ", ".join(brief.domains)),
             field("Similar Patterns", data.similar_patterns),
             field("Common Pitfalls", data.common_pitfalls),
         ]),
-        "### Implementation Guidance",
+        guidance_heading,
         "\n".join([
             field("Recommended Approach", data.recommended_approach),
             field("Code Patterns to Follow", data.code_patterns),
             field("Testing Strategy", data.testing_strategy),
         ]),
-        "### Constraints",
+        constraints_heading,
         "\n".join([
             field("Must Not", data.must_not),
             field("Should Avoid", data.should_avoid),
             field("Performance Requirements", data.performance_requirements),
         ]),
-        "### Agent Collaboration",
+        collaboration_heading,
         agent_collaboration(ctx.registry, brief.complexity, _not_applicable(ctx)),
     )
 

@@ -19,6 +19,8 @@ from agentspec.render.typescript import ts_value
 from agentspec.section import RenderContext, SectionModel, ShortText, items, snake_case
 from agentspec.agents.http_api import PATH_PARAM, ApiPath, HttpMethod, camel_slip
 
+from ._headings import headings_of
+
 # 63, not 40: names derived from a spine path (getErasureRequestAnonymizationsByAnonymizationId) run long.
 CamelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9]{1,63}$"), BeforeValidator(camel_slip)]
 
@@ -340,6 +342,7 @@ def _check_websocket(spec: WebSocketSpec, taken: set[str]) -> None:
 
 
 MODEL = ApiSpecifications
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 2000
 
 
@@ -549,13 +552,14 @@ def render(data: ApiSpecifications, ctx: RenderContext) -> str:
         else f"Not applicable: {ws_reason}" if not ws_used
         else "Not drafted: the design spine has a WebSocket endpoint, but this section describes no WebSocket client."
     )
+    section, rest_heading, graphql_heading, websocket_heading = HEADINGS
     return join_blocks(
-        "## API Integration Specifications",
-        "### REST API Integration",
+        section,
+        rest_heading,
         fence("typescript", rest_client(data.rest)),
-        "### GraphQL Integration",
+        graphql_heading,
         graphql,
-        "### WebSocket Integration",
+        websocket_heading,
         websocket,
     )
 

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 from agentspec.render.markdown import bullets, field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, Text, items
+from ._headings import headings_of
 from ._validators import EnvVar
 from agentspec.agents.spine import named_after
 
@@ -168,6 +169,7 @@ def _unique(values: list[str], what: str) -> None:
 
 
 MODEL = AuthIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1200
 
 
@@ -234,11 +236,12 @@ def render(data: AuthIntegration, ctx: RenderContext) -> str:
         _nested("Resource Access", data.resource_rules, "no record-level rules: the role permissions above decide access"),
         _nested("Integration Points", data.integration_points),
     ])
+    section, provider_heading, rbac_heading = HEADINGS
     return join_blocks(
-        "### Authentication & Authorization Integration",
-        "#### Identity Provider Integration",
+        section,
+        provider_heading,
         fence("typescript", auth_object(data)),
-        "#### Role-Based Access Control",
+        rbac_heading,
         rbac,
     )
 

@@ -16,6 +16,8 @@ from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
 from agentspec.agents.http_api import PATH_PARAM, ApiPath, HttpMethod, OperationName, operation_name
 
+from ._headings import headings_of
+
 Integration = Literal["synchronous REST", "asynchronous (202 + job)", "webhook receiver", "external API proxy", "server-sent events"]
 
 
@@ -100,6 +102,7 @@ def _purpose(ep: Endpoint, spine) -> str:  # noqa: ANN001
 
 
 MODEL = BackendIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1800
 
 
@@ -208,8 +211,9 @@ def render(data: BackendIntegration, ctx: RenderContext) -> str:
     schema = ctx.sections.get("database_schema")
     endpoints = (fence("typescript", api_object(data, spine), indent=3) if data.endpoints
                  else "   None: the design has no HTTP endpoint of its own.")
+    (section,) = HEADINGS
     return join_blocks(
-        "#### Backend Integration",
+        section,
         "\n".join([
             "1. **API Endpoints**",
             endpoints,

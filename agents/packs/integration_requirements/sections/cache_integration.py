@@ -15,6 +15,8 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 
+from ._headings import headings_of
+
 KeyPattern = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=80, pattern=r"^[a-z][a-z0-9_-]*(:([a-z0-9_-]+|\{[a-z][a-zA-Z0-9_]*\}))+$"),
@@ -66,6 +68,7 @@ class CacheIntegration(SectionModel):
 
 
 MODEL = CacheIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1100
 
 
@@ -106,7 +109,8 @@ def cache_object(data: CacheIntegration) -> str:
 
 
 def render(data: CacheIntegration, ctx: RenderContext) -> str:
-    return join_blocks("### Cache Integration", "#### Caching Strategy", fence("typescript", cache_object(data)))
+    section, strategy_heading = HEADINGS
+    return join_blocks(section, strategy_heading, fence("typescript", cache_object(data)))
 
 
 def digest(data: CacheIntegration) -> str:

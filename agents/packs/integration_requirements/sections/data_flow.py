@@ -16,6 +16,8 @@ from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items, means_none
 from agentspec.agents.spine import named_after
 
+from ._headings import headings_of
+
 SourceType = Literal["REST API", "Webhook", "Database", "Message Queue", "Event Stream", "File Import", "User Input"]
 DestinationType = Literal[
     "PostgreSQL table", "Cache", "Message Queue", "Event Stream", "Data Warehouse", "Search Index", "External API", "Object Storage",
@@ -130,6 +132,7 @@ class DataFlow(SectionModel):
 
 
 MODEL = DataFlow
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1100
 
 
@@ -267,7 +270,8 @@ def flow_object(data: DataFlow) -> str:
 
 
 def render(data: DataFlow, ctx: RenderContext) -> str:
-    return join_blocks("## Data Integration", "### Data Flow Architecture", fence("typescript", flow_object(data)))
+    section, flow_heading = HEADINGS
+    return join_blocks(section, flow_heading, fence("typescript", flow_object(data)))
 
 
 def digest(data: DataFlow) -> str:

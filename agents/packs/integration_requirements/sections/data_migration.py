@@ -30,6 +30,8 @@ from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.sql import check_statement, literal
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 
+from ._headings import headings_of
+
 SCHEMA_ID = "database_schema"
 
 _Expression = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -111,6 +113,7 @@ class DataMigration(SectionModel):
 
 
 MODEL = DataMigration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1200
 
 
@@ -396,8 +399,9 @@ def _execution(data: DataMigration, ctx: RenderContext) -> list[str]:
 
 
 def render(data: DataMigration, ctx: RenderContext) -> str:
+    (section,) = HEADINGS
     return join_blocks(
-        "#### Data Migration Strategy",
+        section,
         "\n".join([
             "1. **Migration Planning**",
             checklist(data.planning, indent=3),

@@ -21,6 +21,8 @@ from agentspec.render.typescript import ts_identifier, ts_value
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 from agentspec.agents.spine import FAILURE_COLUMNS
 
+from ._headings import headings_of
+
 SqlType = Literal[
     "uuid", "text", "varchar(50)", "varchar(255)", "char(3)", "integer", "bigint", "smallint",
     "numeric(12,2)", "double precision", "boolean", "timestamptz", "date", "jsonb", "bytea", "inet",
@@ -316,6 +318,7 @@ def _parents(tables: list[Table]) -> dict[str, list[str]]:
 
 
 MODEL = DatabaseSchema
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 2600
 
 
@@ -727,9 +730,10 @@ def _existing_note(tbl: Table) -> str:
 
 def render(data: DatabaseSchema, ctx: RenderContext) -> str:
     rows = [(f"`{t.name}`", t.purpose + _existing_note(t), t.integration_type) for t in data.tables]
+    section, schema_heading = HEADINGS
     return join_blocks(
-        "### Database Integration Strategy",
-        "#### Schema Integration & ERD",
+        section,
+        schema_heading,
         "Database schema integration points for this feature, with the Entity-Relationship Diagram derived from the same table definitions as the SQL and ORM mapping:",
         "**Entity-Relationship Diagram**:",
         fence("mermaid", er_diagram(data)),

@@ -11,6 +11,8 @@ from agentspec.section import RenderContext, SectionModel, Text
 from agentspec.agents.readiness import readiness
 from agentspec.agents.spine import SPINE_ID
 
+from ._headings import headings_of
+
 ARTIFACTS = """- **[Stakeholder Analysis](./analysis-stakeholder.md)**: Multi-stakeholder impact assessment covering Developer, Operations, User, Security, Business, and QA perspectives
 - **[Scenario Exploration](./analysis-scenarios.md)**: Risk-prioritized scenarios across edge cases, failures, scale, security, user behavior, integration, and operational concerns
 - **[Multi-Angle Review](./analysis-multi-angle.md)**: Comprehensive review from Technical Excellence, Business Value, Risk Management, Team Collaboration, UX, and Long-term Vision angles"""
@@ -27,6 +29,7 @@ class DeepAnalysisInsights(SectionModel):
 
 
 MODEL = DeepAnalysisInsights
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 900
 
 
@@ -42,19 +45,20 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
     else:
         p1 = "- Scenario exploration did not complete; see run.json."
     ops_rating = f"{stakeholder.rating('Operations')}/5" if stakeholder is not None else "not rated (stakeholder analysis did not complete)"
+    section, artifacts_heading, insights_heading, scenarios_heading, operations_heading, integrity_heading, readiness_heading = HEADINGS
     blocks = [
-        "## Deep Analysis",
+        section,
         "This integration specification underwent ultra-thinking protocol analysis to ensure comprehensive quality:",
-        "### Analysis Artifacts", ARTIFACTS,
-        "### Key Integration Insights from Deep Analysis",
-        "#### Critical Integration Scenarios (P1)",
+        artifacts_heading, ARTIFACTS,
+        insights_heading,
+        scenarios_heading,
         "Based on scenario exploration, the following integration failure modes **must** be handled:\n" + p1,
-        "#### Operations Impact Assessment",
+        operations_heading,
         f"**Operations Rating**: {ops_rating} ⭐\n"
         f"- **Deployment Complexity**: {data.deployment_complexity}\n"
         f"- **Monitoring Requirements**: {data.monitoring_requirements}\n"
         f"- **Operational Overhead**: {data.operational_overhead}",
-        "#### Data Integrity Considerations",
+        integrity_heading,
         f"**Data Integrity Rating**: {data.data_integrity_rating}/5 ⭐\n"
         f"- **Cross-System Consistency**: {data.cross_system_consistency}\n"
         f"- **Failure Recovery Strategy**: {data.failure_recovery}\n"
@@ -65,7 +69,7 @@ def render(data: DeepAnalysisInsights, ctx: RenderContext) -> str:
             f"- **{c.first} vs {c.second}**: {c.conflict} Resolution: {c.resolution} Trade-off: {c.trade_off}"
             for c in stakeholder.conflicts
         ) or "- None identified by the stakeholder analysis."]
-    blocks += ["#### Integration Readiness", _readiness(data, ctx)]
+    blocks += [readiness_heading, _readiness(data, ctx)]
     if review is not None:
         from agentspec.agents.analyses.multi_angle import computed_recommendation
 

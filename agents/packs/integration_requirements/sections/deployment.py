@@ -19,6 +19,7 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const
 from agentspec.render.yaml_block import yaml_block
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
+from ._headings import headings_of
 from ._validators import EnvVar, no_secret
 from agentspec.agents.spine import SPINE_ID, secrets_of
 
@@ -77,6 +78,7 @@ class Deployment(SectionModel):
 
 
 MODEL = Deployment
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1000
 
 
@@ -193,11 +195,12 @@ def render(data: Deployment, ctx: RenderContext) -> str:
         }
         for name in ENVIRONMENTS
     }
+    section, pipeline_heading, environment_heading = HEADINGS
     return join_blocks(
-        "## Deployment Integration",
-        "### CI/CD Pipeline Integration",
+        section,
+        pipeline_heading,
         fence("yaml", yaml_block(pipeline(data, ctx.sections.get(SPINE_ID)), "Deployment integration pipeline")),
-        "### Environment Configuration",
+        environment_heading,
         fence("typescript", ts_const("environmentConfig", env_config,
                                      "Environment-specific integration: each environment sets its own values of these settings")),
     )

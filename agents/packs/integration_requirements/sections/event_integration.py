@@ -20,6 +20,8 @@ from agentspec.render.typescript import ts_const, ts_identifier
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 from agentspec.agents.spine import SPINE_ID, DesignSpine
 
+from ._headings import headings_of
+
 EventName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]*([.][a-z][a-z0-9_]*){1,3}$")]
 TopicName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_.-]{1,62}$")]
 FieldName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][A-Za-z0-9_]{0,40}$")]
@@ -115,6 +117,7 @@ def _unique(values: list[str], what: str) -> None:
 
 
 MODEL = EventIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1600
 
 
@@ -236,11 +239,12 @@ def definitions(data: EventIntegration, spine: DesignSpine | None = None) -> str
 
 def render(data: EventIntegration, ctx: RenderContext) -> str:
     spine = _spine(ctx)
+    section, architecture_heading, definitions_heading = HEADINGS
     return join_blocks(
-        "## Event-Driven Integration",
-        "### Event Architecture",
+        section,
+        architecture_heading,
         fence("typescript", event_object(data, spine)),
-        "### Event Definitions",
+        definitions_heading,
         definitions(data, spine),
     )
 

@@ -16,9 +16,10 @@ from agentspec.agents.knowledge.briefing import notes_for
 from ._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
 from ._example_ts import comment, kebab, pascal, setting_reader
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._headings import headings_of
 from agentspec.agents.spine import ExternalSystem
 
-HEADINGS = ["## Code Examples", "### Example 1: API Client Integration"]
+HEADINGS = headings_of(__name__)
 
 
 class ApiClientExample(CodeExample):

@@ -15,9 +15,10 @@ from agentspec.section import RenderContext
 from ._example_design import DRIVER, ExampleDesign, design_of, work_table, written_record
 from ._example_ts import camel, comment, packed, kebab, one_of, pascal, quoted, row_interface, sql_text, ts_type
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._headings import headings_of
 from agentspec.agents.spine import Entity
 
-HEADINGS = ["### Example 2: Database Integration with Transaction Support"]
+HEADINGS = headings_of(__name__)
 
 
 class DatabaseExample(CodeExample):

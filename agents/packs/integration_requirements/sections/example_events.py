@@ -16,10 +16,11 @@ from ._example_design import (ExampleDesign, design_of, inbound_system, receiver
                                              work_table, written_record)
 from ._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._headings import headings_of
 from .example_database import conflict_column, database_file, processed_value
 from agentspec.agents.spine import Entity, Event, ExternalSystem
 
-HEADINGS = ["### Example 3: Event-Driven Integration"]
+HEADINGS = headings_of(__name__)
 
 
 class EventsExample(CodeExample):

@@ -16,11 +16,12 @@ from agentspec.section import RenderContext
 from ._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
 from ._example_ts import camel, comment, import_path, kebab, one_of, pascal
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._headings import headings_of
 from .example_database import conflict_column, database_file, written_columns
 from .example_events import events_file, events_program
 from agentspec.agents.spine import Entity
 
-HEADINGS = ["### Integration Testing Example"]
+HEADINGS = headings_of(__name__)
 
 
 class IntegrationTestExample(CodeExample):

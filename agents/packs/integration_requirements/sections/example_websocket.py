@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from agentspec.section import RenderContext
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
+from ._headings import headings_of
 
-HEADINGS = ["### Example 4: WebSocket Integration"]
+HEADINGS = headings_of(__name__)
 
 
 class WebSocketExample(CodeExample):

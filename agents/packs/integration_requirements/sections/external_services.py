@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints, field_validator
 from agentspec.render.markdown import field, fence, join_blocks
 from agentspec.render.typescript import TsExpr, ts_const, ts_identifier
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items, unique_names
+from ._headings import headings_of
 from ._validators import EnvVar
 from agentspec.agents.spine import VERIFIED
 
@@ -43,6 +44,7 @@ class ExternalServices(SectionModel):
 
 
 MODEL = ExternalServices
+HEADINGS = headings_of(__name__)
 
 # How each spine direction reads as the template's "Integration Type".
 _DIRECTION_TEXT = {
@@ -157,7 +159,8 @@ def provider_facts_block(description: str) -> str | None:
 
 
 def render(data: ExternalServices, ctx: RenderContext) -> str:
-    blocks = ["## External Service Integration", "### Third-Party APIs"]
+    section, apis_heading = HEADINGS
+    blocks = [section, apis_heading]
     if not data.services:
         blocks.append("None: this feature calls no third-party service and receives no calls from one.")
     for service in data.services:

@@ -7,6 +7,8 @@ from pydantic import Field, field_validator
 from agentspec.render.markdown import field, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
 
+from ._headings import headings_of
+
 
 class Route(SectionModel):
     path: ShortText = Field(description="URL path in lowercase kebab-case, under the area of the app this feature belongs to")
@@ -38,6 +40,7 @@ class FrontendIntegration(SectionModel):
 
 
 MODEL = FrontendIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1000
 
 
@@ -59,9 +62,10 @@ def render(data: FrontendIntegration, ctx: RenderContext) -> str:
                 else "none: the feature adds no user interface components")
     actions = ", ".join(f"`{a}`" for a in data.actions) or "none: the feature adds no client actions"
     dependencies = data.frontend_dependencies or "none beyond the app's existing libraries"
+    section, frontend_heading = HEADINGS
     return join_blocks(
-        "### Integration Points",
-        "#### Frontend Integration",
+        section,
+        frontend_heading,
         "\n".join([
             "1. **Component Integration**",
             field("Location", location, 3),

@@ -13,6 +13,7 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
 from ._context import attr, section_data
+from ._headings import headings_of
 from ._validators import no_secret
 
 _DIGIT = re.compile(r"\d")
@@ -64,6 +65,7 @@ class Monitoring(SectionModel):
 
 
 MODEL = Monitoring
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1000
 
 
@@ -165,11 +167,12 @@ def render(data: Monitoring, ctx: RenderContext) -> str:
             "externalServices": externals or "none: the feature calls no external service",
         },
     }
+    section, stack_heading, health_heading = HEADINGS
     return join_blocks(
-        "## Monitoring & Observability Integration",
-        "### Monitoring Stack Integration",
+        section,
+        stack_heading,
         fence("typescript", ts_const("monitoringIntegration", monitoring, "Monitoring integration")),
-        "### Health Check Integration",
+        health_heading,
         fence("typescript", ts_const("healthChecks", health, "Health check endpoints")),
     )
 

@@ -6,7 +6,10 @@ from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext
 from agentspec.agents.spine import SPINE_ID
 
+from ._headings import headings_of
+
 MODEL = None
+HEADINGS = headings_of(__name__)
 
 
 def render(_data: object, ctx: RenderContext) -> str:
@@ -19,8 +22,9 @@ def render(_data: object, ctx: RenderContext) -> str:
     libraries = getattr(brief, "libraries", None) or []
     used = ("**Libraries**: " + ", ".join(f"{package} ({job})" for package, job in libraries)
             + "; the code in this spec uses these and no others.") if libraries else ""
+    (section,) = HEADINGS
     return join_blocks(
-        "## Overview",
+        section,
         f"System integration and compatibility requirements for {brief.name}, ensuring seamless operation "
         "within the existing ecosystem and future scalability.",
         f"**Stack**: {', '.join(brief.stack)}. **External systems**: {systems}. "

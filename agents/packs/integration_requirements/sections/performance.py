@@ -11,6 +11,8 @@ from agentspec.render.markdown import fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText
 
+from ._headings import headings_of
+
 
 class PerformanceConfig(SectionModel):
     browser_cache: ShortText = Field(description="Cache-Control policy for this feature's responses, with max-age in seconds, or no-store and why")
@@ -50,6 +52,7 @@ class Performance(SectionModel):
 
 
 MODEL = Performance
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 800
 
 
@@ -106,11 +109,12 @@ def render(data: Performance, ctx: RenderContext) -> str:
         f"  - Requests per second: {data.requests_per_second:,}",
         f"  - Database connections: {data.db_connections:,}",
     ])
+    section, requirements_heading, optimization_heading = HEADINGS
     return join_blocks(
-        "## Performance Integration",
-        "### Performance Requirements",
+        section,
+        requirements_heading,
         requirements,
-        "### Performance Optimization Integration",
+        optimization_heading,
         fence("typescript", ts_const("performanceConfig", config, "Performance optimization configuration")),
     )
 

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
+from ._headings import headings_of
 from ._validators import check_file_line, no_file_line
 
 Hint = Annotated[ShortText, AfterValidator(no_file_line)]
@@ -101,6 +102,7 @@ def _told_apart(items: list[Knowledge]) -> list[Knowledge]:
 
 
 MODEL = Reusability
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1100
 
 
@@ -145,22 +147,23 @@ def render(data: Reusability, ctx: RenderContext) -> str:
     )
     existing = existing or "- None identified: no existing pattern is known to fit this feature."
     refactorings = refactorings or "- None identified: no existing code is known to need refactoring for this feature."
+    section, existing_heading, components_heading, knowledge_heading, compound_heading, refactoring_heading = HEADINGS
     return join_blocks(
-        "## Reusability Analysis",
+        section,
         "Identify opportunities to extract reusable components following compounding engineering principles.",
-        "### Existing Patterns to Reuse",
+        existing_heading,
         "What existing code/patterns can be leveraged?",
         existing,
-        "### New Reusable Components",
+        components_heading,
         "What components should be extracted for future reuse?",
         components,
-        "### Knowledge to Capture",
+        knowledge_heading,
         "What learnings should be documented for next time?",
         knowledge,
-        "### Compound Value Assessment",
+        compound_heading,
         "How does this feature increase system compounding value?",
         compound,
-        "### Refactoring Opportunities",
+        refactoring_heading,
         "What existing code should be refactored to improve reusability?",
         refactorings,
     )

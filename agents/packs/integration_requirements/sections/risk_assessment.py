@@ -11,6 +11,8 @@ from pydantic import Field
 from agentspec.render.markdown import join_blocks, table
 from agentspec.section import RenderContext, SectionModel, ShortText, Text, items
 
+from ._headings import headings_of
+
 Level = Literal["High", "Medium", "Low"]
 
 
@@ -40,6 +42,7 @@ class RiskAssessment(SectionModel):
 
 
 MODEL = RiskAssessment
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1200
 
 
@@ -52,11 +55,12 @@ def render(data: RiskAssessment, ctx: RenderContext) -> str:
                          f"{s.mitigation.prevention} Detection: {s.mitigation.detection} Recovery: {s.mitigation.recovery}"))
     rows += [(r.category, r.description, r.impact, r.probability, r.mitigation) for r in data.risks]
     c = data.contingency
+    section, risks_heading, contingency_heading = HEADINGS
     return join_blocks(
-        "## Risk Assessment & Mitigation",
-        "### Integration Risks",
+        section,
+        risks_heading,
         table(["Risk Category", "Risk Description", "Impact", "Probability", "Mitigation Strategy"], rows),
-        "### Contingency Planning",
+        contingency_heading,
         "\n".join([
             "1. **Service Degradation**",
             f"   - **Trigger**: {c.degradation_trigger}",

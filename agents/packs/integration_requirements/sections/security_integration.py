@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.typescript import ts_const
 from agentspec.section import RenderContext, SectionModel, ShortText, items
+from ._headings import headings_of
 from ._validators import no_secret
 
 AUTHENTICATION = ("JWT token validation", "Session management", "Multi-factor authentication support", "Single sign-on integration")
@@ -84,6 +85,7 @@ class SecurityIntegration(SectionModel):
 
 
 MODEL = SecurityIntegration
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 1000
 
 
@@ -154,11 +156,12 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
         "authorization": {"rbac": decided["rbac"], "permissions": decided["permissions"], "resources": m.resource_protection or decided["resources"]},
         "encryption": {"transit": m.tls, "rest": m.encryption_at_rest, "keys": decided["keys"]},
     }
+    section, requirements_heading, points_heading = HEADINGS
     return join_blocks(
-        "## Security Integration",
-        "### Security Requirements",
+        section,
+        requirements_heading,
         "\n\n".join(groups),
-        "### Security Integration Points",
+        points_heading,
         fence("typescript", ts_const("securityMiddleware", middleware, "Security middleware integration")),
     )
 

@@ -13,8 +13,10 @@ from agentspec.agents.repository import REPOSITORY_NOTE
 from agentspec.agents.spine import (DEFAULT_REASON, SPINE_ID, USES, DesignSpine, failure_store, fed_by, has, interface_facts, number,
                           run_rule)
 
+from ._headings import headings_of
+
 MODEL = None
-HEADINGS = ("## Integration Architecture", "### System Landscape")
+HEADINGS = headings_of(__name__)
 
 
 def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from agentspec.render.markdown import checklist, join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, is_filler, items, means_none
 from ._context import attr
+from ._headings import headings_of
 from agentspec.agents.spine import SPINE_ID
 
 KINDS = (
@@ -58,6 +59,7 @@ class TestingValidation(SectionModel):
 
 
 MODEL = TestingValidation
+HEADINGS = headings_of(__name__)
 MAX_TOKENS = 900
 
 
@@ -164,11 +166,12 @@ def render(data: TestingValidation, ctx: RenderContext) -> str:
         "2. **Non-Functional Validation**",
         checklist(data.non_functional, indent=3),
     ])
+    section, strategy_heading, criteria_heading = HEADINGS
     return join_blocks(
-        "## Testing & Validation",
-        "### Integration Testing Strategy",
+        section,
+        strategy_heading,
         checklist(strategy),
-        "### Validation Criteria",
+        criteria_heading,
         criteria,
     )
 
