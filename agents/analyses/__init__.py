@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
+from agentspec.packs.builtin import builtin_pack
 from agentspec.section import SectionSpec
 
 # id -> (role, output file). Prompts live at prompts/<role>/<id>.md.j2.
@@ -15,29 +16,16 @@ ANALYSES: dict[str, tuple[str, str]] = {
     "multi_angle": ("review-analyst", "analysis-multi-angle.md"),
 }
 
-# The drafted sections the analyses read: the sections that make the primary
-# design decisions (services, data, events, auth, frontend, operations, tests),
-# none of which depends on another section. The derived ones (landscape, backend,
-# data flow, security integration, monitoring) restate those decisions and would
-# put a second drafting level in front of every analysis: the analyses, and the
-# fold-in sections after them, would wait for a chain of two sections instead of
-# one (the critical path of a draft), and every analysis prompt would carry five
-# more digests. Declaring inputs at all lets the analyses run while the examples
-# are drafted, instead of after every section.
-INPUTS: tuple[str, ...] = (
-    "external_services", "frontend_integration", "auth_integration", "database_schema", "event_integration",
-    "performance", "deployment", "testing_validation",
-)
-
 
 def analysis_specs() -> tuple[SectionSpec, ...]:
-    """The three analyses, reading the run's primary sections: INPUTS for the built-in
-    sections, every drafted section of a pack compiled from a user's template."""
+    """The three analyses, reading the run's primary sections: those the default pack's
+    pack.yaml names (`analyses_read`) for its own sections, every drafted section of a pack
+    compiled from a template."""
     from agentspec.agents.registry import registry
     from agentspec.agents.spine import SPINE_ID
 
     drafted = [s.id for s in registry() if s.stage == "draft" and s.id != SPINE_ID]
-    inputs = tuple(i for i in INPUTS if i in drafted) or tuple(drafted)
+    inputs = tuple(i for i in builtin_pack().analyses_read if i in drafted) or tuple(drafted)
     return _specs(inputs)
 
 

@@ -38,6 +38,7 @@ class BuiltinPack:
     title: str | None  # "Integration Requirements: {feature}"; None: the template's own H1
     length_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     trace_p1_into: tuple[str, ...] = ()  # H2 sections every P1 scenario must appear in
+    analyses_read: tuple[str, ...] = ()  # the sections the three analyses read (else every drafted one)
 
     @property
     def has_sections(self) -> bool:
@@ -72,6 +73,7 @@ def _load(folder: Traversable) -> BuiltinPack:
         title=data.get("title"),
         length_bounds={h: (int(lo), int(hi)) for h, (lo, hi) in (checks.get("length_bounds") or {}).items()},
         trace_p1_into=tuple(checks.get("trace_p1_into") or ()),
+        analyses_read=tuple(data.get("analyses_read") or ()),
     )
 
 
