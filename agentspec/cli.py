@@ -239,10 +239,13 @@ def templates(ctx: typer.Context) -> None:
     """Templates by name: the project's (.agentspec/templates/), the user's, then the built-in ones."""
     if ctx.invoked_subcommand is not None:
         return
-    from agentspec.packs.lookup import list_templates
+    from agentspec.packs.lookup import BUILT_IN, list_templates
 
     for template in list_templates(load_settings().config_dir):
-        console.print(f"{template.name}  [dim]{template.where}{f' {template.path}' if template.path else ''}[/]", highlight=False)
+        shadows = " (used instead of the built-in)" if template.path and template.name in BUILT_IN else ""
+        about = f": {template.description}" if template.description else ""
+        console.print(f"{escape(template.name)}  [dim]{template.where}{f' {escape(str(template.path))}' if template.path else ''}"
+                      f"{shadows}{escape(about)}[/]", highlight=False)
 
 
 @templates_app.command("show")

@@ -26,6 +26,7 @@ class Template:
     where: str  # "built-in", "project", "user" or "file"
     path: Path | None  # None for a built-in one (a package resource)
     markdown: str
+    description: str = ""  # a built-in pack's, from its pack.yaml
 
     def sections(self) -> list[TemplateSection]:
         try:
@@ -103,5 +104,5 @@ def list_templates(user_dir: Path) -> list[Template]:
         for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
             found.setdefault(path.stem, Template(path.stem, where, path, ""))
     for name in BUILT_IN:
-        found.setdefault(name, Template(name, "built-in", None, ""))
+        found.setdefault(name, Template(name, "built-in", None, "", builtin_pack(name).description))
     return list(found.values())

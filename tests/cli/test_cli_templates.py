@@ -34,10 +34,15 @@ def test_templates_lists_project_templates_before_the_built_in(tmp_path):
     project = tmp_path / ".agentspec" / "templates"
     project.mkdir(parents=True)
     (project / "postmortem.md").write_text((TEMPLATES / "incident-postmortem.md").read_text(encoding="utf-8"), encoding="utf-8")
+    (project / "integration-lean.md").write_text("# Lean: [FEATURE_NAME]\n\n## Summary\n[SUMMARY]\n", encoding="utf-8")
     result = agentspec("templates", cwd=tmp_path)
     assert_exit(result, 0)
-    lines = [line.split()[:2] for line in result.output.splitlines() if line.strip()]
-    assert lines == [["postmortem", "project"], ["integration-requirements", "built-in"], ["integration-lean", "built-in"]]
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert [line.split()[:2] for line in lines] == [["integration-lean", "project"], ["postmortem", "project"],
+                                                    ["integration-requirements", "built-in:"]]
+    assert lines[0].endswith("(used instead of the built-in)")
+    # A built-in pack says what it is for (its pack.yaml).
+    assert "the full Integration Requirements spec" in lines[2]
 
 
 def test_templates_init_copies_a_built_in_template_once_and_an_unedited_copy_drafts_as_the_built_in(tmp_path):
