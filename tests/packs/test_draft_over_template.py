@@ -44,11 +44,14 @@ def _headings(markdown: str) -> list[str]:
     return out
 
 
-# The postmortem runs by default; the other two (about 11 s each, a whole draft through the
-# console script) with `-m slow`, which keeps the default run under its 10 minutes.
+# The postmortem runs by default; the others (about 11 s each, a whole draft through the
+# console script) with `-m slow`, which keeps the default run under its 10 minutes. The
+# retention runbook holds every shape at once: a front-matter choice, a table, numbered
+# steps, an SQL block, a mermaid block and a checklist.
 @pytest.mark.parametrize("name", ["incident-postmortem",
                                   pytest.param("decision-record", marks=pytest.mark.slow),
-                                  pytest.param("data-pipeline", marks=pytest.mark.slow)])
+                                  pytest.param("data-pipeline", marks=pytest.mark.slow),
+                                  pytest.param("retention-runbook", marks=pytest.mark.slow)])
 def test_any_template_is_drafted_end_to_end(tmp_path, template_server, name):
     template = tmp_path / f"{name}.md"
     shutil.copy(TEMPLATES / f"{name}.md", template)
@@ -66,7 +69,7 @@ def test_any_template_is_drafted_end_to_end(tmp_path, template_server, name):
     spec = json.loads((out / "spec.json").read_text(encoding="utf-8"))
     assert spec["template"]["name"] == name and spec["template"]["markdown"] == source
     # the design spine is decided only where a heading calls for its slices (a pipeline's Sources and Storage)
-    assert ("design_spine" in spec["sections"]) == (name == "data-pipeline")
+    assert ("design_spine" in spec["sections"]) == (name in ("data-pipeline", "retention-runbook"))
     asked = {c.section for c in template_server.calls}
     assert {"stakeholder", "scenarios", "multi_angle"} <= asked
     # the checks a user runs on it: headings in order, no placeholder, mermaid and SQL that parse
