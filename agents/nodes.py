@@ -291,7 +291,7 @@ def _aligned(task: SectionTask, spec_id: str, data: dict[str, Any]) -> dict[str,
 
 
 def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
-    """The spine answer with what its archetypes require added (agents/knowledge/completion.py)."""
+    """The spine answer with what its archetypes require added (agents/knowledge/completion/)."""
     try:
         spine = DesignSpine.model_validate(data)
     except ValidationError:

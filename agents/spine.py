@@ -125,7 +125,7 @@ class Component(SectionModel):
     kind: ComponentKind
     responsibility: ShortText = Field(description="what it does for this feature")
     # A scheduler's period ("every 1 h") and its overlap rule: set by code from the design's
-    # own period limit or the scheduled-jobs archetype's defaults (agents/knowledge/completion.py);
+    # own period limit or the scheduled-jobs archetype's defaults (agents/knowledge/completion/);
     # not asked of the model, so left out of the schema and grammar.
     schedule: SkipJsonSchema[str | None] = None
     overlap: SkipJsonSchema[str | None] = None
@@ -138,7 +138,7 @@ class ExternalSystem(SectionModel):
     connects_to: Ident = Field(description="id of the component that talks to it")
     purpose: ShortText = Field(description="what crosses the interface")
     auth: Statement = Field(description="how each call is authenticated or verified")
-    # Set by code from the provider note (agents/knowledge/completion.py), never asked of the
+    # Set by code from the provider note (agents/knowledge/completion/), never asked of the
     # model: how long the provider resends a delivery we did not accept, and, for a system read
     # on a schedule, where the last synced position is kept.
     redelivery_hours: SkipJsonSchema[float | None] = None
@@ -158,7 +158,7 @@ class Entity(SectionModel):
     money: Money = Field(description="how amounts are stored, if the table holds money")
     owner: Ident = Field(description="id of the component that writes it")
     # The column compared before an update is applied, so an older event never overwrites newer
-    # state. Set by code (agents/knowledge/completion.py) for records a provider's deliveries
+    # state. Set by code (agents/knowledge/completion/) for records a provider's deliveries
     # update; not asked of the model, so left out of the schema and grammar.
     version_column: SkipJsonSchema[Ident | None] = None
     # When the provider's updates carry no timestamp, the version column is a status field and
@@ -295,7 +295,7 @@ class DesignSpine(SectionModel):
     failure_policy: FailurePolicy
     limits: items(Limit, 0, 4)
     not_needed: items(Omission, 0, 8)
-    # What code added from the knowledge library (agents/knowledge/completion.py), one
+    # What code added from the knowledge library (agents/knowledge/completion/), one
     # note each; never asked of the model, so it is left out of the schema and grammar.
     completed: SkipJsonSchema[list[str]] = Field(default_factory=list)
     # The integration archetypes this design has (agents/knowledge/archetypes.yaml ids): its

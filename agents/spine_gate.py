@@ -6,7 +6,7 @@ rendered markdown (so they hold for every section, whatever its model) and are
 part of the draft gate: their findings go back to the model as feedback.
 
 The same functions feed the semantic-defect check that `check` and `eval` report
-(agentspec/checks/semantic.py)."""
+(agentspec/checks/semantic/)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def _delta(value: float | None, digits: int = 2) -> str:
 
 
 def _defects(case: dict[str, Any]) -> str:
-    """The case's semantic-defect count (agentspec/checks/semantic.py), shown next to the judge."""
+    """The case's semantic-defect count (agentspec/checks/semantic/), shown next to the judge."""
     count = defect_count(case.get("checks") or [])
     return "–" if count is None else str(count)
 

@@ -51,7 +51,7 @@ class Trigger(Strict):
 
 
 class Decision(Strict):
-    """The rule the library decides for a concern when the answer states none (completion.py
+    """The rule the library decides for a concern when the answer states none (completion/
     `_decided_rules`). `statement` may name {system}, {format}, {store}, {table}, {key} and
     {version}; a rule whose names the design cannot fill is not made, and the concern stays open."""
     applies_to: list[Literal["file_import", "file_export", "identity_provider", "synced_table", "edited_table"]] = Field(
@@ -101,7 +101,7 @@ class Archetype(Strict):
     failure_scenarios: list[FailureScenario] = Field(min_length=1)
     metrics: list[Metric] = Field(min_length=1)
     defaults: dict[Id, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]] = Field(default_factory=dict, description=(
-        "what code decides when the model's design leaves it open (completion.py reads these by name)"))
+        "what code decides when the model's design leaves it open (completion/ reads these by name)"))
 
 
 class ProviderFact(Strict):

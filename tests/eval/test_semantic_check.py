@@ -1,4 +1,4 @@
-"""The semantic-defect check (agentspec/checks/semantic.py) on hand-built spec
+"""The semantic-defect check (agentspec/checks/semantic/) on hand-built spec
 directories: a design spine (validated by DesignSpine), the real assembler
 (agentspec.assemble.all_files: the System Landscape from the spine, the
 "Not applicable" lines, spec.json), and hand-written prose for each section

@@ -147,7 +147,7 @@ CASES = {
                                                                                     reconnect_delay_ms=1000))}),
                                (spine(), {"api_specifications": NS(websocket=NS(applicable=False))})),
     "index_fed_by_events": ((spine(components=_with("components", SEARCH)), {}), (spine(), {})),
-    # Code states these from provider notes and archetype defaults (completion.py); the predicates
+    # Code states these from provider notes and archetype defaults (completion/); the predicates
     # read the fields, and a provider with no known window, or a job with no rule, stays missing.
     "retry_window_known": (
         (spine(external_systems=[{**S["external_systems"][0], "redelivery_hours": 72}],

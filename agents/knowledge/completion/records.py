@@ -1,0 +1,178 @@
+"""The provider records a design syncs, as the provider documents them (providers.yaml): the
+table that holds the records the description names, unique on the provider's id and applying an
+update only when the provider's time is newer, in minor units where the provider's amounts are,
+with the fields whose values it documents, and handling its events under the names and for the
+state changes the provider documents."""
+
+from __future__ import annotations
+
+import re
+
+from agentspec.agents.knowledge.coverage import consent_table
+from agentspec.agents.spine import DesignSpine, Entity, Event, ExternalSystem, holds_deliveries
+from agentspec.agents.knowledge.completion._shared import _base, _room, _singular
+
+
+# Words after a provider's name that are not records it holds ("Stripe webhooks", "Stripe API").
+_NOT_RECORDS = {"webhooks", "webhook", "api", "apis", "events", "event", "data", "account", "accounts", "integration", "sync", "and"}
+
+
+def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
+    """The records the description says are synced from the provider ("Sync Stripe invoices")
+    get a table when the spine has none for them: written by the code that handles the
+    deliveries, unique on the provider's id, and in minor units when the provider's
+    documentation says its amounts are (providers.yaml)."""
+    names = {system.name.lower(), _base(system).replace("_", " ")}
+    noun = next((m.group(1) for n in names for m in re.finditer(rf"\b{re.escape(n)}\s+([a-z]+)\b", description.lower())
+                 if m.group(1).endswith("s") and m.group(1) not in _NOT_RECORDS), None)
+    if noun is None or not _room(spine, "entities"):
+        return []
+    record = _singular(noun)
+    if any(record in e.table for e in spine.entities):
+        return []
+    handlers = [e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)]
+    owner = next((h for h in handlers if h != system.connects_to), None) or system.connects_to
+    base = _base(system)
+    table = f"{base}_{noun}"
+    spine.entities.append(Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
+                                 change="new", key="id", unique=[f"{base}_{record}_id"],
+                                 money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
+                                 version_column=f"{base}_updated_at"))
+    return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
+
+
+def _documented_fields(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A synced record's field whose values the provider documents (providers.yaml
+    `documented_values`: a Stripe invoice's status) is a column of the table that holds the
+    record, with those values: the eighth-pass Stripe schema kept invoices with no status."""
+    from agentspec.agents.knowledge.briefing import notes_for
+
+    notes = []
+    for provider, documented in ((n.name, d) for n in notes_for(system) for d in n.documented_values):
+        record = documented.record.lower()
+        for entity in spine.entities:
+            if entity.change != "new" or not re.search(rf"(?:^|_){re.escape(record)}s?(?:_|$)", entity.table):
+                continue
+            if documented.field not in entity.required_columns:
+                entity.required_columns = [*entity.required_columns, documented.field]
+                notes.append(f"{entity.table}.{documented.field} holds {provider}'s documented values: "
+                             f"{', '.join(documented.values)} ({documented.source_url})")
+            entity.documented_values = {**entity.documented_values, documented.field: list(documented.values)}
+    return notes
+
+
+def _documented_events(spine: DesignSpine, system: ExternalSystem, description: str) -> list[str]:
+    """The provider's documented event types for a record the description names replace the
+    generic events the design gave its deliveries, when none is about that record (the 12-04
+    Stripe spine had one `received.event` for a sync of invoices)."""
+    from agentspec.agents.knowledge.briefing import notes_for
+    from agentspec.agents.knowledge import says
+
+    documented = [e for note in notes_for(system) for e in note.webhook_events
+                  if says(description, e.record) or says(description, f"{e.record}s")]
+    if not documented:
+        return []
+    types = list(dict.fromkeys(t for e in documented for t in e.types))
+    records = {e.record for e in documented}
+    notes: list[str] = []
+    ours = [e for e in spine.events if e.producer == system.id]
+    if any(e.name in types or any(r in e.name for r in records) for e in ours):
+        return notes + _state_changes_left_out(spine, system, types)
+    consumer = next((e.consumer for e in ours), system.connects_to)
+    others = [e for e in spine.events if e.producer != system.id]
+    room = 5 - len(others)
+    if room <= 0:
+        return []
+    spine.events = others + [_delivery(system, t, consumer) for t in types[:room]]
+    return notes + [f"events {', '.join(types[:room])} are the {system.name} deliveries handled"
+                    + (f" (in place of {', '.join(e.name for e in ours)})" if ours else "")]
+
+
+def _named_as_sent(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    from agentspec.agents.knowledge.briefing import notes_for
+
+    documented = [e for note in notes_for(system) for e in note.webhook_events]
+    if not documented:
+        return []
+    return _provider_type_names(spine, system, {t for e in documented for t in (*e.types, *e.others)},
+                                {e.record for e in documented})
+
+
+def _delivery(system: ExternalSystem, event_type: str, consumer: str) -> Event:
+    return Event(name=event_type, producer=system.id, consumer=consumer,
+                 purpose=f"{system.name}'s {event_type} delivery; the handler upserts the record")
+
+
+def _state_changes_left_out(spine: DesignSpine, system: ExternalSystem, types: list[str]) -> list[str]:
+    """A sync of the record handles every documented change of its state: the seventh-pass
+    Stripe spine handled invoice.created and invoice.paid, so a voided or uncollectible invoice
+    was never synced. The ones it left out are added beside its own, while the design has room."""
+    ours = [e for e in spine.events if e.producer == system.id]
+    names = {e.name for e in spine.events}
+    consumer = next((e.consumer for e in ours), system.connects_to)
+    missing = [t for t in types if t not in names][: max(0, 5 - len(spine.events))]
+    spine.events += [_delivery(system, t, consumer) for t in missing]
+    return [f"events {', '.join(missing)} added: a sync of the record handles each documented change of its state"] if missing else []
+
+
+def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented: set[str], records: set[str]) -> list[str]:
+    """An event the provider sends is named as the provider names it. The sixth-pass Stripe
+    spine had `stripe_invoice.paid`: an undocumented name the handler would never match, so
+    `invoice.paid` replaces it. An event about the record with no documented counterpart
+    (`stripe_invoice.synced`) is not something the provider sends, and is dropped."""
+    notes, kept, seen = [], [], set()
+    prefixes = {f"{_base(system)}.", f"{system.name.lower()}."}
+    for event in spine.events:
+        prefix = next((p for p in prefixes if event.name.startswith(p)), None)
+        if prefix and event.name[len(prefix):] in documented and system.direction in ("inbound_webhook", "inbound_stream"):
+            # `stripe.invoice.paid` from a component (ninth-pass Stripe spine) is Stripe's own
+            # `invoice.paid`: the provider sends it, and the handler matches its name.
+            notes.append(f"event {event.name} is named {event.name[len(prefix):]}, as {system.name} sends it")
+            event = event.model_copy(update={"name": event.name[len(prefix):], "producer": system.id})
+        record = next((r for r in sorted(records, key=len, reverse=True) if r in event.name), None)
+        if event.producer != system.id or event.name in documented or record is None:
+            if event.name not in seen:  # a renamed one may already stand for it
+                kept.append(event)
+                seen.add(event.name)
+            continue
+        named = f"{record}.{event.name.rsplit('.', 1)[-1]}"
+        if named not in documented:
+            notes.append(f"event {event.name} dropped: {system.name} sends no such event type")
+        elif named not in seen:
+            notes.append(f"event {event.name} is named {named}, as {system.name} sends it")
+            kept.append(event.model_copy(update={"name": named}))
+            seen.add(named)
+    spine.events = kept
+    return notes
+
+
+def _minor_units(system: ExternalSystem) -> bool:
+    from agentspec.agents.knowledge.briefing import notes_for
+
+    return any(f.topic == "money_units" for note in notes_for(system) for f in note.facts)
+
+
+def _provider_ids_unique(spine: DesignSpine, system: ExternalSystem) -> list[str]:
+    """A new table filled from the provider's deliveries is unique on the provider's id of
+    its record, so a redelivery or a read-back updates the row instead of adding one."""
+    writers = {system.connects_to} | {e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)}
+    notes = []
+    for entity in spine.entities:
+        if entity.change != "new" or entity.unique or entity.owner not in writers or "event" in entity.key \
+                or entity is consent_table(spine):
+            continue  # a table keyed on an event id is the deliveries table: its key already makes it unique; consent is ours
+        column = f"{_record_of(entity.table, _base(system))}_id"
+        entity.unique = [column]
+        notes.append(f"table {entity.table} is unique on {column}, {system.name}'s id of the record")
+    for entity in spine.entities:
+        if entity.change == "new" and entity.owner in writers and entity.version_column is None and entity.unique \
+                and "event" not in entity.key and not holds_deliveries(entity):
+            # Deliveries arrive out of order: an update applies only when the provider's time is newer.
+            entity.version_column = f"{_base(system)}_updated_at"
+            notes.append(f"table {entity.table} applies an update only when {entity.version_column} is newer")
+    return notes
+
+
+def _record_of(table: str, provider: str) -> str:
+    """`stripe_invoices` -> `stripe_invoice`, `invoices` -> `stripe_invoice`: the provider's record, singular."""
+    return _singular(table if table.startswith(f"{provider}_") else f"{provider}_{table}")
