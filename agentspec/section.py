@@ -122,7 +122,31 @@ def _schemas(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
     return documented, _wire(documented)
 
 
-class SectionModel(BaseModel):
+class LenientJson(BaseModel):
+    """A model that reads the JSON a small model writes: the base of every section's
+    model, the built-in ones (SectionModel) and those compiled from a template."""
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Strict JSON first; then JSON whose strings hold raw newlines or tabs.
+
+        Small local models often write a code sample's newlines literally
+        inside a JSON string. The content is what was meant, so it is accepted
+        (Python's non-strict JSON) rather than paid for again with a re-ask.
+        instructor parses every answer through this method."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as exc:
+            if not any(error["type"] == "json_invalid" for error in exc.errors()):
+                raise
+            try:
+                data = json.loads(json_data, strict=False)
+            except ValueError:
+                raise exc from None
+            return cls.model_validate(data, **kwargs)
+
+
+class SectionModel(LenientJson):
     """Base of every section's structured output."""
 
     model_config = ConfigDict(extra="ignore")
@@ -158,25 +182,6 @@ class SectionModel(BaseModel):
     def documented_schema(cls) -> dict[str, Any]:
         """The full JSON schema, descriptions included, for the prompt's field guide."""
         return copy.deepcopy(_schemas(cls)[0])
-
-    @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Strict JSON first; then JSON whose strings hold raw newlines or tabs.
-
-        Small local models often write a code sample's newlines literally
-        inside a JSON string. The content is what was meant, so it is accepted
-        (Python's non-strict JSON) rather than paid for again with a re-ask.
-        instructor parses every answer through this method."""
-        try:
-            return super().model_validate_json(json_data, **kwargs)
-        except ValidationError as exc:
-            if not any(error["type"] == "json_invalid" for error in exc.errors()):
-                raise
-            try:
-                data = json.loads(json_data, strict=False)
-            except ValueError:
-                raise exc from None
-            return cls.model_validate(data, **kwargs)
 
 
 def validate_stored(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:

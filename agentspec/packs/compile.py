@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import AfterValidator, BaseModel, Field, create_model
 
 from agentspec.packs.placeholders import BRACKET_RE, code_tokens, is_checkbox_or_footnote
+from agentspec.render.mermaid import quote_flowchart_labels
+from agentspec.section import LenientJson
 
 SlotKind = Literal["text", "choice", "table", "checklist", "numbered", "numbered_block", "code"]
 _FENCE = re.compile(r"^\s*(```|~~~)\s*([\w+-]*)")
@@ -290,7 +292,9 @@ def section_model(section: TemplateSection) -> type[BaseModel]:
         elif slot.kind in ("text",):
             fields[slot.name] = (str, Field(min_length=1, max_length=400, description=about))
         elif slot.kind == "code":
-            fields[slot.name] = (str, Field(min_length=1, description=(
+            # A flowchart's labels are quoted by code where the model left syntax in them.
+            kind = Annotated[str, AfterValidator(quote_flowchart_labels)] if slot.language == "mermaid" else str
+            fields[slot.name] = (kind, Field(min_length=1, description=(
                 f"the {slot.language} code inside the block, without the ``` lines, written for this feature in "
                 f"place of the template's: {slot.context[:200]}")))
         elif slot.kind == "checklist":
@@ -300,7 +304,8 @@ def section_model(section: TemplateSection) -> type[BaseModel]:
                                **{c: (Literal[tuple(slot.column_choices[c])], Field()) if c in slot.column_choices  # type: ignore[misc]
                                   else (str, Field(min_length=1, max_length=300)) for c in slot.columns})
             fields[slot.name] = (list[row], Field(min_length=1, max_length=12, description=about))  # type: ignore[valid-type]
-    return create_model(f"{_pascal(section.id)}Section", **fields)
+    # Read leniently, like a built-in section: a small model writes a code block's newlines raw.
+    return create_model(f"{_pascal(section.id)}Section", __base__=LenientJson, **fields)
 
 
 def _pascal(name: str) -> str:

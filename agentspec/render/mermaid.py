@@ -17,6 +17,40 @@ def label(text: str) -> str:
     return '"' + " ".join(text.split()).replace('"', "#quot;") + '"'
 
 
+# A flowchart node written `B[text]`: its id, then a label that is not already quoted and
+# not a shape of its own (`[(cylinder)]`, `[[subroutine]]`, `[/parallelogram/]`).
+_SQUARE_NODE = re.compile(r"(?<![\w\]])([A-Za-z_][\w-]*)\[(?![\[(/\\])([^\[\]\"\n]+)\]")
+# A decision node written `Q{text}` (not `{{hexagon}}`), not already quoted.
+_RHOMBUS_NODE = re.compile(r"(?<![\w}])([A-Za-z_][\w-]*)\{(?!\{)([^{}\"\n]+)\}")
+# An edge label written `-->|text|` (or after -.->, ==>, ---), not already quoted.
+_EDGE_LABEL = re.compile(r"((?:-->|-\.->|==>|---|-\.-|===)\s*)\|([^|\"\n]+)\|")
+# What mermaid's flowchart lexer reads as syntax inside an unquoted label.
+_LABEL_SYNTAX = re.compile(r"[()<>{}|;'`]")
+
+
+def quote_flowchart_labels(code: str) -> str:
+    """A model-written flowchart with its node labels quoted where they hold syntax:
+    `B[SELECT id FROM t WHERE created_at < NOW()]` does not parse, `B["…"]` does. Other
+    diagram kinds are returned as they are."""
+    first = next((line.strip() for line in code.splitlines() if line.strip() and not line.strip().startswith("%%")), "")
+    if not re.match(r"(graph|flowchart)\b", first):
+        return code
+
+    def node(m: re.Match[str]) -> str:
+        text = m.group(2)
+        return m.group(0) if not _LABEL_SYNTAX.search(text) else f"{m.group(1)}[{label(text)}]"
+
+    def rhombus(m: re.Match[str]) -> str:
+        text = m.group(2)
+        return m.group(0) if not _LABEL_SYNTAX.search(text) else f"{m.group(1)}{{{label(text)}}}"
+
+    def edge(m: re.Match[str]) -> str:
+        text = m.group(2)
+        return m.group(0) if not _LABEL_SYNTAX.search(text.replace("|", "")) else f"{m.group(1)}|{label(text)}|"
+
+    return _EDGE_LABEL.sub(edge, _RHOMBUS_NODE.sub(rhombus, _SQUARE_NODE.sub(node, code)))
+
+
 def flowchart(nodes: Iterable[tuple[str, str]], edges: Iterable[tuple[str, str, str | None]], direction: str = "TD") -> str:
     """nodes: (id, label); edges: (from_id, to_id, optional label)."""
     lines = [f"graph {direction}"]

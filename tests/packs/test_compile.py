@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agentspec.packs.compile import TemplateError, compile_template
+from agentspec.packs.compile import TemplateError, compile_template, section_model
 from agentspec.checks.placeholders import check_placeholders
 from agentspec.spec_document import SpecDocument
 
@@ -107,3 +107,31 @@ def test_a_numbered_list_counts_on_and_code_wrapped_in_its_own_fence_is_not_fenc
                       "mermaid_code": "```mermaid\ngraph TD\n    A[Cert expired] --> B[Checkout down]\n```"})
     assert "1. Expired certificate: no renewal alert\n2. Manual rotation: one person knew the steps" in text
     assert text.count("```") == 2 and "```mermaid\ngraph TD\n    A[Cert expired] --> B[Checkout down]\n```" in text
+
+
+def test_a_compiled_model_reads_the_raw_newlines_a_small_model_writes_in_a_string():
+    # The embedded model's answer for the retention runbook's Verification: a code sample's
+    # newlines written raw inside the JSON string (strict JSON refuses control characters).
+    (section,) = [s for s in compile_template((TEMPLATES / "retention-runbook.md").read_text(encoding="utf-8"))
+                  if s.id == "verification"]
+    data = section_model(section).model_validate_json('{"how_to_verify_the_purge": "Run:\n```sql\nSELECT count(*) FROM t;\n```"}')
+    assert data.how_to_verify_the_purge.startswith("Run:\n```sql")
+
+
+def test_a_flowchart_in_a_template_has_its_labels_quoted_where_they_hold_syntax():
+    (section,) = [s for s in compile_template((TEMPLATES / "retention-runbook.md").read_text(encoding="utf-8"))
+                  if s.id == "purge_procedure"]
+    # The embedded model's diagram: SQL inside a node label, which mermaid does not parse unquoted.
+    model = section_model(section)
+    answer = {**_sample(model), "mermaid_code": (
+        "graph TD\n    A[Identify support tickets] --> B[SELECT ticket_id FROM support_tickets "
+        "WHERE created_at < NOW() - INTERVAL '18 months']\n    B -->|purge (batch)| C{Legal hold?}\n"
+        "    C -->|no| D[(attachments)]")}
+    code = model.model_validate(answer).mermaid_code
+    assert code.splitlines()[1].endswith('B["SELECT ticket_id FROM support_tickets WHERE created_at < NOW() - INTERVAL \'18 months\'"]')
+    assert '-->|"purge (batch)"| C{"Legal hold?"}' not in code  # a label without syntax stays as written
+    assert '-->|"purge (batch)"| C{Legal hold?}' in code
+    assert "D[(attachments)]" in code  # a node shape is not a label to quote
+    from agentspec.checks.mermaid import check_mermaid, parser_available
+    if parser_available():
+        assert check_mermaid(SpecDocument.from_markdown(f"## Flow\n```mermaid\n{code}\n```\n")).passed
