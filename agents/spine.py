@@ -720,3 +720,15 @@ def slice_digest(spine: DesignSpine, parts: tuple[str, ...] | None = None) -> st
 
 def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+# Text that lets a one-at-a-time job's runs overlap (spine: a scheduler's `overlap`). The
+# semantic check reports it as a contradiction, and Reusability leaves it out of what it
+# recommends: both read this one pattern. The thirteenth-pass Stripe Reusability called the
+# reconciler's single lock an anti-pattern and proposed "a queue-based approach where each
+# run gets its own lock".
+RUNS_OVERLAP = re.compile(
+    r"each\s+run\s+(?:gets|has|takes|uses)\s+its\s+own\s+lock|(?:a|one)\s+lock\s+per\s+run|"
+    r"(?:runs?|jobs?|instances?)\s+(?:can|may|should|will)\s+(?:run|execute|overlap)\s+(?:concurrently|in\s+parallel|at\s+the\s+same\s+time)|"
+    r"(?:overlapping|concurrent|parallel)\s+runs\s+(?:are|is)\s+(?:allowed|fine|safe)|"
+    r"(?:a|one)\s+single\s+lock\b[^.;]{0,60}\b(?:deadlocks?|race\s+conditions?)", re.I)

@@ -6,6 +6,7 @@ function. `agentspec eval` reaches the harness through the `agentspec.commands` 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +41,51 @@ def test_eval_is_plugged_in_through_the_entry_point():
 
     (command,) = [ep for ep in entry_points(group="agentspec.commands") if ep.name == "eval"]
     assert command.value == "agentspec.evals.command:run_eval_command"
+
+
+# The product's layers, lowest first: a module imports from its own layer and the ones before
+# it, never from a later one. The domain is the design spine, the knowledge library, the
+# registry and the packs' sections; the checks read the domain; drafting runs the checks as
+# its gate; the graph wires drafting; the app runs the graph; the eval harness uses it all.
+LAYERS = [
+    ("base", r"agentspec(\.(section|render|spec_document|errors|settings|redact|prompting|gateway|local|repo|runlog"
+             r"|progress)\b|\.packs(\.(compile|placeholders|builtin|lookup)\b|$)|$)"),
+    ("domain", r"agentspec\.agents(\.(spine|spine_gate|spine_section|knowledge|registry|packs|brief|http_api|roles"
+               r"|repository|analyses|readiness|state)\b|$)|agentspec\.packs\.generic\b"),
+    ("checks", r"agentspec\.(checks|sections_map|verify)\b"),
+    ("drafting", r"agentspec\.agents\.(nodes|tasks|dataflow|drafting)\b|agentspec\.(quality|review_pass|assemble|output"
+                 r"|inputs|estimate)\b"),
+    ("graphs", r"agentspec\.graphs\b"),
+    ("app", r"agentspec\.(runner|runtime|cli|check_cmd|verify_cmd|review_ui|doctor)\b"),
+    ("evals", r"agentspec\.evals\b"),
+]
+FOLDER_PACKAGE = {"agentspec": "agentspec", "agents": "agentspec.agents", "graphs": "agentspec.graphs",
+                  "evals": "agentspec.evals"}
+
+
+def _layer(module: str) -> int | None:
+    return next((i for i, (_, pattern) in enumerate(LAYERS) if re.match(pattern, module)), None)
+
+
+def _module_of(path: Path) -> str:
+    folder, *rest = path.relative_to(ROOT).with_suffix("").parts
+    parts = rest[:-1] if rest and rest[-1] == "__init__" else rest
+    return ".".join([FOLDER_PACKAGE[folder], *parts])
+
+
+def test_every_import_points_down_the_layers():
+    upward, unplaced = [], []
+    for folder in FOLDER_PACKAGE:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "node_modules" in path.parts:
+                continue
+            source = _module_of(path)
+            if _layer(source) is None:
+                unplaced.append(source)
+                continue
+            for name in _imports(path):
+                target = _layer(name) if name.startswith("agentspec") else None
+                if target is not None and target > _layer(source):
+                    upward.append(f"{source} ({LAYERS[_layer(source)][0]}) imports {name} ({LAYERS[target][0]})")
+    assert unplaced == [], "place each new module in a layer of LAYERS"
+    assert upward == []

@@ -36,7 +36,6 @@ from agentspec.checks.score import Finding, Score
 from agentspec.checks.semantic.actors import spine_actors
 from agentspec.checks.semantic.applicability import content_in_not_applicable, empty_applicable_sections
 from agentspec.checks.semantic.contradictions import (
-    RUNS_OVERLAP,
     failure_handling,
     foreign_script,
     no_cache_claim,
@@ -52,7 +51,7 @@ from agentspec.spec_document import SpecDocument
 
 NAME = "semantic_defects"
 
-__all__ = ["NAME", "RULES", "RUNS_OVERLAP", "Rule", "check_semantic", "computed_readiness_lines", "defect_count"]
+__all__ = ["NAME", "RULES", "Rule", "check_semantic", "computed_readiness_lines", "defect_count"]
 
 
 # --------------------------------------------------------------------- the check

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from agentspec.agents.spine import RUNS_OVERLAP
 from agentspec.checks.score import Finding
 from agentspec.checks.semantic.statements import (
     _ALTER_TABLE,
@@ -196,16 +197,6 @@ def failure_handling(ctx: Context) -> Outcome:
 
 
 # --------------------------------------------------------------------- 2c'. scheduled runs
-
-# A job that runs one at a time (spine: a scheduler's `overlap`) contradicts text that lets its
-# runs overlap: the thirteenth-pass Stripe Reusability called the reconciler's single lock an
-# anti-pattern and proposed "a queue-based approach where each run gets its own lock".
-RUNS_OVERLAP = re.compile(
-    r"each\s+run\s+(?:gets|has|takes|uses)\s+its\s+own\s+lock|(?:a|one)\s+lock\s+per\s+run|"
-    r"(?:runs?|jobs?|instances?)\s+(?:can|may|should|will)\s+(?:run|execute|overlap)\s+(?:concurrently|in\s+parallel|at\s+the\s+same\s+time)|"
-    r"(?:overlapping|concurrent|parallel)\s+runs\s+(?:are|is)\s+(?:allowed|fine|safe)|"
-    r"(?:a|one)\s+single\s+lock\b[^.;]{0,60}\b(?:deadlocks?|race\s+conditions?)", re.I)
-
 
 def overlapping_runs(ctx: Context) -> Outcome:
     out = Outcome()

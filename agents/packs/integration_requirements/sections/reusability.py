@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from agentspec.render.markdown import join_blocks
 from agentspec.section import RenderContext, SectionModel, ShortText, items, unique_names
+from agentspec.agents.spine import RUNS_OVERLAP
 from ._headings import headings_of
 from ._validators import check_file_line, no_file_line
 
@@ -187,8 +188,6 @@ def align(data: Reusability, spine) -> Reusability:  # noqa: ANN001 - agents.spi
     and proposed "a lock per run", and the review pass's redraft wrote it again): it is not the
     spec's to recommend. Such a refactor is dropped, such a learning is replaced by the one the
     design did decide, and such a sentence of a component's note is left out."""
-    from agentspec.checks.semantic import RUNS_OVERLAP
-
     single = [c for c in spine.components if c.overlap]
     if not single:
         return data
