@@ -11,26 +11,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+from agentspec.packs.builtin import builtin_pack
 from agentspec.repo import RepoContext, scan
 
 MAX_TABLES, MAX_COLUMNS, MAX_ROUTES, MAX_NAMES = 15, 10, 15, 15
 
-# Which facts each section reads: the spine decides with all of them; a section gets its kind.
-_PARTS: dict[str, tuple[str, ...]] = {
-    "design_spine": ("stack", "tables", "routes", "clients", "env_vars"),
-    "database_schema": ("stack", "table_columns"),
-    "data_migration": ("stack", "table_columns"),
-    "example_database": ("stack", "table_columns"),
-    "api_specifications": ("stack", "routes"),
-    "backend_integration": ("stack", "routes"),
-    "example_api_client": ("stack", "routes"),
-    "example_integration_test": ("stack", "routes"),
-    "external_services": ("clients",),
-    "deployment": ("env_vars",),
-    "monitoring": ("env_vars",),
-    "reusability": ("stack", "tables", "routes", "clients"),
-    "ai_development_notes": ("stack",),
-}
+# Which facts each section reads (the default pack's facts.yaml): the spine decides with all
+# of them; a section gets its kind.
+_PARTS: dict[str, tuple[str, ...]] = builtin_pack().repository_fact_readers
 
 
 def scan_repository(root: Path) -> dict[str, Any]:

@@ -11,72 +11,16 @@ from __future__ import annotations
 import re
 
 
+from agentspec.packs.builtin import builtin_pack
 from agentspec.agents.knowledge import archetypes, providers_named_in, says
 from agentspec.agents.knowledge.coverage import archetypes_for
 from agentspec.agents.knowledge.schema import Archetype, ProviderNote
 from agentspec.agents.spine import SPINE_ID, DesignSpine, ExternalSystem
 
-# Which sections read a provider fact of each topic. A topic not listed here goes to
-# the spine and external_services, where every provider fact has a place.
-TOPIC_READERS: dict[str, tuple[str, ...]] = {
-    "signature": (SPINE_ID, "security_integration", "testing_validation", "scenarios"),
-    "signature_scheme": (SPINE_ID, "security_integration"),
-    "http_auth": ("security_integration",),
-    "secret_rotation": ("security_integration", "deployment"),
-    "ordering": (SPINE_ID, "event_integration", "data_flow", "scenarios", "testing_validation"),
-    "ordering_key": ("event_integration", "data_flow", "database_schema"),
-    "duplicates": (SPINE_ID, "event_integration", "database_schema", "testing_validation"),
-    "delivery": ("event_integration", "scenarios"),
-    "retry_window": (SPINE_ID, "external_services", "event_integration", "monitoring", "scenarios"),
-    "retries": (SPINE_ID, "external_services", "event_integration"),
-    "response_timeout": ("external_services", "backend_integration", "monitoring"),
-    "backfill": ("external_services", "data_flow"),
-    "stale_payloads": ("event_integration", "data_flow"),
-    "money_units": (SPINE_ID, "database_schema", "api_specifications"),
-    "currency_codes": ("database_schema", "api_specifications"),
-    "invoice_statuses": ("database_schema", "event_integration"),
-    "invoice_lifecycle": ("event_integration",),
-    "invoice_events": (SPINE_ID, "event_integration", "data_flow", "testing_validation"),
-    "test_and_live_modes": ("deployment",),
-    "rate_limits": ("external_services", "performance"),
-    "posting_rate": ("external_services", "performance"),
-    "message_size": ("event_integration",),
-    "money_format": (SPINE_ID, "database_schema", "api_specifications"),
-    "idempotency": ("external_services", "backend_integration"),
-    "message_statuses": (SPINE_ID, "database_schema", "event_integration"),
-    "capture_statuses": ("database_schema", "event_integration"),
-    "order_statuses": ("database_schema", "event_integration"),
-    "status_callbacks": (SPINE_ID, "event_integration"),
-    "message_logging": (SPINE_ID, "database_schema"),
-    "opt_out": (SPINE_ID, "backend_integration"),
-    "payment_events": (SPINE_ID, "event_integration", "data_flow"),
-    "refund_events": ("event_integration", "data_flow"),
-    "capture_events": (SPINE_ID, "event_integration", "data_flow"),
-    "order_events": (SPINE_ID, "event_integration", "data_flow"),
-    "user_events": (SPINE_ID, "event_integration", "auth_integration"),
-    "event_types": ("event_integration",),
-    "scim_deactivation": (SPINE_ID, "auth_integration"),
-    "scim_deprovisioning": (SPINE_ID, "auth_integration"),
-    "scim_delete_and_reactivate": ("auth_integration",),
-    "scim_rate_limit_retries": ("auth_integration", "external_services"),
-    "token_lifetime": ("auth_integration",),
-    "access_token_lifetime": ("auth_integration",),
-    "id_token_lifetime": ("auth_integration",),
-    "refresh_token_lifetime": ("auth_integration",),
-    "org_server_token_lifetimes": ("auth_integration",),
-    "token_revocation": ("auth_integration", "security_integration"),
-    "blocked_users": ("auth_integration",),
-    "endpoint_verification": ("security_integration", "backend_integration"),
-    "sandbox": ("deployment",),
-    "sandbox_domain": ("deployment",),
-    "sandbox_org_ids": ("deployment",),
-    "regions": ("deployment", "external_services"),
-    "webhook_regions": ("deployment", "external_services"),
-    "failure_severity": ("event_integration", "data_flow"),
-}
-# A topic nobody mapped is stated where the provider is described; the spine's prompt, the one
-# every section depends on, gets only the facts mapped to it (an identity provider has ~20 facts).
-_DEFAULT_READERS = ("external_services",)
+# Which sections read a provider fact of each topic, and where an unmapped topic goes:
+# the default pack's facts.yaml.
+TOPIC_READERS: dict[str, tuple[str, ...]] = builtin_pack().provider_fact_readers
+_DEFAULT_READERS = builtin_pack().provider_fact_default
 
 
 def named_providers(text: str) -> list[ProviderNote]:

@@ -1,8 +1,10 @@
 """The packs that ship with agentspec, read as data.
 
 A pack is one folder under agents/packs/ (installed as agentspec.agents.packs.<folder>):
-- pack.yaml: its name, the spec's file name and title, and the configuration of the
-  checks that belong to it (length bounds, the sections P1 scenarios are traced into);
+- pack.yaml: its name, the spec's file name and title, the sections the analyses read, and
+  the configuration of the checks that belong to it (length bounds, the sections P1
+  scenarios are traced into);
+- facts.yaml (optional): which sections are told which provider facts and repository facts;
 - template.md: the markdown template its sections fill;
 - for a pack drafted by its own sections: sections.yaml (the registry), sections/ (each
   section's model, renderer and rules), prompts/<role>/<id>.md.j2 and rubrics/ (the judge's
@@ -39,6 +41,11 @@ class BuiltinPack:
     length_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     trace_p1_into: tuple[str, ...] = ()  # H2 sections every P1 scenario must appear in
     analyses_read: tuple[str, ...] = ()  # the sections the three analyses read (else every drafted one)
+    # facts.yaml: which sections are told a provider fact of each topic (and where an unmapped
+    # topic goes), and which repository facts each section gets.
+    provider_fact_readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    provider_fact_default: tuple[str, ...] = ()
+    repository_fact_readers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def has_sections(self) -> bool:
@@ -64,6 +71,8 @@ class BuiltinPack:
 def _load(folder: Traversable) -> BuiltinPack:
     data = yaml.safe_load(folder.joinpath("pack.yaml").read_text(encoding="utf-8")) or {}
     checks = data.get("checks") or {}
+    facts_file = folder.joinpath("facts.yaml")
+    facts = (yaml.safe_load(facts_file.read_text(encoding="utf-8")) or {}) if facts_file.is_file() else {}
     return BuiltinPack(
         name=data["name"],
         package=f"{PACKS_PACKAGE}.{folder.name}",
@@ -74,6 +83,9 @@ def _load(folder: Traversable) -> BuiltinPack:
         length_bounds={h: (int(lo), int(hi)) for h, (lo, hi) in (checks.get("length_bounds") or {}).items()},
         trace_p1_into=tuple(checks.get("trace_p1_into") or ()),
         analyses_read=tuple(data.get("analyses_read") or ()),
+        provider_fact_readers={k: tuple(v) for k, v in (facts.get("provider_facts") or {}).items()},
+        provider_fact_default=tuple(facts.get("provider_facts_default") or ()),
+        repository_fact_readers={k: tuple(v) for k, v in (facts.get("repository_facts") or {}).items()},
     )
 
 

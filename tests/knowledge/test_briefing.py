@@ -93,3 +93,21 @@ def test_the_landscape_names_the_archetypes_and_why() -> None:
     gdpr = "GDPR right-to-erasure: delete or anonymise a user's data"
     assert _archetypes(spine, gdpr) == ["Inbound webhooks: from the design's structure",
                                         'Data deletion and compliance: the description says "gdpr"']
+
+
+def test_every_reader_of_a_fact_is_a_section_of_the_pack_the_spine_or_an_analysis():
+    # facts.yaml lives in the pack's folder: a reader that names no section would silently
+    # keep a fact out of every prompt.
+    from agentspec.agents.analyses import ANALYSES
+    from agentspec.agents.registry import builtin_registry
+    from agentspec.packs.builtin import builtin_pack
+
+    pack = builtin_pack()
+    known = {s.id for s in builtin_registry()} | set(ANALYSES)
+    readers = {r for rs in pack.provider_fact_readers.values() for r in rs} | set(pack.provider_fact_default) \
+        | set(pack.repository_fact_readers)
+    assert readers and readers <= known, sorted(readers - known)
+    from agentspec.agents.knowledge import providers
+
+    topics = {fact.topic for note in providers() for fact in note.facts}
+    assert set(pack.provider_fact_readers) <= topics, sorted(set(pack.provider_fact_readers) - topics)
