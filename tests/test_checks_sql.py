@@ -180,3 +180,14 @@ def test_a_statement_sqlglot_only_reads_as_a_generic_command_fails(sql, fragment
 def test_postgresql_commands_sqlglot_does_not_model_still_pass(sql):
     score = check_sql(SpecDocument.from_markdown(f"## Data Integration\n\n```sql\n{sql}\n```\n"), None)
     assert score.passed, score.details
+
+
+@needs_pg
+def test_a_query_on_a_table_the_spec_never_creates_fails_and_says_how_to_give_the_schema():
+    # A runbook drafted over a user's template queried `support_tickets`, which it never
+    # creates: nothing is invented for it, and the finding says where a schema can come from.
+    spec = SpecDocument.from_markdown("## Purge Procedure\n\n```sql\nDELETE FROM support_tickets WHERE id = 1;\n```\n")
+    score = check_sql(spec, None, pg_url=PG_URL)
+    assert not score.passed
+    assert 'relation "support_tickets" does not exist [42P01]' in score.details[0]
+    assert "`--repo PATH`" in score.details[0]

@@ -199,7 +199,11 @@ def _error_line(block: CodeBlock, offset: int, statement: str, exc: psycopg.Erro
 def _message(exc: psycopg.Error) -> str:
     primary = exc.diag.message_primary or str(exc).splitlines()[0]
     state = f" [{exc.sqlstate}]" if exc.sqlstate else ""
-    return f"PostgreSQL: {primary}{state}"
+    # A table the spec uses but never creates: the spec does not say what it holds, so
+    # nothing is invented for it; the user's schema can be given instead.
+    hint = ("; the spec uses a table it does not create (a draft with `--repo PATH` runs its SQL on "
+            "the repository's schema first)") if exc.sqlstate == "42P01" else ""
+    return f"PostgreSQL: {primary}{state}{hint}"
 
 
 def execute_blocks(url: str, blocks: list[CodeBlock], unique_required: tuple[tuple[str, str], ...] = (),

@@ -283,6 +283,7 @@ def _choices(inner: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- models
+TEXT_LENGTH = 1500  # characters of one text placeholder's answer
 def section_model(section: TemplateSection) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for slot in section.slots:
@@ -290,7 +291,10 @@ def section_model(section: TemplateSection) -> type[BaseModel]:
         if slot.kind == "choice":
             fields[slot.name] = (Literal[tuple(slot.choices)], Field(description=about))  # type: ignore[misc]
         elif slot.kind in ("text",):
-            fields[slot.name] = (str, Field(min_length=1, max_length=400, description=about))
+            # A text placeholder is often a whole section's prose ("how to verify the purge").
+            # Above the grammar's code length its bound is validated, not sampled: a 400-character
+            # bound was capped at the grammar's 300 and the embedded model's answer cut mid-word.
+            fields[slot.name] = (str, Field(min_length=1, max_length=TEXT_LENGTH, description=about))
         elif slot.kind == "code":
             # A flowchart's labels are quoted by code where the model left syntax in them.
             kind = Annotated[str, AfterValidator(quote_flowchart_labels)] if slot.language == "mermaid" else str

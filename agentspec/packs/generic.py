@@ -115,8 +115,9 @@ def _spec(section: TemplateSection, sid: str, parts: tuple[str, ...], document: 
     return SectionSpec(
         id=sid, headings=tuple(section.headings), role=role_for(section), model=section.model() if drafted else None,
         render=render, stage="draft" if drafted else "static",
-        # about 120 tokens a field, a table or list of rows more: enough for the embedded model's answers
-        max_tokens=min(1600, 300 + sum(320 if s.kind in ("table", "numbered", "numbered_block", "code") else 120
+        # about 120 tokens a short field, a paragraph of prose, a table or list of rows more:
+        # enough for the embedded model's answers
+        max_tokens=min(1600, 300 + sum(320 if s.kind in ("table", "numbered", "numbered_block", "code", "text") else 120
                                        for s in section.slots)),
         spine_parts=parts or None, prompt_file=PROMPT,
         prompt_vars=(("template_text", "\n".join(section.lines).strip()),
