@@ -44,6 +44,7 @@ def summarise(context: RepoContext, root: Path) -> dict[str, Any]:
         "route_prefix": common_prefix([r.path for r in context.routes]),
         "clients": [{"service": c.service, "package": c.package, "at": str(c.sources[0])} for c in context.clients[:6] if c.sources],
         "env_vars": [v.name for v in context.env_vars[:MAX_NAMES]],
+        "alembic_heads": [head.split(" ", 1)[0] for head in context.alembic_heads],
         "files_scanned": context.stats.files_seen,
     }
 

@@ -62,7 +62,7 @@ def render_context(state: dict[str, Any]) -> RenderContext:
     options = state.get("options") or {}
     return RenderContext(
         brief=brief, description=state.get("description", ""), sections=sections, analyses=analyses, registry=registry(),
-        repo_given=bool(options.get("repo_given")), date=options.get("date") or date.today().isoformat(),
+        repo_given=bool(options.get("repo_given")), repo=options.get("repo"), date=options.get("date") or date.today().isoformat(),
         statuses={sid: str(e.get("status")) for sid, e in (state.get("sections") or {}).items()},
         checks=list(state.get("document_checks") or []),
         archetypes=tuple(options.get("archetypes") or ()),

@@ -217,6 +217,7 @@ class RenderContext:
     analyses: dict[str, Any] = field(default_factory=dict)
     registry: tuple["SectionSpec", ...] = ()
     repo_given: bool = False
+    repo: dict[str, Any] | None = None  # what `draft --repo` found (agents/repository.py summarise)
     date: str = ""
     statuses: dict[str, str] = field(default_factory=dict)  # section id -> status (readiness is computed from it)
     checks: list[dict[str, Any]] = field(default_factory=list)  # the last document checks (Score.to_dict)

@@ -156,6 +156,8 @@ class RepoContext(_Model):
     env_vars: list[EnvVar] = Field(default_factory=list)
     clients: list[ClientUse] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)
+    # The Alembic revisions nothing revises yet, as "revision_id path": a new revision goes after them.
+    alembic_heads: list[str] = Field(default_factory=list)
     stats: ScanStats = Field(default_factory=ScanStats)
 
     def table(self, name: str) -> Table | None:

@@ -212,10 +212,13 @@ def _finish(state: _ScanState, walker: RepoWalker, started: float) -> RepoContex
         builder = facts.schema(origin, folder)  # type: ignore[arg-type]
         for _, ops in sorted(files, key=lambda item: item[0]):  # type: ignore[arg-type, return-value]
             apply_ops(builder, ops)
+    heads = []
     for folder, revisions in state.alembic.items():
         builder = facts.schema("alembic", folder)
         for revision in order_revisions(revisions):
             apply_ops(builder, revision.ops)
+        revised = {parent for r in revisions for parent in r.down_revisions}
+        heads += sorted(f"{r.revision} {r.rel}" for r in revisions if r.revision and r.revision not in revised)
     tables = merge_tables(list(facts.schemas.values()))
 
     routes = facts.routes + resolve_python_routes(state.py_routes, state.py_path_constants) + resolve_ts_routes(state.ts_routes)
@@ -251,6 +254,7 @@ def _finish(state: _ScanState, walker: RepoWalker, started: float) -> RepoContex
         env_vars=sorted(facts.env.values(), key=lambda v: v.name),
         clients=sorted(facts.clients.values(), key=lambda c: (c.service, c.package)),
         topics=sorted(facts.topics, key=lambda t: (t.kind, t.name, t.role, t.source.path, t.source.line)),
+        alembic_heads=heads,
         stats=stats,
     )
 

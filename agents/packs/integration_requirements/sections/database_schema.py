@@ -7,6 +7,7 @@ statements, the Relationship Details and TypeORM entities, so all five agree."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -743,10 +744,35 @@ def render(data: DatabaseSchema, ctx: RenderContext) -> str:
         fence("sql", ddl(data)),
         "**Relationship Details**:",
         relationship_details(data),
-        # The ORM is named in the text: every package a code block imports is one the spec names.
-        "**ORM Integration Mapping** (TypeORM, the `typeorm` package):",
-        fence("typescript", typeorm_entities(data)),
+        *orm_mapping(data, ctx),
     )
+
+
+def orm_mapping(data: DatabaseSchema, ctx: RenderContext) -> list[str]:
+    """The ORM mapping, in the repository's own ORM when `draft --repo` found a Python one
+    (with the Alembic revision when it migrates with Alembic); else TypeORM. The ORM is named
+    in the text: every package a code block imports is one the spec names."""
+    from ._orm_python import alembic_revision, orm_models, python_orm, uses_alembic
+
+    stack = (ctx.repo or {}).get("stack") or []
+    orm = python_orm(stack)
+    if orm is None:
+        return ["**ORM Integration Mapping** (TypeORM, the `typeorm` package):", fence("typescript", typeorm_entities(data))]
+    package = {"SQLModel": "sqlmodel", "SQLAlchemy": "sqlalchemy"}[orm]
+    blocks = [f"**ORM Integration Mapping** ({orm}, the `{package}` package the repository uses):",
+              fence("python", orm_models(data, orm))]
+    if uses_alembic(stack):
+        heads = (ctx.repo or {}).get("alembic_heads") or []
+        new = [t.name for t in data.tables if not t.existing]
+        feature = getattr(ctx.brief, "name", None) or "Schema change"
+        # A revision id from the feature, not the clock: a redraft writes the same file.
+        revision = hashlib.sha1(f"{feature}:{','.join(new)}".encode()).hexdigest()[:12]
+        after = f" after the repository's head `{heads[0]}`" if len(heads) == 1 else ""
+        blocks += [f"**Migration** (an Alembic revision{after}; `alembic upgrade head` applies it, "
+                   "`alembic downgrade -1` undoes it):",
+                   fence("python", alembic_revision(data, revision, heads[0] if len(heads) == 1 else None,
+                                                    f"{feature}: {', '.join(new) or 'columns on existing tables'}"))]
+    return blocks
 
 
 def _column_digest(col: Column) -> str:
