@@ -62,3 +62,17 @@ def test_sqlalchemy_without_alembic_gets_declarative_models_only_and_no_reposito
     ast.parse(models)
     plain = h.render(section, section.MODEL.model_validate(h.schema_payload()))
     assert "**ORM Integration Mapping** (TypeORM, the `typeorm` package):" in plain and "```python" not in plain
+
+
+def test_a_prisma_repository_gets_prisma_models_with_both_sides_of_each_relation():
+    repo = scan_repository(FASTAPI.parent / "ts-express-prisma")
+    assert "orm Prisma" in repo["stack"]
+    md = _render(repo["stack"])
+    assert "typeorm" not in md.lower() and "```python" not in md
+    (models,) = h.blocks(md, "prisma")
+    assert 'model Invoice {' in models and '@@map("invoices")' in models
+    assert "customer BillingCustomer @relation(fields: [customer_id], references: [id], onDelete: Restrict)" in models
+    assert "invoices Invoice[]" in models  # the parent's side, which Prisma requires
+    assert 'payload Json @default("{}")' in models
+    # users is the repository's own model: its side of the relation is listed, not the model written again
+    assert "model User {" not in models and "// billingCustomer BillingCustomer?" in models

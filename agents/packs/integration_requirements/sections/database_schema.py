@@ -749,12 +749,16 @@ def render(data: DatabaseSchema, ctx: RenderContext) -> str:
 
 
 def orm_mapping(data: DatabaseSchema, ctx: RenderContext) -> list[str]:
-    """The ORM mapping, in the repository's own ORM when `draft --repo` found a Python one
-    (with the Alembic revision when it migrates with Alembic); else TypeORM. The ORM is named
+    """The ORM mapping, in the repository's own ORM when `draft --repo` found Prisma or a
+    Python one (with the Alembic revision when it migrates with Alembic); else TypeORM. The ORM is named
     in the text: every package a code block imports is one the spec names."""
+    from ._orm_prisma import prisma_models, uses_prisma
     from ._orm_python import alembic_revision, orm_models, python_orm, uses_alembic
 
     stack = (ctx.repo or {}).get("stack") or []
+    if uses_prisma(stack):
+        return ["**ORM Integration Mapping** (Prisma, the models to add to the repository's `schema.prisma`; "
+                "`prisma migrate dev` writes the migration):", fence("prisma", prisma_models(data))]
     orm = python_orm(stack)
     if orm is None:
         return ["**ORM Integration Mapping** (TypeORM, the `typeorm` package):", fence("typescript", typeorm_entities(data))]
