@@ -26,7 +26,8 @@ from agentspec.agents.knowledge.completion import complete
 from agentspec.agents.knowledge.coverage import archetypes_for
 from agentspec.agents.registry import by_id, registry
 from agentspec.agents.roles import role
-from agentspec.agents.repository import REPOSITORY_NOTE, ground_spine, repository_lines, unknown_existing_tables
+from agentspec.agents.repository import (REPOSITORY_NOTE, ground_spine, repository_lines,
+                                         repository_tools_are_not_systems, unknown_existing_tables)
 from agentspec.agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
 from agentspec.agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
 from agentspec.agents.state import DONE, LOCKED, DraftState, SectionState, SectionTask
@@ -300,6 +301,7 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
     facts = task["options"].get("repo")  # draft --repo
     # Tables only guessed to exist go first, so what completion builds (the database's tables) never names them.
     guessed = [f"Existing tables: {n}" for n in unknown_existing_tables(spine, facts, task["description"])]
+    guessed += [f"{REPOSITORY_NOTE}{n}" for n in repository_tools_are_not_systems(spine, facts, task["description"])]
     spine.completed = [*spine.completed, *guessed]
     declared = tuple(declared_archetypes(task["description"], chosen))
     completed, notes = complete(spine, declared, task["description"])

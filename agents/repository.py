@@ -121,6 +121,28 @@ def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agen
     return notes
 
 
+# The kinds of the summary's stack entries ("test runner Playwright") that name the repository's
+# own tools, never a service the feature calls.
+_TOOL_KINDS = ("framework ", "orm ", "migration tool ", "test runner ")
+
+
+def repository_tools_are_not_systems(spine: Any, facts: dict[str, Any] | None, description: str) -> list[str]:  # DesignSpine
+    """An external system named after one of the repository's own tools (its framework, ORM,
+    migration tool or test runner) is part of the repository, not a service the feature
+    integrates with: the grounded draft of full-stack-fastapi-template made its Playwright
+    test runner an outbound API of the billing page, and External Services failed asking
+    for Playwright's base URL and rate limit. Kept when the description names it."""
+    tools = {entry[len(kind):].strip().lower() for entry in (facts or {}).get("stack") or []
+             for kind in _TOOL_KINDS if entry.startswith(kind)}
+    dropped = [s for s in spine.external_systems
+               if s.name.strip().lower() in tools and not _named_in(s.name.lower(), description)]
+    if not dropped:
+        return []
+    spine.external_systems = [s for s in spine.external_systems if s not in dropped]
+    return [f"external system {s.name} dropped: it is the repository's own tool, not a service this feature calls"
+            for s in dropped]
+
+
 def unknown_existing_tables(spine: Any, facts: dict[str, Any] | None, description: str) -> list[str]:  # DesignSpine
     """A table the design calls existing is one the repository has or the description names;
     any other is a guess about the user's system that every section would build on. A guessed

@@ -8,7 +8,8 @@ import copy
 import json
 from pathlib import Path
 
-from agentspec.agents.repository import common_prefix, ground_spine, repository_lines, scan_repository
+from agentspec.agents.repository import (common_prefix, ground_spine, repository_lines,
+                                         repository_tools_are_not_systems, scan_repository)
 from agentspec.agents.spine import DesignSpine
 from tests.cli.harness import DESCRIPTION, agentspec, assert_exit
 from tests.doubles import FakeOpenAIServer
@@ -121,3 +122,22 @@ def test_the_description_names_a_table_in_its_own_words() -> None:
     # What a page is to show is what the feature makes, not a table the user has (the SFTP spine's import_history).
     assert not _named_in("import_history", "flag bad rows, and show the import history to catalog managers")
     assert _named_in("import_history", "append to our import history, and show the import history to managers")
+
+
+def test_an_external_system_named_after_one_of_the_repositorys_tools_is_dropped() -> None:
+    # The grounded draft of fastapi/full-stack-fastapi-template made its Playwright test runner
+    # an outbound API of the billing page.
+    payload = copy.deepcopy(SPINE)
+    payload["external_systems"].append({**payload["external_systems"][0], "id": "playwright", "name": "Playwright",
+                                        "direction": "outbound_api", "auth": "none", "processed_by": None,
+                                        "redelivery_hours": None, "purpose": "Runs tests on the billing page"})
+    spine = DesignSpine.model_validate(payload)
+    facts = {"stack": ["framework FastAPI", "orm SQLModel", "test runner Playwright"]}
+    notes = repository_tools_are_not_systems(spine, facts, "Sync Stripe invoices")
+    assert notes == ["external system Playwright dropped: it is the repository's own tool, not a service this feature calls"]
+    assert "Playwright" not in [s.name for s in spine.external_systems]
+    DesignSpine.model_validate(spine.model_dump(mode="json"))
+    # named by the description, or without a repository, it stays
+    kept = DesignSpine.model_validate(payload)
+    assert repository_tools_are_not_systems(kept, facts, "Run Playwright tests against Stripe checkout") == []
+    assert repository_tools_are_not_systems(kept, None, "Sync Stripe invoices") == []

@@ -409,3 +409,12 @@ def test_a_uuid_column_named_after_one_other_table_references_it() -> None:
     tables = {t.name: {c.name: c.references for c in t.columns} for t in section.align(answer, design).tables}
     assert tables["import_rows"]["file_id"] == "import_files.id"
     assert tables["import_rows"]["row_id"] is None and tables["import_rows"]["crm_contact_id"] is None  # no such table; not a uuid
+
+
+def test_a_foreign_key_written_the_sql_way_is_read_as_table_dot_column():
+    # The embedded model's grounded draft wrote `references: user(id)`.
+    payload = h.schema_payload()
+    billing = next(t for t in payload["tables"] if t["name"] == "billing_customers")
+    billing["columns"][1]["references"] = "users(id)"
+    data = MODEL.model_validate(payload)
+    assert next(c for t in data.tables for c in t.columns if c.name == "user_id").references == "users.id"

@@ -58,8 +58,14 @@ DefaultExpr = Annotated[str, StringConstraints(strip_whitespace=True, pattern=_D
 
 
 def _two_part_ref(value: object) -> object:
-    """`schema.table.column` -> `table.column`: the schema is not ours to choose."""
-    if isinstance(value, str) and value.count(".") > 1:
+    """`schema.table.column` -> `table.column`: the schema is not ours to choose; and the SQL
+    form `table(column)` (the embedded model's grounded draft wrote `user(id)`) -> `table.column`."""
+    if not isinstance(value, str):
+        return value
+    sql_form = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*\(\s*([A-Za-z_]\w*)\s*\)\s*", value)
+    if sql_form:
+        value = f"{sql_form.group(1)}.{sql_form.group(2)}"
+    if value.count(".") > 1:
         return ".".join(value.strip().split(".")[-2:])
     return value
 
