@@ -74,3 +74,9 @@ def test_validators() -> None:
 def test_unsupported_platform_is_allowed_when_said() -> None:
     data = Compatibility.model_validate(dict(DATA, linux="not supported: internal tool runs on managed Windows and macOS only"))
     assert re.search(r"- \[ \] Linux not supported", section.render(data, None))  # type: ignore[arg-type]
+
+
+def test_a_stack_name_in_capitals_is_lower_cased_not_refused():
+    # The grounded draft of fastapi/full-stack-fastapi-template wrote "Python": pydantic checks the
+    # pattern before `to_lower`, and the section failed on it.
+    assert section.StackEntry.model_validate({"name": "Python", "versions": ">=3.10", "layer": "runtime"}).name == "python"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from agentspec.render.markdown import checklist, fence, join_blocks
 from agentspec.render.typescript import ts_const
@@ -19,7 +19,10 @@ VersionRange = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\^~<>=v0-9 .x*|+-]*[0-9][\^~<>=v0-9 .x*|+-]*$"),
 ]
-PackageKey = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z@][a-z0-9_./@-]{0,39}$")]
+# Lower-cased before the pattern is checked: pydantic checks `pattern` before `to_lower`, so
+# "Python" (the grounded full-stack-fastapi-template draft) failed the section instead.
+PackageKey = Annotated[str, BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+                       StringConstraints(strip_whitespace=True, pattern=r"^[a-z@][a-z0-9_./@-]{0,39}$")]
 Layer = Literal["framework", "database", "runtime", "library", "tooling"]
 
 
