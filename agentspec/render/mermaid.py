@@ -36,19 +36,10 @@ def quote_flowchart_labels(code: str) -> str:
     if not re.match(r"(graph|flowchart)\b", first):
         return code
 
-    def node(m: re.Match[str]) -> str:
-        text = m.group(2)
-        return m.group(0) if not _LABEL_SYNTAX.search(text) else f"{m.group(1)}[{label(text)}]"
-
-    def rhombus(m: re.Match[str]) -> str:
-        text = m.group(2)
-        return m.group(0) if not _LABEL_SYNTAX.search(text) else f"{m.group(1)}{{{label(text)}}}"
-
-    def edge(m: re.Match[str]) -> str:
-        text = m.group(2)
-        return m.group(0) if not _LABEL_SYNTAX.search(text.replace("|", "")) else f"{m.group(1)}|{label(text)}|"
-
-    return _EDGE_LABEL.sub(edge, _RHOMBUS_NODE.sub(rhombus, _SQUARE_NODE.sub(node, code)))
+    for pattern, opening, closing in ((_SQUARE_NODE, "[", "]"), (_RHOMBUS_NODE, "{", "}"), (_EDGE_LABEL, "|", "|")):
+        code = pattern.sub(lambda m, o=opening, c=closing: m.group(0) if not _LABEL_SYNTAX.search(m.group(2))
+                           else f"{m.group(1)}{o}{label(m.group(2))}{c}", code)
+    return code
 
 
 def flowchart(nodes: Iterable[tuple[str, str]], edges: Iterable[tuple[str, str, str | None]], direction: str = "TD") -> str:

@@ -9,6 +9,7 @@ own directory changed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -119,3 +120,12 @@ class Tree:
 
     def assert_unchanged(self, *allowed: Path) -> None:
         assert self.changed(*allowed) == [], f"files changed outside {allowed}: {self.changed(*allowed)}"
+
+
+def verify_left(repo: Path, spec: Path) -> tuple[int, set[tuple[str, str, str]]]:
+    """`agentspec verify SPEC --repo REPO --json`: its exit code and the required elements it
+    finds missing or different, as (kind, name, status)."""
+    result = agentspec("verify", str(spec), "--repo", str(repo), "--json")
+    report = json.loads(result.stdout)
+    return result.code, {(e["kind"], e["name"], e["status"]) for e in report["elements"]
+                         if e["required"] and e["status"] != "present"}

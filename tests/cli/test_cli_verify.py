@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.cli.harness import agentspec, assert_exit
+from tests.cli.harness import agentspec, assert_exit, verify_left
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "repos" / "ts-express-prisma"
 
@@ -73,19 +73,12 @@ def _mount(index: Path, name: str) -> None:
     index.write_text(text, encoding="utf-8")
 
 
-def _not_present(repo: Path, spec: Path) -> tuple[int, set[tuple[str, str, str]]]:
-    result = agentspec("verify", str(spec), "--repo", str(repo), "--json")
-    report = json.loads(result.stdout)
-    return result.code, {(e["kind"], e["name"], e["status"]) for e in report["elements"]
-                         if e["required"] and e["status"] != "present"}
-
-
 def test_verify_lists_exactly_what_is_left_after_each_step_of_an_implementation(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURE, repo)
     spec = _spec_dir(tmp_path)
 
-    code, left = _not_present(repo, spec)
+    code, left = verify_left(repo, spec)
     assert code == 1
     assert left == {("table", "subscriptions", "missing"), ("column", "users.stripe_customer_id", "missing"),
                     *{("column", f"subscriptions.{c}", "missing")
@@ -100,7 +93,7 @@ def test_verify_lists_exactly_what_is_left_after_each_step_of_an_implementation(
     (repo / "src" / "routes" / "webhooks.ts").write_text(WEBHOOKS, encoding="utf-8")
     index = repo / "src" / "routes" / "index.ts"
     _mount(index, "webhooks")
-    code, left = _not_present(repo, spec)
+    code, left = verify_left(repo, spec)
     assert code == 1
     assert left == {("column", "users.stripe_customer_id", "missing"), ("column", "subscriptions.status", "different"),
                     ("route", "GET /api/subscriptions/{id}", "missing"), ("env_var", "STRIPE_WEBHOOK_SECRET", "missing")}
@@ -114,7 +107,7 @@ def test_verify_lists_exactly_what_is_left_after_each_step_of_an_implementation(
     _mount(index, "subscriptions")
     env = repo / ".env.example"
     env.write_text(env.read_text(encoding="utf-8") + "STRIPE_WEBHOOK_SECRET=whsec_fixture\n", encoding="utf-8")
-    code, left = _not_present(repo, spec)
+    code, left = verify_left(repo, spec)
     assert (code, left) == (0, set())
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from agentspec.agents.packs.integration_requirements.sections import database_schema
 from agentspec.agents.packs.integration_requirements.sections._orm_python import alembic_revision
-from tests.cli.harness import agentspec
+from tests.cli.harness import verify_left
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "repos" / "python-fastapi-alembic"
 
@@ -52,13 +52,6 @@ async def stripe_webhook(request: Request) -> dict:
 '''
 
 
-def _left(repo: Path, spec: Path) -> tuple[int, set[tuple[str, str, str]]]:
-    result = agentspec("verify", str(spec), "--repo", str(repo), "--json")
-    report = json.loads(result.stdout)
-    return result.code, {(e["kind"], e["name"], e["status"]) for e in report["elements"]
-                         if e["required"] and e["status"] != "present"}
-
-
 def test_verify_follows_a_fastapi_alembic_repository_through_agentspecs_own_revision(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURE, repo)
@@ -67,7 +60,7 @@ def test_verify_follows_a_fastapi_alembic_repository_through_agentspecs_own_revi
     (spec / "integration-requirements.md").write_text("# Integration Requirements: billing\n", encoding="utf-8")
     (spec / "spec.json").write_text(json.dumps(SPEC), encoding="utf-8")
 
-    code, left = _left(repo, spec)
+    code, left = verify_left(repo, spec)
     assert code == 1
     # The checkout route and STRIPE_SECRET_KEY exist already (app/routers/billing.py, .env.example).
     assert left == {("table", "subscriptions", "missing"), ("column", "workspaces.stripe_customer_id", "missing"),
@@ -79,7 +72,7 @@ def test_verify_follows_a_fastapi_alembic_repository_through_agentspecs_own_revi
     # Step 1: the migration agentspec writes, after the repository's head.
     revision = alembic_revision(database_schema.MODEL.model_validate(SCHEMA), "c0ffee000001", "9f1c2d3e4b5a", "billing")
     (repo / "alembic" / "versions" / "c0ffee000001_billing.py").write_text(revision, encoding="utf-8")
-    code, left = _left(repo, spec)
+    code, left = verify_left(repo, spec)
     assert code == 1
     assert left == {("route", "POST /api/v1/webhooks/stripe", "missing"),
                     ("event", "customer.subscription.updated", "missing"), ("env_var", "STRIPE_WEBHOOK_SECRET", "missing")}
@@ -94,4 +87,4 @@ def test_verify_follows_a_fastapi_alembic_repository_through_agentspecs_own_revi
         encoding="utf-8")
     env = repo / ".env.example"
     env.write_text(env.read_text(encoding="utf-8") + "STRIPE_WEBHOOK_SECRET=whsec_fixture\n", encoding="utf-8")
-    assert _left(repo, spec) == (0, set())
+    assert verify_left(repo, spec) == (0, set())

@@ -7,6 +7,7 @@ the field to add is listed beside it rather than the model written again."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .database_schema import (
     Column,
@@ -55,12 +56,15 @@ def prisma_models(data: DatabaseSchema) -> str:
     keys = foreign_keys(data)
     existing = {t.name for t in data.tables if t.existing}
     blocks: list[str] = ["// Prisma models for the integration tables (add to schema.prisma)"]
+    # Two relations between the same pair of models need a name on both sides.
+    pairs = Counter((fk.child, fk.parent) for fk in keys)
+    named = {id(fk): f'"{fk.child}_{fk.column}"' for fk in keys if pairs[(fk.child, fk.parent)] > 1}
     back_fields: dict[str, list[str]] = {}
     for fk in keys:
         field = (fk.child if not fk.unique else classes[fk.child][0].lower() + classes[fk.child][1:]) \
-            + ("" if (fk.child, fk.parent) not in [(k.child, k.parent) for k in keys if k is not fk] else f"_by_{fk.column}")
+            + (f"_by_{fk.column}" if id(fk) in named else "")
         back_fields.setdefault(fk.parent, []).append(
-            f"  {field} {classes[fk.child]}{'?' if fk.unique else '[]'}" + (f' @relation("{fk.child}_{fk.column}")' if field.endswith(f"_by_{fk.column}") else ""))
+            f"  {field} {classes[fk.child]}{'?' if fk.unique else '[]'}" + (f" @relation({named[id(fk)]})" if id(fk) in named else ""))
     for tbl in creation_order(data):
         if tbl.existing:
             continue
@@ -72,8 +76,8 @@ def prisma_models(data: DatabaseSchema) -> str:
             lines.append(f"  {col.name} {scalar}{'?' if col.nullable else ''}{attrs}")
         for fk in (k for k in keys if k.child == tbl.name):
             relation = fk.column[:-3] if fk.column.endswith("_id") and len(fk.column) > 3 else f"{fk.column}_ref"
-            named = f'"{fk.child}_{fk.column}", ' if any(f"_by_{fk.column}" in b for b in back_fields.get(fk.parent, [])) else ""
-            lines.append(f"  {relation} {classes[fk.parent]}{'?' if fk.nullable else ''} @relation({named}fields: [{fk.column}], "
+            name = f"{named[id(fk)]}, " if id(fk) in named else ""
+            lines.append(f"  {relation} {classes[fk.parent]}{'?' if fk.nullable else ''} @relation({name}fields: [{fk.column}], "
                          f"references: [{fk.parent_column}], onDelete: {_ON_DELETE[fk.on_delete]})")
         lines += back_fields.get(tbl.name, [])
         indexes = [f"  @@{'unique' if unique else 'index'}([{', '.join(cols)}], map: \"{name}\")"

@@ -12,6 +12,7 @@ import re
 from .database_schema import (
     Column,
     DatabaseSchema,
+    ForeignKey,
     Table,
     added_columns,
     all_columns,
@@ -68,9 +69,9 @@ def _column_args(col: Column, keys_by_column: dict[str, str]) -> list[str]:
     return args
 
 
-def _keys_by_column(data: DatabaseSchema, tbl: Table) -> dict[str, str]:
+def _keys_by_column(keys: list[ForeignKey], tbl: Table) -> dict[str, str]:
     return {fk.column: f"sa.ForeignKey({fk.parent + '.' + fk.parent_column!r}, ondelete={fk.on_delete!r})"
-            for fk in foreign_keys(data) if fk.child == tbl.name}
+            for fk in keys if fk.child == tbl.name}
 
 
 def _annotation(col: Column) -> str:
@@ -111,7 +112,7 @@ def orm_models(data: DatabaseSchema, orm: str) -> str:
     for tbl in creation_order(data):
         if tbl.existing:
             continue
-        by_column = _keys_by_column(data, tbl)
+        by_column = _keys_by_column(keys, tbl)
         indexes = [f"sa.Index({name!r}, {', '.join(repr(c) for c in cols)}{', unique=True' if unique else ''})"
                    for name, cols, unique in all_indexes(tbl, keys)]
         base = "SQLModel, table=True" if orm == "SQLModel" else "Base"
@@ -144,7 +145,7 @@ def alembic_revision(data: DatabaseSchema, revision: str, down_revision: str | N
     up: list[str] = []
     down: list[str] = []
     for tbl in creation_order(data):
-        by_column = _keys_by_column(data, tbl)
+        by_column = _keys_by_column(keys, tbl)
         if tbl.existing:
             for col in added_columns(tbl):
                 up.append(f"    op.add_column({tbl.name!r}, sa.Column({', '.join(_column_args(col, by_column))}))")
