@@ -37,6 +37,39 @@ def reserved_word_error(name: str, what: str) -> str | None:
     return f"{what} {name!r} is a reserved word in PostgreSQL; rename it (e.g. {suggestion!r})"
 
 
+def ident(name: str) -> str:
+    """A table or column name as PostgreSQL reads it. A reserved word is double-quoted: the
+    feature's own tables never take one (reserved_word_error), but a repository's existing
+    table may (full-stack-fastapi-template's SQLModel `User` is the table `user`)."""
+    return f'"{name}"' if name.lower() in RESERVED else name
+
+
+def _quote_reserved_tables(text: str) -> str:
+    """A model-written statement that names a reserved-word table bare (`FROM user`) means that
+    table, since the feature's tables never take one; PostgreSQL reads the bare word as the
+    keyword, so the statement is written again with the name quoted. Other statements are kept
+    as the model wrote them."""
+    if not any(word in RESERVED for word in re.findall(r"[a-z_]+", text.lower())):
+        return text
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(text, read="postgres")
+    except SqlglotError:
+        return text  # check_statement reports the parse error
+    tables = [t for t in tree.find_all(exp.Table) if t.name.lower() in RESERVED and not t.this.quoted]
+    if not tables:
+        return text
+    for table in tables:
+        table.set("this", exp.to_identifier(table.name, quoted=True))
+    for column in tree.find_all(exp.Column):
+        if column.table.lower() in RESERVED and not column.args["table"].quoted:
+            column.set("table", exp.to_identifier(column.table, quoted=True))
+    return tree.sql(dialect="postgres")
+
+
 def literal(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
@@ -166,7 +199,7 @@ def check_statement(sql: str, allowed: Iterable[str]) -> str:
         raise ValueError(f"SQL contains a placeholder {hole.group(0)!r}; write real table and column names")
     if "--" in text or "/*" in text:
         raise ValueError("no SQL comments (-- or /* */) inside statements; put the explanation in the description")
-    text = _one_meaning_slips(text)
+    text = _quote_reserved_tables(_one_meaning_slips(text))
     head = text.split(None, 2)
     first = head[0].upper()
     if first in {"BEGIN", "COMMIT", "ROLLBACK", "START", "END", "SAVEPOINT"}:

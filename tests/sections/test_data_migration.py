@@ -446,3 +446,37 @@ def test_a_value_that_only_satisfies_not_null_is_refused(column, value):
     with pytest.raises(ValueError, match="stays nullable for them"):
         section.Backfill(table="deletion_requests", column=column, value=value, reason="fill it")
     section.Backfill(table="api_keys", column="token", value="gen_random_uuid()", reason="a new secret per row")
+
+
+def _on_a_user_table(value):
+    """The payload with the existing `users` table named `user`, a PostgreSQL reserved word, as a
+    repository may name it (fastapi/full-stack-fastapi-template's SQLModel `User`)."""
+    import json
+
+    return json.loads(json.dumps(value).replace('"users', '"user').replace("users.", "user."))
+
+
+def test_an_existing_table_named_with_a_reserved_word_is_kept_and_quoted():
+    schema = _schema(_on_a_user_table(h.altered_schema_payload()))
+    assert [t.name for t in schema.tables if t.existing] == ["user"]
+    ddl = database_schema.ddl(schema)
+    assert 'CREATE TABLE IF NOT EXISTS "user" (' in ddl and 'ALTER TABLE "user" ADD COLUMN' in ddl
+    assert 'REFERENCES "user"(id)' in ddl
+    # The feature's own tables still may not take a reserved word.
+    payload = _on_a_user_table(h.altered_schema_payload())
+    payload["tables"][0]["existing"] = False
+    h.rejects(database_schema.MODEL, payload, "reserved word", "'users'")
+
+
+@pytest.mark.postgres
+def test_the_delta_on_a_reserved_word_table_runs_and_restores_in_postgres():
+    schema = _schema(_on_a_user_table(h.altered_schema_payload()))
+    data = _data(_on_a_user_table(h.migration_payload()))
+    with h.throwaway_database() as conn:
+        conn.execute(h.LEGACY_SETUP.replace("users", '"user"'))
+        for script in (database_schema.ddl(schema), section.migration_script(data, schema)):
+            h.run_script(conn, script)
+        assert conn.execute('SELECT count(*) FROM "user" WHERE billing_email = lower(email)').fetchone()[0] == 3
+        assert conn.execute('SELECT count(*) FROM "user" WHERE stripe_synced_at IS NOT NULL').fetchone()[0] == 2
+        h.run_script(conn, section.rollback_script(data, schema))
+        assert conn.execute('SELECT count(*) FROM "user" WHERE billing_email IS NULL').fetchone()[0] == 3

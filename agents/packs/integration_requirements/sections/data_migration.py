@@ -27,7 +27,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from agentspec.render.markdown import checklist, fence, join_blocks
-from agentspec.render.sql import check_statement, literal
+from agentspec.render.sql import check_statement, ident, literal
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 
 from ._headings import headings_of
@@ -130,12 +130,12 @@ def _expression_tree(table: str, part: str, text: str):  # type: ignore[no-untyp
     """The parsed value or condition, checked as part of a statement over `table`
     (check_statement gives the parse, placeholder, comment and T-SQL messages)."""
     if part == "value":
-        statement = check_statement(f"SELECT {text} FROM {table}", ["select"])
+        statement = check_statement(f"SELECT {text} FROM {ident(table)}", ["select"])
         selected = _parse_one(statement).expressions
         if len(selected) != 1:
             raise ValueError("write one expression, not a list of values")
         return selected[0]
-    statement = check_statement(f"SELECT 1 FROM {table} WHERE {text}", ["select"])
+    statement = check_statement(f"SELECT 1 FROM {ident(table)} WHERE {text}", ["select"])
     return _parse_one(statement).args["where"].this
 
 
@@ -278,27 +278,27 @@ def _count_setting(table: str) -> str:
 def _record_counts(tables: tuple[str, ...]) -> str:
     # Kept in transaction-local settings rather than a helper table, so the script
     # names no table besides the schema's own (the spine gate checks every one).
-    return "\n".join(f"SELECT set_config({_count_setting(t)}, count(*)::text, true) FROM {t};" for t in tables)
+    return "\n".join(f"SELECT set_config({_count_setting(t)}, count(*)::text, true) FROM {ident(t)};" for t in tables)
 
 
 def _count_checks(tables: tuple[str, ...], prefix: str) -> list[str]:
     return [
-        _raise_if(f"(SELECT count(*) FROM {t}) <> current_setting({_count_setting(t)})::bigint",
+        _raise_if(f"(SELECT count(*) FROM {ident(t)}) <> current_setting({_count_setting(t)})::bigint",
                   f"{prefix}: the row count of {t} changed")
         for t in tables
     ]
 
 
 def _update(b: Backfill) -> str:
-    condition = f"{b.column} IS NULL" + (f" AND ({_one_line(b.where)})" if b.where else "")
-    return f"-- {_one_line(b.reason)}\nUPDATE {b.table} SET {b.column} = {_one_line(b.value)} WHERE {condition};"
+    condition = f"{ident(b.column)} IS NULL" + (f" AND ({_one_line(b.where)})" if b.where else "")
+    return f"-- {_one_line(b.reason)}\nUPDATE {ident(b.table)} SET {ident(b.column)} = {_one_line(b.value)} WHERE {condition};"
 
 
 def _set_not_null(table: str, column: str) -> str:
     return "\n".join([
-        _raise_if(f"EXISTS (SELECT 1 FROM {table} WHERE {column} IS NULL)",
+        _raise_if(f"EXISTS (SELECT 1 FROM {ident(table)} WHERE {ident(column)} IS NULL)",
                   f"Post-migration check failed: {table}.{column} is still NULL in some rows after the backfill"),
-        f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;",
+        f"ALTER TABLE {ident(table)} ALTER COLUMN {ident(column)} SET NOT NULL;",
     ])
 
 
@@ -344,11 +344,11 @@ def rollback_script(data: DataMigration, schema=None) -> str:  # noqa: ANN001
         _record_counts(p.tables),
         "",
         "-- The previous release inserts rows without these columns: they must accept NULL again",
-        "\n".join(f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL;" for t, c in p.not_null)
+        "\n".join(f"ALTER TABLE {ident(t)} ALTER COLUMN {ident(c)} DROP NOT NULL;" for t, c in p.not_null)
         or "-- none: the migration made no column NOT NULL",
         "",
         "-- Clear the backfilled values (no row is deleted)",
-        "\n".join(f"UPDATE {t} SET {c} = NULL WHERE {c} IS NOT NULL;" for t, c in cleared),
+        "\n".join(f"UPDATE {ident(t)} SET {ident(c)} = NULL WHERE {ident(c)} IS NOT NULL;" for t, c in cleared),
         "",
         "-- Rollback validation: no row was added or removed",
         "\n".join(_count_checks(p.tables, "Rollback check failed")),

@@ -17,7 +17,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator,
 
 from agentspec.render import mermaid
 from agentspec.render.markdown import fence, join_blocks, table
-from agentspec.render.sql import dependency_order, index_name, reserved_word_error
+from agentspec.render.sql import dependency_order, ident, index_name, reserved_word_error
 from agentspec.render.typescript import ts_identifier, ts_value
 from agentspec.section import Ident, RenderContext, SectionModel, ShortText, items
 from agentspec.agents.spine import FAILURE_COLUMNS
@@ -204,12 +204,13 @@ class DatabaseSchema(SectionModel):
 
 def _check_table(tbl: Table) -> None:
     where = f"table {tbl.name}"
-    problem = reserved_word_error(tbl.name, "table name")
+    # A table or column that already exists keeps its name, reserved or not (the DDL quotes it).
+    problem = None if tbl.existing else reserved_word_error(tbl.name, "table name")
     if problem:
         raise ValueError(problem)
     names: set[str] = set()
     for col in tbl.columns:
-        problem = reserved_word_error(col.name, f"column {tbl.name}.{col.name}: name")
+        problem = None if tbl.existing and not col.added else reserved_word_error(col.name, f"column {tbl.name}.{col.name}: name")
         if problem:
             raise ValueError(problem)
         if col.name in {"pk", "fk", "uk"}:
@@ -404,7 +405,7 @@ def _sql_default(col: Column) -> str | None:
 
 
 def _column_sql(col: Column) -> str:
-    parts = [col.name, _sql_type(col)]
+    parts = [ident(col.name), _sql_type(col)]
     if col.primary_key:
         parts.append("PRIMARY KEY")
         if col.default is None and col.type in {"integer", "bigint", "smallint"} and not col.references:
@@ -418,7 +419,7 @@ def _column_sql(col: Column) -> str:
         parts.append(default)
     if col.references:
         parent, parent_column = col.references.split(".")
-        parts.append(f"REFERENCES {parent}({parent_column}) ON DELETE {col.on_delete}")
+        parts.append(f"REFERENCES {ident(parent)}({ident(parent_column)}) ON DELETE {col.on_delete}")
     return " ".join(parts)
 
 
@@ -442,7 +443,7 @@ def _add_columns(tbl: Table) -> list[str]:
     later = [c.name for c in added if needs_backfill(c)]
     if later:
         lines.append(f"-- NOT NULL on {', '.join(later)} is set by the data migration, after its backfill.")
-    return lines + [f"ALTER TABLE {tbl.name} ADD COLUMN IF NOT EXISTS {_added_column_sql(c)};" for c in added]
+    return lines + [f"ALTER TABLE {ident(tbl.name)} ADD COLUMN IF NOT EXISTS {_added_column_sql(c)};" for c in added]
 
 
 def ddl(data: DatabaseSchema) -> str:
@@ -455,18 +456,18 @@ def ddl(data: DatabaseSchema) -> str:
                 "",
                 f"-- {tbl.name}: existing table, not created by this feature. The statement lists the columns",
                 f"-- this feature relies on and does nothing where {tbl.name} already exists.",
-                f"CREATE TABLE IF NOT EXISTS {tbl.name} (\n{cols}\n);",
+                f"CREATE TABLE IF NOT EXISTS {ident(tbl.name)} (\n{cols}\n);",
                 *_add_columns(tbl),
             ]
         else:
             cols = ",\n".join("  " + _column_sql(c) for c in all_columns(tbl))
-            lines += ["", f"-- {tbl.name}: {_comment(tbl.purpose)}", f"CREATE TABLE {tbl.name} (\n{cols}\n);"]
+            lines += ["", f"-- {tbl.name}: {_comment(tbl.purpose)}", f"CREATE TABLE {ident(tbl.name)} (\n{cols}\n);"]
     index_lines = []
     for tbl in creation_order(data):
         # An existing table may already carry the index from an earlier run of this DDL.
         exists_guard = "IF NOT EXISTS " if tbl.existing else ""
         for name, cols, unique in all_indexes(tbl, keys):
-            index_lines.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {exists_guard}{name} ON {tbl.name} ({', '.join(cols)});")
+            index_lines.append(f"CREATE {'UNIQUE ' if unique else ''}INDEX {exists_guard}{name} ON {ident(tbl.name)} ({', '.join(map(ident, cols))});")
     if index_lines:
         lines += ["", "-- Indexes for integration performance"] + index_lines
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentspec.render.sql import ident
 from agentspec.section import RenderContext
 from ._example_design import DRIVER, ExampleDesign, design_of, work_table, written_record
 from ._example_ts import camel, comment, packed, kebab, one_of, pascal, quoted, row_interface, sql_text, ts_type
@@ -74,7 +75,7 @@ def upsert_sql(design: ExampleDesign, record: Entity) -> tuple[list[str], list[s
     if not columns:
         return None
     first = 2 if record.version_order and _guard(record, design) is not None else 1
-    lines = [f"INSERT INTO {record.table} ({', '.join(columns)})",
+    lines = [f"INSERT INTO {ident(record.table)} ({', '.join(columns)})",
              f"VALUES ({', '.join(f'${i}' for i in range(first, first + len(columns)))})"]
     key = conflict_column(design, record)
     if key is not None:

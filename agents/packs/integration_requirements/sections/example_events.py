@@ -10,6 +10,7 @@ broker. In another language the model writes it, and it must parse before it is 
 
 from __future__ import annotations
 
+from agentspec.render.sql import ident
 from agentspec.section import RenderContext
 from agentspec.agents.knowledge.briefing import notes_for
 from ._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
@@ -75,7 +76,7 @@ def _receiver(design: ExampleDesign, system: ExternalSystem, work: Entity, verif
     if any(not c.nullable and c.default is None and not c.primary_key and c.name not in filled
            for c in design.columns(work.table)):
         return None
-    insert = [f"INSERT INTO {work.table} ({id_column}, payload)", "VALUES ($1, $2::jsonb)", f"ON CONFLICT ({id_column}) DO NOTHING"]
+    insert = [f"INSERT INTO {ident(work.table)} ({id_column}, payload)", "VALUES ($1, $2::jsonb)", f"ON CONFLICT ({id_column}) DO NOTHING"]
     facts = [f for note in notes_for(system) for f in note.facts if f.topic == "signature"]
     said = [comment(f"{system.name}: \"{f.fact}\" ({f.source_url})") for f in facts[:2]]
     return [
@@ -110,10 +111,10 @@ def _worker(design: ExampleDesign, work: Entity, worker: str, handle: list[str],
     has_error = design.column(work.table, "last_error") is not None
     failed = _failed_value(design, work)
     key = work.key
-    update = (f"UPDATE {work.table} SET attempts = $2, status = $3" + (", last_error = $4" if has_error else "")
+    update = (f"UPDATE {ident(work.table)} SET attempts = $2, status = $3" + (", last_error = $4" if has_error else "")
               + f" WHERE {key} = $1")
     values = ["work.id", "attempts", f"attempts > RETRIES ? '{failed}' : 'pending'"] + (["String(error)"] if has_error else [])
-    due_sql = [f"SELECT {row_columns} FROM {work.table}", "WHERE status = 'pending'",
+    due_sql = [f"SELECT {row_columns} FROM {ident(work.table)}", "WHERE status = 'pending'",
                "  AND created_at + make_interval(secs => $2 * (power(2, attempts) - 1)) <= now()",
                "ORDER BY created_at", "LIMIT $1", "FOR UPDATE SKIP LOCKED"]
     return [

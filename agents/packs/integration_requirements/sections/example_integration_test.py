@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentspec.render.sql import ident
 from agentspec.section import RenderContext
 from ._example_design import TEST_RUNNER, ExampleDesign, design_of, inbound_system, secret_of, written_record
 from ._example_ts import camel, comment, import_path, kebab, one_of, pascal
@@ -124,7 +125,7 @@ def parent_rows(design: ExampleDesign, record: Entity) -> list[str] | None:
             values.append(value)
         lines += [comment(f"The {parent_table} row {record.table}.{column.name} points at.", "  "),
                   "  const " + camel(f"{parent_table}_{column.name}") + " = await pool.query(",
-                  f"    'INSERT INTO {parent_table} ({', '.join(c.name for c in parent_columns)}) "
+                  f"    'INSERT INTO {ident(parent_table)} ({', '.join(c.name for c in parent_columns)}) "
                   f"VALUES ({', '.join(f'${i}' for i in range(1, len(parent_columns) + 1))}) RETURNING {parent_key}',",
                   f"    [{', '.join(values)}],",
                   "  );",
@@ -167,14 +168,14 @@ def test_program(design: ExampleDesign, record: Entity, path: str) -> str | None
         "};",
         "",
         "async function stored(): Promise<Array<Record<string, unknown>>> {",
-        f"  const result = await pool.query('SELECT * FROM {record.table} WHERE {key} = $1', [row.{camel(key)}]);",
+        f"  const result = await pool.query('SELECT * FROM {ident(record.table)} WHERE {key} = $1', [row.{camel(key)}]);",
         "  return result.rows;",
         "}",
         "",
         f"describe('{record.table} as {record.owner} writes it', () => {{",
         *(["  beforeAll(async () => {", *(f"  {line}" for line in parents), "  });", ""] if parents else []),
         "  beforeEach(async () => {",
-        f"    await pool.query('DELETE FROM {record.table} WHERE {key} = $1', [row.{camel(key)}]);",
+        f"    await pool.query('DELETE FROM {ident(record.table)} WHERE {key} = $1', [row.{camel(key)}]);",
         "  });",
         "",
         "  afterAll(async () => {",
