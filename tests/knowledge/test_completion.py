@@ -141,6 +141,34 @@ def test_the_records_the_description_syncs_get_a_table_unique_on_the_providers_i
     assert not any(e.table.startswith("shopify_") and e.table != "shopify_webhook_events" for e in shop.entities)
 
 
+def test_a_record_the_provider_documents_gets_a_table_when_the_description_names_it_in_the_singular() -> None:
+    """"Stripe webhooks keep each user's subscription status": no plural follows the provider's
+    name, but a subscription is a record Stripe documents (its statuses, its events), and the
+    description says whose it is, so the table carries the holder's key."""
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe", name="Stripe")
+    data["events"][0]["producer"] = "stripe"
+    data["entities"] = [data["entities"][0], {"table": "user", "purpose": "accounts", "change": "referenced", "key": "id",
+                                              "unique": [], "money": "none", "owner": "webhook_receiver"}]
+    description = "Stripe webhooks keep each user's subscription status in our database, and a billing page shows it"
+    spine, notes = complete(DesignSpine.model_validate(data), (), description)
+    table = next(e for e in spine.entities if e.table == "stripe_subscriptions")
+    assert table.unique == ["stripe_subscription_id"] and table.version_column == "stripe_updated_at"
+    assert table.required_columns == ["user_id", "status"]  # the holder's key; Stripe's documented status
+    assert table.documented_values["status"][:2] == ["incomplete", "incomplete_expired"]
+    # Stripe's subscription events, named as Stripe sends them (under customer.), replace the generic one.
+    assert [e.name for e in spine.events if e.producer == "stripe"] == [
+        "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"]
+    assert any("each row belonging to a user row (user_id)" in n for n in notes)
+    # Without a table for the holder in the design, nobody's key is invented.
+    data["entities"] = data["entities"][:1]
+    alone, _ = complete(DesignSpine.model_validate(data), (), description)
+    assert next(e for e in alone.entities if e.table == "stripe_subscriptions").required_columns == ["status"]
+    # Two documented records named: which one is the feature's is the model's to say.
+    both, _ = complete(DesignSpine.model_validate(data), (), "Stripe webhooks keep Stripe subscriptions and invoice totals per user")
+    assert "stripe_subscriptions" in [e.table for e in both.entities]  # the plural after the name still decides
+
+
 def test_a_deliveries_table_keyed_on_a_bare_event_id_is_unique_on_the_providers_event_id() -> None:
     data = copy.deepcopy(SPINE)
     data["entities"][0].update(key="event_id", unique=[])  # the recorded Stripe spine's received_events

@@ -418,3 +418,46 @@ def test_a_foreign_key_written_the_sql_way_is_read_as_table_dot_column():
     billing["columns"][1]["references"] = "users(id)"
     data = MODEL.model_validate(payload)
     assert next(c for t in data.tables for c in t.columns if c.name == "user_id").references == "users.id"
+
+
+def test_the_spines_tables_left_out_are_added_with_their_holders_key_and_natural_keys() -> None:
+    """The grounded full-stack-fastapi-template answer listed only the repository's `users`:
+    align names it as the spine does (`user`, a reserved word the DDL quotes), adds the
+    subscription table with a foreign key to the user's key of its type, and a cursor table
+    keyed on the name of the read (text, not a generated uuid) with the position it keeps."""
+    from agentspec.agents.spine import DesignSpine
+    from tests.spine.conftest import SPINE
+
+    data = dict(SPINE)
+    data["entities"] = [
+        {"table": "user", "purpose": "accounts", "change": "referenced", "key": "id", "unique": [], "money": "none",
+         "owner": "webhook_receiver"},
+        {"table": "stripe_subscriptions", "purpose": "subscriptions", "change": "new", "key": "id",
+         "unique": ["stripe_subscription_id"], "money": "none", "owner": "sync_worker", "version_column": "stripe_updated_at",
+         "required_columns": ["user_id", "status"], "documented_values": {"status": ["active", "canceled"]}},
+        {"table": "sync_cursors", "purpose": "positions", "change": "new", "key": "source", "unique": [], "money": "none",
+         "owner": "sync_worker", "required_columns": ["position"]},
+    ]
+    spine = DesignSpine.model_validate(data)
+    answer = MODEL.model_validate({"tables": [{
+        "name": "users", "purpose": "accounts", "integration_type": "Application Data", "existing": True,
+        "columns": [{"name": "id", "type": "uuid", "primary_key": True}, {"name": "email", "type": "varchar(255)"}]}]})
+    aligned = MODEL.model_validate(section.align(answer, spine).model_dump(mode="json"))
+    tables = {t.name: t for t in aligned.tables}
+    assert set(tables) == {"user", "stripe_subscriptions", "sync_cursors"}
+    holder = next(c for c in tables["stripe_subscriptions"].columns if c.name == "user_id")
+    assert (holder.type, holder.references, holder.on_delete, holder.nullable) == ("uuid", "user.id", "CASCADE", False)
+    source = tables["sync_cursors"].columns[0]
+    assert (source.name, source.type, source.primary_key, source.default) == ("source", "varchar(255)", True, None)
+    assert [c.name for c in tables["sync_cursors"].columns] == ["source", "position"]
+    assert section.spine_checks(aligned, spine) == []
+    ddl = section.ddl(aligned)
+    assert 'user_id UUID NOT NULL REFERENCES "user"(id) ON DELETE CASCADE' in ddl
+    with h.throwaway_database() as conn:
+        h.run_script(conn, ddl)
+        user = conn.execute('INSERT INTO "user" (email) VALUES (\'a@example.com\') RETURNING id').fetchone()[0]
+        conn.execute("INSERT INTO stripe_subscriptions (stripe_subscription_id, user_id, stripe_updated_at, status) "
+                     "VALUES ('sub_1', %s, now(), 'active')", (user,))
+        conn.execute("INSERT INTO sync_cursors (source) VALUES ('stripe_api')")
+        conn.execute('DELETE FROM "user"')
+        assert conn.execute("SELECT count(*) FROM stripe_subscriptions").fetchone()[0] == 0

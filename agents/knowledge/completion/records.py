@@ -22,9 +22,7 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
     get a table when the spine has none for them: written by the code that handles the
     deliveries, unique on the provider's id, and in minor units when the provider's
     documentation says its amounts are (providers.yaml)."""
-    names = {system.name.lower(), _base(system).replace("_", " ")}
-    noun = next((m.group(1) for n in names for m in re.finditer(rf"\b{re.escape(n)}\s+([a-z]+)\b", description.lower())
-                 if m.group(1).endswith("s") and m.group(1) not in _NOT_RECORDS), None)
+    noun = _documented_record_said(system, description) or _plural_after_name(system, description)
     if noun is None or not _room(spine, "entities"):
         return []
     record = _singular(noun)
@@ -34,11 +32,57 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
     owner = next((h for h in handlers if h != system.connects_to), None) or system.connects_to
     base = _base(system)
     table = f"{base}_{noun}"
+    holder = _holder(spine, description)
     spine.entities.append(Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
                                  change="new", key="id", unique=[f"{base}_{record}_id"],
                                  money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
-                                 version_column=f"{base}_updated_at"))
-    return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"]
+                                 version_column=f"{base}_updated_at",
+                                 required_columns=[f"{_singular(holder.table)}_id"] if holder else []))
+    return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"
+            + (f", each row belonging to a {holder.table} row ({_singular(holder.table)}_id)" if holder else "")]
+
+
+def _documented_record_said(system: ExternalSystem, description: str) -> str | None:
+    """A record the provider documents (its values or its events, providers.yaml), when the
+    description names it: "Stripe webhooks keep each user's subscription status" is about
+    Stripe subscriptions, though no plural follows the provider's name. The plural is returned."""
+    from agentspec.agents.knowledge import says
+    from agentspec.agents.knowledge.briefing import notes_for
+
+    documented = dict.fromkeys(r.record for note in notes_for(system) for r in (*note.documented_values, *note.webhook_events))
+    said = [r for r in documented if says(description, r) or says(description, _plural(r))]
+    return _plural(said[0]) if len(said) == 1 else None
+
+
+def _plural_after_name(system: ExternalSystem, description: str) -> str | None:
+    """"Sync Stripe invoices": the plural noun after the provider's name."""
+    names = {system.name.lower(), _base(system).replace("_", " ")}
+    return next((m.group(1) for n in names for m in re.finditer(rf"\b{re.escape(n)}\s+([a-z]+)\b", description.lower())
+                 if m.group(1).endswith("s") and m.group(1) not in _NOT_RECORDS), None)
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
+# "each user's", "for every workspace", "per account", "for users": whose record it is.
+_HOLDER = re.compile(r"\beach\s+([a-z_]+)'s\b|\b(?:for|per)\s+(?:each\s+|every\s+)?([a-z_]+)\b")
+
+
+def _holder(spine: DesignSpine, description: str) -> Entity | None:
+    """The existing table the synced record belongs to, when the description says whose it is
+    ("each user's subscription status") and the design lists that table: the record then carries
+    its key (`user_id`), so the billing page can find a user's subscription. A grounded draft of
+    full-stack-fastapi-template kept no subscription at all; its `user` table is the holder."""
+    existing = {e.table: e for e in spine.entities if e.change != "new"}
+    for match in _HOLDER.finditer(description.lower()):
+        word = _singular(match.group(1) or match.group(2))
+        holder = next((e for t, e in existing.items() if _singular(t) == word), None)
+        if holder is not None:
+            return holder
+    return None
 
 
 def _documented_fields(spine: DesignSpine, system: ExternalSystem) -> list[str]:
@@ -135,7 +179,9 @@ def _provider_type_names(spine: DesignSpine, system: ExternalSystem, documented:
                 kept.append(event)
                 seen.add(event.name)
             continue
-        named = f"{record}.{event.name.rsplit('.', 1)[-1]}"
+        suffix = f"{record}.{event.name.rsplit('.', 1)[-1]}"
+        # Stripe names a subscription's events under the customer: customer.subscription.updated.
+        named = next((t for t in sorted(documented) if t == suffix or t.endswith(f".{suffix}")), suffix)
         if named not in documented:
             notes.append(f"event {event.name} dropped: {system.name} sends no such event type")
         elif named not in seen:

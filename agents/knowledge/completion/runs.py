@@ -48,7 +48,8 @@ def _cursors(spine: DesignSpine, job: Component) -> list[str]:
         elif (have := any(e.table == "sync_cursors" for e in spine.entities)) or _room(spine, "entities"):
             if not have:
                 spine.entities.append(Entity(table="sync_cursors", change="new", key="source", unique=[], money="none", owner=job.id,
-                                             purpose="the last synced position (timestamp or page token) of each scheduled read"))
+                                             purpose="the last synced position (timestamp or page token) of each scheduled read",
+                                             required_columns=["position"]))
             system.cursor = f"sync_cursors row '{system.id}'; each run resumes from it and saves the new position when it ends"
         else:
             continue

@@ -843,7 +843,7 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     versions = {e.table: e.version_column for e in spine.entities if e.change == "new" and e.version_column and not e.version_order}
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
-    tables = [_with_required_columns(t, required[t.name]) if t.name in required else t for t in tables]
+    tables = [_with_required_columns(t, required[t.name], tables) if t.name in required else t for t in tables]
     tables = _references_by_name([_without_redundant_indexes(t) for t in tables])
     return data.model_copy(update={"tables": tables})
 
@@ -920,14 +920,16 @@ _REQUIRED_COLUMNS = {
     "status": Column(name="status", type="text", default="'pending'", note="pending, processed, failed"),
     "attempts": Column(name="attempts", type="integer", default="0", note=FAILURE_COLUMNS["attempts"]),
     "last_error": Column(name="last_error", type="text", nullable=True, note=FAILURE_COLUMNS["last_error"]),
+    # A cursor row's value (agents/knowledge/completion/runs.py): NULL until the first run ends.
+    "position": Column(name="position", type="text", nullable=True, note="last synced timestamp or page token"),
 }
 
 
-def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
+def _with_required_columns(tbl: Table, entity, tables: list[Table] = ()) -> Table:  # noqa: ANN001 - agents.spine.Entity
     """The columns the spine requires of a new table (the failure store's payload, status,
-    attempts and last error; a field whose values the provider documents), added when the
-    answer left them out; an answer's own column of that name takes what the spine decided
-    of it (_as_required)."""
+    attempts and last error; a field whose values the provider documents; the key of the
+    table whose rows it belongs to), added when the answer left them out; an answer's own
+    column of that name takes what the spine decided of it (_as_required)."""
     columns = [_as_required(c, entity) if c.name in entity.required_columns else c for c in tbl.columns]
     tbl = tbl.model_copy(update={"columns": columns}) if columns != list(tbl.columns) else tbl
     have = {c.name for c in tbl.columns}
@@ -940,8 +942,22 @@ def _with_required_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agent
             extra.append(Column(name=name, type="varchar(50)", note=_listed(entity.documented_values[name])))
         elif name in _REQUIRED_COLUMNS:
             extra.append(_REQUIRED_COLUMNS[name])
+        elif (holder := _holder_key(name, tables)) is not None:
+            extra.append(holder)
     extra = extra[:max(room, 0)]
     return tbl.model_copy(update={"columns": [*tbl.columns, *extra]}) if extra else tbl
+
+
+def _holder_key(name: str, tables: list[Table]) -> Column | None:
+    """`user_id` on a record that belongs to a `user` (or `users`) row: a foreign key to that
+    table's key, of its type, and the record goes when its holder does."""
+    stem = name[:-3] if name.endswith("_id") else None
+    for tbl in tables:
+        key = next((c for c in tbl.columns if c.primary_key), None)
+        if stem and key is not None and stem in (tbl.name, _one(tbl.name)):
+            return Column(name=name, type=key.type, references=f"{tbl.name}.{key.name}", on_delete="CASCADE",
+                          note=f"the {_one(tbl.name)} this row belongs to")
+    return None
 
 
 def _as_required(column: Column, entity) -> Column:  # noqa: ANN001 - agents.spine.Entity
@@ -994,7 +1010,10 @@ def _table_of(entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
     """A new table the spine decided and the answer left out, rendered from what the spine
     fixes: its key and its unique columns (the provider's ids). Nothing else is invented;
     spine_checks and coverage say what a fuller table would state."""
-    columns = [Column(name=entity.key, type="uuid", primary_key=True, default="gen_random_uuid()")]
+    # A surrogate `id` (or `<x>_id`) is a generated uuid; a natural key (a cursor's `source`) is the name its writer gives.
+    surrogate = entity.key == "id" or entity.key.endswith("_id")
+    columns = [Column(name=entity.key, type="uuid", primary_key=True, default="gen_random_uuid()") if surrogate
+               else Column(name=entity.key, type="varchar(255)", primary_key=True)]
     columns += [Column(name=c, type="varchar(255)", unique=True) for c in entity.unique if c != entity.key]
     if entity.money != "none":
         columns.append(Column(name="currency", type="char(3)", note="ISO 4217 code"))
@@ -1081,6 +1100,8 @@ def spine_checks(data: DatabaseSchema, spine) -> list[str]:  # noqa: ANN001 - ag
                                 "mark the column unique or add a unique index on it")
         lacking = [c for c in entity.required_columns if c not in {col.name for col in table.columns}]
         if lacking and not table.existing:
-            why = "it keeps failed work for replay" if entity.table == spine.failure_policy.store else "the provider documents them"
+            why = ("it keeps failed work for replay" if entity.table == spine.failure_policy.store
+                   else "each row belongs to the row that key names" if all(c.endswith("_id") for c in lacking)
+                   else "the provider documents them")
             problems.append(f"table {entity.table}: the design spine requires the column(s) {', '.join(lacking)} ({why}); add them")
     return problems
