@@ -78,10 +78,15 @@ def test_the_recorded_design_gets_all_four_examples_from_code():
 
 
 def test_another_language_is_left_to_the_model():
+    def go(state: dict) -> None:
+        state["brief"]["code_language"] = "go"
+
     def python(state: dict) -> None:
         state["brief"]["code_language"] = "python"
 
-    assert not any(_derived(_state(python)).values())
+    assert not any(_derived(_state(go)).values())
+    # Python gets the store and the webhook worker (test_python_examples_from_design); the client and the test are the model's.
+    assert {sid for sid, data in _derived(_state(python)).items() if data is not None} == {"example_database", "example_events"}
 
 
 def test_a_provider_without_an_idempotency_key_retries_reads_only():

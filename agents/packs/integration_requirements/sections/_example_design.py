@@ -21,8 +21,9 @@ from agentspec.section import RenderContext
 from ._context import section_data
 from agentspec.agents.spine import DesignSpine, Entity, ExternalSystem, Setting, failure_store, secrets_of
 
-# The language the examples are generated in; other languages are drafted by the model.
+# The languages the examples are generated in; other languages are drafted by the model.
 GENERATED_LANGUAGE = "typescript"
+GENERATED_LANGUAGES = (GENERATED_LANGUAGE, "python")
 # The driver and HTTP client the brief declares for TypeScript (agents/brief.py LIBRARIES).
 DRIVER, HTTP_CLIENT, TEST_RUNNER = "pg", "axios", "vitest"
 
@@ -33,6 +34,8 @@ class ExampleDesign:
     schema: Any | None  # agents.sections.database_schema.DatabaseSchema
     services: Any | None  # agents.sections.external_services.ExternalServices
     feature: str  # the feature's name, for prose
+    language: str = GENERATED_LANGUAGE
+    repo: dict[str, Any] | None = None  # what `draft --repo` found: where a Python package lives
 
     def table(self, name: str) -> Any | None:
         return next((t for t in (self.schema.tables if self.schema else []) if t.name == name), None)
@@ -47,16 +50,18 @@ class ExampleDesign:
         return next((c for c in self.columns(table) if c.name == name), None)
 
 
-def design_of(ctx: RenderContext) -> ExampleDesign | None:
+def design_of(ctx: RenderContext, languages: tuple[str, ...] = (GENERATED_LANGUAGE,)) -> ExampleDesign | None:
     """The design to write examples from, or None when they are the model's to write: a
-    language other than TypeScript, or no spine."""
-    if getattr(ctx.brief, "code_language", None) != GENERATED_LANGUAGE:
+    language the caller does not generate, or no spine."""
+    language = getattr(ctx.brief, "code_language", None)
+    if language not in languages:
         return None
     spine = section_data(ctx, "design_spine")
     if not isinstance(spine, DesignSpine):
         return None
     return ExampleDesign(spine=spine, schema=section_data(ctx, "database_schema"),
-                         services=section_data(ctx, "external_services"), feature=str(getattr(ctx.brief, "name", "")))
+                         services=section_data(ctx, "external_services"), feature=str(getattr(ctx.brief, "name", "")),
+                         language=str(language), repo=getattr(ctx, "repo", None))
 
 
 def work_table(design: ExampleDesign) -> Entity | None:

@@ -975,12 +975,15 @@ def _as_required(column: Column, entity) -> Column:  # noqa: ANN001 - agents.spi
 
 
 def _listed(values: list[str]) -> str:
-    """The allowed values as a note (shorter than a cut one: as many whole values as fit)."""
+    """The allowed values as a note (shorter than a cut one: as many whole values as fit), ending
+    in ", …" when some did not fit: a list cut silently reads as all there is (Stripe's eight
+    subscription statuses lost canceled, unpaid and paused so)."""
     said = ""
-    for value in values:
+    for i, value in enumerate(values):
         longer = f"{said}, {value}" if said else value
-        if len(longer) >= NOTE_MAX:
-            break
+        rest = ", …" if i < len(values) - 1 else ""
+        if len(longer + rest) >= NOTE_MAX:
+            return f"{said}, …"
         said = longer
     return said
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from agentspec.render.sql import ident
 from agentspec.section import RenderContext
-from ._example_design import DRIVER, ExampleDesign, design_of, work_table, written_record
+from ._example_design import DRIVER, GENERATED_LANGUAGES, ExampleDesign, design_of, work_table, written_record
 from ._example_ts import camel, comment, packed, kebab, one_of, pascal, quoted, row_interface, sql_text, ts_type
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
 from ._headings import headings_of
@@ -203,21 +203,28 @@ def database_file(design: ExampleDesign, record: Entity) -> str:
 
 def derive(ctx: RenderContext) -> DatabaseExample | None:
     """The example written from the design, or None when the model writes it."""
-    design = design_of(ctx)
+    design = design_of(ctx, GENERATED_LANGUAGES)
     record = written_record(design) if design is not None else None
     if design is None or record is None:
         return None
     work = work_table(design)
-    code = database_program(design, record, work)
+    if design.language == "python":
+        from . import _database_py as python  # it builds on this module's statement
+
+        code, path = python.database_program(design, record, work), python.database_file(design, record)
+        transaction = "one SQLAlchemy Session per transaction: `with Session(engine) as session, session.begin()` commits or rolls back"
+    else:
+        code, path = database_program(design, record, work), database_file(design, record)
+        transaction = f"one client from the {DRIVER} pool per transaction: BEGIN, COMMIT, ROLLBACK on error, release in finally"
     if code is None:
         return None
     key = conflict_column(design, record)
-    points = [f"one client from the {DRIVER} pool per transaction: BEGIN, COMMIT, ROLLBACK on error, release in finally",
+    points = [transaction,
               f"parameterised statements only, one per query: {record.table}'s columns as database_schema lists them",
               _behaviour(design, record, short=True)]
     if work is not None and processed_value(design, work) is not None:
         points.append(f"the {record.table} change and the {work.table} status commit together")
     purpose = (f"How {record.owner} writes {record.table} in one transaction"
                + (f", idempotent on {key}" if key else "") + ".")
-    return DatabaseExample.model_validate({"purpose": purpose, "file_path": database_file(design, record), "code": code,
+    return DatabaseExample.model_validate({"purpose": purpose, "file_path": path, "code": code,
                                            "key_points": points[:5]})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from agentspec.render.sql import ident
 from agentspec.section import RenderContext
 from agentspec.agents.knowledge.briefing import notes_for
-from ._example_design import (ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
+from ._example_design import (GENERATED_LANGUAGES, ExampleDesign, design_of, inbound_system, receiver_path, secret_of,
                                              work_table, written_record)
 from ._example_ts import camel, comment, import_path, kebab, one_of, packed, pascal, quoted, row_interface, setting_reader, sql_text, ts_type
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
@@ -244,15 +244,21 @@ def events_file(design: ExampleDesign) -> str:
 
 def derive(ctx: RenderContext) -> EventsExample | None:
     """The example written from the design, or None when the model writes it."""
-    design = design_of(ctx)
+    design = design_of(ctx, GENERATED_LANGUAGES)
     if design is None or not design.spine.events:
         return None
-    path = events_file(design)
-    code = events_program(design, path)
+    system = inbound_system(design)
+    if design.language == "python":
+        from . import _events_py as python  # it builds on this module's policy wording
+
+        path = python.events_file(design, system) if system is not None else ""
+        code = python.events_program(design)
+    else:
+        path = events_file(design)
+        code = events_program(design, path)
     if code is None:
         return None
     work = work_table(design)
-    system = inbound_system(design)
     p = design.spine.failure_policy
     points = [f"failed work stays in {work.table} with its attempts" + (" and last_error" if design.column(work.table, "last_error") else "")
               + f"; after {p.retries} retries it is left for replay",
