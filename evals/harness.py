@@ -85,6 +85,7 @@ class Case:
     description: str
     expect: dict[str, Any] = field(default_factory=dict)
     template: dict[str, str] | None = None  # {"name", "markdown"}: drafted over a user's template
+    repo: Path | None = None  # drafted with `--repo`: the repository the spec is grounded in
 
 
 _EXPECT_KEYS = ("entities", "external_systems", "p1_categories", "must_cover")  # what checks.check_expectations reads
@@ -164,7 +165,13 @@ def load_dataset(path: Path, max_description_tokens: int | None = None) -> list[
             # A path is relative to the dataset; a name is looked up as `--template NAME` is.
             is_path = template.endswith(".md") or "/" in template
             template = _case_template(str(path.parent / template) if is_path else template, where, cid)
-        cases.append(Case(cid, description, dict(expect), template))
+        repo = raw.get("repo")
+        if repo is not None:
+            # Relative to the dataset, as a template path is: a fixture repository under tests/.
+            if not isinstance(repo, str) or not (path.parent / repo).is_dir():
+                raise ConfigError(f"{where}: case {cid}: repo must be a path to a directory, relative to the dataset")
+            repo = (path.parent / repo).resolve()
+        cases.append(Case(cid, description, dict(expect), template, repo))
     if not cases:
         raise ConfigError(f"{path} holds no cases")
     return cases
@@ -283,7 +290,7 @@ async def _draft(case: Case, out: Path, ctx: _Context, result: dict[str, Any]) -
         text = clean_description(case.description, ctx.draft_settings.max_description_tokens)
         await Runner(ctx.draft_settings, ctx.case_console).draft(text, out=out, force=True, review=False, interactive=False,
                                                                  date=(result.get("run_date") or {}).get("date"),
-                                                                 template=case.template)
+                                                                 template=case.template, repo=case.repo)
         result["status"] = "ok"
     except PartialResult as exc:
         result["status"], result["error"] = "partial", exc.message

@@ -277,6 +277,13 @@ def test_dataset_loading_validates_ids(tmp_path):
         harness.load_dataset(path)
     core = harness.load_dataset(Path(harness.DATASETS_DIR) / "core.jsonl")
     assert len(core) >= 12
+    # A case drafted with --repo names its repository relative to the dataset, as a template path is.
+    (tmp_path / "service").mkdir()
+    path.write_text('{"id": "grounded", "description": "x", "repo": "service"}\n', encoding="utf-8")
+    assert harness.load_dataset(path)[0].repo == (tmp_path / "service").resolve()
+    path.write_text('{"id": "grounded", "description": "x", "repo": "nowhere"}\n', encoding="utf-8")
+    with pytest.raises(Exception, match="repo must be a path to a directory"):
+        harness.load_dataset(path)
 
 
 # ------------------------------------------------------------------ report files
