@@ -26,7 +26,7 @@ from agentspec.agents.knowledge.completion import complete
 from agentspec.agents.knowledge.coverage import archetypes_for
 from agentspec.agents.registry import by_id, registry
 from agentspec.agents.roles import role
-from agentspec.agents.repository import (REPOSITORY_NOTE, ground_spine, repository_lines,
+from agentspec.agents.repository import (REPOSITORY_NOTE, ground_spine, repository_lines, repository_tables_named,
                                          repository_tools_are_not_systems, unknown_existing_tables)
 from agentspec.agents.spine import SPINE_ID, DesignSpine, applies, slice_digest, spine_of
 from agentspec.agents.spine_gate import copied_examples, echoed_descriptions, outside_spine
@@ -302,6 +302,7 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
     # Tables only guessed to exist go first, so what completion builds (the database's tables) never names them.
     guessed = [f"Existing tables: {n}" for n in unknown_existing_tables(spine, facts, task["description"])]
     guessed += [f"{REPOSITORY_NOTE}{n}" for n in repository_tools_are_not_systems(spine, facts, task["description"])]
+    guessed += [f"{REPOSITORY_NOTE}{n}" for n in repository_tables_named(spine, facts, task["description"])]
     spine.completed = [*spine.completed, *guessed]
     declared = tuple(declared_archetypes(task["description"], chosen))
     completed, notes = complete(spine, declared, task["description"])

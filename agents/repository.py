@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from agentspec.agents.spine import Entity
 from agentspec.packs.builtin import builtin_pack
 from agentspec.repo import RepoContext, scan
 
@@ -171,6 +172,25 @@ def unknown_existing_tables(spine: Any, facts: dict[str, Any] | None, descriptio
         # A grant on a dropped table goes with it (a role keeps at least one grant).
         left = [p for p in role.permissions if not set(p.split(":")) & dropped]
         role.permissions = left or role.permissions
+    return notes
+
+
+def repository_tables_named(spine: Any, facts: dict[str, Any] | None, description: str) -> list[str]:  # DesignSpine
+    """A repository table the description names ("each user's subscription status", "billing for
+    workspaces") is part of the design, referenced with its real key, when the design left it out:
+    the feature's own records then carry its key (completion's holder rule), instead of a model's
+    guess at a users table. Within the spine's bound on tables."""
+    notes = []
+    listed = {e.table for e in spine.entities}
+    writer = next((c.id for c in spine.components if c.kind in ("service", "worker")), None)
+    for table in (facts or {}).get("tables") or []:
+        if len(spine.entities) >= 5 or writer is None:
+            break
+        if table["name"] in listed or not table.get("primary_key") or not _named_in(table["name"], description):
+            continue
+        spine.entities.append(Entity(table=table["name"], purpose=f"the repository's {table['name']}, which the description names",
+                                     change="referenced", key=table["primary_key"], unique=[], money="none", owner=writer))
+        notes.append(f"table {table['name']} is named by the description and exists in the repository ({table['at']}): referenced")
     return notes
 
 

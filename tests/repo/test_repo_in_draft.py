@@ -8,7 +8,7 @@ import copy
 import json
 from pathlib import Path
 
-from agentspec.agents.repository import (common_prefix, ground_spine, repository_lines,
+from agentspec.agents.repository import (common_prefix, ground_spine, repository_lines, repository_tables_named,
                                          repository_tools_are_not_systems, scan_repository)
 from agentspec.agents.spine import DesignSpine
 from tests.cli.harness import DESCRIPTION, agentspec, assert_exit
@@ -141,3 +141,26 @@ def test_an_external_system_named_after_one_of_the_repositorys_tools_is_dropped(
     kept = DesignSpine.model_validate(payload)
     assert repository_tools_are_not_systems(kept, facts, "Run Playwright tests against Stripe checkout") == []
     assert repository_tools_are_not_systems(kept, None, "Sync Stripe invoices") == []
+
+
+def test_a_repository_table_the_description_names_joins_the_design_with_its_real_key() -> None:
+    """"Billing for workspaces": the fixture's workspaces table (uuid key) is referenced, so the
+    subscription record completion adds carries workspace_id, of the workspace key's type."""
+    from agentspec.agents.knowledge.completion import complete
+
+    facts = scan_repository(REPOS / "python-fastapi-alembic")
+    payload = copy.deepcopy(SPINE)
+    payload["external_systems"][0].update(id="stripe", name="Stripe")
+    payload["events"][0]["producer"] = "stripe"
+    spine = DesignSpine.model_validate(payload)
+    description = "Add Stripe subscription billing for workspaces: Stripe webhooks keep each workspace's subscription status"
+    notes = repository_tables_named(spine, facts, description)
+    assert notes == ["table workspaces is named by the description and exists in the repository "
+                     f"({next(t['at'] for t in facts['tables'] if t['name'] == 'workspaces')}): referenced"]
+    assert ("workspaces", "referenced", "id") in [(e.table, e.change, e.key) for e in spine.entities]
+    completed, _ = complete(spine, (), description)
+    assert next(e for e in completed.entities if e.table == "stripe_subscriptions").required_columns[0] == "workspace_id"
+    # A table the description does not name stays out; so does every table without a repository.
+    again = DesignSpine.model_validate(payload)
+    assert repository_tables_named(again, facts, "Sync Stripe invoices") == []
+    assert repository_tables_named(again, None, description) == []
