@@ -171,6 +171,16 @@ class Entity(SectionModel):
     # The values a provider documents for a required column (an invoice's status), by column.
     documented_values: SkipJsonSchema[dict[str, list[str]]] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _referenced_tables_store_no_amounts(self) -> "Entity":
+        """A table the feature only references gets no column from it, so how it would store
+        amounts decides nothing: the grounded full-stack-fastapi-template spine gave the repository's
+        `user` table minor units with currency, and the money check then called the spec critical
+        for a currency column `user` never needed."""
+        if self.change == "referenced":
+            self.money = "none"
+        return self
+
 
 class Endpoint(SectionModel):
     method: HttpMethod

@@ -101,3 +101,18 @@ def test_the_reviews_own_open_questions_do_not_name_a_package():
             "**Open questions from the review pass** (computed by the checks of meaning):\n"
             "- **major** (example_events): imports_named_dependencies: imports @nestjs/common, which no dependency list names\n")
     assert len(list(imports_named_dependencies(SpecDocument.from_markdown(text)))) == 1
+
+
+def test_a_package_the_named_stack_is_built_on_is_named_by_it():
+    """The grounded SQLModel draft's models import sqlalchemy, which SQLModel is powered by: named
+    by the stack. A package nothing named stays a finding."""
+    from agentspec.checks.lints import imports_named_dependencies
+
+    text = ("# Spec\n\n## Overview\n\n**Stack**: Python, FastAPI, SQLModel.\n\n## Schema\n\n"
+            "```python\nimport sqlalchemy as sa\nfrom pydantic import BaseModel\nfrom starlette.requests import Request\n"
+            "import redis\n```\n")
+    found = [f.message for f in imports_named_dependencies(SpecDocument.from_markdown(text))]
+    assert found == ["imports_named_dependencies: imports redis, which no dependency list or text of the spec names: "
+                     "\"import redis\""]
+    without = text.replace("FastAPI, SQLModel", "Django")
+    assert len(list(imports_named_dependencies(SpecDocument.from_markdown(without)))) == 4

@@ -364,6 +364,19 @@ _NODE_BUILTINS = set("assert async_hooks buffer child_process cluster console cr
                      "url util v8 vm worker_threads zlib test".split())
 
 
+# A package another one is built on, with the packages that name it by being named: an import
+# of SQLAlchemy in a SQLModel project is SQLModel's own dependency, not one the plan forgot.
+# "SQLModel is ... powered by Pydantic and SQLAlchemy" (https://sqlmodel.tiangolo.com/);
+# "FastAPI stands on the shoulders of Starlette and Pydantic" (https://fastapi.tiangolo.com/);
+# Alembic is "a database migrations tool ... for usage with SQLAlchemy" (https://alembic.sqlalchemy.org/).
+_BUILT_ON = {"sqlalchemy": ("sqlmodel", "alembic", "flask-sqlalchemy"), "pydantic": ("sqlmodel", "fastapi"),
+             "starlette": ("fastapi",)}
+
+
+def _named(name: str, prose: str) -> bool:
+    return any(re.search(rf"(?<![\w@/-]){re.escape(n)}(?![\w-])", prose) for n in (name.lower(), *_BUILT_ON.get(name.lower(), ())))
+
+
 def _package(specifier: str) -> str | None:
     if specifier.startswith("node:"):
         return None
@@ -418,7 +431,7 @@ def imports_named_dependencies(spec: SpecDocument) -> Iterator[Finding]:
             if name in seen:
                 continue
             seen.add(name)
-            if not re.search(rf"(?<![\w@/-]){re.escape(name.lower())}(?![\w-])", prose):
+            if not _named(name, prose):
                 yield _finding(spec, "imports_named_dependencies", line,
                                f"imports {name}, which no dependency list or text of the spec names", text)
 

@@ -45,6 +45,23 @@ def test_a_sqlmodel_repository_gets_sqlmodel_models_and_an_alembic_revision_afte
     assert revision == h.blocks(_render(repo["stack"], repo["alembic_heads"]), "python")[1]
 
 
+def test_a_uuid_key_without_a_declared_default_is_generated_in_the_models_and_the_revision_as_in_the_ddl():
+    """The grounded full-stack-fastapi-template draft's DDL generated stripe_subscriptions.id, and its
+    SQLModel model and Alembic revision did not: an insert through the model would write NULL."""
+    payload = h.schema_payload()
+    new = next(t for t in payload["tables"] if not t.get("existing"))
+    key = next(c for c in new["columns"] if c.get("primary_key"))
+    key.pop("default", None)
+    assert key["type"] == "uuid"
+    data = section.MODEL.model_validate(payload)
+    assert f"{key['name']} UUID PRIMARY KEY DEFAULT gen_random_uuid()" in section.ddl(data)
+    models, revision = h.blocks(_render(["orm SQLModel", "migration tool Alembic"], ["abc"], payload), "python")
+    generated = f"sa.Column('{key['name']}', sa.Uuid(), primary_key=True, server_default=sa.text('gen_random_uuid()')"
+    assert generated in models and generated in revision
+    prisma = h.blocks(_render(["orm Prisma"], None, payload), "prisma")[0]
+    assert '@default(dbgenerated("gen_random_uuid()"))' in prisma
+
+
 def test_a_column_added_to_an_existing_table_is_added_and_dropped_by_the_revision():
     payload = h.schema_payload()
     users = next(t for t in payload["tables"] if t["name"] == "users")

@@ -29,7 +29,8 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
     if any(record in e.table for e in spine.entities):
         return []
     handlers = [e.consumer for e in spine.events if e.producer in (system.id, system.connects_to)]
-    owner = next((h for h in handlers if h != system.connects_to), None) or system.connects_to
+    # The component that processes the deliveries writes the record; the receiver only stores them.
+    owner = system.processed_by or next((h for h in handlers if h != system.connects_to), None) or system.connects_to
     base = _base(system)
     table = f"{base}_{noun}"
     holder = _holder(spine, description)

@@ -15,6 +15,7 @@ from .database_schema import (
     all_columns,
     all_indexes,
     class_names,
+    column_default,
     creation_order,
     foreign_keys,
 )
@@ -35,7 +36,7 @@ def uses_prisma(stack: list[str] | tuple[str, ...]) -> bool:
 
 
 def _default(col: Column) -> str:
-    value = col.default
+    value = column_default(col)
     if value is None:
         return ""
     if value == "gen_random_uuid()":

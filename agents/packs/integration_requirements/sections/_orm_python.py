@@ -18,6 +18,7 @@ from .database_schema import (
     all_columns,
     all_indexes,
     class_names,
+    column_default,
     creation_order,
     foreign_keys,
 )
@@ -48,9 +49,10 @@ def uses_alembic(stack: list[str] | tuple[str, ...]) -> bool:
 
 
 def _server_default(col: Column) -> str | None:
-    if col.default is None:
+    default = column_default(col)
+    if default is None:
         return None
-    value = col.default + ("::jsonb" if col.type == "jsonb" else "")
+    value = default + ("::jsonb" if col.type == "jsonb" else "")
     return f"sa.text({value!r})"
 
 

@@ -160,7 +160,7 @@ def align(data: DataFlow, spine) -> DataFlow:  # noqa: ANN001 - agents.spine.Des
             renamed[dest.name] = database
             dest = dest.model_copy(update={"name": database})
         if dest.type == "PostgreSQL table" and decided:
-            tables = [t for t in dest.tables if t in decided] or written[:4]
+            tables = [t for t in dest.tables if t in written] or written[:4]  # a referenced table is read, not written
             dest = dest if tables == list(dest.tables) else dest.model_copy(update={"tables": tables})
         same = next((d for d in destinations if d.name == dest.name), None)
         if same is not None:  # two entries for one store: one, writing what both wrote

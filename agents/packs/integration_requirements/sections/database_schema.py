@@ -394,14 +394,20 @@ def _sql_type(col: Column) -> str:
     return col.type.upper()
 
 
+def column_default(col: Column) -> str | None:
+    """The default the database gives the column: the declared one, or a generated uuid for a
+    uuid primary key of its own. The DDL, the ORM models and the migrations all read it, so an
+    insert without the key works in each (the grounded SQLModel model once lacked what the DDL had)."""
+    if col.default is None and col.primary_key and col.type == "uuid" and not col.references:
+        return "gen_random_uuid()"
+    return col.default
+
+
 def _sql_default(col: Column) -> str | None:
-    if col.default is None:
-        if col.primary_key and col.type == "uuid" and not col.references:
-            return "DEFAULT gen_random_uuid()"
+    default = column_default(col)
+    if default is None:
         return None
-    if col.type == "jsonb":
-        return f"DEFAULT {col.default}::jsonb"
-    return f"DEFAULT {col.default}"
+    return f"DEFAULT {default}::jsonb" if col.type == "jsonb" else f"DEFAULT {default}"
 
 
 def _column_sql(col: Column) -> str:

@@ -112,8 +112,22 @@ def _from_spine(spine) -> dict[str, str]:  # noqa: ANN001
     return {k: v[:160] for k, v in values.items()}
 
 
-def _decided(spine, auth) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | None, AuthIntegration | None
+def _owned_rows(schema) -> list[str]:  # noqa: ANN001 - DatabaseSchema | None
+    """The feature's tables whose rows belong to a row of an existing table (a foreign key to it,
+    `stripe_subscriptions.user_id`): records a caller may read only for their own holder."""
+    from .database_schema import foreign_keys, singular
+
+    if schema is None:
+        return []
+    existing = {t.name for t in schema.tables if t.existing}
+    return [f"{fk.child} rows belong to a {fk.parent} row ({fk.child}.{fk.column}): a request reads only those of "
+            f"the signed-in caller's {singular(fk.parent)}, checked in the query"
+            for fk in foreign_keys(schema) if fk.parent in existing and fk.child not in existing]
+
+
+def _decided(spine, auth, schema=None) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | None, AuthIntegration | None
     """The middleware values other sections decide, stated from them."""
+    owned = _owned_rows(schema)
     roles = [r.name for r in spine.roles] if spine else [r.name for r in auth.roles] if auth else []
     secrets = [s.name for s in spine.settings if s.secret] if spine else []
     refresh = "as the authentication section states"
@@ -124,7 +138,8 @@ def _decided(spine, auth) -> dict[str, str]:  # noqa: ANN001 - DesignSpine | Non
         "refresh": refresh,
         "rbac": f"roles {', '.join(roles)}, checked by the API guard before each handler runs" if roles
                 else "no roles: the feature has no guarded page or operator endpoint",
-        "resources": f"no per-owner records: only {', '.join(roles)} may read them, through the guarded endpoints" if roles
+        "resources": "; ".join(owned) if owned
+                     else f"no per-owner records: only {', '.join(roles)} may read them, through the guarded endpoints" if roles
                      else "no per-owner records and no guarded endpoint",
         "permissions": auth.permission_claim if auth is not None else "each route's role from the design spine is required",
         "keys": f"secrets only in environment variables ({', '.join(secrets)}), never in code or logs" if secrets
@@ -147,7 +162,7 @@ def render(data: SecurityIntegration, ctx: RenderContext) -> str:
         groups.append(f"{number}. **{title}**\n" + checklist(lines, indent=3))
     m = data.middleware
     auth = ctx.sections.get("auth_integration")
-    decided = _decided(spine, auth)
+    decided = _decided(spine, auth, ctx.sections.get("database_schema"))
     # Who signs users in is the auth section's decision (the tenth-pass answer put the webhook's
     # signature check here as the "provider").
     provider = auth.provider if auth is not None else m.auth_provider

@@ -37,7 +37,8 @@ def _edges(spine: DesignSpine) -> list[tuple[str, str, str | None]]:
             edges.append((event.producer, event.consumer, event.name))
     store = next((c.id for c in spine.components if c.kind == "database"), None)
     for entity in spine.entities:
-        if store and entity.owner != store:
+        # A table the feature only references is read, never written, by it.
+        if store and entity.owner != store and entity.change != "referenced":
             edges.append((entity.owner, store, f"writes {entity.table}"))
     return list(dict.fromkeys(edges))
 

@@ -1,0 +1,48 @@
+"""What the grounded full-stack-fastapi-template draft got wrong in meaning, each a rule that holds
+for any design: a table the feature only references stores no amounts and is written by nobody in
+it; a record the provider delivers is written by the component that processes the deliveries; a
+table whose rows belong to an existing table's row is a per-owner record for security."""
+
+from __future__ import annotations
+
+import copy
+
+from agentspec.agents.knowledge.completion import complete
+from agentspec.agents.packs.integration_requirements.sections import database_schema, security_integration, system_landscape
+from agentspec.agents.spine import DesignSpine, Entity
+from tests.spine.conftest import SPINE
+
+from . import _data_helpers as h
+from ._general_helpers import context
+from .test_security_integration import DATA
+
+
+def test_a_referenced_table_stores_no_amounts_and_is_drawn_as_not_written() -> None:
+    user = Entity(table="user", purpose="accounts", change="referenced", key="id", unique=[],
+                  money="integer_minor_units_with_currency", owner="sync_worker")
+    assert user.money == "none"  # the money check asked `user` for a currency column
+    data = copy.deepcopy(SPINE)
+    data["entities"].append(user.model_dump(mode="json"))
+    edges = system_landscape._edges(DesignSpine.model_validate(data))
+    assert not any(label == "writes user" for _, _, label in edges)
+    assert any(label == "writes synced_records" for _, _, label in edges)
+
+
+def test_the_provider_s_record_is_written_by_the_worker_that_processes_the_deliveries() -> None:
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe", name="Stripe", processed_by="sync_worker")
+    data["events"][0].update(producer="stripe", consumer="webhook_receiver")  # as the grounded spine had it
+    data["entities"] = data["entities"][:1]
+    spine, _ = complete(DesignSpine.model_validate(data), (), "Stripe webhooks keep each subscription's status")
+    assert next(e for e in spine.entities if e.table == "stripe_subscriptions").owner == "sync_worker"
+
+
+def test_rows_that_belong_to_an_existing_row_are_per_owner_records() -> None:
+    schema = database_schema.MODEL.model_validate(h.schema_payload())  # billing_customers.user_id -> users.id
+    data = security_integration.SecurityIntegration.model_validate({**DATA, "middleware": {**DATA["middleware"], "resource_protection": None}})
+    md = security_integration.render(data, context(sections={"database_schema": schema}))
+    assert "billing_customers rows belong to a users row (billing_customers.user_id): a request reads only those of " \
+           "the signed-in caller\\'s user" in md
+    assert "no per-owner records" not in md
+    alone = security_integration.render(data, context())
+    assert "no per-owner records" in alone
