@@ -40,6 +40,9 @@ def summarise(context: RepoContext, root: Path) -> dict[str, Any]:
         "root": str(root),
         "languages": [lang.name for lang in context.languages[:4] if lang.name.lower() not in {"sql", "prisma"}],
         "stack": list(dict.fromkeys(stack))[:MAX_NAMES],
+        # The version constraints the manifests state, by lower-case name: what Compatibility states.
+        "versions": {item.name.lower(): item.version for item in
+                     [*context.frameworks, *context.orms, *context.migration_tools, *context.test_runners] if item.version},
         "tables": tables,
         "routes": [{"method": r.method, "path": r.path, "at": str(r.source)} for r in context.routes[:MAX_ROUTES]],
         "route_prefix": common_prefix([r.path for r in context.routes]),

@@ -80,3 +80,15 @@ def test_a_stack_name_in_capitals_is_lower_cased_not_refused():
     # The grounded draft of fastapi/full-stack-fastapi-template wrote "Python": pydantic checks the
     # pattern before `to_lower`, and the section failed on it.
     assert section.StackEntry.model_validate({"name": "Python", "versions": ">=3.10", "layer": "runtime"}).name == "python"
+
+
+def test_a_package_the_repository_pins_is_supported_as_its_manifest_says():
+    """The grounded full-stack-fastapi-template draft said sqlmodel ^0.7.12, a release that does not
+    exist; the repository's pyproject said >=0.0.39,<1.0.0."""
+    from ._general_helpers import context
+
+    data = Compatibility.model_validate(DATA)
+    md = section.render(data, context(repo={"versions": {"react": "^19.2.8", "express": "^4.19.2"}}))
+    [(_, ts)] = code_blocks(md)
+    assert "react: '^19.2.8'" in ts and "nextjs: '^14.2'" in ts  # pinned from the manifest; the rest as answered
+    assert "express" not in ts  # the manifest's other packages are not added to the feature's matrix

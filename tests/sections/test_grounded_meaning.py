@@ -46,3 +46,29 @@ def test_rows_that_belong_to_an_existing_row_are_per_owner_records() -> None:
     assert "no per-owner records" not in md
     alone = security_integration.render(data, context())
     assert "no per-owner records" in alone
+
+
+def test_a_grounded_reusability_cites_what_the_scan_found_where_it_found_it() -> None:
+    from pathlib import Path
+
+    from agentspec.agents.packs.integration_requirements.sections import reusability
+    from agentspec.agents.repository import scan_repository
+    from agentspec.checks.file_refs import check_file_refs
+    from agentspec.spec_document import SpecDocument
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "repos" / "python-fastapi-alembic"
+    repo = scan_repository(root)
+    data = copy.deepcopy(SPINE)
+    data["entities"].append({"table": "workspaces", "purpose": "accounts", "change": "referenced", "key": "id",
+                             "unique": [], "money": "none", "owner": "sync_worker"})
+    data["external_systems"][0]["name"] = "Stripe"  # the fixture has a Stripe client
+    spine = DesignSpine.model_validate(data)
+    scanned = reusability._scanned_patterns(repo, spine)
+    workspaces = next(t for t in repo["tables"] if t["name"] == "workspaces")
+    assert f"the `workspaces` table\n  - **Location**: `{workspaces['at']}`" in scanned
+    assert "the feature's foreign keys point at its key id (uuid)" in scanned
+    assert "the router that serves" in scanned and "the existing Stripe client (stripe)" in scanned
+    # every location exists in the repository, by the check that fails an invented one
+    spec = SpecDocument.from_markdown("# Spec\n\n## Reusability Analysis\n\n" + scanned + "\n")
+    assert check_file_refs(spec, {"repo": str(root)}).passed
+    assert reusability._scanned_patterns(None, spine) == ""  # without a repository the model's hints stand alone

@@ -139,9 +139,12 @@ def render(data: Compatibility, ctx: RenderContext) -> str:
         "- **Operating Systems**:\n" + checklist([_platform(n, getattr(data, _OS_PREFIX[n])) for n in ("Windows", "macOS", "Linux")], indent=2),
         "- **Mobile Platforms**:\n" + checklist([_platform(n, getattr(data, _OS_PREFIX[n])) for n in ("iOS", "Android")], indent=2),
     ])
+    # A package the repository's manifest constrains is supported as the manifest says (`draft --repo`):
+    # the grounded draft of full-stack-fastapi-template said sqlmodel ^0.7.12, a release that does not exist.
+    pinned = (getattr(ctx, "repo", None) or {}).get("versions") or {}
     matrix: dict[str, dict[str, str]] = {}
     for layer in _LAYER_ORDER:
-        entries = {e.name: e.versions for e in data.stack if e.layer == layer}
+        entries = {e.name: pinned.get(e.name, e.versions) for e in data.stack if e.layer == layer}
         if entries:
             matrix[layer] = entries
     section, browser_heading, platform_heading, stack_heading = HEADINGS

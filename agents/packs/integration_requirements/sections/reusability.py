@@ -1,8 +1,10 @@
 """## Reusability Analysis (implementation-specialist).
 
-Usually no codebase is given, so "Existing Patterns to Reuse" and "Refactoring
-Opportunities" never claim a `path/file.ext:NN` location: the model gives where
-to look (a search or a kind of module) and the renderer prints it as such."""
+The model never claims a `path/file.ext:NN` location in "Existing Patterns to Reuse" or
+"Refactoring Opportunities": it gives where to look (a search or a kind of module) and the
+renderer prints it as such. With `draft --repo`, code adds what the scan found that the design
+builds on (its tables, the router its endpoints join, an existing client), each at the
+`path:line` the scan read it from."""
 
 from __future__ import annotations
 
@@ -146,6 +148,8 @@ def render(data: Reusability, ctx: RenderContext) -> str:
         f"  - **Priority**: {r.priority} - {r.priority_reason}"
         for r in data.refactorings
     )
+    scanned = _scanned_patterns(ctx.repo, ctx.sections.get("design_spine"))
+    existing = "\n".join(part for part in (existing, scanned) if part)
     existing = existing or "- None identified: no existing pattern is known to fit this feature."
     refactorings = refactorings or "- None identified: no existing code is known to need refactoring for this feature."
     section, existing_heading, components_heading, knowledge_heading, compound_heading, refactoring_heading = HEADINGS
@@ -168,6 +172,47 @@ def render(data: Reusability, ctx: RenderContext) -> str:
         "What existing code should be refactored to improve reusability?",
         refactorings,
     )
+
+
+def _pattern(name: str, at: str, how: str, modifications: str) -> str:
+    return (f"- **Pattern/Component**: {name}\n  - **Location**: `{at}` (found by the repository scan)\n"
+            f"  - **How to reuse**: {how}\n  - **Modifications needed**: {modifications}")
+
+
+def _scanned_patterns(repo, spine) -> str:  # noqa: ANN001 - the run's repository summary, DesignSpine | None
+    """What the repository already has that the design builds on, each at the `path:line` the scan
+    found it (so it exists): the tables the feature references or alters, the router its new
+    endpoints join, and an existing client of a system it calls. The model cannot cite a location
+    (it never saw the files); these are facts, not suggestions."""
+    from agentspec.agents.spine import DesignSpine
+
+    if not repo or not isinstance(spine, DesignSpine):
+        return ""
+    out = []
+    tables = {t["name"]: t for t in repo.get("tables") or []}
+    for entity in spine.entities:
+        table = tables.get(entity.table)
+        if table is None or entity.change == "new":
+            continue
+        key = f"{table['primary_key']} ({table['key_type']})" if table.get("key_type") else str(table["primary_key"])
+        out.append(_pattern(f"the `{entity.table}` table", table["at"],
+                            f"the feature's foreign keys point at its key {key}, as the repository's migrations define it",
+                            "None - reuse as is" if entity.change == "referenced" else "Minor - the columns Database Schema Integration adds"))
+    prefix = repo.get("route_prefix") or ""
+    routes = [r for r in repo.get("routes") or [] if str(r.get("path", "")).startswith(prefix)]
+    ours = [e for e in spine.endpoints if e.path.startswith(prefix)] if prefix else []
+    if routes and ours:
+        first = routes[0]
+        out.append(_pattern(f"the router that serves {first['method']} {first['path']}", first["at"],
+                            f"the feature's endpoints ({', '.join(f'{e.method} {e.path}' for e in ours[:3])}) are added "
+                            f"the same way, under {prefix}", "Minor - a router module of the feature's own, registered beside it"))
+    names = {x.name.lower() for x in spine.external_systems}
+    for client in repo.get("clients") or []:
+        if str(client.get("service", "")).lower() in names:
+            out.append(_pattern(f"the existing {client['service']} client ({client['package']})", client["at"],
+                                f"the feature calls {client['service']} through it rather than a second client",
+                                "None - reuse as is"))
+    return "\n".join(out[:4])
 
 
 def digest(data: Reusability) -> str:
