@@ -145,6 +145,16 @@ class ProviderEvents(Strict):
     source_url: HttpsUrl = Field(description="the provider's own page listing the event types")
 
 
+class ProviderOwner(Strict):
+    """Whose a provider record is, as the provider documents it: a Stripe subscription's `customer`
+    field holds the ID of the customer who owns it. A record the feature keeps for one of its own
+    rows (each user's subscription) is linked to that row through the owner's provider id."""
+    record: Id = Field(description="the record, singular: subscription")
+    field: Id = Field(description="the record's field that holds its owner's provider id: customer")
+    owner: Id = Field(description="the provider's record that owns it, singular: customer")
+    source_url: HttpsUrl = Field(description="the provider's own page documenting the field")
+
+
 class RateLimit(Strict):
     """The provider's documented request limit a design plans under (external services)."""
     requests: int = Field(gt=0)
@@ -205,6 +215,7 @@ class ProviderNote(Strict):
     facts: list[ProviderFact] = Field(min_length=1)
     documented_values: list[ProviderValues] = Field(default_factory=list)
     webhook_events: list[ProviderEvents] = Field(default_factory=list)
+    record_owners: list[ProviderOwner] = Field(default_factory=list)
     redelivery: Redelivery | None = None
     modes: Modes | None = None
     # What the provider signs its requests with, when that is not a webhook secret of its own

@@ -154,7 +154,7 @@ def test_a_record_the_provider_documents_gets_a_table_when_the_description_names
     spine, notes = complete(DesignSpine.model_validate(data), (), description)
     table = next(e for e in spine.entities if e.table == "stripe_subscriptions")
     assert table.unique == ["stripe_subscription_id"] and table.version_column == "stripe_updated_at"
-    assert table.required_columns == ["user_id", "status"]  # the holder's key; Stripe's documented status
+    assert table.required_columns == ["user_id", "stripe_customer_id", "status"]  # the holder's key, its link, the status
     assert table.documented_values["status"][:2] == ["incomplete", "incomplete_expired"]
     # Stripe's subscription events, named as Stripe sends them (under customer.), replace the generic one.
     assert [e.name for e in spine.events if e.producer == "stripe"] == [

@@ -72,3 +72,52 @@ def test_a_grounded_reusability_cites_what_the_scan_found_where_it_found_it() ->
     spec = SpecDocument.from_markdown("# Spec\n\n## Reusability Analysis\n\n" + scanned + "\n")
     assert check_file_refs(spec, {"repo": str(root)}).passed
     assert reusability._scanned_patterns(None, spine) == ""  # without a repository the model's hints stand alone
+
+
+def _billing_design():
+    """A user's Stripe subscription as completion and the schema's align decide it from the
+    grounded description: the holder `user` keeps stripe_customer_id, the record keeps it too."""
+    from agentspec.agents.packs.integration_requirements.sections._example_design import ExampleDesign
+
+    data = copy.deepcopy(SPINE)
+    data["external_systems"][0].update(id="stripe", name="Stripe", processed_by="sync_worker")
+    data["events"][0]["producer"] = "stripe"
+    data["entities"] = [data["entities"][0], {"table": "user", "purpose": "accounts", "change": "referenced", "key": "id",
+                                              "unique": [], "money": "none", "owner": "sync_worker"}]
+    spine, notes = complete(DesignSpine.model_validate(data), (), "Stripe webhooks keep each user's subscription status")
+    answer = database_schema.MODEL.model_validate({"tables": [{
+        "name": "user", "purpose": "accounts", "integration_type": "Application Data", "existing": True,
+        "columns": [{"name": "id", "type": "uuid", "primary_key": True}, {"name": "email", "type": "text"}]}]})
+    schema = database_schema.MODEL.model_validate(database_schema.align(answer, spine).model_dump(mode="json"))
+    return ExampleDesign(spine=spine, schema=schema, services=None, feature="billing"), notes
+
+
+def test_a_delivered_record_finds_its_holder_through_the_provider_id_both_tables_keep() -> None:
+    from agentspec.agents.packs.integration_requirements.sections.example_database import holder_lookups, upsert_sql
+
+    design, notes = _billing_design()
+    user = next(e for e in design.spine.entities if e.table == "user")
+    assert (user.change, user.required_columns, user.unique) == ("altered", ["stripe_customer_id"], ["stripe_customer_id"])
+    assert any("user.stripe_customer_id links each user row to its Stripe customer" in n for n in notes)
+    ddl = database_schema.ddl(design.schema)
+    assert 'ALTER TABLE "user" ADD COLUMN IF NOT EXISTS stripe_customer_id VARCHAR(255) UNIQUE;' in ddl
+    assert database_schema.spine_checks(design.schema, design.spine) == []
+    assert holder_lookups(design, "stripe_subscriptions") == {"user_id": ("user", "id", "stripe_customer_id")}
+    lines, columns = upsert_sql(design, next(e for e in design.spine.entities if e.table == "stripe_subscriptions"))
+    assert "user_id" not in columns  # the delivery never knows our key; the statement finds it
+    statement = " ".join(lines)
+    link = f"${columns.index('stripe_customer_id') + 1}"
+    assert f'(SELECT id FROM "user" WHERE stripe_customer_id = {link}::varchar)' in statement
+    with h.throwaway_database() as conn:
+        h.run_script(conn, ddl)
+        conn.execute(f"PREPARE save AS {statement}")
+        values = {"stripe_subscription_id": "sub_1", "stripe_customer_id": "cus_1", "status": "active",
+                  "stripe_updated_at": "2026-01-01T00:00:00Z", "currency": "usd"}
+        args = ", ".join(f"'{values.get(c, 'x')}'" for c in columns)
+        psycopg = __import__("pytest").importorskip("psycopg")
+        with __import__("pytest").raises(psycopg.errors.NotNullViolation):
+            conn.execute(f"EXECUTE save ({args})")  # no user has that Stripe customer yet
+        conn.execute("ROLLBACK") if conn.info.transaction_status == 3 else None
+        user_id = conn.execute("INSERT INTO \"user\" (email, stripe_customer_id) VALUES ('a@b.c', 'cus_1') RETURNING id").fetchone()[0]
+        conn.execute(f"EXECUTE save ({args})")
+        assert conn.execute("SELECT user_id FROM stripe_subscriptions").fetchone()[0] == user_id

@@ -34,13 +34,35 @@ def _synced_records(spine: DesignSpine, system: ExternalSystem, description: str
     base = _base(system)
     table = f"{base}_{noun}"
     holder = _holder(spine, description)
-    spine.entities.append(Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
-                                 change="new", key="id", unique=[f"{base}_{record}_id"],
-                                 money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
-                                 version_column=f"{base}_updated_at",
-                                 required_columns=[f"{_singular(holder.table)}_id"] if holder else []))
-    return [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"
-            + (f", each row belonging to a {holder.table} row ({_singular(holder.table)}_id)" if holder else "")]
+    entity = Entity(table=table, purpose=f"{system.name} {noun} as last delivered or read back",
+                    change="new", key="id", unique=[f"{base}_{record}_id"],
+                    money="integer_minor_units_with_currency" if _minor_units(system) else "none", owner=owner,
+                    version_column=f"{base}_updated_at",
+                    required_columns=[f"{_singular(holder.table)}_id"] if holder else [])
+    spine.entities.append(entity)
+    notes = [f"table {table} holds the synced {noun}, unique on {base}_{record}_id"
+             + (f", each row belonging to a {holder.table} row ({_singular(holder.table)}_id)" if holder else "")]
+    return notes + (_linked_to_holder(system, record, entity, holder) if holder else [])
+
+
+def _linked_to_holder(system: ExternalSystem, record: str, entity: Entity, holder: Entity) -> list[str]:
+    """A delivered record names its owner by the provider's id (a Stripe subscription's `customer`,
+    providers.yaml record_owners), never by our row's key: so the holder table keeps that id, one
+    holder per owner, and the record keeps it too. The handler then finds the holder row from the
+    delivery; without it the grounded Stripe draft had a user_id no delivery could fill."""
+    from agentspec.agents.knowledge.briefing import notes_for
+
+    owned = next((o for note in notes_for(system) for o in note.record_owners if o.record == record), None)
+    if owned is None:
+        return []
+    link = f"{_base(system)}_{owned.owner}_id"
+    entity.required_columns = [*entity.required_columns, link]
+    if holder.change == "referenced":
+        holder.change = "altered"
+    holder.required_columns = list(dict.fromkeys([*holder.required_columns, link]))
+    holder.unique = list(dict.fromkeys([*holder.unique, link]))[:3]
+    return [f"{holder.table}.{link} links each {holder.table} row to its {system.name} {owned.owner}: a delivered "
+            f"{record}'s {owned.field} finds the {holder.table} row it belongs to ({owned.source_url})"]
 
 
 def _documented_record_said(system: ExternalSystem, description: str) -> str | None:

@@ -850,6 +850,8 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_version_column(t, versions[t.name]) if t.name in versions else t for t in tables]
     required = {e.table: e for e in spine.entities if e.change == "new" and e.required_columns}
     tables = [_with_required_columns(t, required[t.name], tables) if t.name in required else t for t in tables]
+    linked = {e.table: e for e in spine.entities if e.change == "altered" and e.required_columns}
+    tables = [_with_added_columns(t, linked[t.name]) if t.name in linked and t.existing else t for t in tables]
     tables = _references_by_name([_without_redundant_indexes(t) for t in tables])
     return data.model_copy(update={"tables": tables})
 
@@ -950,8 +952,25 @@ def _with_required_columns(tbl: Table, entity, tables: list[Table] = ()) -> Tabl
             extra.append(_REQUIRED_COLUMNS[name])
         elif (holder := _holder_key(name, tables)) is not None:
             extra.append(holder)
+        elif name.endswith("_id"):
+            # A provider's id of another of its records (a subscription's customer): how the row finds its holder.
+            extra.append(Column(name=name, type="varchar(255)", note=f"the provider's {name[:-3].replace('_', ' ')} id"))
     extra = extra[:max(room, 0)]
     return tbl.model_copy(update={"columns": [*tbl.columns, *extra]}) if extra else tbl
+
+
+def _with_added_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agents.spine.Entity
+    """The columns the spine adds to an existing table (the provider's id of the holder's
+    counterpart: user.stripe_customer_id), nullable since existing rows have none, unique where the
+    spine says one row per value."""
+    columns = [c.model_copy(update={"added": True, "unique": c.unique or c.name in entity.unique})
+               if c.name in entity.required_columns and not c.primary_key else c for c in tbl.columns]
+    have = {c.name for c in columns}
+    room = 10 - len(columns)
+    columns += [Column(name=n, type="varchar(255)", nullable=True, added=True, unique=n in entity.unique,
+                       note=f"the provider's {n[:-3].replace('_', ' ')} id" if n.endswith("_id") else None)
+                for n in entity.required_columns if n not in have][:max(room, 0)]
+    return tbl if columns == list(tbl.columns) else tbl.model_copy(update={"columns": columns})
 
 
 def _holder_key(name: str, tables: list[Table]) -> Column | None:

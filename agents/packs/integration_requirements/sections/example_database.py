@@ -40,8 +40,27 @@ spine_checks = example_spine_checks
 
 # ----------------------------------------------------------------------------- written from the design
 def written_columns(design: ExampleDesign, table: str) -> list[Any]:
-    """The columns an insert supplies: not the generated key, not one with a default."""
-    return [c for c in design.columns(table) if not (c.primary_key and not c.references) and c.default is None]
+    """The columns an insert supplies: not the generated key, not one with a default, not a holder's
+    key the statement looks up (holder_lookups)."""
+    looked_up = holder_lookups(design, table)
+    return [c for c in design.columns(table)
+            if not (c.primary_key and not c.references) and c.default is None and c.name not in looked_up]
+
+
+def holder_lookups(design: ExampleDesign, table: str) -> dict[str, tuple[str, str, str]]:
+    """column -> (holder table, its key, link column): a foreign key to an existing table that the
+    row cannot know from a delivery, found through the provider id both tables keep
+    (stripe_subscriptions.user_id from user.stripe_customer_id = the subscription's customer)."""
+    found = {}
+    own = {c.name for c in design.columns(table)}
+    for col in design.columns(table):
+        holder = design.table(col.references.split(".")[0]) if col.references else None
+        if holder is None or not holder.existing:
+            continue
+        links = [c.name for c in holder.columns if c.added and c.unique and c.name in own]
+        if links:
+            found[col.name] = (holder.name, col.references.split(".")[1], links[0])
+    return found
 
 
 def conflict_column(design: ExampleDesign, record: Entity) -> str | None:
@@ -75,12 +94,22 @@ def upsert_sql(design: ExampleDesign, record: Entity) -> tuple[list[str], list[s
     if not columns:
         return None
     first = 2 if record.version_order and _guard(record, design) is not None else 1
-    lines = [f"INSERT INTO {ident(record.table)} ({', '.join(columns)})",
-             f"VALUES ({', '.join(f'${i}' for i in range(first, first + len(columns)))})"]
+    param = {c: f"${first + i}" for i, c in enumerate(columns)}
+    lookups = holder_lookups(design, record.table)
+    if any(link not in param for _, _, link in lookups.values()):
+        return None
+    # A holder's key comes from the holder row that keeps the delivery's provider id: no such row
+    # leaves it NULL, the NOT NULL key refuses the insert, and the delivery waits failed for replay.
+    # The link's parameter is used twice; the cast gives both uses one type (varchar), as PostgreSQL requires.
+    values = {**param, **{c: f"(SELECT {ident(key)} FROM {ident(holder)} WHERE {ident(link)} = {param[link]}::varchar)"
+                          for c, (holder, key, link) in lookups.items()}}
+    inserted = [*columns, *lookups]
+    lines = [f"INSERT INTO {ident(record.table)} ({', '.join(inserted)})",
+             f"VALUES ({', '.join(values[c] for c in inserted)})"]
     key = conflict_column(design, record)
     if key is not None:
         guard = _guard(record, design)
-        updated = [c for c in columns if c != key]
+        updated = [c for c in inserted if c != key]
         if guard is not None and updated:
             lines.append(f"ON CONFLICT ({key}) DO UPDATE SET")
             lines += [f"  {c} = EXCLUDED.{c}" + ("," if i < len(updated) - 1 else "") for i, c in enumerate(updated)]
@@ -222,6 +251,9 @@ def derive(ctx: RenderContext) -> DatabaseExample | None:
     points = [transaction,
               f"parameterised statements only, one per query: {record.table}'s columns as database_schema lists them",
               _behaviour(design, record, short=True)]
+    for column, (holder, _, link) in holder_lookups(design, record.table).items():
+        points.append(f"{column} comes from the {holder} row with that {link}; with none, the row is refused "
+                      "and its delivery waits for replay"[:160])
     if work is not None and processed_value(design, work) is not None:
         points.append(f"the {record.table} change and the {work.table} status commit together")
     purpose = (f"How {record.owner} writes {record.table} in one transaction"
