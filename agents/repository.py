@@ -119,6 +119,8 @@ def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agen
         if found and entity.change == "new":
             entity.change = "referenced"
             notes.append(f"table {entity.table} exists in the repository ({found['at']}): referenced, not created")
+        if found and entity.change != "new":
+            entity.existing_columns = [c["name"] for c in found.get("columns") or []]
         if found and found.get("primary_key") and entity.key != found["primary_key"]:
             entity.key = found["primary_key"]  # its real key, which foreign keys to it point at
             notes.append(f"table {entity.table} is keyed on {found['primary_key']}, as in the repository")

@@ -170,6 +170,9 @@ class Entity(SectionModel):
     required_columns: SkipJsonSchema[list[Ident]] = Field(default_factory=list)
     # The values a provider documents for a required column (an invoice's status), by column.
     documented_values: SkipJsonSchema[dict[str, list[str]]] = Field(default_factory=dict)
+    # The columns the repository's table already has (`draft --repo`, agents/repository.py
+    # ground_spine): never ones this feature adds.
+    existing_columns: SkipJsonSchema[list[Ident]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _referenced_tables_store_no_amounts(self) -> "Entity":

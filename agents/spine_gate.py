@@ -261,6 +261,12 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 SUPPLIED_BLOCK = re.compile(r"^\*\*Provider facts\*\*.*\n(?:- .*\n?)*", re.M)
 
 
+# An entry code writes from the repository scan (reusability's scanned patterns): the repository's
+# own tables and routes, at the path:line they were read from, which exist whatever the spine decides.
+SCANNED_ENTRY = re.compile(r"^- \*\*Pattern/Component\*\*:.*\n  - \*\*Location\*\*: `[^`\n]*` \(found by the repository scan\)\n"
+                           r"(?:  - .*(?:\n|$))*", re.M)
+
+
 def outside_spine(markdown: str, spine: DesignSpine) -> list[OutsideName]:
-    markdown = SUPPLIED_BLOCK.sub("", markdown)
+    markdown = SCANNED_ENTRY.sub("", SUPPLIED_BLOCK.sub("", markdown))
     return infrastructure_outside(markdown, spine) + endpoints_outside(markdown, spine) + tables_outside(markdown, spine)

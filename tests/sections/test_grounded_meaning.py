@@ -121,3 +121,37 @@ def test_a_delivered_record_finds_its_holder_through_the_provider_id_both_tables
         user_id = conn.execute("INSERT INTO \"user\" (email, stripe_customer_id) VALUES ('a@b.c', 'cus_1') RETURNING id").fetchone()[0]
         conn.execute(f"EXECUTE save ({args})")
         assert conn.execute("SELECT user_id FROM stripe_subscriptions").fetchone()[0] == user_id
+
+
+def test_what_the_scan_found_is_not_outside_the_design() -> None:
+    """The grounded draft's Reusability failed the gate on the repository's own /api/v1/items route,
+    which code had cited from the scan; a route the model names outside the spine still fails."""
+    from agentspec.agents.spine_gate import outside_spine
+
+    spine = DesignSpine.model_validate(SPINE)
+    scanned = ("- **Pattern/Component**: the router that serves GET /api/v1/items/\n"
+               "  - **Location**: `backend/app/api/routes/items.py:13` (found by the repository scan)\n"
+               "  - **How to reuse**: the feature's endpoints are added the same way, under /api/v1\n"
+               "  - **Modifications needed**: Minor - a router module of the feature's own\n")
+    assert outside_spine(scanned, spine) == []
+    modelled = scanned.replace(" (found by the repository scan)", "")
+    assert [o.name for o in outside_spine(modelled, spine)] == ["/api/v1/items"]
+
+
+def test_a_column_the_repository_s_table_already_has_is_not_added() -> None:
+    from agentspec.agents.repository import ground_spine
+
+    design, _ = _billing_design()
+    spine = design.spine
+    notes = ground_spine(spine, {"tables": [{"name": "user", "primary_key": "id", "key_type": "uuid", "at": "m.py:1",
+                                              "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                                                          {"name": "hashed_password", "type": "varchar", "primary_key": False}]}]})
+    assert next(e for e in spine.entities if e.table == "user").existing_columns == ["id", "hashed_password"]
+    assert notes == []  # already referenced by its real key: nothing else to say
+    answer = database_schema.MODEL.model_validate({"tables": [{
+        "name": "user", "purpose": "accounts", "integration_type": "Application Data", "existing": True,
+        "columns": [{"name": "id", "type": "uuid", "primary_key": True},
+                    {"name": "hashed_password", "type": "varchar(255)", "added": True}]}]})
+    aligned = database_schema.align(answer, spine)
+    user = next(t for t in aligned.tables if t.name == "user")
+    assert [c.name for c in database_schema.added_columns(user)] == ["stripe_customer_id"]

@@ -852,6 +852,8 @@ def align(data: DatabaseSchema, spine) -> DatabaseSchema:  # noqa: ANN001 - agen
     tables = [_with_required_columns(t, required[t.name], tables) if t.name in required else t for t in tables]
     linked = {e.table: e for e in spine.entities if e.change == "altered" and e.required_columns}
     tables = [_with_added_columns(t, linked[t.name]) if t.name in linked and t.existing else t for t in tables]
+    had = {e.table: set(e.existing_columns) for e in spine.entities if e.existing_columns}
+    tables = [_not_added(t, had[t.name]) if t.name in had and t.existing else t for t in tables]
     tables = _references_by_name([_without_redundant_indexes(t) for t in tables])
     return data.model_copy(update={"tables": tables})
 
@@ -970,6 +972,14 @@ def _with_added_columns(tbl: Table, entity) -> Table:  # noqa: ANN001 - agents.s
     columns += [Column(name=n, type="varchar(255)", nullable=True, added=True, unique=n in entity.unique,
                        note=f"the provider's {n[:-3].replace('_', ' ')} id" if n.endswith("_id") else None)
                 for n in entity.required_columns if n not in have][:max(room, 0)]
+    return tbl if columns == list(tbl.columns) else tbl.model_copy(update={"columns": columns})
+
+
+def _not_added(tbl: Table, had: set[str]) -> Table:
+    """A column the repository's table already has is not one this feature adds: the grounded
+    draft marked every column of the repository's `user` added once the table was altered, and the
+    data migration then asked for a backfill of its hashed_password."""
+    columns = [c.model_copy(update={"added": False}) if c.added and c.name in had else c for c in tbl.columns]
     return tbl if columns == list(tbl.columns) else tbl.model_copy(update={"columns": columns})
 
 
