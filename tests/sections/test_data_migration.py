@@ -71,6 +71,10 @@ def test_added_nullable_or_default_columns_change_no_row_and_render_no_transacti
     assert len(lines) == 1
     assert "`users.billing_status`, `users.stripe_synced_at`" in lines[0] and "nullable or have a default" in lines[0]
     assert "**Rollback**" in md and "3. **Data Validation**" in md
+    # The checklists say what the plan does, whatever the answer planned (it had backfills of its own).
+    assert "   - [ ] `users.billing_status` is added nullable or with its default: existing users rows keep their values" in md
+    assert "   - [ ] The row count of users is the same before and after the release" in md
+    assert not any(item in md for item in h.migration_payload()["planning"] + h.migration_payload()["validation"])
 
 
 def test_not_null_column_is_backfilled_then_set_not_null_with_count_and_null_checks():

@@ -85,8 +85,9 @@ def test_another_language_is_left_to_the_model():
         state["brief"]["code_language"] = "python"
 
     assert not any(_derived(_state(go)).values())
-    # Python gets the store and the webhook worker (test_python_examples_from_design); the client and the test are the model's.
-    assert {sid for sid, data in _derived(_state(python)).items() if data is not None} == {"example_database", "example_events"}
+    # Python gets the client, the store and the webhook worker (test_python_examples_from_design); the test is the model's.
+    assert {sid for sid, data in _derived(_state(python)).items() if data is not None} == {
+        "example_api_client", "example_database", "example_events"}
 
 
 def test_a_provider_without_an_idempotency_key_retries_reads_only():

@@ -93,11 +93,15 @@ def test_the_files_go_where_the_repository_keeps_its_package_and_fastapi_gets_th
 
 
 def test_the_python_examples_type_check_together(tmp_path: Path) -> None:
+    from agentspec.agents.packs.integration_requirements.sections import example_api_client
+
     mypy = pytest.importorskip("mypy.api")
     pytest.importorskip("sqlalchemy")
     store, events = _examples(_state())
-    _write(tmp_path, store, events)
-    out, _err, code = mypy.run([str(tmp_path / store.file_path), str(tmp_path / events.file_path), "--strict",
+    client = example_api_client.derive(render_context(_state()))
+    _write(tmp_path, store, events, client)
+    out, _err, code = mypy.run([str(tmp_path / store.file_path), str(tmp_path / events.file_path),
+                                str(tmp_path / client.file_path), "--strict",
                                 "--ignore-missing-imports", "--cache-dir", str(tmp_path / ".cache")])
     assert code == 0, out
     # A call that breaks the contract between the two files is caught.
@@ -159,3 +163,56 @@ def test_the_python_examples_receive_once_apply_newer_state_and_retry_failures(t
     assert invoices == [("in_1", "paid")]  # the older "open" arriving after "paid" changed nothing
     assert work == {"evt_1": "processed:0", "evt_0": "processed:0", "evt_x": "pending:1"}
     assert worker.process_due(engine) == 0  # the failed row's first retry waits RETRY_BASE_SECONDS
+
+
+def test_the_python_api_client_retries_a_write_once_with_one_idempotency_key(tmp_path: Path, monkeypatch) -> None:
+    """The generated client against a local HTTP server (a test double of the provider's API): a 429
+    is retried with the same Idempotency-Key, the body is form-encoded and the key is the basic-auth
+    username, as providers.yaml says of Stripe; a 400 is never retried."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from agentspec.agents.packs.integration_requirements.sections import example_api_client
+
+    pytest.importorskip("httpx")
+    seen: list[tuple[str, str, str, str]] = []
+    answers = [429, 200, 400]
+
+    class Provider(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            seen.append((self.path, self.headers.get("Idempotency-Key", ""), body, self.headers.get("Authorization", "")))
+            status = answers.pop(0)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"id": "cus_1"}')
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Provider)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = example_api_client.derive(render_context(_state()))
+        assert client.file_path == "app/stripe_reconciler/stripe_api_client.py"
+        code = client.code.replace("base_url='https://api.stripe.com/'", f"base_url='http://127.0.0.1:{server.server_port}/'")
+        module = tmp_path / "stripe_api_client.py"
+        module.write_text(code.replace("FIRST_RETRY_S = 0.5", "FIRST_RETRY_S = 0.01"), encoding="utf-8")
+        monkeypatch.setenv("STRIPE_API_KEY", "sk_test_1")
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.delitem(sys.modules, "stripe_api_client", raising=False)
+        api = importlib.import_module("stripe_api_client")
+        assert api.call_stripe("POST", "/v1/customers", {"email": "a@b.c"}) == {"id": "cus_1"}
+        (first, second) = seen
+        assert first[1] and first[1] == second[1]  # the retried write carries the same key
+        assert first[2] == "email=a%40b.c"  # form-encoded
+        assert first[3] == "Basic " + base64.b64encode(b"sk_test_1:").decode()
+        import httpx
+
+        with pytest.raises(httpx.HTTPStatusError):
+            api.call_stripe("POST", "/v1/customers", {"email": "a@b.c"})
+        assert len(seen) == 3  # the 400 was not retried
+    finally:
+        server.shutdown()

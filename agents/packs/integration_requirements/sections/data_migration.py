@@ -398,18 +398,33 @@ def _execution(data: DataMigration, ctx: RenderContext) -> list[str]:
     ]
 
 
+def _unchanged_checklists(p: Plan) -> tuple[list[str], list[str]]:
+    """Planning and validation when no existing row changes, from the plan: the grounded draft's
+    answer planned "all rows in user table must have stripe_customer_id" over a nullable column
+    nothing backfills, and validated that "all columns in user table are filled"."""
+    planning = [f"`{t}.{c}` is added nullable or with its default: existing {t} rows keep their values and need no backfill"
+                for t, c in p.added][:4]
+    planning.append("Apply the schema DDL before the release that writes the new columns")
+    validation = [f"The row count of {t} is the same before and after the release" for t in p.tables][:4]
+    validation.append("No existing row's values change: the added columns hold NULL or their default")
+    return planning, validation
+
+
 def render(data: DataMigration, ctx: RenderContext) -> str:
     (section,) = HEADINGS
+    p = plan(data, ctx.sections.get(SCHEMA_ID))
+    planning, validation = (_unchanged_checklists(p) if p.schema_known and p.added and not changes_rows(p)
+                            else (data.planning, data.validation))
     return join_blocks(
         section,
         "\n".join([
             "1. **Migration Planning**",
-            checklist(data.planning, indent=3),
+            checklist(planning, indent=3),
             "",
             *_execution(data, ctx),
             "",
             "3. **Data Validation**",
-            checklist(data.validation, indent=3),
+            checklist(validation, indent=3),
         ]),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from agentspec.section import RenderContext
 from agentspec.agents.knowledge.briefing import notes_for
-from ._example_design import ExampleDesign, design_of, outbound_system, secret_of, service_of
+from ._example_design import GENERATED_LANGUAGES, ExampleDesign, design_of, outbound_system, secret_of, service_of
 from ._example_ts import comment, kebab, pascal, setting_reader
 from ._examples import CodeExample, example_digest, example_spine_checks, render_example
 from ._headings import headings_of
@@ -179,20 +179,25 @@ def client_file(system: ExternalSystem) -> str:
 
 def derive(ctx: RenderContext) -> ApiClientExample | None:
     """The example written from the design, or None when the model writes it."""
-    design = design_of(ctx)
+    design = design_of(ctx, GENERATED_LANGUAGES)
     system = outbound_system(design) if design is not None else None
     if design is None or system is None:
         return None
-    code = client_program(design, system)
+    if design.language == "python":
+        from . import _api_client_py as python  # it builds on this module's provider notes
+
+        code, path, client = python.client_program(design, system), python.client_file(design, system), "httpx.Client"
+    else:
+        code, path, client = client_program(design, system), client_file(system), "axios instance"
     if code is None:
         return None
     service = service_of(design, system)
     api = _api_note(system)
-    points = [f"one axios instance: base URL, {service.timeout_ms} ms timeout and credentials set once",
+    points = [f"one {client}: base URL, {service.timeout_ms} ms timeout and credentials set once",
               f"retries {service.retry_attempts} times on no answer, 429 or 5xx, honouring Retry-After, never on another 4xx",
               (f"writes carry {api.idempotency_header}, so a retried write happens once" if api is not None and api.idempotency_header
                else "writes are not retried: the provider documents no idempotency key"),
               f"requests spaced under {service.requests_per_minute} per minute"]
     purpose = f"How {system.connects_to} calls {system.name}'s API: {system.purpose.rstrip('.')}."
-    return ApiClientExample.model_validate({"purpose": purpose[:160], "file_path": client_file(system), "code": code,
+    return ApiClientExample.model_validate({"purpose": purpose[:160], "file_path": path, "code": code,
                                             "key_points": points})
