@@ -32,3 +32,12 @@ def test_raw_template_typescript_fails():
     score = check_code_blocks(template_document(), None)
     assert not score.passed
     assert any("class [API_CLIENT_NAME]" in d for d in score.details)
+
+
+def test_python_that_parses_but_never_compiles_is_an_error():
+    """The grounded draft's pytest example awaited inside a plain `def`: ast accepts it, Python does not."""
+    from agentspec.render.code import python_error
+
+    assert python_error("def test_it():\n    response = await client.get('/')\n") == \
+        "Python syntax error at line 2: 'await' outside async function: `response = await client.get('/')`"
+    assert python_error("async def test_it():\n    response = await client.get('/')\n") is None

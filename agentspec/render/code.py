@@ -96,8 +96,10 @@ def typescript_error(code: str, *, tsx: bool = False) -> str | None:
 
 
 def python_error(code: str) -> str | None:
+    """The first error Python's compiler reports, without running anything: the parser alone
+    accepts `await` in a plain `def` (the grounded draft's pytest example), which never runs."""
     try:
-        ast.parse(code)
+        compile(code, "<example>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         line = exc.text or (code.splitlines()[exc.lineno - 1] if exc.lineno and exc.lineno <= len(code.splitlines()) else "")
         return f"Python syntax error at line {exc.lineno}: {exc.msg}: `{_snippet(line or '')}`"
