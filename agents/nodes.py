@@ -303,6 +303,9 @@ def _completed_spine(task: SectionTask, data: dict[str, Any]) -> dict[str, Any]:
     guessed = [f"Existing tables: {n}" for n in unknown_existing_tables(spine, facts, task["description"])]
     guessed += [f"{REPOSITORY_NOTE}{n}" for n in repository_tools_are_not_systems(spine, facts, task["description"])]
     guessed += [f"{REPOSITORY_NOTE}{n}" for n in repository_tables_named(spine, facts, task["description"])]
+    # Grounded before completion too: what completion adds for a table (a provider id, a holder's
+    # key) depends on whether the repository already has it.
+    guessed += [f"{REPOSITORY_NOTE}{n}" for n in ground_spine(spine, facts, task["description"])]
     spine.completed = [*spine.completed, *guessed]
     declared = tuple(declared_archetypes(task["description"], chosen))
     completed, notes = complete(spine, declared, task["description"])

@@ -106,10 +106,13 @@ def repository_lines(section_id: str, facts: dict[str, Any] | None) -> list[str]
 REPOSITORY_NOTE = "Repository: "  # prefix of the spine's `completed` notes that come from the scan, not the library
 
 
-def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agents.spine.DesignSpine
+def ground_spine(spine: Any, facts: dict[str, Any] | None, description: str | None = None) -> list[str]:  # DesignSpine
     """A table the design calls new that the repository already has is that table: the
     feature references it (or alters it, when the design said so) instead of creating a
-    second one of the same name."""
+    second one of the same name. Given the description (before completion), a repository
+    table the design calls altered with nothing decided to add, and that the description does
+    not name, is referenced: the fixture's `users` was "altered" in a feature about workspaces,
+    and the schema section failed twice asking the model which columns it adds."""
     if not facts:
         return []
     existing = {t["name"]: t for t in facts.get("tables") or []}
@@ -119,6 +122,11 @@ def ground_spine(spine: Any, facts: dict[str, Any] | None) -> list[str]:  # agen
         if found and entity.change == "new":
             entity.change = "referenced"
             notes.append(f"table {entity.table} exists in the repository ({found['at']}): referenced, not created")
+        if (found and description is not None and entity.change == "altered" and not entity.required_columns
+                and not _named_in(entity.table, description)):
+            entity.change = "referenced"
+            notes.append(f"table {entity.table} exists in the repository ({found['at']}) and nothing in the design adds "
+                         "to it: referenced")
         if found and entity.change != "new":
             entity.existing_columns = [c["name"] for c in found.get("columns") or []]
         if found and found.get("primary_key") and entity.key != found["primary_key"]:

@@ -15,9 +15,10 @@ from agentspec.section import RenderContext, SectionModel, ShortText, items
 
 from ._headings import headings_of
 
+# npm ranges (^1.2, >=1 <2) and PEP 440 specifiers (>=3.8,<4, !=3.9.0), as manifests write them.
 VersionRange = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\^~<>=v0-9 .x*|+-]*[0-9][\^~<>=v0-9 .x*|+-]*$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\^~<>=v0-9 .x*|+,!-]*[0-9][\^~<>=v0-9 .x*|+,!-]*$"),
 ]
 # Lower-cased before the pattern is checked: pydantic checks `pattern` before `to_lower`, so
 # "Python" (the grounded full-stack-fastapi-template draft) failed the section instead.
