@@ -164,3 +164,22 @@ def test_a_repository_table_the_description_names_joins_the_design_with_its_real
     again = DesignSpine.model_validate(payload)
     assert repository_tables_named(again, facts, "Sync Stripe invoices") == []
     assert repository_tables_named(again, None, description) == []
+
+
+def test_an_altered_repository_table_nothing_adds_to_is_referenced_before_completion() -> None:
+    """The recorded workspace-billing spine called the fixture's `users` altered in a feature about
+    workspaces, and the schema section failed twice asking which columns it adds."""
+    facts = scan_repository(REPOS / "python-fastapi-alembic")
+    payload = copy.deepcopy(SPINE)
+    payload["entities"].append({"table": "users", "purpose": "accounts", "change": "altered", "key": "id",
+                                "unique": [], "money": "none", "owner": "sync_worker"})
+    spine = DesignSpine.model_validate(payload)
+    notes = ground_spine(spine, facts, "Add Stripe subscription billing for workspaces")
+    assert next(e for e in spine.entities if e.table == "users").change == "referenced"
+    assert any("nothing in the design adds to it: referenced" in n for n in notes)
+    named = DesignSpine.model_validate(payload)
+    ground_spine(named, facts, "Add Stripe billing emails for users")  # the description names it: its decision stands
+    assert next(e for e in named.entities if e.table == "users").change == "altered"
+    after = DesignSpine.model_validate(payload)
+    ground_spine(after, facts)  # after completion (no description): what completion decided stands
+    assert next(e for e in after.entities if e.table == "users").change == "altered"

@@ -461,3 +461,12 @@ def test_the_spines_tables_left_out_are_added_with_their_holders_key_and_natural
         conn.execute("INSERT INTO sync_cursors (source) VALUES ('stripe_api')")
         conn.execute('DELETE FROM "user"')
         assert conn.execute("SELECT count(*) FROM stripe_subscriptions").fetchone()[0] == 0
+
+
+def test_a_primary_key_marked_nullable_is_not_null() -> None:
+    """The recorded grounded workspace-billing answer marked a key nullable after every re-ask."""
+    payload = h.schema_payload()
+    new = next(t for t in payload["tables"] if not t.get("existing"))
+    next(c for c in new["columns"] if c.get("primary_key"))["nullable"] = True
+    table = next(t for t in MODEL.model_validate(payload).tables if t.name == new["name"])
+    assert not next(c for c in table.columns if c.primary_key).nullable

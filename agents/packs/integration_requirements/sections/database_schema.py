@@ -125,6 +125,15 @@ class Table(SectionModel):
     indexes: items(Index, 0, 4) = Field(default_factory=list, description="query indexes; foreign-key columns are indexed automatically")
 
     @model_validator(mode="after")
+    def _keys_are_not_null(self) -> "Table":
+        """A primary key is never NULL in PostgreSQL, so `nullable: true` on one can only be a slip:
+        the recorded grounded workspace-billing schema failed on it after every re-ask."""
+        for col in self.columns:
+            if col.primary_key and col.nullable:
+                col.nullable = False
+        return self
+
+    @model_validator(mode="after")
     def _one_key_beside_id(self) -> "Table":
         """`id` and another column both marked primary key: `id` is the surrogate key and
         the other mark means unique (the recorded Stripe answer marked the provider's
