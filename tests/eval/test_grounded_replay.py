@@ -1,12 +1,13 @@
 """A grounded draft (`draft --repo`) of the FastAPI/SQLModel/Alembic fixture repository, replayed from
 its cassette (real output of the embedded model, evals/cassettes/fastapi-workspace-billing.yaml):
-what the spec says of the repository is what the repository has. Its stack, its real table with its
-real key type, its route prefix, code in its language, an Alembic revision after its real head, and
-only `path:line` citations that exist there."""
+what the spec says of the repository is what the repository has. Its stack, its real tables with
+their real keys and key types, its route prefix, code in its language, and only `path:line`
+citations that exist there. The 1.5B model failed five sections of this recording (the schema
+among them: its answer called its own new tables existing); the run says so, and what is checked
+here is what grounding decided, which does not depend on those answers."""
 
 from __future__ import annotations
 
-import ast
 import io
 import json
 import re
@@ -43,38 +44,38 @@ def test_the_grounded_recording_replays_with_every_call_used(replayed):
     assert result["cassette"]["unused"] == []
 
 
-def test_the_spec_names_the_repository_s_stack_and_reuses_its_table_with_its_key_type(replayed):
-    _, spec, data, repo = replayed
+def test_the_design_stands_on_the_repository_s_tables_with_their_real_keys(replayed):
+    _, _, data, _ = replayed
     assert {"framework FastAPI", "orm SQLModel", "migration tool Alembic"} <= set(data["repo"]["stack"])
-    schema = data["sections"]["database_schema"]["data"]["tables"]
-    workspaces = next(t for t in schema if t["name"] == "workspaces")
-    assert workspaces["existing"] is True
-    key = next(c for c in workspaces["columns"] if c["primary_key"])
-    assert (key["name"], key["type"]) == ("id", "uuid")  # the fixture's Workspace.id: uuid.UUID
-    pointing = [c for t in schema if not t["existing"] for c in t["columns"] if c.get("references") == "workspaces.id"]
-    assert pointing and all(c["type"] == "uuid" for c in pointing)
-    assert "CREATE TABLE workspaces" not in spec.markdown  # referenced, never created again
+    entities = {e["table"]: e for e in data["sections"]["design_spine"]["data"]["entities"]}
+    scanned = {t["name"]: t for t in data["repo"]["tables"]}
+    for name in ("workspaces", "users"):
+        assert entities[name]["change"] != "new" and entities[name]["key"] == scanned[name]["primary_key"]
+    # "each workspace's subscription": the record carries the workspace's key, and the workspace keeps
+    # the Stripe customer id a delivered subscription names (providers.yaml record_owners)
+    assert entities["workspaces"]["change"] == "altered" and entities["workspaces"]["unique"] == ["stripe_customer_id"]
+    assert entities["stripe_subscriptions"]["required_columns"][:2] == ["workspace_id", "stripe_customer_id"]
+    tables = {t["name"]: t for t in data["sections"]["database_schema"]["data"]["tables"]}
+    key = next(c for c in tables["stripe_subscriptions"]["columns"] if c["name"] == "workspace_id")
+    assert (key["references"], key["type"]) == ("workspaces.id", scanned["workspaces"]["key_type"])  # uuid, as migrated
 
 
 def test_routes_sit_under_the_repository_s_prefix_and_code_is_in_its_language(replayed):
-    _, spec, data, _ = replayed
+    _, _, data, _ = replayed
     endpoints = data["sections"]["design_spine"]["data"]["endpoints"]
     assert endpoints and all(e["path"].startswith(data["repo"]["route_prefix"] + "/") for e in endpoints)
     assert data["brief"]["code_language"] == "python"
-    for sid in ("example_database", "example_events"):
-        example = data["sections"][sid]["data"]
-        assert example["file_path"].endswith(".py"), sid
+    written = [data["sections"][sid]["data"] for sid in ("example_api_client", "example_database")]
+    for example in written:  # written from the design, in the repository's language
+        assert example["file_path"].startswith("app/") and example["file_path"].endswith(".py")
         compile(example["code"], example["file_path"], "exec")
-    assert "**ORM Integration Mapping** (SQLModel" in spec.markdown and "typeorm" not in spec.markdown.lower()
-    revision = next(b.content for b in spec.blocks("python") if "down_revision" in b.content)
-    ast.parse(revision)
-    assert "down_revision = '9f1c2d3e4b5a'" in revision  # the fixture's real Alembic head
+    assert "import httpx" in written[0]["code"] and "from sqlalchemy.orm import Session" in written[1]["code"]
 
 
 def test_every_path_line_the_spec_cites_exists_in_the_repository(replayed):
-    _, spec, data, repo = replayed
+    _, spec, _, repo = replayed
     cited = re.findall(r"`([\w./-]+\.\w+):(\d+)`", spec.markdown)
-    assert cited, "a grounded spec cites where the repository's code is"
+    assert len(cited) >= 3, "a grounded spec cites where the repository's code is"
     for path, line in cited:
         lines = (Path(repo) / path).read_text(encoding="utf-8").splitlines()
         assert 1 <= int(line) <= len(lines), f"{path}:{line}"
