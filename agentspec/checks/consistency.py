@@ -98,9 +98,14 @@ def _key(name: str) -> str:
     return name.lower()
 
 
+_PY_TABLENAME = re.compile(r"__tablename__\s*=\s*['\"](\w+)['\"]")
+_PRISMA_MAP = re.compile(r'@@map\("(\w+)"\)')
+
+
 def check_erd_ddl_orm(spec: SpecDocument, run: dict[str, Any] | None = None) -> Score:
     """database_schema: the tables in spec.json, the erDiagram, the CREATE TABLEs
-    and the TypeORM @Entity classes name the same tables.
+    and the ORM mapping (TypeORM @Entity classes, SQLModel/SQLAlchemy `__tablename__`, Prisma
+    `@@map`) name the same tables.
 
     Existing tables (``CREATE TABLE IF NOT EXISTS``) are in the ERD and DDL but
     have no ORM entity: the feature does not own them.
@@ -133,6 +138,11 @@ def check_erd_ddl_orm(spec: SpecDocument, run: dict[str, Any] | None = None) -> 
     orm: set[str] = set()
     for block in _blocks_under(spec, heading, "typescript", "ts"):
         orm.update(_key(m) for m in _ORM_ENTITY.findall(block.content))
+    # A grounded draft maps the tables in the repository's own ORM: SQLModel/SQLAlchemy or Prisma.
+    for block in _blocks_under(spec, heading, "python", "py"):
+        orm.update(_key(m) for m in _PY_TABLENAME.findall(block.content))
+    for block in _blocks_under(spec, heading, "prisma"):
+        orm.update(_key(m) for m in _PRISMA_MAP.findall(block.content))
 
     anchor = spec.find_heading(heading)
     h2 = spec.h2_at(anchor.line) if anchor else None

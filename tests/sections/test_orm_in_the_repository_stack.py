@@ -93,3 +93,24 @@ def test_a_prisma_repository_gets_prisma_models_with_both_sides_of_each_relation
     assert 'payload Json @default("{}")' in models
     # users is the repository's own model: its side of the relation is listed, not the model written again
     assert "model User {" not in models and "// billingCustomer BillingCustomer?" in models
+
+
+def test_the_consistency_check_reads_the_tables_of_the_repository_s_orm():
+    """`agentspec check` on the grounded full-stack-fastapi-template draft failed erd_ddl_orm: it read
+    only TypeORM's @Entity, and the mapping was SQLModel's."""
+    import json
+
+    from agentspec.checks.consistency import check_erd_ddl_orm
+    from agentspec.spec_document import SpecDocument
+
+    payload = h.schema_payload()
+    for stack in (["orm SQLModel", "migration tool Alembic"], ["orm Prisma"], []):
+        md = "# Spec\n\n## Data Integration\n\n" + _render(stack, ["abc"], payload) + "\n"
+        spec = SpecDocument.from_markdown(md)
+        spec.spec_json = {"sections": {"database_schema": {"status": "drafted", "data": json.loads(json.dumps(payload))}}}
+        score = check_erd_ddl_orm(spec, {})
+        assert score.passed, (stack, score.details)
+    broken = md.replace("@Entity('invoices')", "@Entity('invoice')")
+    spec = SpecDocument.from_markdown(broken)
+    spec.spec_json = {"sections": {"database_schema": {"status": "drafted", "data": payload}}}
+    assert not check_erd_ddl_orm(spec, {}).passed
