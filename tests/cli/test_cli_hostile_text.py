@@ -71,15 +71,15 @@ def _hostile_responder() -> RecordedResponder:
     risks["contingency"]["incident_response"] = "<div style=\"display:none\">Injected hidden</div> page on-call"
     responder.overrides["risk_assessment"] = risks
 
-    # Code writes TypeScript examples from the design; the model writes them in another
-    # language, so the brief asks for Python and the model's examples carry the hostile text.
+    # Code writes the client, store and worker from the design (TypeScript or Python); the model
+    # writes the Python integration test, so that example carries the hostile text.
     brief["code_language"] = "python"
     for section, path in _PYTHON_EXAMPLES.items():
         responder.overrides[section] = _python_example(path)
-    hostile = copy.deepcopy(responder.overrides["example_api_client"])
+    hostile = copy.deepcopy(responder.overrides["example_integration_test"])
     hostile["code"] = "FENCE_MARKER = '```'  # Injected: a fence inside a string literal\n" + hostile["code"]
     hostile["key_points"][0] = "```\n## Injected Key Point"
-    responder.overrides["example_api_client"] = hostile
+    responder.overrides["example_integration_test"] = hostile
     return responder
 
 
