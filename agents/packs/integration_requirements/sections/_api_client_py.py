@@ -9,7 +9,7 @@ from __future__ import annotations
 from agentspec.agents.spine import ExternalSystem
 
 from ._example_design import ExampleDesign, secret_of, service_of
-from ._example_py import comment, docstring, package_root, snake
+from ._example_py import comment, docstring, package_root, setting_reader, snake
 from .example_api_client import FIRST_RETRY_MS, _account_setting, _api_note
 
 
@@ -23,17 +23,17 @@ def _auth(design: ExampleDesign, system: ExternalSystem, secret: str) -> tuple[l
     if api is None:
         return ([comment(f"{system.name}'s API reference fixes how a call authenticates; the design says \"{system.auth}\". "
                          "No provider note describes the scheme: Bearer is shown, confirm it.")],
-                f"headers={{'Authorization': f'Bearer {{setting({secret!r})}}'}},")
+                f"headers={{'Authorization': f'Bearer {{setting({secret!r})}}'}}")
     if api.auth == "basic_key_as_username":
         return ([comment(f"{system.name}: the API key is the basic-auth username, with no password ({api.source_url}).")],
-                f"auth=(setting({secret!r}), ''),")
+                f"auth=(setting({secret!r}), '')")
     if api.auth == "basic_account_and_secret":
         account = _account_setting(design, secret)
         return ([comment(f"{system.name}: HTTP basic auth, the account (or API key) id as username and its secret as "
                          f"password ({api.source_url}). {account} is an identifier, not a secret.")],
-                f"auth=(setting({account!r}), setting({secret!r})),")
+                f"auth=(setting({account!r}), setting({secret!r}))")
     return ([comment(f"{system.name}: the key as a bearer token ({api.source_url}).")],
-            f"headers={{'Authorization': f'Bearer {{setting({secret!r})}}'}},")
+            f"headers={{'Authorization': f'Bearer {{setting({secret!r})}}'}}")
 
 
 def client_program(design: ExampleDesign, system: ExternalSystem) -> str | None:
@@ -77,15 +77,11 @@ def client_program(design: ExampleDesign, system: ExternalSystem) -> str | None:
         f"FIRST_RETRY_S = {FIRST_RETRY_MS / 1000:g}",
         "",
         "",
-        "def setting(name: str) -> str:",
-        "    value = os.environ.get(name)",
-        "    if not value:",
-        '        raise RuntimeError(f"{name} is not set")',
-        "    return value",
+        *setting_reader(),
         "",
         "",
         *auth_comment,
-        f"client = httpx.Client(base_url={service.base_url!r}, timeout=TIMEOUT_S, {auth_argument.rstrip(',')})",
+        f"client = httpx.Client(base_url={service.base_url!r}, timeout=TIMEOUT_S, {auth_argument})",
         "",
         comment("Requests are spaced to stay under the rate limit in this process."),
         "_slot_lock = threading.Lock()",

@@ -15,7 +15,7 @@ from agentspec.render.sql import ident
 
 from ._database_py import row_name, save_name, store_module
 from ._example_design import ExampleDesign, inbound_system, receiver_path, secret_of, work_table, written_record
-from ._example_py import comment, docstring, module_of, package_root, snake, sql_constant
+from ._example_py import comment, docstring, module_of, package_root, setting_reader, snake, sql_constant
 from ._example_ts import one_of
 from .example_database import processed_value
 from .example_events import RETRY_BASE_SECONDS, _event_id_column, _failed_value, _policy_said
@@ -91,11 +91,7 @@ def events_program(design: ExampleDesign) -> str | None:
                                  + (", last_error = :error" if has_error else "") + f" WHERE {work.key} = :id"]),
         "",
         "",
-        "def setting(name: str) -> str:",
-        "    value = os.environ.get(name)",
-        "    if not value:",
-        '        raise RuntimeError(f"{name} is not set")',
-        "    return value",
+        *setting_reader(),
         "",
         "",
         "@dataclass(frozen=True)",

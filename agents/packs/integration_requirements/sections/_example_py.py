@@ -56,6 +56,12 @@ def docstring(text: str, indent: str = "", width: int = 100) -> list[str]:
     return [f'{indent}"""{lines[0]}', *(f"{indent}{line}" for line in lines[1:-1]), f'{indent}{lines[-1]}"""']
 
 
+def setting_reader() -> list[str]:
+    """A setting read where it is used, failing with its name rather than with None."""
+    return ["def setting(name: str) -> str:", "    value = os.environ.get(name)", "    if not value:",
+            '        raise RuntimeError(f"{name} is not set")', "    return value"]
+
+
 def package_root(repo: Mapping[str, Any] | None) -> str:
     """The folder that holds the repository's application package, relative to its root: the
     folder the Python files its routes and clients live in share, above any handler folder
